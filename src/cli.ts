@@ -1,0 +1,134 @@
+import { Command, CommanderError, Option } from "commander";
+import { z } from "zod";
+import { commands } from "../commands/index.js";
+import { FORMATS, type CommandContext, type CommandDef, type Format } from "./command.js";
+import { loadConfig } from "./config.js";
+import { ExitCode, UserError, isUserError } from "./errors.js";
+import { log } from "./log.js";
+import { redact } from "./redact.js";
+import { VERSION } from "./version.js";
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok
+  1  findings at or above --fail-on, or an action refused by policy
+  2  usage, config or input error
+  3  internal error (stack trace with --debug)
+  4  an apply or backfill that started but stopped (failed, retries exhausted, cancelled)`;
+
+/** argv -> command -> render. The CLI's only error boundary. Returns the exit code. */
+export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+  const program = new Command("lockstep");
+  let exitCode: number = ExitCode.ok;
+  program
+    .description("Predict the locks and rewrites of Postgres migrations, plan safe versions, and apply them with approvals.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("-c, --config <file>", "config file (default: ./lockstep.yml, or $LOCKSTEP_CONFIG)")
+    .option("--debug", "print stack traces of internal errors")
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", EXIT_CODES_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  for (const def of commands) {
+    program.addCommand(buildCommand(def, program, io, (code) => (exitCode = code)));
+  }
+
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.ok;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    return handleError(e, io, Boolean(program.opts().debug) || argv.includes("--debug"));
+  }
+}
+
+function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (code: number) => void): Command {
+  const cmd = new Command(def.name).description(def.summary).exitOverride().helpOption("-h, --help", "show help");
+  if (def.description) cmd.addHelpText("after", `\n${def.description}`);
+  for (const a of def.arguments ?? []) {
+    const name = `${a.name}${a.variadic ? "..." : ""}`;
+    cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
+  }
+  for (const o of def.options ?? []) {
+    const opt = new Option(o.flags, o.description);
+    if (o.repeatable) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    if (o.default !== undefined) opt.default(o.default);
+    cmd.addOption(opt);
+  }
+  cmd.addOption(new Option("-f, --format <format>", "output format").choices([...def.formats]).default(def.formats[0]));
+  cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  cmd.action(async (...actionArgs: unknown[]) => {
+    const command = actionArgs[actionArgs.length - 1] as Command;
+    const positional = Object.fromEntries((def.arguments ?? []).map((a, i) => [camel(a.name), actionArgs[i]]));
+    const raw = { ...positional, ...command.opts() };
+    const { format, ...rest } = raw as { format: Format } & Record<string, unknown>;
+    const args = parseArgs(def, rest);
+    const ctx: CommandContext = {
+      config: loadConfig({ path: program.opts().config, env: io.env, cwd: io.cwd }),
+      env: io.env,
+      cwd: io.cwd,
+      log,
+      stdin: io.stdin as CommandContext["stdin"],
+      stderr: io.stderr as CommandContext["stderr"],
+    };
+    const result = await def.run(ctx, args);
+    const out = def.render(result, format, args);
+    if (out) io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
+    setExit(def.exitCode?.(result, args) ?? ExitCode.ok);
+  });
+  return cmd;
+}
+
+function parseArgs(def: CommandDef, raw: Record<string, unknown>): unknown {
+  const parsed = def.args.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i: z.core.$ZodIssue) => `${flagName(i.path)}: ${i.message}`);
+  throw new UserError("usage", `${def.name}: ${problems.join("; ")}`);
+}
+
+function flagName(path: PropertyKey[]): string {
+  const key = String(path[0] ?? "");
+  return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "arguments";
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function handleError(e: unknown, io: CliIO, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return ExitCode.ok;
+    return ExitCode.usage; // commander already printed its one-line reason
+  }
+  if (isUserError(e)) {
+    io.stderr.write(`lockstep: ${redact(e.message)}\n`);
+    if (e.hint) io.stderr.write(`  hint: ${redact(e.hint)}\n`);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  io.stderr.write(`lockstep: internal error: ${redact(err.message)}\n`);
+  if (debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
+  else io.stderr.write("  run again with --debug for the stack trace, and please report it\n");
+  return ExitCode.internal;
+}
+
+function defaultIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}

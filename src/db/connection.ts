@@ -1,0 +1,72 @@
+import pg from "pg";
+import { UserError, pgErrorWords } from "../errors.js";
+import { redact } from "../redact.js";
+import { getTarget, type Config } from "../config.js";
+
+/**
+ * Where a command's database comes from: `--db URL`, `--db env:VAR` (keeps the URL out of `ps`),
+ * or `--target NAME` (the target's url_env; readonly_url_env when only reading).
+ */
+export function resolveDatabaseUrl(
+  opts: { db?: string; target?: string; readonly?: boolean },
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (opts.db && opts.target) throw new UserError("usage", "give either --db or --target, not both");
+  if (opts.db) {
+    if (opts.db.startsWith("env:")) return readEnvUrl(opts.db.slice(4), "--db", env);
+    return opts.db;
+  }
+  if (opts.target) {
+    const target = getTarget(config, opts.target);
+    const varName = opts.readonly && target.readonly_url_env ? target.readonly_url_env : target.url_env;
+    return readEnvUrl(varName, `target ${opts.target}`, env);
+  }
+  return undefined;
+}
+
+function readEnvUrl(name: string, what: string, env: NodeJS.ProcessEnv): string {
+  const value = env[name];
+  if (!value) throw new UserError("env-missing", `${what}: environment variable ${name} is not set`);
+  return value;
+}
+
+/** Open one client, turning connection failures into a plain, redacted message. */
+export async function connect(url: string, opts: { applicationName?: string; readonly?: boolean } = {}): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: opts.applicationName ?? "lockstep",
+    connectionTimeoutMillis: 10_000,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    if (opts.readonly) await client.query("SET default_transaction_read_only = on");
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw connectionError(url, e);
+  }
+  return client;
+}
+
+export function connectionError(url: string, e: unknown): UserError {
+  const err = e as { code?: string; message?: string };
+  const words = pgErrorWords(err.code) ?? redact(err.message ?? String(e));
+  return new UserError("db-unreachable", `cannot connect to ${redact(url)}: ${words}`, { cause: e });
+}
+
+/** Quote an identifier the way Postgres does (only when needed is not worth the risk). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Replace the database name in a connection URL. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}

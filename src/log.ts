@@ -1,0 +1,37 @@
+import { pino, type Logger } from "pino";
+import { redact } from "./redact.js";
+
+/**
+ * One logger for the process. Logs go to stderr so stdout stays clean for command output.
+ * Every string that reaches the log is passed through redact() (connection strings, tokens),
+ * and well-known secret keys are censored outright.
+ */
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  return pino(
+    {
+      name: opts.name ?? "lockstep",
+      level: opts.level ?? process.env.LOCKSTEP_LOG_LEVEL ?? "warn",
+      redact: {
+        paths: ["password", "*.password", "token", "*.token", "url", "*.url", "connectionString", "*.connectionString", "headers.authorization"],
+        censor: (value: unknown) => (typeof value === "string" ? redact(value) : "[redacted]"),
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === "string" ? redact(a) : a)) as Parameters<typeof method>);
+        },
+      },
+      formatters: {
+        log(obj) {
+          if (obj.err instanceof Error) {
+            const e = obj.err;
+            return { ...obj, err: { type: e.name, message: redact(e.message), stack: e.stack ? redact(e.stack) : undefined } };
+          }
+          return obj;
+        },
+      },
+    },
+    pino.destination(2),
+  );
+}
+
+export const log: Logger = createLogger();

@@ -1,0 +1,33 @@
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { startEmbedded, tempDataDir, type EmbeddedServer } from "../../src/db/embedded.js";
+import { TEMPLATE_DATABASE } from "./db.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A superuser URL of the test server (maintenance database). */
+    pgAdminUrl: string;
+  }
+}
+
+/**
+ * One Postgres server per test run: embedded PG 18, or TEST_DATABASE_URL when set
+ * (never DATABASE_URL, which is the bot's own state). Test files clone a template database.
+ */
+export default async function setup(project: TestProject) {
+  let server: EmbeddedServer | undefined;
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    server = await startEmbedded({ dataDir: tempDataDir("lockstep-test-"), ephemeral: true, settings: { max_connections: "300" } });
+    adminUrl = server.url();
+  }
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+  await client.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await client.end();
+  project.provide("pgAdminUrl", adminUrl);
+  return async () => {
+    await server?.stop();
+  };
+}
