@@ -1,0 +1,215 @@
+/**
+ * The contracts between the analyzer and everything that consumes it (CLI renderers, Slack,
+ * plan, apply). The JSON shape of CheckReport is a public interface (`check --format json`):
+ * add fields freely, rename nothing.
+ */
+
+/** Postgres' own lock mode names, weakest first. */
+export const LOCK_MODES = [
+  "AccessShareLock",
+  "RowShareLock",
+  "RowExclusiveLock",
+  "ShareUpdateExclusiveLock",
+  "ShareLock",
+  "ShareRowExclusiveLock",
+  "ExclusiveLock",
+  "AccessExclusiveLock",
+] as const;
+export type LockMode = (typeof LOCK_MODES)[number];
+
+export const RISKS = ["low", "medium", "high", "critical"] as const;
+export type Risk = (typeof RISKS)[number];
+
+export type Severity = "error" | "warning" | "info";
+
+export interface StatementLock {
+  /** schema-qualified, e.g. public.users */
+  relation: string;
+  /** the STRONGEST mode the statement takes on this relation */
+  mode: LockMode;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  fix?: string;
+  ignored: boolean;
+  /** the reason given in the lockstep-ignore comment */
+  ignoreReason?: string;
+}
+
+export interface Estimate {
+  rows?: number;
+  bytes?: number;
+  seconds?: number;
+}
+
+export interface StatementReport {
+  index: number;
+  /** 1-based, pointing at the statement's first token (not leading comments) */
+  line: number;
+  /** 1-based, in characters */
+  column: number;
+  sql: string;
+  /** the statement's command in kebab-case, e.g. alter-table, create-index */
+  kind: string;
+  /** false for statements that cannot run in a transaction block */
+  transactional: boolean;
+  risk: Risk;
+  locks: StatementLock[];
+  rewrites: string[];
+  findings: Finding[];
+  estimate?: Estimate;
+}
+
+export interface AnalysisError {
+  /** syntax-error | invalid-utf8 | binary-file | not-found | too-large | ... */
+  code: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type Recoverability = "clean" | "inverse" | "data-loss" | "unrecoverable";
+
+export interface RollbackEntry {
+  statement: number;
+  sql: string;
+  recoverability: Recoverability;
+  /** null when not verified (plain `check`), true/false after verification on a shadow database */
+  verified: boolean | null;
+  note?: string;
+}
+
+export interface FileReport {
+  /** as given by the user; "-" for stdin */
+  path: string;
+  risk: Risk;
+  statements: StatementReport[];
+  errors: AnalysisError[];
+  rollback?: RollbackEntry[];
+}
+
+export interface CheckReport {
+  version: 1;
+  files: FileReport[];
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Schema context: what the analyzer knows about the database before the migration runs.      */
+/* Produced by live catalog introspection (--db), by replaying --schema on a shadow database, */
+/* or from the statements seen so far. Relation keys are schema-qualified ("public.users").    */
+/* ------------------------------------------------------------------------------------------ */
+
+export type RelationKind =
+  | "table"
+  | "partitioned-table"
+  | "view"
+  | "materialized-view"
+  | "sequence"
+  | "foreign-table"
+  | "index"
+  | "partitioned-index"
+  | "composite-type";
+
+export interface ColumnInfo {
+  name: string;
+  /** format_type() text, e.g. "character varying(20)", "numeric(10,2)", "public.mood" */
+  type: string;
+  /** type's schema-qualified name without modifiers, e.g. "pg_catalog.varchar", "public.mood" */
+  typeName: string;
+  /** typmod as Postgres stores it (-1 when none) */
+  typmod: number;
+  notNull: boolean;
+  /** pg_get_expr of the default, if any */
+  default?: string;
+  identity?: "always" | "by-default";
+  generated?: "stored" | "virtual";
+  collation?: string;
+}
+
+export interface ConstraintInfo {
+  name: string;
+  /** p primary key, u unique, f foreign key, c check, x exclusion, n not-null (PG 18 catalogs them) */
+  type: "p" | "u" | "f" | "c" | "x" | "n";
+  columns: string[];
+  validated: boolean;
+  /** pg_get_constraintdef() */
+  definition: string;
+  /** for foreign keys: the referenced relation, schema-qualified */
+  references?: string;
+  /** the index that backs a p/u/x constraint */
+  index?: string;
+}
+
+export interface IndexInfo {
+  name: string;
+  /** schema-qualified index name */
+  qualifiedName: string;
+  columns: string[];
+  unique: boolean;
+  primary: boolean;
+  valid: boolean;
+  partial: boolean;
+  /** pg_get_indexdef() */
+  definition: string;
+}
+
+export interface TableStats {
+  seqScan: number;
+  idxScan: number;
+  inserts: number;
+  updates: number;
+  deletes: number;
+  liveTuples: number;
+}
+
+export interface RelationInfo {
+  schema: string;
+  name: string;
+  kind: RelationKind;
+  columns: ColumnInfo[];
+  constraints: ConstraintInfo[];
+  indexes: IndexInfo[];
+  /** partition parent (schema-qualified) when this relation is a partition */
+  parent?: string;
+  partitions?: string[];
+  /** for views and materialized views: the relations their query reads (schema-qualified) */
+  reads?: string[];
+  /** for tables owning an index: the table this index is on (kind index) */
+  table?: string;
+  /** reltuples estimate */
+  rows?: number;
+  /** pg_total_relation_size */
+  bytes?: number;
+  /** pg_stat_user_tables */
+  stats?: TableStats;
+  /** created earlier in the same migration: new and empty */
+  isNew?: boolean;
+  persistence?: "permanent" | "unlogged" | "temporary";
+}
+
+export interface TypeInfo {
+  schema: string;
+  name: string;
+  kind: "domain" | "enum" | "composite" | "range" | "base";
+  /** domains: the base type (schema-qualified name) */
+  baseType?: string;
+  /** domains: CHECK constraint definitions */
+  checks?: string[];
+  /** domains: NOT NULL */
+  notNull?: boolean;
+  /** enums: labels in order */
+  labels?: string[];
+}
+
+export interface SchemaSnapshot {
+  source: "catalog" | "replay" | "statements";
+  /** server_version_num, when known */
+  serverVersion?: number;
+  relations: Record<string, RelationInfo>;
+  types: Record<string, TypeInfo>;
+  /** what had to be assumed (shown to the user) */
+  assumptions: string[];
+}
