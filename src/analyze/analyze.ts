@@ -110,7 +110,8 @@ export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: S
 
 function noteAssumptions(s: StatementSummary, schema: SchemaContext): void {
   if (schema.known) return;
-  const touched = s.kind.startsWith("create-") ? [] : s.kind === "drop-index" ? [] : s.objects.length ? s.objects : s.relation ? [s.relation] : [];
+  const creates = ["create-table", "create-table-as", "create-view", "create-materialized-view"].includes(s.kind);
+  const touched = creates || s.kind === "drop-index" ? [] : s.objects.length ? s.objects : s.relation ? [s.relation] : [];
   const relational = ["table", "partitioned-table", "view", "materialized-view"];
   if (!relational.includes(s.objectType ?? "") && !["insert", "update", "delete", "merge", "truncate"].includes(s.kind)) return;
   for (const t of touched) schema.assumeExisting(t);
