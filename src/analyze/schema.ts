@@ -162,6 +162,33 @@ export class SchemaContext implements DescribeContext {
         rels[q] = { schema: t.schema, name: s.index.name, kind: "index", columns: [], constraints: [], indexes: [], table: rel };
         return;
       }
+      case "create-type":
+      case "create-domain": {
+        const t = s.newType;
+        if (!t) return;
+        const [schema, name] = split(t.name);
+        const checks = s.constraints.filter((c) => c.type === "check").map((c) => c.expression?.text ?? "");
+        this.snapshot.types[t.name] = {
+          schema,
+          name,
+          kind: t.kind,
+          ...(t.labels ? { labels: t.labels } : {}),
+          ...(t.baseType ? { baseType: typeNameOf(t.baseType) } : {}),
+          ...(t.kind === "domain" ? { checks, notNull: s.constraints.some((c) => c.type === "not-null") } : {}),
+        };
+        return;
+      }
+      case "alter-type": {
+        const t = s.enumValue ? this.snapshot.types[s.enumValue.type] : undefined;
+        if (t?.labels && s.enumValue && !t.labels.includes(s.enumValue.value)) t.labels.push(s.enumValue.value);
+        return;
+      }
+      case "alter-domain": {
+        const t = s.domain ? this.snapshot.types[s.domain.name] : undefined;
+        if (t && s.domain?.action === "add-constraint" && s.domain.constraint) t.checks = [...(t.checks ?? []), s.domain.constraint.expression?.text ?? ""];
+        if (t && s.domain?.action === "set-not-null") t.notNull = true;
+        return;
+      }
       case "drop-table":
       case "drop-view":
       case "drop-materialized-view":
@@ -293,8 +320,12 @@ function defaultConstraintName(table: string, cols: string[], type: string): str
   return type === "primary-key" ? `${table}_pkey` : `${table}_${cols.join("_")}_${suffix}`;
 }
 
+/** Built-in type names the grammar leaves unqualified (the rest it qualifies with pg_catalog). */
+const BUILTIN_TYPES = new Set(["text", "uuid", "jsonb", "json", "bytea", "date", "timestamptz", "timetz", "inet", "cidr", "macaddr", "money", "xml", "tsvector", "tsquery", "citext", "point", "line", "box", "polygon", "circle", "name", "oid", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "hstore", "regclass", "bit", "varbit"]);
+
 function typeNameOf(t: ColumnSummary["type"]): string {
-  return `${t.schema ?? "pg_catalog"}.${t.name}${t.array ? "[]" : ""}`;
+  const schema = t.schema ?? (BUILTIN_TYPES.has(t.name) || t.serial ? "pg_catalog" : "public");
+  return `${schema}.${t.name}${t.array ? "[]" : ""}`;
 }
 
 function typmodOf(t: ColumnSummary["type"]): number {
