@@ -97,9 +97,9 @@ async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?:
   const { resolveDatabaseUrl, connect } = await import("../src/db/connection.js");
   const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
   if (!url) return {};
-  const mod = await optionalModule<{ introspect(client: unknown): Promise<SchemaSnapshot> }>(INTROSPECT, "--db");
   const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
   try {
+    const mod = await optionalModule<{ introspect(client: unknown): Promise<SchemaSnapshot> }>(INTROSPECT, "--db");
     const schema = await mod.introspect(client);
     let serverVersion = schema.serverVersion;
     if (!serverVersion) serverVersion = Number((await client.query<{ v: string }>("SHOW server_version_num")).rows[0]?.v);
