@@ -164,7 +164,6 @@ export class SchemaContext implements DescribeContext {
           constraints: [],
           indexes: [],
           isNew: true,
-          rows: 0,
           ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
           ...(s.persistence ? { persistence: s.persistence } : {}),
         };
