@@ -408,10 +408,14 @@ export function expression(expr: unknown, source?: ExprSource): ExpressionSummar
 
 /** Recovers the source text of an expression from its location (byte offsets in the file). */
 export class ExprSource {
+  private bytes?: Buffer;
   constructor(
-    private readonly sqlBytes: Buffer,
+    private readonly sql: string,
     private readonly base: number,
   ) {}
+  private get sqlBytes(): Buffer {
+    return (this.bytes ??= Buffer.from(this.sql, "utf8"));
+  }
   text(expr: unknown): string {
     let min = Infinity;
     const visit = (n: unknown): void => {
@@ -426,9 +430,12 @@ export class ExprSource {
     if (min === Infinity) return "";
     const start = min - this.base;
     if (start < 0 || start >= this.sqlBytes.length) return "";
-    return balancedPrefix(this.sqlBytes.toString("utf8", start));
+    // expressions are short: a bounded window keeps huge statements linear
+    return balancedPrefix(this.sqlBytes.toString("utf8", start, Math.min(this.sqlBytes.length, start + 2048)));
   }
 }
+
+const CLAUSE_KEYWORD = /(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/iy;
 
 /** The expression text starting at `s`: up to the first top-level comma / closing paren / keyword boundary. */
 function balancedPrefix(s: string): string {
@@ -446,9 +453,9 @@ function balancedPrefix(s: string): string {
       if (depth === 0) return s.slice(0, i).trim();
       depth--;
     } else if ((c === "," || c === ";") && depth === 0) return s.slice(0, i).trim();
-    else if (depth === 0 && /\s/.test(c)) {
-      const rest = s.slice(i + 1);
-      if (/^(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/i.test(rest)) return s.slice(0, i).trim();
+    else if (depth === 0 && (c === " " || c === "\n" || c === "\t" || c === "\r")) {
+      CLAUSE_KEYWORD.lastIndex = i + 1;
+      if (CLAUSE_KEYWORD.test(s)) return s.slice(0, i).trim();
     }
   }
   return s.trim();
@@ -701,7 +708,7 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
  */
 export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT): StatementSummary {
   // AST locations are byte offsets in the whole file; st.sql starts at st.byteStart
-  const src = new ExprSource(Buffer.from(st.sql, "utf8"), st.byteStart);
+  const src = new ExprSource(st.sql, st.byteStart);
   const s = describeNode(st.ast, src, ctx);
   if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
   return s;
@@ -849,7 +856,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "table";
       s.objects = [s.relation];
       const reads = new Set<string>();
-      collectReads([n.selectStmt, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
+      // VALUES lists can be huge (seed data); they rarely read tables, so they are not walked
+      const select = n.selectStmt?.SelectStmt?.valuesLists ? undefined : n.selectStmt;
+      collectReads([select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
       if (type !== "MergeStmt") reads.delete(s.relation);
       s.reads = [...reads];
       const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;

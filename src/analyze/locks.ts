@@ -124,7 +124,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "drop-materialized-view":
       for (const v of s.objects) {
         acc.lock(v, AEL);
-        if (s.cascade) for (const dep of dependentViews(v, schema)) acc.lock(dep, AEL);
+        if (s.cascade) for (const dep of schema.dependentViews(v)) acc.lock(dep, AEL);
       }
       return;
     case "truncate":
@@ -205,21 +205,6 @@ function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: 
   }
 }
 
-/** Views and materialized views that depend on `rel`, transitively (dropped by CASCADE). */
-function dependentViews(rel: string, schema: SchemaContext): string[] {
-  const out = new Set<string>();
-  const visit = (name: string) => {
-    for (const [k, r] of Object.entries(schema.snapshot.relations)) {
-      if ((r.kind === "view" || r.kind === "materialized-view") && (r.reads ?? []).includes(name) && !out.has(k)) {
-        out.add(k);
-        visit(k);
-      }
-    }
-  };
-  visit(rel);
-  return [...out];
-}
-
 function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: Acc): void {
   acc.lockTree(t, AEL);
   const r = schema.relation(t);
@@ -227,7 +212,7 @@ function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: 
   for (const fk of schema.foreignKeysOf(t)) if (fk.references !== t) acc.lock(fk.references, AEL);
   for (const ref of schema.referencing(t)) acc.lock(ref.table, AEL);
   for (const p of schema.partitionsOf(t)) for (const fk of schema.foreignKeysOf(p)) acc.lock(fk.references, AEL);
-  if (cascade) for (const v of dependentViews(t, schema)) acc.lock(v, AEL);
+  if (cascade) for (const v of schema.dependentViews(t)) acc.lock(v, AEL);
 }
 
 function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
