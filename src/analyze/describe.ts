@@ -377,7 +377,8 @@ export function expression(expr: unknown, source?: ExprSource): ExpressionSummar
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) return n.forEach(visit);
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n as N)) {
+    for (const k in n as N) {
+      const v = (n as N)[k];
       if (k === "FuncCall") {
         constant = false;
         const parts = names(v.funcname).map((s) => s.toLowerCase());
@@ -421,7 +422,8 @@ export class ExprSource {
     const visit = (n: unknown): void => {
       if (Array.isArray(n)) return n.forEach(visit);
       if (!n || typeof n !== "object") return;
-      for (const [k, v] of Object.entries(n as N)) {
+      for (const k in n as N) {
+      const v = (n as N)[k];
         if (k === "location" && typeof v === "number" && v >= 0) min = Math.min(min, v);
         else visit(v);
       }
@@ -555,7 +557,8 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
   if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
   if (!n || typeof n !== "object") return;
-  for (const [k, v] of Object.entries(n as N)) {
+  for (const k in n as N) {
+      const v = (n as N)[k];
     if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
     if (k === "RangeVar") {
       if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
@@ -1193,7 +1196,8 @@ function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext): DoBlockS
   const visit = (n: unknown, inLoop: { dml: boolean; commit: boolean } | null): void => {
     if (Array.isArray(n)) return n.forEach((x) => visit(x, inLoop));
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n as N)) {
+    for (const k in n as N) {
+      const v = (n as N)[k];
       if (k === "PLpgSQL_stmt_loop" || k === "PLpgSQL_stmt_while" || k === "PLpgSQL_stmt_fori" || k === "PLpgSQL_stmt_fors" || k === "PLpgSQL_stmt_forc" || k === "PLpgSQL_stmt_foreach_a" || k === "PLpgSQL_stmt_dynfors") {
         out.loops++;
         const loop = { dml: false, commit: false };
