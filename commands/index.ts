@@ -1,5 +1,6 @@
 import type { CommandDef } from "../src/command.js";
 import { checkCommand } from "./check.js";
+import { traceCommand } from "./trace.js";
 import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
@@ -8,6 +9,7 @@ import { configCommand } from "./config.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandDef<any, any>[] = [
   checkCommand,
+  traceCommand,
   auditCommand,
   serveCommand,
   configCommand,
