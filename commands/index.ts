@@ -1,6 +1,7 @@
 import type { CommandDef } from "../src/command.js";
+import { backfillCommand } from "./backfill.js";
 import { configCommand } from "./config.js";
 
 /** Every CLI subcommand, in help order. Each arrives with its own issue. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandDef<any, any>[] = [configCommand];
+export const commands: CommandDef<any, any>[] = [configCommand, backfillCommand];
