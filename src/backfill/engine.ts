@@ -110,7 +110,7 @@ export async function prepareBackfill(client: pg.Client, spec: BackfillSpec, opt
   const exprs = await parseBackfillExpressions(spec.set, spec.where);
   const info = await describeTable(client, spec.table, exprs.sets.map((s) => s.column));
   await assertNotVolatile(client, exprs);
-  await explainUpdate(client, info, exprs);
+  await explainUpdate(client, info, exprs, spec.lock_timeout_ms);
   return { info, exprs, statements: buildStatements(info, exprs, opts) };
 }
 
