@@ -30,6 +30,7 @@ const args = z.object({
   retries: z.string().optional(),
   maxReplicationLagMs: z.string().optional(),
   maxXactAgeS: z.string().optional(),
+  workers: z.string().optional(),
   saveOld: z.boolean().optional(),
   restart: z.boolean().optional(),
   dryRun: z.boolean().optional(),
@@ -81,6 +82,7 @@ Exit 4 when a run stops before done (paused, cancelled, failed). See README "loc
     { flags: "--retries <n>", description: "retries of a batch after lock timeouts (default 10)" },
     { flags: "--max-replication-lag-ms <ms>", description: "wait while a replica lags more than this" },
     { flags: "--max-xact-age-s <s>", description: "wait while a transaction on the table is older than this (default 300)" },
+    { flags: "--workers <n>", description: "parallel walkers on disjoint key ranges (default 1)" },
     { flags: "--save-old", description: "keep the old values in lockstep.backfill_old_<run> (for restore)" },
     { flags: "--restart", description: "discard the checkpoint of this backfill and start over" },
     { flags: "--dry-run", description: "validate and count the rows to change; change nothing" },
@@ -141,7 +143,7 @@ function resolveSpec(ctx: CommandContext, a: Args): { spec: BackfillSpec; url: s
     target: a.target, db: a.db, table: a.table, set: a.set, where: a.where, batch_size: a.batchSize,
     target_batch_ms: a.targetBatchMs, max_rows_per_s: a.maxRowsPerS, sleep_ms: a.sleepMs, lock_timeout_ms: a.lockTimeoutMs,
     statement_timeout_ms: a.statementTimeoutMs, retries: a.retries, max_replication_lag_ms: a.maxReplicationLagMs,
-    max_xact_age_s: a.maxXactAgeS, save_old: a.saveOld,
+    max_xact_age_s: a.maxXactAgeS, workers: a.workers, save_old: a.saveOld,
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) base[k] = v;
   if (a.target) delete base.db;

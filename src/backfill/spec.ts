@@ -26,6 +26,8 @@ export const backfillSpecSchema = z
     retries: z.coerce.number().int().min(0).default(10),
     max_replication_lag_ms: z.coerce.number().positive().optional(),
     max_xact_age_s: z.coerce.number().positive().default(300),
+    /** Parallel walkers, each on its own shard of the key space and its own connection. */
+    workers: z.coerce.number().int().min(1).max(16).default(1),
   })
   .strict();
 

@@ -43,10 +43,10 @@ describe("lockstep backfill (CLI)", () => {
     expect(r.stdout).not.toContain(db.url);
   });
 
-  it("kill -9 mid-run, then the same command resumes: every row changed exactly once, no committed batch redone", async () => {
+  it("kill -9 mid-run (2 parallel walkers), then the same command resumes: every row changed exactly once, no committed batch redone", async () => {
     await createUsers(db.client, "k1", 20_000);
     await logBatches("k1");
-    const argv = [CLI, "backfill", "--db", "env:TARGET_URL", "--table", "k1", "--set", "normalized_email = lower(email)", "--batch-size", "100", "--sleep-ms", "5", "--format", "json"];
+    const argv = [CLI, "backfill", "--db", "env:TARGET_URL", "--table", "k1", "--set", "normalized_email = lower(email)", "--batch-size", "100", "--sleep-ms", "5", "--workers", "2", "--format", "json"];
     const child = spawn(process.execPath, argv, { env: { ...process.env, LOCKSTEP_CONFIG: "", ...sameDb }, stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     await until(async () => (await q<{ n: number }>("SELECT coalesce(max(rows_done), 0)::int AS n FROM lockstep_state.backfill_runs WHERE table_name = 'public.k1'").catch(() => [{ n: 0 }]))[0]!.n >= 1000, "checkpoint progress");

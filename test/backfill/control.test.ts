@@ -107,11 +107,12 @@ describe("backfill control and throttles", () => {
   });
 
   it("applies the rows/s rate limit and says so", async () => {
-    await createUsers(db.client, "rt", 200);
+    await createUsers(db.client, "rt", 30);
     const events: BackfillProgress[] = [];
-    const r = await backfill(db, state, spec("rt", { max_rows_per_s: 2000 }), { events });
-    expect(r.status).toBe("done");
-    expect(events.some((e) => e.throttle === "rate limit 2000 rows/s")).toBe(true);
+    // 10 rows per batch at 20 rows/s: each batch is due 500 ms after the previous one.
+    const r = await backfill(db, state, spec("rt", { max_rows_per_s: 20, batch_size: 10 }), { events });
+    expect(r).toMatchObject({ status: "done", rows: 30 });
+    expect(events.some((e) => e.throttle === "rate limit 20 rows/s")).toBe(true);
   });
 
   it("picks up rows inserted during the run, ahead of the walk and behind it (a sweep pass)", async () => {
