@@ -1,6 +1,7 @@
 import type { CommandDef } from "../src/command.js";
 import { checkCommand } from "./check.js";
 import { traceCommand } from "./trace.js";
+import { backfillCommand } from "./backfill.js";
 import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
@@ -10,6 +11,7 @@ import { configCommand } from "./config.js";
 export const commands: CommandDef<any, any>[] = [
   checkCommand,
   traceCommand,
+  backfillCommand,
   auditCommand,
   serveCommand,
   configCommand,
