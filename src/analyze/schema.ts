@@ -124,7 +124,10 @@ export class SchemaContext implements DescribeContext {
   }
 
   defaultPartitionOf(parent: string): string | undefined {
-    return this.relation(parent)?.partitions?.find((p) => this.relation(p)?.defaultPartition);
+    return this.relation(parent)?.partitions?.find((p) => {
+      const r = this.relation(p);
+      return r?.defaultPartition || r?.partitionBound === "DEFAULT";
+    });
   }
 
   /** Foreign keys declared on `table`. */
@@ -157,8 +160,10 @@ export class SchemaContext implements DescribeContext {
   /** Tables with a column whose type is the domain (or an array of it). */
   tablesUsingType(type: string): string[] {
     const bare = type.replace(/^public\./, "");
+    const dot = type.lastIndexOf(".");
+    const arrayOf = `${type.slice(0, dot + 1)}_${type.slice(dot + 1)}`;
     return Object.entries(this.snapshot.relations)
-      .filter(([, r]) => (r.kind === "table" || r.kind === "partitioned-table" || r.kind === "materialized-view") && r.columns.some((c) => c.typeName === type || c.typeName === bare || c.typeName === `${type}[]`))
+      .filter(([, r]) => (r.kind === "table" || r.kind === "partitioned-table" || r.kind === "materialized-view") && r.columns.some((c) => c.typeName === type || c.typeName === bare || c.typeName === `${type}[]` || c.typeName === arrayOf))
       .map(([k]) => k);
   }
 
