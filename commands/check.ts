@@ -84,10 +84,14 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
 async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
-    const { schemaFromSchemaFile } = await import("../src/db/shadow.js");
+    const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
     const { default: path } = await import("node:path");
-    const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
-    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    try {
+      const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
+      return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    } finally {
+      await closeShadowServer(); // the embedded server would keep the process alive
+    }
   }
   if (!a.db && !a.target) return {};
   const { resolveDatabaseUrl, connect } = await import("../src/db/connection.js");
