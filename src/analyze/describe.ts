@@ -151,6 +151,8 @@ export interface AlterAction {
   newName?: string;
   ifExists?: boolean;
   cascade?: boolean;
+  /** inherit / no-inherit: the parent table */
+  parent?: string;
 }
 
 export interface IndexSummary {
@@ -211,6 +213,8 @@ export interface StatementSummary {
   /** whether the statement runs inside a transaction block (set from the layout and BEGIN/COMMIT) */
   inTransaction: boolean;
   concurrently: boolean;
+  /** ONLY: the statement does not recurse to partitions / inheritance children */
+  only: boolean;
   ifNotExists: boolean;
   ifExists: boolean;
   cascade: boolean;
@@ -310,6 +314,7 @@ function emptySummary(kind: string): StatementSummary {
     transactional: true,
     inTransaction: false,
     concurrently: false,
+    only: false,
     ifNotExists: false,
     ifExists: false,
     cascade: false,
@@ -701,6 +706,10 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       delete a.column;
       a.newName = cmd.name;
       break;
+    case "AT_AddInherit":
+    case "AT_DropInherit":
+      if (def?.RangeVar) a.parent = qualify(def.RangeVar);
+      break;
   }
   void table;
   return a;
@@ -762,6 +771,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = ot;
       s.objects = [s.relation];
       s.ifExists = n.missing_ok === true;
+      s.only = n.relation?.inh !== true;
       s.actions = ((n.cmds as N[] | undefined) ?? []).map((c) => alterAction(c.AlterTableCmd, src, s.relation!));
       s.constraints = s.actions.flatMap((a) => (a.action === "add-constraint" && a.constraint ? [a.constraint] : []));
       s.columns = s.actions.flatMap((a) => (a.columnDef ? [a.columnDef] : []));
@@ -848,6 +858,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.cascade = n.behavior === "DROP_CASCADE";
+      s.only = ((n.relations as N[] | undefined) ?? []).every((r) => r.RangeVar?.inh !== true);
       return s;
     }
     case "InsertStmt":
@@ -960,6 +971,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.lockMode = LOCK_STMT_MODES[Number(n.mode)] ?? "AccessExclusiveLock";
+      s.only = ((n.relations as N[] | undefined) ?? []).every((r) => r.RangeVar?.inh !== true);
       return s;
     }
     case "TransactionStmt": {
@@ -1106,6 +1118,14 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualifyNames(names(n.funcname));
       s.objectType = n.is_procedure ? "procedure" : "function";
       s.ifNotExists = n.replace === true;
+      return s;
+    }
+    case "CreateStatsStmt": {
+      const s = emptySummary("create-statistics");
+      s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => (r.RangeVar ? qualify(r.RangeVar) : "")).filter(Boolean);
+      s.relation = s.objects[0];
+      s.objectType = "table";
+      s.ifNotExists = n.if_not_exists === true;
       return s;
     }
     case "CallStmt": {

@@ -141,8 +141,18 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "lock-table":
       for (const t of s.objects) {
-        for (const x of schema.expandViews([t])) acc.lockTree(x, (s.lockMode ?? AEL) as LockMode);
+        for (const x of schema.expandViews([t])) {
+          if (s.only) acc.lock(x, (s.lockMode ?? AEL) as LockMode);
+          else acc.lockTree(x, (s.lockMode ?? AEL) as LockMode);
+        }
       }
+      return;
+    case "create-statistics":
+      acc.lock(rel, SUE);
+      return;
+    case "drop-type":
+    case "drop-domain":
+      if (s.cascade) for (const t of s.objects) for (const table of schema.tablesUsingType(t)) acc.lockTree(table, AEL);
       return;
     case "vacuum":
     case "analyze":
@@ -157,7 +167,9 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "comment":
     case "security-label":
-      if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
+      // constraints, triggers, policies and rules are looked up under AccessShareLock on their table
+      if (["tabconstraint", "trigger", "policy", "rule"].includes(s.targetKind ?? "")) acc.lock(rel, "AccessShareLock");
+      else if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
       return;
     case "grant":
     case "revoke":
@@ -300,7 +312,7 @@ export function alterLockLevel(a: AlterAction, pg: number, objectType?: string):
 
 function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const rel = s.relation!;
-  const recurse = (mode: LockMode) => acc.lockTree(rel, mode);
+  const recurse = (mode: LockMode) => (s.only ? acc.lock(rel, mode) : acc.lockTree(rel, mode));
   for (const a of s.actions) {
     const mode = alterLockLevel(a, pg, s.objectType);
     switch (a.action) {
@@ -373,8 +385,13 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "set-tablespace":
       case "set-access-method":
         acc.lock(rel, mode);
-        acc.rewrite(rel);
-        if (a.action === "set-tablespace" || a.action === "set-access-method") for (const p of schema.partitionsOf(rel)) void p;
+        // moving to the tablespace it is already in is a no-op (tables are assumed in pg_default)
+        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default")) acc.rewrite(rel);
+        break;
+      case "inherit":
+      case "no-inherit":
+        acc.lock(rel, mode);
+        acc.lock(a.parent, a.action === "inherit" ? SUE : "AccessShareLock");
         break;
       case "set-expression":
         recurse(mode);

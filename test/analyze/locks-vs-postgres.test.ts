@@ -42,7 +42,7 @@ describe.each([
   it(`agrees on all ${LOCK_CASES.length} statements`, async () => {
     const disagreements: string[] = [];
     for (const c of LOCK_CASES) {
-      await db.client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+      await db.client.query("DROP SCHEMA IF EXISTS archive CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public");
       const setup = `${LOCK_CASES_BASE};\n${c.setup ?? ""}`;
       await db.client.query(setup);
       const snapshot = fromCatalog ? await introspect(db.client) : undefined;
