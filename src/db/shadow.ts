@@ -54,7 +54,7 @@ export async function createShadow(opts: { template?: string; adminUrl?: string 
   const adminUrl = opts.adminUrl ?? (await shadowAdminUrl());
   const name = `lockstep_shadow_${randomBytes(6).toString("hex")}`;
   await withAdmin(adminUrl, (admin) =>
-    admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)} STRATEGY FILE_COPY` : ""}`),
+    admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),
   );
   const url = withDatabase(adminUrl, name);
   const client = await connect(url, { applicationName: "lockstep-shadow" });

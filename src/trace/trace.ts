@@ -9,9 +9,15 @@ import { Observer } from "./observe.js";
  * `lockstep trace`: run a migration's statements one by one on a shadow database and report the
  * locks and rewrites Postgres really performed, in the same shape as `check`.
  * Transaction control (BEGIN/COMMIT/...) is not run: every statement gets its own transaction so
- * its locks are its own.
+ * its locks are its own. With `keep: false` transactional statements are rolled back (the shadow
+ * stays as it was, for tracing statements independently); non-transactional ones still take effect.
  */
-export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "url" | "client">): Promise<FileReport> {
+export async function traceSql(
+  path: string,
+  sql: string,
+  shadow: Pick<Shadow, "url" | "client">,
+  opts: { keep?: boolean } = {},
+): Promise<FileReport> {
   const report: FileReport = { path, risk: "low", statements: [], errors: [] };
   let statements;
   try {
@@ -39,7 +45,7 @@ export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "
       };
       report.statements.push(entry);
       if (s.node === "TransactionStmt") continue;
-      const seen = await observer.observe(s.sql);
+      const seen = await observer.observe(s.sql, opts);
       entry.transactional = seen.transactional;
       entry.locks = seen.locks;
       entry.rewrites = seen.rewrites;
