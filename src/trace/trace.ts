@@ -2,7 +2,7 @@ import type { AnalysisError, FileReport, StatementReport } from "../analyze/type
 import { maxRisk, riskFromLocks } from "../analyze/risk.js";
 import type { Shadow } from "../db/shadow.js";
 import { ScriptSyntaxError, positionIn, splitScript } from "../db/sql-script.js";
-import { statementKind } from "./kind.js";
+import { describeNode } from "../analyze/describe.js";
 import { Observer } from "./observe.js";
 
 /**
@@ -30,7 +30,7 @@ export async function traceSql(
   const observer = new Observer(shadow.url, shadow.client);
   try {
     for (const s of statements) {
-      const kind = statementKind(s.node, s.tree);
+      const kind = describeNode(s.tree, undefined).kind; // the same kinds as `check`
       const entry: StatementReport = {
         index: s.index,
         line: s.line,
