@@ -249,5 +249,6 @@ function renderReport(report: Report, format: string): string {
 function describeRun(r: BackfillRun & { live: boolean }): string {
   const state = r.status === "running" && !r.live ? "running (no live process: resume it)" : r.status;
   const note = r.error ?? r.throttle;
-  return `${r.id}  ${r.target}  ${r.table_name}  ${state}  ${r.rows_done} rows, ${r.batches} batches, pass ${r.pass}${note ? `  (${note})` : ""}`;
+  const shards = r.shards && r.shards.length > 1 ? `, ${r.shards.length} shards` : "";
+  return `${r.id}  ${r.target}  ${r.table_name}  ${state}  ${r.rows_done} rows, ${r.batches} batches, pass ${r.pass}${shards}${note ? `  (${note})` : ""}`;
 }

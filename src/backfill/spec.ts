@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import { z } from "zod";
-import { durationMs, type TargetConfig } from "../config.js";
+import { durationMs, parseYaml, type TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -51,15 +50,7 @@ export function loadSpecFile(file: string): BackfillSpec {
   } catch (e) {
     throw new UserError("spec-unreadable", `cannot read backfill spec ${file}: ${(e as Error).message}`);
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return pos ? `line ${pos.line}, column ${pos.col}: ${e.code}` : e.message;
-    });
-    throw new UserError("usage", `invalid YAML in ${file}: ${problems.join("; ")}`);
-  }
-  return parseSpec(doc.toJS() ?? {}, file);
+  return parseSpec(parseYaml(text, file, "usage"), file);
 }
 
 /**

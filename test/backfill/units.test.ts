@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { BackfillProgress } from "../../src/backfill/engine.js";
 import { parseBackfillExpressions } from "../../src/backfill/expressions.js";
 import { progressBar, throttleProgress } from "../../src/backfill/progress.js";
-import { parseSpec, runKey } from "../../src/backfill/spec.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadSpecFile, parseSpec, runKey } from "../../src/backfill/spec.js";
 import { BatchSizer } from "../../src/backfill/throttle.js";
 import { nextWindowOpening, parseWindows } from "../../src/backfill/windows.js";
 
@@ -61,6 +64,9 @@ describe("backfill pieces", () => {
     expect(s).toMatchObject({ table: "t", set: ["a = b"], batch_size: 500, target_batch_ms: 100, save_old: true, sleep_ms: 0 });
     expect(parseSpec({ table: "t", set: ["a = b", "c = d"] }, "x").batch_size).toBe("auto");
     expect(() => parseSpec({ table: "t", set: "a = b", batchsize: 1 }, "spec.yml")).toThrow(/invalid backfill spec spec.yml/);
+    const bad = path.join(mkdtempSync(path.join(os.tmpdir(), "bf-spec-")), "bad.yml");
+    writeFileSync(bad, "table: t\nset: [a = b\n");
+    expect(() => loadSpecFile(bad)).toThrow(/invalid YAML in .*bad.yml: line \d+, column \d+/);
     expect(runKey("db", "public.t", ["a  =  b"], " x > 1")).toBe(runKey("db", "public.t", ["a = b"], "x > 1"));
     expect(runKey("db", "public.t", ["a = b"], "x > 1")).not.toBe(runKey("db", "public.t", ["a = b"], "x > 2"));
   });
