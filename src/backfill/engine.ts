@@ -236,6 +236,7 @@ class Runner {
   private readonly resumed: boolean;
   /** The first stop any walker sees (pause, cancel, failure, ...); the others follow at their next batch boundary. */
   private stopping: Stop | null = null;
+  private walkerPids: number[] = [];
 
   constructor(
     private readonly opts: BackfillOptions,
@@ -279,6 +280,7 @@ class Runner {
       }
       for (let i = 1; i < this.shards.length; i++) extra.push(await connect(this.opts.targetUrl, { applicationName: "lockstep-backfill" }));
       const walkers: Walker[] = this.shards.map((_, i) => ({ index: i, client: i === 0 ? this.target : extra[i - 1]!, sizer: this.newSizer() }));
+      this.walkerPids = walkers.map((w) => (w.client as pg.Client & { processID: number }).processID);
       for (;;) {
         await Promise.all(walkers.map((w) => this.walk(w)));
         if (this.stopping) return await this.finish(this.stopping);
@@ -368,7 +370,7 @@ class Runner {
         return true;
       }
     }
-    const contention = await tableContention(w.client, this.info.oid, spec.max_xact_age_s);
+    const contention = await tableContention(w.client, this.info.oid, spec.max_xact_age_s, this.walkerPids);
     if (contention) {
       await this.throttled(contention);
       return true;
