@@ -1,8 +1,9 @@
 import type pg from "pg";
 
 /**
- * Batch size that converges on the target batch duration: start small, grow at most 2x per
- * batch, shrink fast when a batch runs long. A fixed --batch-size disables adaptation.
+ * Batch size that converges on the target batch duration: start small, grow at most 4x per
+ * batch (2x once within a quarter of the target), shrink fast when a batch runs long.
+ * A fixed --batch-size disables adaptation.
  */
 export class BatchSizer {
   private size: number;
@@ -21,8 +22,9 @@ export class BatchSizer {
     if (this.opts.fixed || keys < this.size) return; // a short final batch says nothing about speed
     const min = this.opts.min ?? 10;
     const max = this.opts.max ?? 500_000;
-    const ideal = ms > 0 ? (this.size * this.opts.targetMs) / ms : this.size * 2;
-    this.size = Math.round(Math.min(max, Math.max(min, this.size / 4, Math.min(ideal, this.size * 2))));
+    const ideal = ms > 0 ? (this.size * this.opts.targetMs) / ms : this.size * 4;
+    const growth = ideal > this.size * 4 ? 4 : 2;
+    this.size = Math.round(Math.min(max, Math.max(min, this.size / 4, Math.min(ideal, this.size * growth))));
   }
 
   /** After a timeout: halve. */

@@ -15,17 +15,19 @@ const event = (over: Partial<BackfillProgress> = {}): BackfillProgress => ({
 });
 
 describe("backfill pieces", () => {
-  it("batch size grows towards the target duration, at most 2x a batch, and shrinks fast", () => {
+  it("batch size grows towards the target duration, at most 4x a batch, and shrinks fast", () => {
     const s = new BatchSizer({ targetMs: 200 });
     expect(s.current).toBe(100);
-    s.observe(100, 10);
-    expect(s.current).toBe(200);
-    s.observe(200, 100);
+    s.observe(100, 10); // 20x under target: 4x
     expect(s.current).toBe(400);
-    s.observe(400, 400);
-    expect(s.current).toBe(200);
+    s.observe(400, 60); // 3.3x under target: 2x
+    expect(s.current).toBe(800);
+    s.observe(800, 150); // close: to the ideal
+    expect(s.current).toBe(1067);
+    s.observe(1067, 800); // 4x over target: down to the ideal
+    expect(s.current).toBe(267);
     s.observe(50, 1); // a short final batch says nothing
-    expect(s.current).toBe(200);
+    expect(s.current).toBe(267);
     const fixed = new BatchSizer({ targetMs: 200, fixed: 77 });
     fixed.observe(77, 1);
     expect(fixed.current).toBe(77);
