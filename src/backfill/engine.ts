@@ -8,7 +8,7 @@ import {
   acquireRunLock, batchCheckpointQuery, createRun, discardRun, findResumable, getRun, readControl, setRunState, startPass,
   type BackfillRun, type Shard,
 } from "./runs.js";
-import { runKey, type BackfillSpec } from "./spec.js";
+import { runKey, storableSpec, type BackfillSpec } from "./spec.js";
 import { buildStatements, type BackfillStatements, type KeyValue } from "./statements.js";
 import { assertNotVolatile, describeTable, explainUpdate, type TableInfo } from "./table.js";
 import { BatchSizer, replicationLagSource, tableContention, type LagSource } from "./throttle.js";
@@ -156,7 +156,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       run = undefined;
     }
     run ??= await createRun(opts.state, {
-      run_key: key, target: opts.targetLabel, table_name: `${info.schema}.${info.name}`, spec: opts.spec,
+      run_key: key, target: opts.targetLabel, table_name: `${info.schema}.${info.name}`, spec: storableSpec(opts.spec),
       estimated_rows: info.estimatedRows, created_by: opts.actor, save_old: opts.spec.save_old,
     });
     const statements = run.save_old_table ? buildStatements(prepared.info, prepared.exprs, { saveOldTable: run.save_old_table }) : prepared.statements;
@@ -169,7 +169,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       await stateClient.query(`UPDATE ${STORE_SCHEMA}.backfill_runs SET control = 'run', control_by = $2, control_at = now() WHERE id = $1 AND control = 'pause'`, [run.id, opts.actor ?? "cli"]);
     }
     if (statements.saveOld) for (const ddl of statements.saveOld.create) await target.query(ddl);
-    await setRunState(stateClient, run.id, { status: "running", error: null, throttle: null, estimated_rows: info.estimatedRows, spec: opts.spec, finished: false });
+    await setRunState(stateClient, run.id, { status: "running", error: null, throttle: null, estimated_rows: info.estimatedRows, spec: storableSpec(opts.spec), finished: false });
     const sameDatabase = await isStateDatabase(target, run);
     return await new Runner(opts, target, stateClient, run, info, statements, sameDatabase).run();
   } finally {

@@ -83,3 +83,14 @@ export function withTargetDefaults(spec: BackfillSpec, target: Pick<TargetConfig
     max_replication_lag_ms: spec.max_replication_lag_ms ?? (b.max_replication_lag !== undefined ? durationMs(b.max_replication_lag) : undefined),
   };
 }
+
+/**
+ * The spec as stored in the state database and shown by `status`: a literal connection string
+ * is dropped (it may hold a password); `env:VAR` and target names are kept, so a resume can find
+ * the database again.
+ */
+export function storableSpec(spec: BackfillSpec): BackfillSpec {
+  if (!spec.db || spec.db.startsWith("env:")) return spec;
+  const { db: _secret, ...rest } = spec;
+  return rest;
+}

@@ -125,6 +125,19 @@ describe("lockstep backfill (CLI)", () => {
     expect(nokey.stderr).toContain("no primary key");
   });
 
+  it("never stores or prints a literal connection string (status shows the run without it)", async () => {
+    await createUsers(db.client, "sec", 50);
+    const password = new URL(db.url).password;
+    expect(password.length).toBeGreaterThan(3);
+    const r = await runLockstep(["backfill", "--db", db.url, "--table", "sec", "--set", "normalized_email = lower(email)", "--format", "json"], { env: sameDb });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    const status = await runLockstep(["backfill", "status", "--format", "json"], { env: sameDb });
+    expect(status.stdout).not.toContain(password);
+    const [row] = await q<{ spec: Record<string, unknown> }>("SELECT spec FROM lockstep_state.backfill_runs WHERE table_name = 'public.sec'");
+    expect(row!.spec.db).toBeUndefined();
+  });
+
   it("--dry-run validates and counts but changes nothing", async () => {
     await createUsers(db.client, "d1", 500);
     const r = await runLockstep(["backfill", "--db", "env:TARGET_URL", "--table", "d1", "--set", "normalized_email = lower(email)", "--where", "id % 2 = 0", "--dry-run", "--format", "json"], { env: sameDb });
