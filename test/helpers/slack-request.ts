@@ -8,15 +8,20 @@ export interface SignOptions {
   retryNum?: number;
 }
 
-/** POST a body to the bot as Slack would: v0 HMAC-SHA256 signature over "v0:<ts>:<body>". */
-export async function postSigned(url: string, signingSecret: string, body: string, opts: SignOptions = {}): Promise<Response> {
+/** Slack's request headers: v0 HMAC-SHA256 signature over "v0:<ts>:<body>". */
+export function signatureHeaders(signingSecret: string, body: string, opts: SignOptions = {}): Record<string, string> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const sig = createHmac("sha256", opts.secret ?? signingSecret).update(`v0:${ts}:${body}`).digest("hex");
-  const headers: Record<string, string> = {
+  return {
     "content-type": "application/x-www-form-urlencoded",
     "x-slack-request-timestamp": String(ts),
     "x-slack-signature": `v0=${sig}`,
   };
+}
+
+/** POST a body to the bot as Slack would. */
+export async function postSigned(url: string, signingSecret: string, body: string, opts: SignOptions = {}): Promise<Response> {
+  const headers = signatureHeaders(signingSecret, body, opts);
   if (opts.retryNum !== undefined) {
     headers["x-slack-retry-num"] = String(opts.retryNum);
     headers["x-slack-retry-reason"] = "http_timeout";
