@@ -84,4 +84,51 @@ export const storeMigrations: StoreMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "backfill runs and checkpoints",
+    sql: `
+      CREATE TABLE ${STORE_SCHEMA}.backfill_runs (
+        id text PRIMARY KEY,
+        run_key text NOT NULL,
+        target text NOT NULL,
+        table_name text NOT NULL,
+        spec jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'queued'
+          CHECK (status IN ('queued', 'running', 'paused', 'cancelled', 'done', 'failed')),
+        control text NOT NULL DEFAULT 'run' CHECK (control IN ('run', 'pause', 'cancel')),
+        control_by text,
+        control_at timestamptz,
+        pass int NOT NULL DEFAULT 1,
+        last_key jsonb,
+        rows_done bigint NOT NULL DEFAULT 0,
+        rows_scanned bigint NOT NULL DEFAULT 0,
+        batches int NOT NULL DEFAULT 0,
+        batch_size int,
+        last_batch_ms double precision,
+        max_batch_ms double precision NOT NULL DEFAULT 0,
+        seconds double precision NOT NULL DEFAULT 0,
+        estimated_rows bigint,
+        remaining bigint,
+        throttle text,
+        save_old_table text,
+        error text,
+        nonce text NOT NULL,
+        created_by text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      );
+      CREATE INDEX backfill_runs_key ON ${STORE_SCHEMA}.backfill_runs (run_key, created_at DESC);
+    `,
+  },
+  {
+    version: 5,
+    name: "backfill shards",
+    sql: `
+      -- Per-shard cursors of a run: [{"from": key|null, "to": key|null, "last": key|null}]; a
+      -- single walker is one shard over the whole table. Parallel workers each own a shard.
+      ALTER TABLE ${STORE_SCHEMA}.backfill_runs ADD COLUMN shards jsonb;
+    `,
+  },
 ];
