@@ -63,6 +63,8 @@ describe("slash command -> report -> approvals", () => {
     expect(r.text).toContain("high risk");
     expect(r.text).toContain("AccessExclusiveLock on public.users");
     expect(r.text).toContain("001_add_name.up.sql");
+    // the target's database is the schema context: public.users is known, nothing is assumed
+    expect(r.text).not.toContain("Assumed");
     expect(actionIds(r.args)).toEqual([ACTION.approve, ACTION.reject]);
     const [audit] = await bot.query("SELECT actor, action, decision, content_hash FROM lockstep_state.audit_log WHERE detail->>'check' = $1", [r.checkId]);
     expect(audit).toMatchObject({ actor: REQUESTER, action: "check", decision: "reported" });
