@@ -49,16 +49,23 @@ export function slashCommandBody(opts: { text: string; user: string; channel: st
   }).toString();
 }
 
+/** The fields every interactivity payload carries. */
+function payloadBase(user: string) {
+  return {
+    team: { id: "T1", domain: "acme" },
+    user: { id: user, username: `user-${user}`, team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+    trigger_id: `trigger.${Date.now()}.${++trigger}`,
+  };
+}
+
 /** An interactivity payload (button click) as Slack posts it: payload=<json>. */
 export function buttonClickBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs: string }): string {
   const payload = {
     type: "block_actions",
-    team: { id: "T1", domain: "acme" },
-    user: { id: opts.user, username: `user-${opts.user}`, team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
+    ...payloadBase(opts.user),
     container: { type: "message", message_ts: opts.messageTs, channel_id: opts.channel, is_ephemeral: false },
-    trigger_id: `trigger.${Date.now()}.${++trigger}`,
     channel: { id: opts.channel, name: "db" },
     message: { ts: opts.messageTs, type: "message", text: "" },
     response_url: "http://127.0.0.1:9/response",
@@ -71,11 +78,7 @@ export function buttonClickBody(opts: { actionId: string; value: string; user: s
 export function viewSubmissionBody(opts: { callbackId: string; user: string; privateMetadata: string; values: Record<string, Record<string, unknown>> }): string {
   const payload = {
     type: "view_submission",
-    team: { id: "T1", domain: "acme" },
-    user: { id: opts.user, username: `user-${opts.user}`, team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
-    trigger_id: `trigger.${Date.now()}.${++trigger}`,
+    ...payloadBase(opts.user),
     view: {
       id: `V${++trigger}`,
       type: "modal",
