@@ -7,7 +7,8 @@ import { slackClient } from "../../src/slack/client.js";
 import { readContent } from "../../src/slack/migration-source.js";
 import { postInThread } from "../../src/slack/thread.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "../../src/slack/hooks.js";
-import { actionIds, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
+import { SIGNING_SECRET, actionIds, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
+import { buttonClickBody, postSigned } from "../helpers/slack-request.js";
 
 const REQUESTER = "UREQ";
 const APPROVER_A = "UAPPA";
@@ -135,7 +136,8 @@ describe("slash command -> report -> approvals", () => {
       bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
     ]);
     expect(responses.map((x) => x.status)).toEqual([200, 200, 200]);
-    await bot.fake.waitFor(() => updatesOf(r.ts).length >= 3, "three updates");
+    await bot.running.deps.work.idle();
+    expect(updatesOf(r.ts)).toHaveLength(3);
     const approvals = await bot.query("SELECT approver FROM lockstep_state.approvals WHERE check_id = $1", [r.checkId]);
     expect(approvals).toEqual([{ approver: APPROVER_A }]);
     const [check] = await bot.query("SELECT status FROM lockstep_state.checks WHERE id = $1", [r.checkId]);
@@ -176,6 +178,27 @@ describe("slash command -> report -> approvals", () => {
     const expired = await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => /Expired/.test(blockText(u.args))), "the expired update");
     expect(actionIds(expired.args)).toEqual([]);
     expect(await bot.query("SELECT * FROM lockstep_state.apply_requests WHERE check_id = $1", [r.checkId])).toEqual([]);
+  });
+});
+
+describe("two bot replicas on one state database", () => {
+  it("count an approval once, and run a request delivered to both once", async () => {
+    const replica = await startTestBot({ config: () => "", replicaOf: bot });
+    const r = await reportFor("001_add_name.up.sql");
+    const body = buttonClickBody({ actionId: ACTION.approve, value: r.checkId, user: APPROVER_A, channel: "C1", messageTs: r.ts });
+    const responses = await Promise.all([
+      postSigned(bot.eventsUrl, SIGNING_SECRET, body),
+      postSigned(replica.eventsUrl, SIGNING_SECRET, body, { retryNum: 1 }),
+      bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
+      replica.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
+    ]);
+    expect(responses.map((x) => x.status)).toEqual([200, 200, 200, 200]);
+    // the same delivery runs once: three clicks run, three updates (the work is queued before the ack is answered)
+    await Promise.all([bot.running.deps.work.idle(), replica.running.deps.work.idle()]);
+    expect(updatesOf(r.ts)).toHaveLength(3);
+    expect(await bot.query("SELECT approver FROM lockstep_state.approvals WHERE check_id = $1", [r.checkId])).toEqual([{ approver: APPROVER_A }]);
+    const audits = await bot.query("SELECT count(*)::int AS n FROM lockstep_state.audit_log WHERE detail->>'check' = $1 AND action = 'approve'", [r.checkId]);
+    expect(audits).toEqual([{ n: 1 }]);
   });
 });
 
