@@ -61,6 +61,8 @@ export interface StatementReport {
   rewrites: string[];
   findings: Finding[];
   estimate?: Estimate;
+  /** why the risk is what it is: one line per relation that raised it */
+  riskReasons?: string[];
 }
 
 export interface AnalysisError {
@@ -89,6 +91,8 @@ export interface FileReport {
   statements: StatementReport[];
   errors: AnalysisError[];
   rollback?: RollbackEntry[];
+  /** what had to be assumed for this file's risk (e.g. no --db: sizes unknown) */
+  assumptions?: string[];
 }
 
 export interface CheckReport {
