@@ -61,6 +61,8 @@ export interface StatementReport {
   rewrites: string[];
   findings: Finding[];
   estimate?: Estimate;
+  /** whether the statement runs inside a transaction block (layout + explicit BEGIN/COMMIT) */
+  inTransaction?: boolean;
   /** why the risk is what it is: one line per relation that raised it */
   riskReasons?: string[];
 }
@@ -91,7 +93,9 @@ export interface FileReport {
   statements: StatementReport[];
   errors: AnalysisError[];
   rollback?: RollbackEntry[];
-  /** what had to be assumed for this file's risk (e.g. no --db: sizes unknown) */
+  /** detected migration layout (golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx, plain) */
+  layout?: string;
+  /** what had to be assumed about the schema and sizes (no --db / --schema) */
   assumptions?: string[];
 }
 
@@ -178,6 +182,8 @@ export interface RelationInfo {
   indexes: IndexInfo[];
   /** partition parent (schema-qualified) when this relation is a partition */
   parent?: string;
+  /** this partition is its parent's DEFAULT partition */
+  defaultPartition?: boolean;
   partitions?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];
