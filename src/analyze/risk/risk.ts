@@ -14,6 +14,8 @@ export interface RiskInput {
   schema: SchemaSnapshot;
   /** a lock_timeout is in effect (SET lock_timeout earlier in the file) */
   lockTimeout?: boolean;
+  /** created earlier in the same migration (default: the snapshot's isNew flag) */
+  isNew?: (relation: string) => boolean;
 }
 
 export interface RiskAssessment {
@@ -59,7 +61,7 @@ export function assessRisk(input: RiskInput): RiskAssessment {
   let heaviest = -1;
 
   for (const lock of input.locks) {
-    const size = sizeOf(input.schema, lock.relation);
+    const size = sizeOf(input.schema, lock.relation, input.isNew);
     const work = input.work.filter((w) => w.relation === lock.relation);
     const seconds = work.reduce((s, w) => s + estimateSeconds(w.kind, size.bytes), 0);
     const blocking = work.some((w) => w.kind === "update-all") ? maxBlocking(blockingOf(lock.mode), "writes") : blockingOf(lock.mode);
@@ -122,9 +124,9 @@ function maxBlocking(a: Blocking, b: Blocking): Blocking {
   return BLOCKING_ORDER.indexOf(a) >= BLOCKING_ORDER.indexOf(b) ? a : b;
 }
 
-function sizeOf(schema: SchemaSnapshot, relation: string): Sized {
+function sizeOf(schema: SchemaSnapshot, relation: string, isNew?: (relation: string) => boolean): Sized {
   const rel = schema.relations[relation];
-  if (rel?.isNew) return { bytes: 0, rows: 0, traffic: "idle", assumed: false, isNew: true };
+  if (isNew ? isNew(relation) : rel?.isNew) return { bytes: 0, rows: 0, traffic: "idle", assumed: false, isNew: true };
   // Only the live catalog knows production sizes; a replayed --schema has empty tables.
   if (schema.source === "catalog" && rel && rel.bytes !== undefined) {
     return { bytes: rel.bytes, ...(rel.rows !== undefined ? { rows: Math.max(0, rel.rows) } : {}), traffic: trafficOf(rel), assumed: false, isNew: false };

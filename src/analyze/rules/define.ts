@@ -1,13 +1,8 @@
+import type { StatementSummary } from "../describe.js";
 import type { SchemaSnapshot, Severity, StatementReport } from "../types.js";
 
-/**
- * The statement shape rules read. Until describe.ts lands on main this is the least every
- * summary has; it becomes describe.ts' summary type.
- */
-export interface RuleStatement {
-  kind: string;
-  [field: string]: unknown;
-}
+/** The statement shape rules read: describe.ts' typed summary. */
+export type RuleStatement = StatementSummary;
 
 /** What a rule sees for one statement: typed summaries and predictions, never the raw AST. */
 export interface RuleContext {
@@ -26,8 +21,12 @@ export interface FileContext {
   path: string;
   /** every statement's summary, in order (rules that look around, e.g. schema and data mixed) */
   statements: RuleStatement[];
+  /** every statement's predictions (locks, rewrites), in order */
+  reports: RuleContext["report"][];
   /** this statement's position in `statements` */
   index: number;
+  /** the migration tool runs the whole file in a transaction it opens itself */
+  wrapped: boolean;
 }
 
 export interface RuleFinding {
