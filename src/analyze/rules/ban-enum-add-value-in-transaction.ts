@@ -7,6 +7,7 @@ export default defineRule({
   docs: {
     bad: "BEGIN;\nALTER TYPE mood ADD VALUE 'curious';\nCOMMIT;",
     good: "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'curious';",
+    pgVersion: 11,
     why: "Postgres 11 and older reject ADD VALUE in a transaction block. From 12 it is allowed, but the new value cannot be used until the transaction commits, so a later statement of the same migration that uses it fails.",
   },
   check({ statement, pgVersion }) {

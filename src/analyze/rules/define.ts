@@ -44,6 +44,8 @@ export interface RuleDocs {
   good: string;
   /** why, in a sentence or two (optional; the summary is often enough) */
   why?: string;
+  /** the Postgres major version the examples are checked against (default: the latest) */
+  pgVersion?: number;
 }
 
 export interface Rule {
