@@ -1,5 +1,6 @@
 import type { StatementSummary } from "./describe.js";
 import type { LockPrediction } from "./locks.js";
+import { createsRelation } from "./rule-helpers.js";
 import { assessRisk } from "./risk/risk.js";
 import { setsLockTimeout, workOf } from "./risk/work.js";
 import { RuleRunner } from "./run-rules.js";
@@ -25,13 +26,8 @@ export class FileAssessor {
   statement(index: number, summary: StatementSummary, prediction: LockPrediction, report: StatementReport, schema: SchemaContext): void {
     this.lockTimeout = setsLockTimeout(summary) ?? this.lockTimeout;
     report.findings = this.runner.check(index, report, schema.snapshot);
-    const risk = assessRisk({
-      locks: prediction.locks,
-      work: workOf(summary, prediction, (r) => schema.isNew(r)),
-      schema: schema.snapshot,
-      lockTimeout: this.lockTimeout,
-      isNew: (r) => schema.isNew(r),
-    });
+    const isNew = (r: string) => schema.isNew(r) || (r === summary.relation && createsRelation(summary));
+    const risk = assessRisk({ locks: prediction.locks, work: workOf(summary, prediction, isNew), schema: schema.snapshot, lockTimeout: this.lockTimeout, isNew });
     report.risk = risk.risk;
     if (risk.estimate) report.estimate = risk.estimate;
     if (risk.reasons.length) report.riskReasons = risk.reasons;

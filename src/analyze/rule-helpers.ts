@@ -7,8 +7,15 @@ import { LOCK_MODES } from "./types.js";
 /** The relation existed before this migration (so it may be large and busy). */
 export function isExisting(ctx: RuleContext, relation: string | undefined = ctx.statement.relation): boolean {
   if (!relation) return false;
-  if (relation === ctx.statement.relation && ctx.statement.newTable) return false;
+  if (relation === ctx.statement.relation && (ctx.statement.newTable || createsRelation(ctx.statement))) return false;
   return ctx.schema.relations[relation]?.isNew !== true;
+}
+
+/** Statements whose `relation` is the object they create (CREATE INDEX's relation is its table). */
+const CREATES_OWN_RELATION = new Set(["create-table", "create-table-as", "create-materialized-view", "create-sequence", "create-foreign-table"]);
+
+export function createsRelation(s: StatementSummary): boolean {
+  return CREATES_OWN_RELATION.has(s.kind) || (s.kind === "create-view" && !s.ifNotExists);
 }
 
 /** How a fix names a relation: `users` for public.users, `app."Users"` otherwise. */
