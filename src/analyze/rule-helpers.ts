@@ -117,3 +117,19 @@ export function typeFindings(
     .filter((c) => matches(c.type, c))
     .map((c) => describe(where(s.relation, c.column), c.type));
 }
+
+/** UNIQUE / PRIMARY KEY constraints a statement adds that build their own index (no USING INDEX). */
+export function indexBuildingConstraints(s: StatementSummary, type: "unique" | "primary-key"): Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> {
+  const table = s.relation?.split(".").pop() ?? "";
+  return s.actions.flatMap((a) => {
+    const col = a.columnDef;
+    if (a.action === "add-column" && col && (type === "unique" ? col.unique : col.primaryKey)) {
+      return [{ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col }];
+    }
+    const c = a.constraint;
+    if (a.action === "add-constraint" && c?.type === type && !c.usingIndex) {
+      return [{ columns: c.columns, name: c.name ?? (type === "unique" ? `${table}_${c.columns.join("_")}_key` : `${table}_pkey`) }];
+    }
+    return [];
+  });
+}

@@ -1,5 +1,6 @@
 import type { StatementSummary } from "../describe.js";
 import type { LockPrediction } from "../locks.js";
+import { indexBuildingConstraints } from "../rule-helpers.js";
 import type { Work } from "./risk.js";
 
 /**
@@ -16,7 +17,8 @@ export function workOf(s: StatementSummary, p: LockPrediction, isNew: (relation:
 
 function buildsIndex(s: StatementSummary): boolean {
   if (s.kind === "create-index" || s.kind === "reindex") return true;
-  return s.actions.some((a) => (a.action === "add-constraint" && ["unique", "primary-key", "exclusion"].includes(a.constraint?.type ?? "") && !a.constraint?.usingIndex) || (a.action === "add-column" && (a.columnDef?.unique || a.columnDef?.primaryKey)));
+  if (indexBuildingConstraints(s, "unique").length || indexBuildingConstraints(s, "primary-key").length) return true;
+  return s.actions.some((a) => a.action === "add-constraint" && a.constraint?.type === "exclusion");
 }
 
 function validates(s: StatementSummary): boolean {

@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { ident, isExisting, provenNotNullSteps, sqlName } from "../rule-helpers.js";
+import { ident, indexBuildingConstraints, isExisting, provenNotNullSteps, sqlName } from "../rule-helpers.js";
 
 export default defineRule({
   id: "adding-primary-key-constraint",
@@ -12,25 +12,15 @@ export default defineRule({
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];
-    return statement.actions.flatMap((a) => {
-      const c = a.constraint;
-      const inline = a.action === "add-column" && a.columnDef?.primaryKey;
-      const constraint = a.action === "add-constraint" && c?.type === "primary-key" && !c.usingIndex;
-      if (!inline && !constraint) return [];
-      const columns = inline ? [a.columnDef!.name] : c!.columns;
-      const name = (constraint && c!.name) || `${statement.relation!.split(".").pop()}_pkey`;
-      const table = sqlName(statement.relation!);
-      return [
-        {
-          message: `PRIMARY KEY (${columns.join(", ")}) on ${statement.relation} builds its index while the table is locked ACCESS EXCLUSIVE`,
-          fix: [
-            `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${table} (${columns.map(ident).join(", ")});`,
-            `-- columns that may hold NULL: prove NOT NULL first, e.g.`,
-            ...provenNotNullSteps(statement.relation!, columns[0]!).map((l) => `--   ${l}`),
-            `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} PRIMARY KEY USING INDEX ${ident(name)};`,
-          ].join("\n"),
-        },
-      ];
-    });
+    const table = sqlName(statement.relation!);
+    return indexBuildingConstraints(statement, "primary-key").map(({ columns, name }) => ({
+      message: `PRIMARY KEY (${columns.join(", ")}) on ${statement.relation} builds its index while the table is locked ACCESS EXCLUSIVE`,
+      fix: [
+        `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${table} (${columns.map(ident).join(", ")});`,
+        `-- columns that may hold NULL: prove NOT NULL first, e.g.`,
+        ...provenNotNullSteps(statement.relation!, columns[0]!).map((l) => `--   ${l}`),
+        `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} PRIMARY KEY USING INDEX ${ident(name)};`,
+      ].join("\n"),
+    }));
   },
 });

@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { ident, isExisting, sqlName } from "../rule-helpers.js";
+import { ident, indexBuildingConstraints, isExisting, sqlName } from "../rule-helpers.js";
 
 export default defineRule({
   id: "disallowed-unique-constraint",
@@ -12,24 +12,14 @@ export default defineRule({
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];
-    return statement.actions.flatMap((a) => {
-      const c = a.constraint;
-      const inline = a.action === "add-column" && a.columnDef?.unique;
-      const constraint = a.action === "add-constraint" && c?.type === "unique" && !c.usingIndex;
-      if (!inline && !constraint) return [];
-      const columns = inline ? [a.columnDef!.name] : c!.columns;
-      const name = (constraint && c!.name) || `${statement.relation!.split(".").pop()}_${columns.join("_")}_key`;
-      const table = sqlName(statement.relation!);
-      return [
-        {
-          message: `UNIQUE (${columns.join(", ")}) on ${statement.relation} builds its index while the table is locked ACCESS EXCLUSIVE`,
-          fix: [
-            ...(inline ? [`ALTER TABLE ${table} ADD COLUMN ${ident(a.columnDef!.name)} ${a.columnDef!.type.text};`] : []),
-            `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${table} (${columns.map(ident).join(", ")});`,
-            `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${ident(name)};`,
-          ].join("\n"),
-        },
-      ];
-    });
+    const table = sqlName(statement.relation!);
+    return indexBuildingConstraints(statement, "unique").map(({ columns, name, addsColumn }) => ({
+      message: `UNIQUE (${columns.join(", ")}) on ${statement.relation} builds its index while the table is locked ACCESS EXCLUSIVE`,
+      fix: [
+        ...(addsColumn ? [`ALTER TABLE ${table} ADD COLUMN ${ident(addsColumn.name)} ${addsColumn.type.text};`] : []),
+        `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ${ident(name)} ON ${table} (${columns.map(ident).join(", ")});`,
+        `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} UNIQUE USING INDEX ${ident(name)};`,
+      ].join("\n"),
+    }));
   },
 });
