@@ -73,7 +73,7 @@ export function assessRisk(input: RiskInput): RiskAssessment {
       reasons.push(describe(lock, blocking, work, seconds, size));
     }
     if (RISKS.indexOf(r) > RISKS.indexOf(risk)) risk = r;
-    if (!size.assumed && (work.length > 0 ? seconds : -0.5) > heaviest) {
+    if (!size.assumed && !size.isNew && (work.length > 0 ? seconds : -0.5) > heaviest) {
       heaviest = work.length > 0 ? seconds : -0.5;
       estimate = { ...(size.rows !== undefined ? { rows: size.rows } : {}), bytes: size.bytes, seconds: round(seconds) };
     }

@@ -10,9 +10,14 @@ import type { Work } from "./risk.js";
 export function workOf(s: StatementSummary, p: LockPrediction, isNew: (relation: string) => boolean): Work[] {
   const work: Work[] = p.rewrites.map((relation) => ({ relation, kind: "rewrite" as const }));
   const scanKind = buildsIndex(s) ? "index-build" : validates(s) ? "validate" : "scan";
-  for (const relation of p.scans) work.push({ relation, kind: scanKind });
+  // ADD COLUMN ... NOT NULL without a default fails at the first row (or finds none): no long scan
+  if (!onlyRequiredColumns(s)) for (const relation of p.scans) work.push({ relation, kind: scanKind });
   for (const d of wholeTableDml(s)) if (!isNew(d)) work.push({ relation: d, kind: "update-all" });
   return work;
+}
+
+function onlyRequiredColumns(s: StatementSummary): boolean {
+  return s.actions.length > 0 && s.actions.every((a) => a.action === "add-column" && a.columnDef?.notNull && !a.columnDef.default && !a.columnDef.identity && !a.columnDef.generated && !a.columnDef.type.serial);
 }
 
 function buildsIndex(s: StatementSummary): boolean {
