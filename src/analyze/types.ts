@@ -61,6 +61,8 @@ export interface StatementReport {
   rewrites: string[];
   findings: Finding[];
   estimate?: Estimate;
+  /** whether the statement runs inside a transaction block (layout + explicit BEGIN/COMMIT) */
+  inTransaction?: boolean;
 }
 
 export interface AnalysisError {
@@ -89,6 +91,10 @@ export interface FileReport {
   statements: StatementReport[];
   errors: AnalysisError[];
   rollback?: RollbackEntry[];
+  /** detected migration layout (golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx, plain) */
+  layout?: string;
+  /** what had to be assumed about the schema (no --db / --schema) */
+  assumptions?: string[];
 }
 
 export interface CheckReport {
@@ -174,6 +180,8 @@ export interface RelationInfo {
   indexes: IndexInfo[];
   /** partition parent (schema-qualified) when this relation is a partition */
   parent?: string;
+  /** this partition is its parent's DEFAULT partition */
+  defaultPartition?: boolean;
   partitions?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];

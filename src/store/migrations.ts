@@ -30,6 +30,61 @@ export const storeMigrations: StoreMigration[] = [
     `,
   },
   {
+    version: 2,
+    name: "slack checks, approvals, apply requests, request idempotency",
+    sql: `
+      -- One row per reported check: the content it covers (hash), its policy snapshot and status.
+      CREATE TABLE ${STORE_SCHEMA}.checks (
+        id text PRIMARY KEY,
+        target text NOT NULL,
+        channel text NOT NULL,
+        message_ts text,
+        requested_by text NOT NULL,
+        source text NOT NULL CHECK (source IN ('files', 'adhoc')),
+        paths jsonb NOT NULL,
+        adhoc_sql text,
+        content_hash text NOT NULL,
+        lockstep_version text NOT NULL,
+        risk text NOT NULL,
+        required int NOT NULL,
+        require_group text,
+        report jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'pending'
+          CHECK (status IN ('pending', 'approved', 'rejected', 'void', 'expired', 'apply-requested')),
+        status_reason text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        decided_by text,
+        decided_at timestamptz
+      );
+      CREATE INDEX checks_target_created ON ${STORE_SCHEMA}.checks (target, created_at DESC);
+      -- One row per approver and check: the primary key is what makes double clicks count once.
+      CREATE TABLE ${STORE_SCHEMA}.approvals (
+        check_id text NOT NULL REFERENCES ${STORE_SCHEMA}.checks (id) ON DELETE CASCADE,
+        approver text NOT NULL,
+        content_hash text NOT NULL,
+        in_required_group boolean NOT NULL DEFAULT false,
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (check_id, approver)
+      );
+      -- The Apply button records a request; the apply feature executes it.
+      CREATE TABLE ${STORE_SCHEMA}.apply_requests (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        check_id text NOT NULL UNIQUE REFERENCES ${STORE_SCHEMA}.checks (id),
+        target text NOT NULL,
+        content_hash text NOT NULL,
+        requested_by text NOT NULL,
+        requested_at timestamptz NOT NULL DEFAULT now(),
+        status text NOT NULL DEFAULT 'requested'
+      );
+      -- Slack delivers some requests more than once (retries, replicas): first writer wins.
+      CREATE TABLE ${STORE_SCHEMA}.slack_requests (
+        key text PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+  {
     version: 3,
     name: "apply runs and schema snapshots",
     sql: `
@@ -56,6 +111,44 @@ export const storeMigrations: StoreMigration[] = [
         job_id uuid,
         snapshot jsonb NOT NULL
       );
+    `,
+  },
+  {
+    version: 4,
+    name: "backfill runs and checkpoints",
+    sql: `
+      CREATE TABLE ${STORE_SCHEMA}.backfill_runs (
+        id text PRIMARY KEY,
+        run_key text NOT NULL,
+        target text NOT NULL,
+        table_name text NOT NULL,
+        spec jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'queued'
+          CHECK (status IN ('queued', 'running', 'paused', 'cancelled', 'done', 'failed')),
+        control text NOT NULL DEFAULT 'run' CHECK (control IN ('run', 'pause', 'cancel')),
+        control_by text,
+        control_at timestamptz,
+        pass int NOT NULL DEFAULT 1,
+        last_key jsonb,
+        rows_done bigint NOT NULL DEFAULT 0,
+        rows_scanned bigint NOT NULL DEFAULT 0,
+        batches int NOT NULL DEFAULT 0,
+        batch_size int,
+        last_batch_ms double precision,
+        max_batch_ms double precision NOT NULL DEFAULT 0,
+        seconds double precision NOT NULL DEFAULT 0,
+        estimated_rows bigint,
+        remaining bigint,
+        throttle text,
+        save_old_table text,
+        error text,
+        nonce text NOT NULL,
+        created_by text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      );
+      CREATE INDEX backfill_runs_key ON ${STORE_SCHEMA}.backfill_runs (run_key, created_at DESC);
     `,
   },
 ];

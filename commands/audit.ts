@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { defineCommand } from "../src/command.js";
+import { getTarget } from "../src/config.js";
+import { listAudit, type AuditRow } from "../src/store/audit.js";
+import { openStateDatabase } from "../src/store/state-db.js";
+import { openStore } from "../src/store/store.js";
+
+/** The audit log (checks, approvals, refusals, rejections, applies), newest first. */
+export const auditCommand = defineCommand({
+  name: "audit",
+  summary: "list the audit log: who did what, when, on which content hash, and the decision",
+  options: [
+    { flags: "--target <name>", description: "only this target" },
+    { flags: "--limit <n>", description: "how many entries", default: "50" },
+  ],
+  formats: ["text", "json"],
+  args: z.object({ target: z.string().optional(), limit: z.coerce.number().int().positive().max(10_000) }),
+  async run(ctx, args): Promise<AuditRow[]> {
+    if (args.target) getTarget(ctx.config.config, args.target);
+    const state = await openStateDatabase(ctx.config.config, ctx.env);
+    try {
+      const store = await openStore(state.url, { startQueue: false });
+      try {
+        return await listAudit(store.pool, { target: args.target, limit: args.limit });
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await state.close();
+    }
+  },
+  render(rows, format) {
+    if (format === "json") return JSON.stringify(rows.map((r) => ({ ...r, at: r.at.toISOString() })), null, 2);
+    if (rows.length === 0) return "the audit log is empty";
+    return rows
+      .map((r) =>
+        [r.at.toISOString(), r.actor, r.action, r.decision ?? "-", r.target ?? "-", r.contentHash ? r.contentHash.slice(0, 12) : "-"].join("  "),
+      )
+      .join("\n");
+  },
+});

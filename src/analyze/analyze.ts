@@ -1,0 +1,165 @@
+import { describe, type StatementSummary } from "./describe.js";
+import { DEFAULT_PG_VERSION, predictLocks, type LockPrediction } from "./locks.js";
+import { loadParser, parseSql, type ParsedStatement } from "./parse.js";
+import { SchemaContext } from "./schema.js";
+import { detectLayout, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
+import { LOCK_MODES, RISKS, type CheckReport, type FileReport, type Risk, type SchemaSnapshot, type StatementReport } from "./types.js";
+
+export interface AnalyzeOptions {
+  cwd?: string;
+  stdin?: NodeJS.ReadableStream;
+  /** starting schema (from --db or --schema); statement-derived when absent */
+  schema?: SchemaSnapshot;
+  /** Postgres major version to predict for (11..18); default 18 */
+  pgVersion?: number;
+  /** force a layout instead of detecting it */
+  layout?: string;
+}
+
+/** One analysed statement with everything rules need: parse position, typed summary, locks. */
+export interface AnalyzedStatement {
+  parsed: ParsedStatement;
+  summary: StatementSummary;
+  prediction: LockPrediction;
+  report: StatementReport;
+}
+
+export interface AnalyzedFile {
+  source: SourceFile;
+  statements: AnalyzedStatement[];
+  report: FileReport;
+}
+
+/** Analyse files, directories or "-" (stdin) in the order their tool applies them. */
+export async function analyzePaths(paths: string[], opts: AnalyzeOptions = {}): Promise<CheckReport> {
+  const files = await analyzePathsDetailed(paths, opts);
+  return { version: 1, files: files.map((f) => f.report) };
+}
+
+/** Analyse one SQL text as if it were the file at `path`. */
+export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<AnalyzeOptions, "cwd" | "stdin"> = {}): Promise<CheckReport> {
+  await loadParser();
+  const layout = (opts.layout as Layout | undefined) ?? (path === "-" ? "plain" : detectLayout(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql)));
+  const source = sourceFromBuffer(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql, "utf8"), layout);
+  const schema = new SchemaContext(opts.schema);
+  return { version: 1, files: [analyzeSource(source, schema, opts.pgVersion ?? DEFAULT_PG_VERSION).report] };
+}
+
+/** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
+export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalyzedFile[]> {
+  await loadParser();
+  const sources = await readSources(paths, opts);
+  const schema = new SchemaContext(opts.schema);
+  const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
+  return sources.map((src) => {
+    schema.startMigration();
+    return analyzeSource(src, schema, pg);
+  });
+}
+
+/** Parse, describe and predict one source file, applying its effects to `schema`. */
+export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: number): AnalyzedFile {
+  const report: FileReport = { path: source.path, risk: "low", statements: [], errors: [...source.errors], layout: source.layout };
+  const out: AnalyzedFile = { source, statements: [], report };
+  if (source.text === undefined) return out;
+  const parsed = parseSql(source.text);
+  report.errors.push(...parsed.errors);
+  const assumedBefore = new Set(schema.assumptions);
+  const summaries = parsed.statements.map((st) => ({ st, summary: describe(st, schema) }));
+  const inTx = transactionStates(source, summaries.map((x) => x.summary));
+  summaries.forEach(({ st, summary }, i) => {
+    try {
+      summary.newTable = summary.relation ? schema.isNew(summary.relation) : false;
+      summary.inTransaction = inTx[i]!;
+      noteAssumptions(summary, schema);
+      const prediction = predictLocks(summary, schema, pg);
+      const stmt = statementReport(st, summary, prediction, schema);
+      out.statements.push({ parsed: st, summary, prediction, report: stmt });
+      report.statements.push(stmt);
+      schema.apply(summary);
+    } catch (e) {
+      report.errors.push({ code: "internal-error", message: `statement ${i + 1}: ${(e as Error).message}`, line: st.line, column: st.column });
+    }
+  });
+  report.risk = maxRisk(report.statements.map((s) => s.risk));
+  const assumptions = schema.assumptions.filter((a) => !assumedBefore.has(a));
+  if (assumptions.length) report.assumptions = assumptions;
+  return out;
+}
+
+/** Does each statement run inside a transaction block? From the layout and explicit BEGIN/COMMIT. */
+export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: StatementSummary[]): boolean[] {
+  const wrap = source.wrap;
+  const multi = summaries.length > 1;
+  const flywayTx = wrap === "transaction-unless-non-transactional" && summaries.every((s) => s.transactional);
+  const implicit = wrap === "implicit" && multi;
+  let inTx = wrap === "transaction" || implicit || flywayTx;
+  return summaries.map((s) => {
+    if (s.transaction === "begin") {
+      inTx = true;
+      return true;
+    }
+    if (s.transaction === "commit" || s.transaction === "rollback" || s.transaction === "commit-prepared" || s.transaction === "prepare") {
+      const was = inTx;
+      inTx = implicit; // a multi-statement query starts a new implicit block for what follows
+      return was;
+    }
+    return inTx;
+  });
+}
+
+function noteAssumptions(s: StatementSummary, schema: SchemaContext): void {
+  if (schema.known) return;
+  const touched = s.kind.startsWith("create-") ? [] : s.kind === "drop-index" ? [] : s.objects.length ? s.objects : s.relation ? [s.relation] : [];
+  const relational = ["table", "partitioned-table", "view", "materialized-view"];
+  if (!relational.includes(s.objectType ?? "") && !["insert", "update", "delete", "merge", "truncate"].includes(s.kind)) return;
+  for (const t of touched) schema.assumeExisting(t);
+}
+
+function statementReport(st: ParsedStatement, s: StatementSummary, p: LockPrediction, schema: SchemaContext): StatementReport {
+  const r: StatementReport = {
+    index: st.index,
+    line: st.line,
+    column: st.column,
+    sql: st.sql,
+    kind: s.kind,
+    transactional: s.transactional && !(s.doBlock && s.doBlock.commits > 0),
+    risk: riskOf(p, schema),
+    locks: p.locks,
+    rewrites: p.rewrites,
+    findings: [],
+    inTransaction: s.inTransaction,
+  };
+  const estimate = estimateOf(p, schema);
+  if (estimate) r.estimate = estimate;
+  return r;
+}
+
+/** Until rules and sizes drive risk (issue 5): the strongest lock on a relation that already existed. */
+export function riskOf(p: LockPrediction, schema: SchemaContext): Risk {
+  let risk: Risk = "low";
+  for (const l of p.locks) {
+    if (schema.isNew(l.relation)) continue;
+    const i = LOCK_MODES.indexOf(l.mode);
+    const r: Risk = i >= LOCK_MODES.indexOf("AccessExclusiveLock") ? "high" : i >= LOCK_MODES.indexOf("ShareLock") ? "medium" : "low";
+    risk = maxRisk([risk, r]);
+  }
+  return risk;
+}
+
+function estimateOf(p: LockPrediction, schema: SchemaContext): StatementReport["estimate"] {
+  let rows: number | undefined;
+  let bytes: number | undefined;
+  for (const rel of [...p.rewrites, ...p.scans]) {
+    const r = schema.relation(rel);
+    if (!r || schema.isNew(rel)) continue;
+    if (r.rows !== undefined) rows = (rows ?? 0) + Math.max(0, r.rows);
+    if (r.bytes !== undefined) bytes = (bytes ?? 0) + r.bytes;
+  }
+  if (rows === undefined && bytes === undefined) return undefined;
+  return { ...(rows !== undefined ? { rows } : {}), ...(bytes !== undefined ? { bytes } : {}) };
+}
+
+export function maxRisk(risks: Risk[]): Risk {
+  return risks.reduce<Risk>((a, b) => (RISKS.indexOf(b) > RISKS.indexOf(a) ? b : a), "low");
+}

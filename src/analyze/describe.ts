@@ -1,0 +1,1206 @@
+/**
+ * The ONE place that walks libpg-query's raw parse trees. Everything downstream (locks, rules,
+ * plans, renderers) reads the typed summaries defined here.
+ */
+import { parseFragment, type ParsedStatement, type RawNode } from "./parse.js";
+
+export type Volatility = "immutable" | "stable" | "volatile";
+
+export interface TypeRef {
+  /** lower-case type name as Postgres resolves the grammar's aliases: int8, varchar, timestamptz, text, my_enum */
+  name: string;
+  schema?: string;
+  /** type modifiers, e.g. [20] for varchar(20), [10, 2] for numeric(10,2) */
+  typmods: number[];
+  array: boolean;
+  /** readable form, e.g. varchar(20), int8[] */
+  text: string;
+  /** serial / bigserial / smallserial (expands to an integer column with a sequence default) */
+  serial?: boolean;
+}
+
+export interface ExpressionSummary {
+  /** how volatile the expression is; unknown (user) functions count as volatile, as Postgres' default */
+  volatility: Volatility;
+  /** functions called, lower-case, e.g. ["now"], ["public.my_fn"] */
+  functions: string[];
+  /** only literals and casts of literals */
+  constant: boolean;
+  /** a bare NULL */
+  isNull: boolean;
+  /** the expression's source text */
+  text: string;
+}
+
+export type ConstraintType = "primary-key" | "unique" | "foreign-key" | "check" | "exclusion" | "not-null";
+
+export interface ForeignKeyTarget {
+  /** referenced relation, schema-qualified */
+  relation: string;
+  columns: string[];
+  onDelete?: string;
+  onUpdate?: string;
+}
+
+export interface ConstraintSummary {
+  type: ConstraintType;
+  name?: string;
+  columns: string[];
+  /** NOT VALID: existing rows are not checked now */
+  notValid: boolean;
+  /** ADD ... USING INDEX name */
+  usingIndex?: string;
+  references?: ForeignKeyTarget;
+  deferrable?: boolean;
+  /** CHECK expression */
+  expression?: ExpressionSummary;
+  /** the CHECK is `col IS NOT NULL` for this column */
+  checksNotNullOf?: string;
+}
+
+export interface ColumnSummary {
+  name: string;
+  type: TypeRef;
+  notNull: boolean;
+  default?: ExpressionSummary;
+  primaryKey: boolean;
+  unique: boolean;
+  references?: ForeignKeyTarget;
+  /** inline CHECK constraints */
+  checks: ExpressionSummary[];
+  identity?: "always" | "by-default";
+  generated?: "stored" | "virtual";
+  collation?: string;
+}
+
+/** One ALTER TABLE subcommand. `action` is the subcommand in kebab-case. */
+export interface AlterAction {
+  action:
+    | "add-column"
+    | "drop-column"
+    | "alter-column-type"
+    | "set-default"
+    | "drop-default"
+    | "set-not-null"
+    | "drop-not-null"
+    | "add-constraint"
+    | "drop-constraint"
+    | "validate-constraint"
+    | "alter-constraint"
+    | "attach-partition"
+    | "detach-partition"
+    | "detach-partition-finalize"
+    | "set-logged"
+    | "set-unlogged"
+    | "set-tablespace"
+    | "set-access-method"
+    | "set-options"
+    | "reset-options"
+    | "set-statistics"
+    | "set-storage"
+    | "set-compression"
+    | "cluster-on"
+    | "drop-cluster"
+    | "add-identity"
+    | "set-identity"
+    | "drop-identity"
+    | "set-expression"
+    | "drop-expression"
+    | "enable-trigger"
+    | "disable-trigger"
+    | "enable-rule"
+    | "disable-rule"
+    | "enable-row-security"
+    | "disable-row-security"
+    | "force-row-security"
+    | "no-force-row-security"
+    | "replica-identity"
+    | "owner-to"
+    | "inherit"
+    | "no-inherit"
+    | "of-type"
+    | "not-of"
+    | "generic-options"
+    | "column-options"
+    | "rename-column"
+    | "rename-constraint"
+    | "rename"
+    | "set-schema"
+    | "add-index"
+    | "other";
+  /** the Postgres subcommand name (AT_...) for anything not mapped */
+  subtype?: string;
+  column?: string;
+  /** add-column */
+  columnDef?: ColumnSummary;
+  /** alter-column-type */
+  type?: TypeRef;
+  /** alter-column-type: a USING expression was given */
+  using?: ExpressionSummary;
+  /** set-default / add-column */
+  default?: ExpressionSummary;
+  constraint?: ConstraintSummary;
+  /** drop-constraint / validate-constraint / rename-constraint */
+  constraintName?: string;
+  /** attach/detach-partition: the partition, schema-qualified */
+  partition?: string;
+  concurrently?: boolean;
+  tablespace?: string;
+  /** set-options / reset-options: option names */
+  options?: string[];
+  newName?: string;
+  ifExists?: boolean;
+  cascade?: boolean;
+}
+
+export interface IndexSummary {
+  name?: string;
+  /** schema-qualified index name (in the table's schema) */
+  qualifiedName?: string;
+  columns: string[];
+  /** index on expressions */
+  expressions: boolean;
+  unique: boolean;
+  method: string;
+  partial: boolean;
+  include: string[];
+  nullsNotDistinct: boolean;
+}
+
+export interface DmlSummary {
+  /** has a WHERE clause (UPDATE/DELETE) */
+  where: boolean;
+  /** INSERT ... SELECT / UPDATE ... FROM */
+  fromQuery: boolean;
+  /** the columns an UPDATE sets / an INSERT lists */
+  columns: string[];
+  /** INSERT ... VALUES row count */
+  rows?: number;
+  returning: boolean;
+}
+
+export interface DoBlockSummary {
+  /** SQL statements found in the body (each summarised) */
+  statements: StatementSummary[];
+  /** LOOP / WHILE / FOR loops */
+  loops: number;
+  /** COMMIT statements inside the body (procedure-style batching) */
+  commits: number;
+  /** a loop that runs DML and commits per iteration: a batched backfill */
+  batched: boolean;
+  /** the body is not PL/pgSQL we could parse */
+  unparsed?: boolean;
+}
+
+/** A typed summary of one statement: what rules, locks and plans look at. */
+export interface StatementSummary {
+  /** the statement's command in kebab-case: alter-table, create-index, update, drop-table, ... */
+  kind: string;
+  /** the main relation (or object) the statement works on, schema-qualified */
+  relation?: string;
+  /** what `relation` names: table, index, view, materialized-view, sequence, type, ... */
+  objectType?: string;
+  /** every object named, schema-qualified (DROP a, b; TRUNCATE a, b; LOCK a, b; VACUUM a, b) */
+  objects: string[];
+  /** `relation` was created earlier in the same migration: new and empty */
+  newTable: boolean;
+  /** false when the statement cannot run inside a transaction block */
+  transactional: boolean;
+  /** whether the statement runs inside a transaction block (set from the layout and BEGIN/COMMIT) */
+  inTransaction: boolean;
+  concurrently: boolean;
+  ifNotExists: boolean;
+  ifExists: boolean;
+  cascade: boolean;
+  /** temporary / unlogged relation being created */
+  persistence?: "permanent" | "unlogged" | "temporary";
+  /** create-table: columns and table constraints */
+  columns: ColumnSummary[];
+  constraints: ConstraintSummary[];
+  partitionOf?: string;
+  /** default partition (PARTITION OF ... DEFAULT) */
+  defaultPartition?: boolean;
+  partitionBy?: string;
+  inherits: string[];
+  /** CREATE TABLE (LIKE x) */
+  like: string[];
+  /** alter-table (and alter-index/view/...) subcommands, including RENAME */
+  actions: AlterAction[];
+  index?: IndexSummary;
+  dml?: DmlSummary;
+  /** relations a query reads (SELECT, view definitions, CTAS, subqueries in DML), schema-qualified */
+  reads: string[];
+  /** CREATE TYPE / DOMAIN / enum: the new type */
+  newType?: { name: string; kind: "enum" | "domain" | "composite" | "range" | "base"; labels?: string[]; baseType?: TypeRef };
+  /** ALTER TYPE ... ADD VALUE */
+  enumValue?: { type: string; value: string; ifNotExists: boolean };
+  /** ALTER DOMAIN */
+  domain?: { name: string; action: string; constraint?: ConstraintSummary; constraintName?: string };
+  /** VACUUM options */
+  vacuum?: { full: boolean; analyze: boolean; vacuum: boolean };
+  /** LOCK TABLE mode */
+  lockMode?: string;
+  /** REFRESH MATERIALIZED VIEW ... WITH NO DATA */
+  withNoData?: boolean;
+  /** SET / RESET: the setting and its value */
+  setting?: { name: string; value?: string; local: boolean };
+  /** begin | commit | rollback | savepoint | release | prepare | ... for transaction control */
+  transaction?: string;
+  /** DO blocks: the body */
+  doBlock?: DoBlockSummary;
+  /** GRANT/REVOKE, COMMENT, ... target kind */
+  targetKind?: string;
+  /** CREATE TRIGGER: the function it executes */
+  trigger?: { name: string; events: string[]; timing: string };
+}
+
+/** What describe() needs to know about earlier statements. */
+export interface DescribeContext {
+  /** is this relation (schema-qualified) created earlier in the same migration? */
+  isNew(relation: string): boolean;
+  /** the table an index belongs to, when known */
+  tableOfIndex(index: string): string | undefined;
+}
+
+const NO_CONTEXT: DescribeContext = { isNew: () => false, tableOfIndex: () => undefined };
+
+/* ------------------------------------------------------------------------------------------ */
+
+type N = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function node(n: unknown): [string, N] {
+  const o = n as N;
+  const k = Object.keys(o)[0]!;
+  return [k, o[k] as N];
+}
+
+function str(n: unknown): string {
+  const o = n as N;
+  return o?.String?.sval ?? o?.sval ?? "";
+}
+
+function names(list: unknown): string[] {
+  return ((list as N[] | undefined) ?? []).map(str);
+}
+
+/** RangeVar -> schema-qualified name (public by default; pg_temp for temporary relations). */
+export function qualify(rv: N | undefined): string {
+  if (!rv) return "";
+  const schema = rv.schemaname ?? (rv.relpersistence === "t" ? "pg_temp" : "public");
+  return `${schema}.${rv.relname}`;
+}
+
+function qualifyNames(parts: string[]): string {
+  return parts.length >= 2 ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : `public.${parts[0] ?? ""}`;
+}
+
+const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replace(/_/g, "-").toLowerCase();
+
+function objType(t: string | undefined): string {
+  return kebab((t ?? "OBJECT_TABLE").replace(/^OBJECT_/, "")).replace(/^matview$/, "materialized-view").replace(/^foreign-table$/, "foreign-table");
+}
+
+function emptySummary(kind: string): StatementSummary {
+  return {
+    kind,
+    objects: [],
+    newTable: false,
+    transactional: true,
+    inTransaction: false,
+    concurrently: false,
+    ifNotExists: false,
+    ifExists: false,
+    cascade: false,
+    columns: [],
+    constraints: [],
+    inherits: [],
+    like: [],
+    actions: [],
+    reads: [],
+  };
+}
+
+/* ------------------------------- types and expressions ------------------------------------ */
+
+const SERIALS: Record<string, string> = { serial: "int4", serial4: "int4", bigserial: "int8", serial8: "int8", smallserial: "int2", serial2: "int2" };
+
+export function typeRef(tn: N | undefined): TypeRef {
+  const parts = names(tn?.names);
+  let name = (parts[parts.length - 1] ?? "").toLowerCase();
+  let schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  const typmods = ((tn?.typmods as N[] | undefined) ?? []).map((m) => Number(m.A_Const?.ival?.ival ?? m.A_Const?.ival ?? 0));
+  const array = Array.isArray(tn?.arrayBounds) && tn!.arrayBounds.length > 0;
+  const serial = schema === undefined && name in SERIALS;
+  if (serial) {
+    name = SERIALS[name]!;
+    schema = "pg_catalog";
+  }
+  if (schema === "pg_catalog" && name === "bpchar" && typmods.length === 0 && tn?.typemod === -1) typmods.push(1);
+  if (name === "interval" && schema === "pg_catalog" && typmods.length > 0 && typmods[0]! > 32767) typmods.splice(0); // interval field masks
+  const text = `${name}${typmods.length ? `(${typmods.join(",")})` : ""}${array ? "[]" : ""}`;
+  return { name, ...(schema && schema !== "pg_catalog" ? { schema } : {}), typmods, array, text, ...(serial ? { serial: true } : {}) };
+}
+
+const VOLATILE_FUNCTIONS = new Set([
+  "random", "random_normal", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4", "uuidv7",
+  "nextval", "setval", "currval", "lastval", "clock_timestamp", "timeofday", "txid_current", "pg_current_xact_id", "gen_random_bytes",
+  "gen_salt", "crypt", "pg_sleep", "nanoid", "uuid_generate_v7", "ulid", "generate_ulid",
+]);
+const STABLE_FUNCTIONS = new Set([
+  "now", "statement_timestamp", "transaction_timestamp", "current_setting", "current_database", "current_schema", "current_user",
+  "session_user", "age", "to_char", "to_timestamp", "to_date", "date_trunc", "date_part", "extract", "timezone", "concat", "concat_ws",
+  "format", "array_to_json", "to_json", "to_jsonb", "row_to_json", "json_build_object", "jsonb_build_object", "json_build_array",
+  "jsonb_build_array", "current_date", "localtimestamp", "localtime", "inet_client_addr", "pg_backend_pid", "txid_current_snapshot",
+  "now_utc", "make_timestamptz", "jsonb_agg", "array_agg", "string_agg",
+]);
+const IMMUTABLE_FUNCTIONS = new Set([
+  "lower", "upper", "length", "char_length", "md5", "btrim", "trim", "ltrim", "rtrim", "substr", "substring", "replace", "left", "right",
+  "abs", "round", "floor", "ceil", "ceiling", "coalesce", "nullif", "greatest", "least", "array_length", "cardinality", "jsonb_typeof",
+  "json_typeof", "make_interval", "make_date", "make_time", "make_timestamp", "to_tsvector", "decode", "encode", "sha256", "digest",
+  "split_part", "regexp_replace", "position", "strpos", "lpad", "rpad", "repeat", "reverse", "initcap", "int4", "int8", "text",
+  "numeric", "bool", "array_remove", "array_append", "array_cat", "array_prepend", "jsonb_set", "jsonb_strip_nulls", "uuid_nil",
+  "uuid_ns_url", "uuid_ns_dns", "point", "daterange", "tstzrange", "int4range", "int8range", "numrange", "tsrange", "gen_random_uuid_nil",
+]);
+
+const SQL_VALUE_STABLE = new Set(["SVFOP_CURRENT_DATE", "SVFOP_CURRENT_TIME", "SVFOP_CURRENT_TIME_N", "SVFOP_CURRENT_TIMESTAMP", "SVFOP_CURRENT_TIMESTAMP_N", "SVFOP_LOCALTIME", "SVFOP_LOCALTIME_N", "SVFOP_LOCALTIMESTAMP", "SVFOP_LOCALTIMESTAMP_N"]);
+
+const VOL_ORDER: Volatility[] = ["immutable", "stable", "volatile"];
+const maxVol = (a: Volatility, b: Volatility) => (VOL_ORDER.indexOf(a) >= VOL_ORDER.indexOf(b) ? a : b);
+
+/** Summarise an expression: volatility and the functions it calls. `source` gives the text. */
+export function expression(expr: unknown, source?: ExprSource): ExpressionSummary {
+  const functions: string[] = [];
+  let volatility: Volatility = "immutable";
+  let constant = true;
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== "object") return;
+    for (const [k, v] of Object.entries(n as N)) {
+      if (k === "FuncCall") {
+        constant = false;
+        const parts = names(v.funcname).map((s) => s.toLowerCase());
+        const fname = parts[parts.length - 1]!;
+        functions.push(parts.join("."));
+        const own = parts.length > 1 && parts[0] !== "pg_catalog";
+        volatility = maxVol(
+          volatility,
+          !own && VOLATILE_FUNCTIONS.has(fname) ? "volatile" : !own && STABLE_FUNCTIONS.has(fname) ? "stable" : !own && IMMUTABLE_FUNCTIONS.has(fname) ? "immutable" : "volatile",
+        );
+      } else if (k === "SQLValueFunction") {
+        constant = false;
+        volatility = maxVol(volatility, SQL_VALUE_STABLE.has(v.op) ? "stable" : "stable");
+      } else if (k === "ColumnRef" || k === "SubLink" || k === "ParamRef") {
+        constant = false;
+        if (k === "SubLink") volatility = maxVol(volatility, "volatile");
+      } else if (k === "A_Expr" || k === "BoolExpr" || k === "CoalesceExpr" || k === "CaseExpr" || k === "NullTest" || k === "MinMaxExpr") {
+        constant = false;
+      }
+      visit(v);
+    }
+  };
+  visit(expr);
+  const [k, v] = expr && typeof expr === "object" ? node(expr) : ["", {} as N];
+  const isNull = k === "A_Const" && v.isnull === true;
+  return { volatility, functions, constant, isNull, text: source ? source.text(expr) : "" };
+}
+
+/** Recovers the source text of an expression from its location (byte offsets in the file). */
+export class ExprSource {
+  constructor(
+    private readonly sqlBytes: Buffer,
+    private readonly base: number,
+  ) {}
+  text(expr: unknown): string {
+    let min = Infinity;
+    const visit = (n: unknown): void => {
+      if (Array.isArray(n)) return n.forEach(visit);
+      if (!n || typeof n !== "object") return;
+      for (const [k, v] of Object.entries(n as N)) {
+        if (k === "location" && typeof v === "number" && v >= 0) min = Math.min(min, v);
+        else visit(v);
+      }
+    };
+    visit(expr);
+    if (min === Infinity) return "";
+    const start = min - this.base;
+    if (start < 0 || start >= this.sqlBytes.length) return "";
+    return balancedPrefix(this.sqlBytes.toString("utf8", start));
+  }
+}
+
+/** The expression text starting at `s`: up to the first top-level comma / closing paren / keyword boundary. */
+function balancedPrefix(s: string): string {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") {
+      if (depth === 0) return s.slice(0, i).trim();
+      depth--;
+    } else if ((c === "," || c === ";") && depth === 0) return s.slice(0, i).trim();
+    else if (depth === 0 && /\s/.test(c)) {
+      const rest = s.slice(i + 1);
+      if (/^(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/i.test(rest)) return s.slice(0, i).trim();
+    }
+  }
+  return s.trim();
+}
+
+/* --------------------------------- constraints / columns ---------------------------------- */
+
+const CONTYPE: Record<string, ConstraintType> = {
+  CONSTR_PRIMARY: "primary-key",
+  CONSTR_UNIQUE: "unique",
+  CONSTR_FOREIGN: "foreign-key",
+  CONSTR_CHECK: "check",
+  CONSTR_EXCLUSION: "exclusion",
+  CONSTR_NOTNULL: "not-null",
+};
+
+const FK_ACTION: Record<string, string> = { a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default" };
+
+function constraint(c: N, src: ExprSource | undefined, column?: string): ConstraintSummary | undefined {
+  const type = CONTYPE[c.contype as string];
+  if (!type) return undefined;
+  const columns = c.keys ? names(c.keys) : c.fk_attrs ? names(c.fk_attrs) : c.exclusions ? [] : column ? [column] : [];
+  if (type === "not-null" && c.keys) columns.splice(0, columns.length, ...names(c.keys));
+  const out: ConstraintSummary = { type, columns, notValid: c.skip_validation === true };
+  if (c.conname) out.name = c.conname;
+  if (c.indexname) out.usingIndex = c.indexname;
+  if (c.deferrable) out.deferrable = true;
+  if (type === "foreign-key") {
+    out.references = {
+      relation: qualify(c.pktable),
+      columns: names(c.pk_attrs),
+      ...(c.fk_del_action && c.fk_del_action !== "a" ? { onDelete: FK_ACTION[c.fk_del_action] } : {}),
+      ...(c.fk_upd_action && c.fk_upd_action !== "a" ? { onUpdate: FK_ACTION[c.fk_upd_action] } : {}),
+    };
+    if (column && columns.length === 0) out.columns = [column];
+  }
+  if (type === "check" && c.raw_expr) {
+    out.expression = expression(c.raw_expr, src);
+    const [k, v] = node(c.raw_expr);
+    if (k === "NullTest" && v.nulltesttype === "IS_NOT_NULL" && v.arg?.ColumnRef) out.checksNotNullOf = names(v.arg.ColumnRef.fields).pop();
+  }
+  return out;
+}
+
+function column(def: N, src: ExprSource | undefined): ColumnSummary {
+  const col: ColumnSummary = { name: def.colname, type: typeRef(def.typeName), notNull: false, primaryKey: false, unique: false, checks: [] };
+  if (def.collClause) col.collation = names(def.collClause.CollateClause?.collname ?? def.collClause.collname).join(".");
+  for (const cn of (def.constraints as N[] | undefined) ?? []) {
+    const c = cn.Constraint as N;
+    switch (c.contype) {
+      case "CONSTR_NOTNULL":
+        col.notNull = true;
+        break;
+      case "CONSTR_DEFAULT":
+        col.default = expression(c.raw_expr, src);
+        break;
+      case "CONSTR_PRIMARY":
+        col.primaryKey = true;
+        col.notNull = true;
+        break;
+      case "CONSTR_UNIQUE":
+        col.unique = true;
+        break;
+      case "CONSTR_FOREIGN":
+        col.references = constraint(c, src, def.colname)!.references;
+        break;
+      case "CONSTR_CHECK":
+        col.checks.push(expression(c.raw_expr, src));
+        break;
+      case "CONSTR_IDENTITY":
+        col.identity = c.generated_when === "a" ? "always" : "by-default";
+        col.notNull = true;
+        break;
+      case "CONSTR_GENERATED":
+        col.generated = c.generated_kind === "v" ? "virtual" : "stored";
+        col.default = expression(c.raw_expr, src);
+        break;
+    }
+  }
+  if (def.raw_default && !col.default) col.default = expression(def.raw_default, src);
+  return col;
+}
+
+/** Column-level constraints as ConstraintSummary entries (PK, UNIQUE, FK, CHECK), for uniform rule checks. */
+function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSummary[] {
+  const out: ConstraintSummary[] = [];
+  for (const cn of (def.constraints as N[] | undefined) ?? []) {
+    const c = constraint(cn.Constraint as N, src, def.colname);
+    if (c && c.type !== "not-null") out.push(c);
+  }
+  return out;
+}
+
+/* --------------------------------------- reads -------------------------------------------- */
+
+/** Relations a query reads: every RangeVar in the subtree that is not a CTE name. */
+function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
+  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
+  if (!n || typeof n !== "object") return;
+  for (const [k, v] of Object.entries(n as N)) {
+    if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
+    if (k === "RangeVar") {
+      if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
+      continue;
+    }
+    collectReads(v, out, ctes);
+  }
+}
+
+/* ------------------------------------- statements ----------------------------------------- */
+
+const ALTER_ACTIONS: Record<string, AlterAction["action"]> = {
+  AT_AddColumn: "add-column",
+  AT_AddColumnToView: "add-column",
+  AT_DropColumn: "drop-column",
+  AT_AlterColumnType: "alter-column-type",
+  AT_SetNotNull: "set-not-null",
+  AT_DropNotNull: "drop-not-null",
+  AT_AddConstraint: "add-constraint",
+  AT_DropConstraint: "drop-constraint",
+  AT_ValidateConstraint: "validate-constraint",
+  AT_AlterConstraint: "alter-constraint",
+  AT_AttachPartition: "attach-partition",
+  AT_DetachPartition: "detach-partition",
+  AT_DetachPartitionFinalize: "detach-partition-finalize",
+  AT_SetLogged: "set-logged",
+  AT_SetUnLogged: "set-unlogged",
+  AT_SetTableSpace: "set-tablespace",
+  AT_SetAccessMethod: "set-access-method",
+  AT_SetRelOptions: "set-options",
+  AT_ResetRelOptions: "reset-options",
+  AT_ReplaceRelOptions: "set-options",
+  AT_SetOptions: "set-options",
+  AT_ResetOptions: "reset-options",
+  AT_SetStatistics: "set-statistics",
+  AT_SetStorage: "set-storage",
+  AT_SetCompression: "set-compression",
+  AT_ClusterOn: "cluster-on",
+  AT_DropCluster: "drop-cluster",
+  AT_AddIdentity: "add-identity",
+  AT_SetIdentity: "set-identity",
+  AT_DropIdentity: "drop-identity",
+  AT_SetExpression: "set-expression",
+  AT_DropExpression: "drop-expression",
+  AT_EnableTrig: "enable-trigger",
+  AT_EnableAlwaysTrig: "enable-trigger",
+  AT_EnableReplicaTrig: "enable-trigger",
+  AT_EnableTrigAll: "enable-trigger",
+  AT_EnableTrigUser: "enable-trigger",
+  AT_DisableTrig: "disable-trigger",
+  AT_DisableTrigAll: "disable-trigger",
+  AT_DisableTrigUser: "disable-trigger",
+  AT_EnableRule: "enable-rule",
+  AT_EnableAlwaysRule: "enable-rule",
+  AT_EnableReplicaRule: "enable-rule",
+  AT_DisableRule: "disable-rule",
+  AT_EnableRowSecurity: "enable-row-security",
+  AT_DisableRowSecurity: "disable-row-security",
+  AT_ForceRowSecurity: "force-row-security",
+  AT_NoForceRowSecurity: "no-force-row-security",
+  AT_ReplicaIdentity: "replica-identity",
+  AT_ChangeOwner: "owner-to",
+  AT_AddInherit: "inherit",
+  AT_DropInherit: "no-inherit",
+  AT_AddOf: "of-type",
+  AT_DropOf: "not-of",
+  AT_GenericOptions: "generic-options",
+  AT_AlterColumnGenericOptions: "column-options",
+  AT_AddIndex: "add-index",
+};
+
+function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterAction {
+  const subtype = cmd.subtype as string;
+  let action = ALTER_ACTIONS[subtype] ?? "other";
+  const a: AlterAction = { action };
+  if (action === "other") a.subtype = subtype;
+  if (cmd.name) a.column = cmd.name;
+  if (cmd.missing_ok) a.ifExists = true;
+  if (cmd.behavior === "DROP_CASCADE") a.cascade = true;
+  const def = cmd.def as N | undefined;
+  switch (subtype) {
+    case "AT_AddColumn":
+    case "AT_AddColumnToView": {
+      const col = column(def!.ColumnDef, src);
+      a.column = col.name;
+      a.columnDef = col;
+      if (col.default) a.default = col.default;
+      const cons = columnConstraints(def!.ColumnDef, src);
+      if (cons.length) a.constraint = cons[0];
+      break;
+    }
+    case "AT_AlterColumnType": {
+      const cd = def!.ColumnDef as N;
+      a.type = typeRef(cd.typeName);
+      if (cd.raw_default) a.using = expression(cd.raw_default, src);
+      break;
+    }
+    case "AT_ColumnDefault":
+      if (def) {
+        a.action = action = "set-default";
+        a.default = expression(def, src);
+      } else a.action = "drop-default";
+      break;
+    case "AT_AddConstraint":
+      a.constraint = constraint(def!.Constraint, src);
+      if (a.constraint?.type === "not-null" && a.constraint.columns.length) a.column = a.constraint.columns[0];
+      break;
+    case "AT_DropConstraint":
+    case "AT_ValidateConstraint":
+      a.constraintName = cmd.name;
+      delete a.column;
+      break;
+    case "AT_AlterConstraint":
+      a.constraintName = def?.ATAlterConstraint?.conname ?? def?.Constraint?.conname;
+      break;
+    case "AT_AttachPartition":
+    case "AT_DetachPartition":
+    case "AT_DetachPartitionFinalize":
+      a.partition = qualify(def!.PartitionCmd.name);
+      a.concurrently = def!.PartitionCmd.concurrent === true;
+      break;
+    case "AT_SetTableSpace":
+      a.tablespace = cmd.name;
+      delete a.column;
+      break;
+    case "AT_SetRelOptions":
+    case "AT_ResetRelOptions":
+    case "AT_ReplaceRelOptions":
+    case "AT_SetOptions":
+    case "AT_ResetOptions":
+      a.options = ((def?.List?.items as N[] | undefined) ?? []).map((d) => String(d.DefElem?.defname ?? "")).filter(Boolean);
+      break;
+    case "AT_AddIdentity":
+      if (def?.Constraint) a.default = undefined;
+      break;
+    case "AT_SetExpression":
+      if (def) a.default = expression(def, src);
+      break;
+    case "AT_ClusterOn":
+      delete a.column;
+      a.newName = cmd.name;
+      break;
+  }
+  void table;
+  return a;
+}
+
+/**
+ * Summarise one parsed statement. `ctx` tells which relations earlier statements created.
+ */
+export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT): StatementSummary {
+  // AST locations are byte offsets in the whole file; st.sql starts at st.byteStart
+  const src = new ExprSource(Buffer.from(st.sql, "utf8"), st.byteStart);
+  const s = describeNode(st.ast, src, ctx);
+  if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
+  return s;
+}
+
+/** Summarise a raw statement node (used for top-level statements and PL/pgSQL bodies). */
+export function describeNode(ast: RawNode, src: ExprSource | undefined, ctx: DescribeContext = NO_CONTEXT): StatementSummary {
+  const [type, n] = node(ast);
+  const s = describeByType(type, n, src, ctx);
+  if (s.relation) s.newTable = ctx.isNew(s.relation);
+  return s;
+}
+
+function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary {
+  switch (type) {
+    case "CreateStmt": {
+      const s = emptySummary(n.partbound || n.inhRelations ? "create-table" : "create-table");
+      s.relation = qualify(n.relation);
+      s.objectType = "table";
+      s.objects = [s.relation];
+      s.ifNotExists = n.if_not_exists === true;
+      s.persistence = n.relation.relpersistence === "t" ? "temporary" : n.relation.relpersistence === "u" ? "unlogged" : "permanent";
+      for (const e of (n.tableElts as N[] | undefined) ?? []) {
+        const [k, v] = node(e);
+        if (k === "ColumnDef") {
+          s.columns.push(column(v, src));
+          s.constraints.push(...columnConstraints(v, src));
+        } else if (k === "Constraint") {
+          const c = constraint(v, src);
+          if (c) s.constraints.push(c);
+        } else if (k === "TableLikeClause") s.like.push(qualify(v.relation));
+      }
+      const parents = ((n.inhRelations as N[] | undefined) ?? []).map((r) => qualify(r.RangeVar));
+      if (n.partbound) {
+        s.partitionOf = parents[0];
+        if (n.partbound.is_default) s.defaultPartition = true;
+      } else s.inherits = parents;
+      if (n.partspec) {
+        s.partitionBy = kebab(String(n.partspec.strategy ?? "").replace(/^PARTITION_STRATEGY_/, ""));
+        s.objectType = "partitioned-table";
+      }
+      return s;
+    }
+    case "AlterTableStmt": {
+      const ot = objType(n.objtype);
+      const s = emptySummary(`alter-${ot}`);
+      s.relation = qualify(n.relation);
+      s.objectType = ot;
+      s.objects = [s.relation];
+      s.ifExists = n.missing_ok === true;
+      s.actions = ((n.cmds as N[] | undefined) ?? []).map((c) => alterAction(c.AlterTableCmd, src, s.relation!));
+      s.constraints = s.actions.flatMap((a) => (a.action === "add-constraint" && a.constraint ? [a.constraint] : []));
+      s.columns = s.actions.flatMap((a) => (a.columnDef ? [a.columnDef] : []));
+      s.concurrently = s.actions.some((a) => a.concurrently === true);
+      if (s.actions.some((a) => a.action === "detach-partition" && a.concurrently)) s.transactional = false;
+      return s;
+    }
+    case "RenameStmt": {
+      const target = objType(n.renameType);
+      const relType = n.relation ? (target === "column" || target === "tabconstraint" || target === "trigger" || target === "policy" || target === "rule" ? objType(n.relationType === "OBJECT_ACCESS_METHOD" ? "OBJECT_TABLE" : n.relationType) : target) : target;
+      const s = emptySummary(`alter-${relType === "tabconstraint" ? "table" : relType}`);
+      if (target === "trigger") s.kind = "alter-trigger";
+      if (target === "policy") s.kind = "alter-policy";
+      if (target === "rule") s.kind = "alter-rule";
+      s.ifExists = n.missing_ok === true;
+      if (n.relation) {
+        s.relation = qualify(n.relation);
+        s.objectType = relType;
+      } else if (n.object) {
+        s.relation = objectName(n.object);
+        s.objectType = target;
+        s.kind = `alter-${target === "domconstraint" ? "domain" : target}`;
+      }
+      s.objects = s.relation ? [s.relation] : [];
+      const action: AlterAction["action"] = target === "column" ? "rename-column" : target === "tabconstraint" || target === "domconstraint" ? "rename-constraint" : "rename";
+      s.actions = [{ action, ...(n.subname ? (action === "rename-column" ? { column: n.subname } : { constraintName: n.subname }) : {}), newName: n.newname }];
+      return s;
+    }
+    case "AlterObjectSchemaStmt": {
+      const t = objType(n.objectType);
+      const s = emptySummary(`alter-${t}`);
+      s.relation = n.relation ? qualify(n.relation) : objectName(n.object);
+      s.objectType = t;
+      s.objects = [s.relation];
+      s.actions = [{ action: "set-schema", newName: n.newschema }];
+      return s;
+    }
+    case "AlterOwnerStmt": {
+      const t = objType(n.objectType);
+      const s = emptySummary(`alter-${t}`);
+      s.relation = n.relation ? qualify(n.relation) : objectName(n.object);
+      s.objectType = t;
+      s.actions = [{ action: "owner-to" }];
+      return s;
+    }
+    case "IndexStmt": {
+      const s = emptySummary("create-index");
+      s.relation = qualify(n.relation);
+      s.objectType = "table";
+      s.objects = [s.relation];
+      s.concurrently = n.concurrent === true;
+      s.transactional = !s.concurrently;
+      s.ifNotExists = n.if_not_exists === true;
+      const params = ((n.indexParams as N[] | undefined) ?? []).map((p) => p.IndexElem as N);
+      s.index = {
+        ...(n.idxname ? { name: n.idxname, qualifiedName: `${s.relation.split(".")[0]}.${n.idxname}` } : {}),
+        columns: params.filter((p) => p.name).map((p) => p.name as string),
+        expressions: params.some((p) => p.expr),
+        unique: n.unique === true,
+        method: n.accessMethod ?? "btree",
+        partial: Boolean(n.whereClause),
+        include: ((n.indexIncludingParams as N[] | undefined) ?? []).map((p) => p.IndexElem?.name).filter(Boolean),
+        nullsNotDistinct: n.nulls_not_distinct === true,
+      };
+      return s;
+    }
+    case "DropStmt": {
+      const t = objType(n.removeType);
+      const s = emptySummary(`drop-${t}`);
+      s.objectType = t;
+      const onTable = ["trigger", "policy", "rule"].includes(t);
+      // DROP TRIGGER/POLICY/RULE name ON table: the relation is the table
+      s.objects = ((n.objects as N[] | undefined) ?? []).map((o) => (onTable ? qualifyNames(names(o.List?.items).slice(0, -1)) : objectName(o)));
+      s.relation = s.objects[0];
+      s.ifExists = n.missing_ok === true;
+      s.cascade = n.behavior === "DROP_CASCADE";
+      s.concurrently = n.concurrent === true;
+      s.transactional = !s.concurrently;
+      return s;
+    }
+    case "TruncateStmt": {
+      const s = emptySummary("truncate");
+      s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => qualify(r.RangeVar));
+      s.relation = s.objects[0];
+      s.objectType = "table";
+      s.cascade = n.behavior === "DROP_CASCADE";
+      return s;
+    }
+    case "InsertStmt":
+    case "UpdateStmt":
+    case "DeleteStmt":
+    case "MergeStmt": {
+      const s = emptySummary(type.replace("Stmt", "").toLowerCase());
+      s.relation = qualify(n.relation);
+      s.objectType = "table";
+      s.objects = [s.relation];
+      const reads = new Set<string>();
+      collectReads([n.selectStmt, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
+      if (type !== "MergeStmt") reads.delete(s.relation);
+      s.reads = [...reads];
+      const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
+      s.dml = {
+        where: Boolean(n.whereClause),
+        fromQuery: Boolean((n.selectStmt && !values) || (n.fromClause && n.fromClause.length) || (n.usingClause && n.usingClause.length)),
+        columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
+        ...(values ? { rows: values.length } : {}),
+        returning: Boolean(n.returningList?.length),
+      };
+      return s;
+    }
+    case "SelectStmt": {
+      const s = emptySummary(n.intoClause ? "create-table-as" : "select");
+      const reads = new Set<string>();
+      collectReads({ ...n, intoClause: undefined }, reads);
+      s.reads = [...reads];
+      if (n.intoClause) {
+        s.relation = qualify(n.intoClause.rel);
+        s.objectType = "table";
+        s.objects = [s.relation];
+      }
+      if (n.lockingClause?.length) s.lockMode = "RowShareLock";
+      return s;
+    }
+    case "CreateTableAsStmt": {
+      const mat = n.objtype === "OBJECT_MATVIEW";
+      const s = emptySummary(mat ? "create-materialized-view" : "create-table-as");
+      s.relation = qualify(n.into.rel);
+      s.objectType = mat ? "materialized-view" : "table";
+      s.objects = [s.relation];
+      s.ifNotExists = n.if_not_exists === true;
+      s.withNoData = n.into.skipData === true;
+      const reads = new Set<string>();
+      collectReads(n.query, reads);
+      s.reads = [...reads];
+      return s;
+    }
+    case "ViewStmt": {
+      const s = emptySummary("create-view");
+      s.relation = qualify(n.view);
+      s.objectType = "view";
+      s.objects = [s.relation];
+      s.ifNotExists = n.replace === true; // CREATE OR REPLACE
+      const reads = new Set<string>();
+      collectReads(n.query, reads);
+      s.reads = [...reads];
+      return s;
+    }
+    case "RefreshMatViewStmt": {
+      const s = emptySummary("refresh-materialized-view");
+      s.relation = qualify(n.relation);
+      s.objectType = "materialized-view";
+      s.objects = [s.relation];
+      s.concurrently = n.concurrent === true;
+      s.withNoData = n.skipData === true;
+      return s;
+    }
+    case "VacuumStmt": {
+      const opts = ((n.options as N[] | undefined) ?? []).map((o) => String(o.DefElem?.defname ?? "").toLowerCase());
+      const isVacuum = n.is_vacuumcmd === true;
+      const s = emptySummary(isVacuum ? "vacuum" : "analyze");
+      s.objects = ((n.rels as N[] | undefined) ?? []).map((r) => qualify(r.VacuumRelation?.relation));
+      s.relation = s.objects[0];
+      s.objectType = "table";
+      s.vacuum = { full: opts.includes("full"), analyze: !isVacuum || opts.includes("analyze"), vacuum: isVacuum };
+      s.transactional = !isVacuum;
+      return s;
+    }
+    case "ClusterStmt": {
+      const s = emptySummary("cluster");
+      if (n.relation) {
+        s.relation = qualify(n.relation);
+        s.objects = [s.relation];
+      }
+      s.objectType = "table";
+      s.transactional = Boolean(n.relation);
+      return s;
+    }
+    case "ReindexStmt": {
+      const s = emptySummary("reindex");
+      const kind = String(n.kind).replace("REINDEX_OBJECT_", "").toLowerCase();
+      s.objectType = kind;
+      if (n.relation) {
+        s.relation = qualify(n.relation);
+        s.objects = [s.relation];
+      } else if (n.name) s.relation = n.name;
+      const params = ((n.params as N[] | undefined) ?? []).map((p) => String(p.DefElem?.defname ?? "").toLowerCase());
+      s.concurrently = params.includes("concurrently");
+      s.transactional = !s.concurrently && (kind === "index" || kind === "table");
+      return s;
+    }
+    case "LockStmt": {
+      const s = emptySummary("lock-table");
+      s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => qualify(r.RangeVar));
+      s.relation = s.objects[0];
+      s.objectType = "table";
+      s.lockMode = LOCK_STMT_MODES[Number(n.mode)] ?? "AccessExclusiveLock";
+      return s;
+    }
+    case "TransactionStmt": {
+      const k = String(n.kind).replace("TRANS_STMT_", "").toLowerCase().replace(/_/g, "-");
+      const s = emptySummary(k === "start" ? "start-transaction" : k);
+      s.transaction = k === "start" ? "begin" : k;
+      return s;
+    }
+    case "VariableSetStmt": {
+      const s = emptySummary(n.kind === "VAR_RESET" || n.kind === "VAR_RESET_ALL" ? "reset" : "set");
+      if (n.name) {
+        const value = ((n.args as N[] | undefined) ?? []).map((a) => {
+          const c = a.A_Const ?? {};
+          return String(c.sval?.sval ?? c.ival?.ival ?? c.fval?.fval ?? c.boolval?.boolval ?? "");
+        });
+        s.setting = { name: String(n.name).toLowerCase(), ...(value.length ? { value: value.join(", ") } : {}), local: n.is_local === true };
+      }
+      if (n.name === "transaction_isolation" || n.name === "TRANSACTION") s.kind = "set-transaction";
+      return s;
+    }
+    case "DoStmt":
+      return emptySummary("do");
+    case "CreateEnumStmt":
+    case "CompositeTypeStmt":
+    case "CreateRangeStmt": {
+      const s = emptySummary("create-type");
+      const nm = type === "CompositeTypeStmt" ? qualify(n.typevar) : qualifyNames(names(n.typeName));
+      s.relation = nm;
+      s.objectType = "type";
+      s.newType = {
+        name: nm,
+        kind: type === "CreateEnumStmt" ? "enum" : type === "CompositeTypeStmt" ? "composite" : "range",
+        ...(type === "CreateEnumStmt" ? { labels: names(n.vals) } : {}),
+      };
+      return s;
+    }
+    case "CreateDomainStmt": {
+      const s = emptySummary("create-domain");
+      s.relation = qualifyNames(names(n.domainname));
+      s.objectType = "domain";
+      s.newType = { name: s.relation, kind: "domain", baseType: typeRef(n.typeName) };
+      s.constraints = ((n.constraints as N[] | undefined) ?? []).flatMap((c) => {
+        const cs = constraint(c.Constraint, src);
+        return cs ? [cs] : [];
+      });
+      return s;
+    }
+    case "AlterEnumStmt": {
+      const s = emptySummary("alter-type");
+      s.relation = qualifyNames(names(n.typeName));
+      s.objectType = "type";
+      if (n.newVal && !n.oldVal) {
+        s.enumValue = { type: s.relation, value: n.newVal, ifNotExists: n.skipIfNewValExists === true };
+        s.ifNotExists = n.skipIfNewValExists === true;
+      }
+      return s;
+    }
+    case "AlterDomainStmt": {
+      const s = emptySummary("alter-domain");
+      s.relation = qualifyNames(names(n.typeName));
+      s.objectType = "domain";
+      const ACTIONS: Record<string, string> = { T: "set-default", N: "drop-not-null", O: "set-not-null", C: "add-constraint", X: "drop-constraint", V: "validate-constraint" };
+      const action = ACTIONS[n.subtype as string] ?? "other";
+      const c = n.def?.Constraint ? constraint(n.def.Constraint, src) : undefined;
+      s.domain = { name: s.relation, action, ...(c ? { constraint: c } : {}), ...(n.name ? { constraintName: n.name } : {}) };
+      if (c) s.constraints = [c];
+      return s;
+    }
+    case "CommentStmt": {
+      const s = emptySummary("comment");
+      const t = objType(n.objtype);
+      s.targetKind = t;
+      const onTable = ["column", "tabconstraint", "trigger", "policy", "rule"].includes(t);
+      s.relation = onTable ? qualifyNames(names(n.object?.List?.items).slice(0, -1)) : objectName(n.object);
+      s.objectType = onTable ? "table" : t;
+      return s;
+    }
+    case "GrantStmt": {
+      const s = emptySummary(n.is_grant ? "grant" : "revoke");
+      s.targetKind = objType(n.objtype);
+      s.objects = ((n.objects as N[] | undefined) ?? []).map((o) => (o.RangeVar ? qualify(o.RangeVar) : objectName(o)));
+      s.relation = s.objects[0];
+      s.objectType = s.targetKind;
+      return s;
+    }
+    case "CreateTrigStmt": {
+      const s = emptySummary(n.isconstraint ? "create-constraint-trigger" : "create-trigger");
+      s.relation = qualify(n.relation);
+      s.objectType = "table";
+      s.trigger = { name: n.trigname, events: [], timing: String(n.timing ?? "") };
+      s.ifNotExists = n.replace === true;
+      return s;
+    }
+    case "CreatePolicyStmt":
+    case "AlterPolicyStmt": {
+      const s = emptySummary(type === "CreatePolicyStmt" ? "create-policy" : "alter-policy");
+      s.relation = qualify(n.table);
+      s.objectType = "table";
+      return s;
+    }
+    case "RuleStmt": {
+      const s = emptySummary("create-rule");
+      s.relation = qualify(n.relation);
+      s.objectType = "table";
+      return s;
+    }
+    case "CreateSeqStmt":
+    case "AlterSeqStmt": {
+      const s = emptySummary(type === "CreateSeqStmt" ? "create-sequence" : "alter-sequence");
+      s.relation = qualify(n.sequence);
+      s.objectType = "sequence";
+      s.ifNotExists = n.if_not_exists === true;
+      s.ifExists = n.missing_ok === true;
+      return s;
+    }
+    case "CreateIndexStmt":
+      break;
+    case "CreatedbStmt":
+    case "DropdbStmt":
+    case "AlterSystemStmt":
+    case "CreateTableSpaceStmt":
+    case "DropTableSpaceStmt": {
+      const s = emptySummary(fallbackKind(type));
+      s.transactional = false;
+      if (n.dbname) s.relation = n.dbname;
+      return s;
+    }
+    case "CreateSchemaStmt": {
+      const s = emptySummary("create-schema");
+      s.relation = n.schemaname;
+      s.objectType = "schema";
+      s.ifNotExists = n.if_not_exists === true;
+      return s;
+    }
+    case "CreateExtensionStmt": {
+      const s = emptySummary("create-extension");
+      s.relation = n.extname;
+      s.objectType = "extension";
+      s.ifNotExists = n.if_not_exists === true;
+      return s;
+    }
+    case "CreateFunctionStmt": {
+      const s = emptySummary(n.is_procedure ? "create-procedure" : "create-function");
+      s.relation = qualifyNames(names(n.funcname));
+      s.objectType = n.is_procedure ? "procedure" : "function";
+      s.ifNotExists = n.replace === true;
+      return s;
+    }
+    case "CallStmt": {
+      const s = emptySummary("call");
+      return s;
+    }
+    case "ExplainStmt":
+      return describeByType(...node(n.query), src, ctx);
+  }
+  return emptySummary(fallbackKind(type));
+}
+
+const LOCK_STMT_MODES: Record<number, string> = {
+  1: "AccessShareLock",
+  2: "RowShareLock",
+  3: "RowExclusiveLock",
+  4: "ShareUpdateExclusiveLock",
+  5: "ShareLock",
+  6: "ShareRowExclusiveLock",
+  7: "ExclusiveLock",
+  8: "AccessExclusiveLock",
+};
+
+/** CreateFunctionStmt -> create-function; AlterSeqStmt -> alter-seq; DefineStmt -> define. */
+function fallbackKind(type: string): string {
+  const special: Record<string, string> = {
+    DefineStmt: "create-object",
+    CreatedbStmt: "create-database",
+    DropdbStmt: "drop-database",
+    CreateTrigStmt: "create-trigger",
+    CreateEventTrigStmt: "create-event-trigger",
+    CreateRoleStmt: "create-role",
+    AlterRoleStmt: "alter-role",
+    DropRoleStmt: "drop-role",
+    GrantRoleStmt: "grant-role",
+    CreatePLangStmt: "create-language",
+    CreateCastStmt: "create-cast",
+    CreateOpClassStmt: "create-operator-class",
+    AlterFunctionStmt: "alter-function",
+    AlterTableSpaceOptionsStmt: "alter-tablespace",
+    CreateForeignTableStmt: "create-foreign-table",
+    CreateStatsStmt: "create-statistics",
+    AlterDefaultPrivilegesStmt: "alter-default-privileges",
+    CreatePublicationStmt: "create-publication",
+    AlterPublicationStmt: "alter-publication",
+    CreateSubscriptionStmt: "create-subscription",
+    AlterExtensionStmt: "alter-extension",
+    AlterExtensionContentsStmt: "alter-extension",
+    CommentStmt: "comment",
+    SecLabelStmt: "security-label",
+    NotifyStmt: "notify",
+    DeallocateStmt: "deallocate",
+    PrepareStmt: "prepare",
+    ExecuteStmt: "execute",
+    CheckPointStmt: "checkpoint",
+    DiscardStmt: "discard",
+    ListenStmt: "listen",
+    CopyStmt: "copy",
+    AlterCollationStmt: "alter-collation",
+    AlterOperatorStmt: "alter-operator",
+    AlterTypeStmt: "alter-type",
+    AlterStatsStmt: "alter-statistics",
+  };
+  return special[type] ?? kebab(type.replace(/Stmt$/, ""));
+}
+
+function objectName(o: unknown): string {
+  if (!o || typeof o !== "object") return "";
+  const [k, v] = node(o);
+  if (k === "List") return qualifyNames(names(v.items));
+  if (k === "String") return v.sval;
+  if (k === "TypeName") return qualifyNames(names(v.names));
+  if (k === "ObjectWithArgs") return qualifyNames(names(v.objname));
+  if (k === "RangeVar") return qualify(v);
+  return "";
+}
+
+/* ------------------------------------ DO blocks ------------------------------------------- */
+
+function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext): DoBlockSummary {
+  if (!fn) return { statements: [], loops: 0, commits: 0, batched: false, unparsed: true };
+  const out: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
+  const visit = (n: unknown, inLoop: { dml: boolean; commit: boolean } | null): void => {
+    if (Array.isArray(n)) return n.forEach((x) => visit(x, inLoop));
+    if (!n || typeof n !== "object") return;
+    for (const [k, v] of Object.entries(n as N)) {
+      if (k === "PLpgSQL_stmt_loop" || k === "PLpgSQL_stmt_while" || k === "PLpgSQL_stmt_fori" || k === "PLpgSQL_stmt_fors" || k === "PLpgSQL_stmt_forc" || k === "PLpgSQL_stmt_foreach_a" || k === "PLpgSQL_stmt_dynfors") {
+        out.loops++;
+        const loop = { dml: false, commit: false };
+        visit(v, loop);
+        if (loop.dml && loop.commit) out.batched = true;
+        if (inLoop) ((inLoop.dml ||= loop.dml), (inLoop.commit ||= loop.commit));
+        continue;
+      }
+      if (k === "PLpgSQL_stmt_commit") {
+        out.commits++;
+        if (inLoop) inLoop.commit = true;
+      }
+      if (k === "PLpgSQL_expr" && typeof v.query === "string" && v.parseMode === 0) {
+        for (const stmt of parseFragment(v.query) ?? []) {
+          const s = describeNode(stmt, undefined, ctx);
+          out.statements.push(s);
+          if (inLoop && ["update", "delete", "insert", "merge"].includes(s.kind)) inLoop.dml = true;
+        }
+        continue;
+      }
+      visit(v, inLoop);
+    }
+  };
+  visit(fn, null);
+  return out;
+}

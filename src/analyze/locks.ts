@@ -1,0 +1,552 @@
+import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import type { SchemaContext } from "./schema.js";
+import { LOCK_MODES, type LockMode, type StatementLock } from "./types.js";
+
+export interface LockPrediction {
+  /** one entry per relation, strongest mode, sorted by relation */
+  locks: StatementLock[];
+  /** tables / materialized views that get a new relfilenode */
+  rewrites: string[];
+  /** relations read in full while locked (validation scans, index builds), without a rewrite */
+  scans: string[];
+}
+
+export const DEFAULT_PG_VERSION = 18;
+
+const AEL: LockMode = "AccessExclusiveLock";
+const SUE: LockMode = "ShareUpdateExclusiveLock";
+const SRE: LockMode = "ShareRowExclusiveLock";
+
+/** Accumulates the strongest mode per relation. */
+class Acc {
+  readonly modes = new Map<string, LockMode>();
+  readonly rewrites = new Set<string>();
+  readonly scans = new Set<string>();
+  constructor(private readonly schema: SchemaContext) {}
+  lock(rel: string | undefined, mode: LockMode): void {
+    if (!rel) return;
+    const prev = this.modes.get(rel);
+    if (!prev || LOCK_MODES.indexOf(mode) > LOCK_MODES.indexOf(prev)) this.modes.set(rel, mode);
+  }
+  /** lock a table and (recursively) its partitions with the same mode */
+  lockTree(rel: string | undefined, mode: LockMode): void {
+    if (!rel) return;
+    this.lock(rel, mode);
+    for (const p of this.schema.partitionsOf(rel)) this.lock(p, mode);
+  }
+  /** a new relfilenode for the table, or for each partition of a partitioned table */
+  rewrite(rel: string | undefined): void {
+    if (!rel) return;
+    const parts = this.schema.partitionsOf(rel);
+    const r = this.schema.relation(rel);
+    if (r?.kind !== "partitioned-table" && r?.kind !== "view") this.rewrites.add(rel);
+    for (const p of parts) if (this.schema.relation(p)?.kind !== "partitioned-table") this.rewrites.add(p);
+  }
+  scan(rel: string | undefined): void {
+    if (rel) this.scans.add(rel);
+  }
+  result(): LockPrediction {
+    const locks = [...this.modes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([relation, mode]) => ({ relation, mode }));
+    const rewrites = [...this.rewrites].sort();
+    return { locks, rewrites, scans: [...this.scans].filter((s) => !this.rewrites.has(s)).sort() };
+  }
+}
+
+/**
+ * Predict what Postgres (version `pg`, 11..18) locks and rewrites for one statement, given the
+ * schema as it stands before the statement. Mirrors AlterTableGetLockLevel and friends.
+ */
+export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DEFAULT_PG_VERSION): LockPrediction {
+  const acc = new Acc(schema);
+  lockStatement(s, schema, pg, acc);
+  return acc.result();
+}
+
+function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+  const rel = s.relation;
+  switch (s.kind) {
+    case "create-table": {
+      if (s.ifNotExists && rel && schema.relation(rel) && !schema.isNew(rel)) return;
+      acc.lock(rel, AEL);
+      for (const c of s.constraints) if (c.type === "foreign-key" && c.references) lockFkTarget(c.references.relation, rel!, schema, acc);
+      if (s.partitionOf) {
+        acc.lock(s.partitionOf, AEL);
+        const def = schema.defaultPartitionOf(s.partitionOf);
+        if (def && !s.defaultPartition) (acc.lock(def, AEL), acc.scan(def));
+        for (const fk of schema.foreignKeysOf(s.partitionOf)) lockFkTarget(fk.references!, rel!, schema, acc);
+      }
+      for (const p of s.inherits) acc.lock(p, SUE);
+      for (const l of s.like) acc.lock(l, "AccessShareLock");
+      return;
+    }
+    case "create-table-as":
+    case "create-materialized-view":
+      acc.lock(rel, AEL);
+      lockReads(s.withNoData ? s.reads : schema.expandViews(s.reads), "AccessShareLock", schema, acc, !s.withNoData);
+      return;
+    case "create-view":
+      acc.lock(rel, AEL);
+      lockReads(s.reads, "AccessShareLock", schema, acc, false);
+      return;
+    case "refresh-materialized-view": {
+      acc.lock(rel, s.concurrently ? "ExclusiveLock" : AEL);
+      if (!s.concurrently) acc.rewrite(rel);
+      if (!s.withNoData) lockReads(schema.expandViews(schema.relation(rel)?.reads ?? []).filter((r) => r !== rel), "AccessShareLock", schema, acc, true);
+      return;
+    }
+    case "create-index": {
+      const mode: LockMode = s.concurrently ? SUE : "ShareLock";
+      acc.lockTree(rel, mode);
+      acc.scan(rel);
+      return;
+    }
+    case "drop-index":
+      for (const idx of s.objects) {
+        const table = schema.tableOfIndex(idx);
+        if (!table) {
+          schema.assume(`${idx}: the table of this index is unknown; its lock is not shown`);
+          continue;
+        }
+        acc.lockTree(table, s.concurrently ? SUE : AEL);
+      }
+      return;
+    case "reindex": {
+      const mode: LockMode = s.concurrently ? SUE : "ShareLock";
+      if (s.objectType === "index") acc.lockTree(rel ? schema.tableOfIndex(rel) : undefined, mode);
+      else if (s.objectType === "table") acc.lockTree(rel, mode);
+      return;
+    }
+    case "drop-table":
+    case "drop-foreign-table":
+      for (const t of s.objects) lockDropTable(t, s.cascade, schema, acc);
+      return;
+    case "drop-view":
+    case "drop-materialized-view":
+      for (const v of s.objects) {
+        acc.lock(v, AEL);
+        if (s.cascade) for (const dep of dependentViews(v, schema)) acc.lock(dep, AEL);
+      }
+      return;
+    case "truncate":
+      lockTruncate(s, schema, acc);
+      return;
+    case "insert":
+    case "update":
+    case "delete":
+    case "merge":
+      lockDml(s, schema, acc);
+      return;
+    case "select":
+      lockReads(schema.expandViews(s.reads), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+      return;
+    case "lock-table":
+      for (const t of s.objects) {
+        for (const x of schema.expandViews([t])) acc.lockTree(x, (s.lockMode ?? AEL) as LockMode);
+      }
+      return;
+    case "vacuum":
+    case "analyze":
+      for (const t of s.objects) {
+        acc.lockTree(t, s.vacuum?.full ? AEL : SUE);
+        if (s.vacuum?.full) acc.rewrite(t);
+      }
+      return;
+    case "cluster":
+      acc.lockTree(rel, AEL);
+      acc.rewrite(rel);
+      return;
+    case "comment":
+    case "security-label":
+      if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
+      return;
+    case "create-trigger":
+    case "create-constraint-trigger":
+      acc.lockTree(rel, SRE);
+      return;
+    case "drop-trigger":
+    case "drop-policy":
+    case "drop-rule":
+      for (const t of s.objects) acc.lock(t, AEL);
+      return;
+    case "create-policy":
+    case "alter-policy":
+    case "create-rule":
+    case "alter-trigger":
+    case "alter-rule":
+      acc.lock(rel, AEL);
+      return;
+    case "alter-domain":
+      lockAlterDomain(s, schema, pg, acc);
+      return;
+    case "do":
+      for (const inner of s.doBlock?.statements ?? []) lockStatement(inner, schema, pg, acc);
+      return;
+  }
+  if (s.kind.startsWith("alter-") && rel && ["table", "view", "materialized-view", "foreign-table", "index", "sequence"].includes(s.objectType ?? "")) {
+    if (s.objectType === "index" || s.objectType === "sequence") return; // locks only the index / sequence itself
+    lockAlterTable(s, schema, pg, acc);
+  }
+}
+
+/** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */
+function lockFkTarget(target: string, from: string, schema: SchemaContext, acc: Acc): void {
+  if (target === from) return;
+  acc.lockTree(target, SRE);
+}
+
+function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: Acc, withPartitions: boolean): void {
+  for (const r of reads) {
+    if (withPartitions) acc.lockTree(r, mode);
+    else acc.lock(r, mode);
+  }
+}
+
+function dependentViews(rel: string, schema: SchemaContext): string[] {
+  return Object.entries(schema.snapshot.relations)
+    .filter(([, r]) => (r.kind === "view" || r.kind === "materialized-view") && (r.reads ?? []).includes(rel))
+    .map(([k]) => k);
+}
+
+function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: Acc): void {
+  acc.lockTree(t, AEL);
+  const r = schema.relation(t);
+  if (r?.parent) acc.lock(r.parent, AEL);
+  for (const fk of schema.foreignKeysOf(t)) if (fk.references !== t) acc.lock(fk.references, AEL);
+  for (const ref of schema.referencing(t)) acc.lock(ref.table, AEL);
+  for (const p of schema.partitionsOf(t)) for (const fk of schema.foreignKeysOf(p)) acc.lock(fk.references, AEL);
+  if (cascade) for (const v of dependentViews(t, schema)) acc.lock(v, AEL);
+}
+
+function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+  const targets = new Set<string>();
+  const add = (t: string) => {
+    if (targets.has(t)) return;
+    targets.add(t);
+    for (const p of schema.partitionsOf(t)) add(p);
+    if (s.cascade) for (const ref of schema.referencing(t)) add(ref.table);
+  };
+  s.objects.forEach(add);
+  for (const t of targets) {
+    acc.lock(t, AEL);
+    // a table created in the same transaction is truncated in place (same relfilenode)
+    if (!(s.inTransaction && schema.isNew(t))) acc.rewrite(t);
+  }
+}
+
+function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+  const target = s.relation!;
+  const viaViews = schema.expandViews([target]);
+  for (const t of viaViews) {
+    if (s.kind === "insert") acc.lock(t, "RowExclusiveLock");
+    else acc.lockTree(t, "RowExclusiveLock");
+  }
+  lockReads(schema.expandViews(s.reads), "AccessShareLock", schema, acc, true);
+  if (s.kind === "insert" && s.dml) {
+    // RI checks of inserted rows lock the referenced tables FOR KEY SHARE
+    const cols = s.dml.columns;
+    for (const fk of schema.foreignKeysOf(target)) {
+      if (cols.length === 0 || fk.columns.some((c) => cols.includes(c))) acc.lock(fk.references, "RowShareLock");
+    }
+  }
+}
+
+function lockAlterDomain(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+  const d = s.domain;
+  if (!d) return;
+  const tables = schema.tablesUsingType(d.name);
+  let mode: LockMode | undefined;
+  if (d.action === "add-constraint" && d.constraint && !d.constraint.notValid) mode = "ShareLock";
+  else if (d.action === "set-not-null") mode = "ShareLock";
+  else if (d.action === "validate-constraint") mode = pg >= 18 ? SUE : "ShareLock";
+  if (!mode) return;
+  if (!schema.known && tables.length === 0) schema.assume(`${d.name}: tables using this domain are unknown without --db/--schema; they are scanned under ${mode}`);
+  for (const t of tables) {
+    acc.lockTree(t, mode);
+    acc.scan(t);
+  }
+}
+
+/* ------------------------------------- ALTER TABLE ---------------------------------------- */
+
+const SUE_RELOPTIONS = /^(toast\.)?(autovacuum_.*|fillfactor|toast_tuple_target|parallel_workers|log_autovacuum_min_duration|vacuum_index_cleanup|vacuum_truncate|vacuum_max_eager_freeze_failure_rate|n_distinct|n_distinct_inherited)$/;
+
+/** AlterTableGetLockLevel, per subcommand. */
+export function alterLockLevel(a: AlterAction, pg: number, objectType?: string): LockMode {
+  switch (a.action) {
+    case "enable-trigger":
+    case "disable-trigger":
+      return SRE;
+    case "set-statistics":
+    case "cluster-on":
+    case "drop-cluster":
+    case "validate-constraint":
+    case "detach-partition-finalize":
+      return SUE;
+    case "set-options":
+    case "reset-options":
+      if (a.column) return SUE;
+      if (objectType === "view") return AEL;
+      return (a.options ?? []).every((o) => SUE_RELOPTIONS.test(o)) ? SUE : AEL;
+    case "attach-partition":
+      return pg >= 12 ? SUE : AEL;
+    case "detach-partition":
+      return a.concurrently ? SUE : AEL;
+    case "add-constraint":
+      return a.constraint?.type === "foreign-key" ? SRE : AEL;
+    default:
+      return AEL;
+  }
+}
+
+function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+  const rel = s.relation!;
+  const recurse = (mode: LockMode) => acc.lockTree(rel, mode);
+  for (const a of s.actions) {
+    const mode = alterLockLevel(a, pg, s.objectType);
+    switch (a.action) {
+      case "attach-partition": {
+        acc.lock(rel, mode);
+        acc.lockTree(a.partition, AEL);
+        acc.scan(a.partition);
+        const def = schema.defaultPartitionOf(rel);
+        if (def && def !== a.partition) (acc.lock(def, AEL), acc.scan(def));
+        for (const fk of schema.foreignKeysOf(rel)) lockFkTarget(fk.references!, a.partition!, schema, acc);
+        break;
+      }
+      case "detach-partition":
+      case "detach-partition-finalize": {
+        acc.lock(rel, mode);
+        acc.lock(a.partition, mode);
+        const def = schema.defaultPartitionOf(rel);
+        if (def && def !== a.partition && !a.concurrently && a.action === "detach-partition") acc.lock(def, AEL);
+        break;
+      }
+      case "rename":
+      case "set-schema":
+      case "owner-to":
+      case "replica-identity":
+      case "cluster-on":
+      case "drop-cluster":
+      case "set-options":
+      case "reset-options":
+        acc.lock(rel, mode);
+        break;
+      case "add-constraint":
+        lockAddConstraint(rel, a, schema, acc, mode);
+        break;
+      case "drop-constraint": {
+        recurse(mode);
+        const con = schema.relation(rel)?.constraints.find((c) => c.name === a.constraintName);
+        if (con?.type === "f" && con.references && con.references !== rel) acc.lockTree(con.references, AEL);
+        if (con && (con.type === "p" || con.type === "u") && a.cascade) for (const r of schema.referencing(rel)) acc.lock(r.table, AEL);
+        if (!con && !schema.known) schema.assume(`${rel}: constraint ${a.constraintName} is unknown; if it is a foreign key, the referenced table is locked too`);
+        break;
+      }
+      case "validate-constraint": {
+        recurse(mode);
+        const con = schema.relation(rel)?.constraints.find((c) => c.name === a.constraintName);
+        if (con?.type === "f" && con.references) acc.lockTree(con.references, "RowShareLock");
+        acc.scan(rel);
+        break;
+      }
+      case "add-column":
+        lockAddColumn(rel, a, schema, pg, acc, mode);
+        break;
+      case "alter-column-type":
+        lockAlterType(rel, a, schema, pg, acc, mode);
+        break;
+      case "drop-column": {
+        recurse(mode);
+        for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lock(fk.references, AEL);
+        for (const r of schema.referencing(rel)) if (a.column && r.constraint.definition.includes(a.column) && a.cascade) acc.lock(r.table, AEL);
+        break;
+      }
+      case "set-not-null": {
+        recurse(mode);
+        const col = a.column ? schema.column(rel, a.column) : undefined;
+        const proven = schema.relation(rel)?.constraints.some((c) => c.type === "c" && c.validated && isNotNullCheck(c.definition, a.column!));
+        if (!(col?.notNull) && !(pg >= 12 && proven)) acc.scan(rel);
+        break;
+      }
+      case "set-logged":
+      case "set-unlogged":
+      case "set-tablespace":
+      case "set-access-method":
+        acc.lock(rel, mode);
+        acc.rewrite(rel);
+        if (a.action === "set-tablespace" || a.action === "set-access-method") for (const p of schema.partitionsOf(rel)) void p;
+        break;
+      case "set-expression":
+        recurse(mode);
+        if (schema.column(rel, a.column ?? "")?.generated !== "virtual") acc.rewrite(rel);
+        break;
+      case "rename-column":
+      case "rename-constraint":
+        recurse(mode);
+        break;
+      default:
+        recurse(mode);
+    }
+  }
+}
+
+function lockAddConstraint(rel: string, a: AlterAction, schema: SchemaContext, acc: Acc, mode: LockMode): void {
+  const c = a.constraint;
+  acc.lockTree(rel, mode);
+  if (!c) return;
+  if (c.type === "foreign-key" && c.references) {
+    lockFkTarget(c.references.relation, rel, schema, acc);
+    if (!c.notValid) acc.scan(rel);
+  } else if (c.type === "check" || c.type === "not-null") {
+    if (!c.notValid) acc.scan(rel);
+  } else if (!c.usingIndex) acc.scan(rel); // index build
+}
+
+/** Does adding this column write every row (new relfilenode)? (ATExecAddColumn) */
+export function addColumnRewrites(col: NonNullable<AlterAction["columnDef"]>, schema: SchemaContext, pg: number): boolean {
+  if (col.generated === "virtual") return false;
+  if (col.generated === "stored" || col.identity || col.type.serial) return true;
+  const domain = schema.snapshot.types[qualifiedType(col.type)];
+  const domainChecks = domain?.kind === "domain" && ((domain.checks?.length ?? 0) > 0 || domain.notNull === true);
+  const def = col.default;
+  if (!def || def.isNull) return domainChecks === true && pg < 18;
+  if (pg < 11) return true;
+  if (domainChecks && pg < 18) return true;
+  return def.volatility === "volatile";
+}
+
+function lockAddColumn(rel: string, a: AlterAction, schema: SchemaContext, pg: number, acc: Acc, mode: LockMode): void {
+  acc.lockTree(rel, mode);
+  const col = a.columnDef;
+  if (!col) return;
+  if (addColumnRewrites(col, schema, pg)) acc.rewrite(rel);
+  else if (col.notNull && !col.default) acc.scan(rel);
+  if (col.references) lockFkTarget(col.references.relation, rel, schema, acc);
+  if (col.default && col.default.volatility === "volatile" && col.default.functions.some((f) => !KNOWN_VOLATILE.test(f))) {
+    schema.assume(`${rel}.${col.name}: default calls ${col.default.functions.join(", ")}, assumed VOLATILE (a table rewrite) as Postgres' default for functions`);
+  }
+}
+
+const KNOWN_VOLATILE = /^(pg_catalog\.)?(random|gen_random_uuid|uuid_generate_v[14]|uuid_generate_v1mc|uuidv[47]|nextval|clock_timestamp|timeofday|txid_current|gen_random_bytes)$/;
+
+function qualifiedType(t: TypeRef): string {
+  return `${t.schema ?? "public"}.${t.name}`;
+}
+
+function lockAlterType(rel: string, a: AlterAction, schema: SchemaContext, pg: number, acc: Acc, mode: LockMode): void {
+  acc.lockTree(rel, mode);
+  const col = a.column ? schema.column(rel, a.column) : undefined;
+  // constraints involving the column are dropped and re-created: the other side of a FK too
+  for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lockTree(fk.references, AEL);
+  for (const r of schema.referencing(rel)) if (r.table !== rel && a.column && referencedColumns(r.constraint.definition).includes(a.column)) acc.lockTree(r.table, AEL);
+  if (!a.type) return;
+  if (!col) {
+    schema.assume(`${rel}.${a.column}: the column's current type is unknown; assumed the type change rewrites the table`);
+    acc.rewrite(rel);
+    return;
+  }
+  const verdict = typeChange(normalizeType(col.type), { name: a.type.schema && a.type.schema !== "public" ? `${a.type.schema}.${a.type.name}` : a.type.name, typmods: a.type.typmods, array: a.type.array }, a.using, a.column!, schema, pg);
+  if (verdict === "rewrite") acc.rewrite(rel);
+  else if (verdict === "scan") acc.scan(rel);
+}
+
+function referencedColumns(definition: string): string[] {
+  const m = /REFERENCES\s+\S+\s*\(([^)]*)\)/i.exec(definition);
+  return m ? m[1]!.split(",").map((c) => c.trim().replace(/^"|"$/g, "")) : [];
+}
+
+function isNotNullCheck(definition: string, column: string): boolean {
+  const d = definition.replace(/[()"]/g, "").replace(/^CHECK\s*/i, "").trim().toLowerCase();
+  return d === `${column.toLowerCase()} is not null`;
+}
+
+/* ------------------------------------ type changes ---------------------------------------- */
+
+export interface NormType {
+  name: string;
+  typmods: number[];
+  array: boolean;
+}
+
+const TYPE_ALIASES: Record<string, string> = {
+  "character varying": "varchar",
+  character: "bpchar",
+  char: "bpchar",
+  integer: "int4",
+  int: "int4",
+  smallint: "int2",
+  bigint: "int8",
+  boolean: "bool",
+  real: "float4",
+  "double precision": "float8",
+  decimal: "numeric",
+  "timestamp without time zone": "timestamp",
+  "timestamp with time zone": "timestamptz",
+  "time without time zone": "time",
+  "time with time zone": "timetz",
+  "bit varying": "varbit",
+};
+
+/** format_type() text ("character varying(20)[]") or parsed text ("varchar(20)") -> NormType. */
+export function normalizeType(text: string): NormType {
+  let t = text.trim().toLowerCase().replace(/^pg_catalog\./, "").replace(/^public\./, "");
+  const array = t.endsWith("[]");
+  if (array) t = t.replace(/(\[\])+$/, "");
+  let typmods: number[] = [];
+  // "timestamp(3) with time zone" keeps its modifier in the middle
+  const m = /^([^(]*)\(([^)]*)\)(.*)$/.exec(t);
+  if (m) {
+    typmods = m[2]!.split(",").map((x) => Number(x.trim()));
+    t = `${m[1]!.trim()}${m[3] ? ` ${m[3].trim()}` : ""}`.trim();
+  }
+  const name = TYPE_ALIASES[t] ?? t;
+  if (name === "bpchar" && typmods.length === 0 && t === "character") typmods = [1];
+  return { name, typmods, array };
+}
+
+/** binary-coercible casts between different types (pg_cast castmethod 'b'), the common ones */
+const BINARY_COERCIBLE = new Set(["varchar>text", "text>varchar", "bpchar>text", "bpchar>varchar", "cidr>inet", "xml>text", "xml>varchar", "int4>oid", "oid>int4", "regclass>oid", "varbit>bit"]);
+const LENGTH_SUPPORTED = new Set(["varchar", "varbit", "numeric", "timestamp", "timestamptz", "time", "timetz", "interval"]);
+
+/**
+ * ATColumnChangeRequiresRewrite: does changing a column from `from` to `to` rewrite the table?
+ * "none" (catalog only), "scan" (a domain's constraints are checked), or "rewrite".
+ */
+export function typeChange(from: NormType, to: NormType, using: ExpressionSummary | undefined, column: string, schema: SchemaContext, pg: number): "none" | "scan" | "rewrite" {
+  if (using && using.text.replace(/"/g, "").trim().toLowerCase() !== column.toLowerCase()) {
+    // USING col::type behaves like the implicit cast; anything else computes new values
+    const cast = new RegExp(`^\\(?"?${column}"?\\)?\\s*::\\s*`, "i");
+    if (!cast.test(using.text)) return "rewrite";
+  }
+  if (from.array !== to.array) return "rewrite";
+  const domain = schema.snapshot.types[to.name.includes(".") ? to.name : `public.${to.name}`];
+  if (domain?.kind === "domain" && domain.baseType) {
+    const base = normalizeType(domain.baseType);
+    const inner = typeChange(from, { ...base, array: to.array }, undefined, column, schema, pg);
+    if (inner === "rewrite") return "rewrite";
+    return (domain.checks?.length ?? 0) > 0 || domain.notNull ? "scan" : inner;
+  }
+  if (from.name === to.name) {
+    if (sameMods(from, to)) return "none";
+    if (!LENGTH_SUPPORTED.has(to.name)) return "rewrite";
+    if (to.typmods.length === 0) return "none"; // to unconstrained
+    if (from.typmods.length === 0) return "rewrite"; // unconstrained -> constrained: must check
+    if (to.name === "numeric") return to.typmods[0]! >= from.typmods[0]! && (to.typmods[1] ?? 0) === (from.typmods[1] ?? 0) ? "none" : "rewrite";
+    return to.typmods[0]! >= from.typmods[0]! ? "none" : "rewrite";
+  }
+  if ((from.name === "timestamp" && to.name === "timestamptz") || (from.name === "timestamptz" && to.name === "timestamp")) {
+    schema.assume("timestamp <-> timestamptz changes are free only when the session TimeZone is UTC (assumed)");
+    return pg >= 12 && (to.typmods.length === 0 || (from.typmods.length > 0 && to.typmods[0]! >= from.typmods[0]!)) ? "none" : "rewrite";
+  }
+  if (BINARY_COERCIBLE.has(`${from.name}>${to.name}`)) {
+    // varchar -> varchar(n) and text -> varchar(n) need a length check: a rewrite
+    if (to.typmods.length && to.name !== "numeric") return from.name === "varchar" && from.typmods.length && to.typmods[0]! >= from.typmods[0]! ? "none" : "rewrite";
+    if (from.name === "bpchar") return "rewrite"; // bpchar -> text strips padding
+    return "none";
+  }
+  return "rewrite";
+}
+
+function sameMods(a: NormType, b: NormType): boolean {
+  return a.typmods.length === b.typmods.length && a.typmods.every((x, i) => x === b.typmods[i]);
+}

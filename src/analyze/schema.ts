@@ -1,0 +1,315 @@
+import type { ColumnSummary, DescribeContext, StatementSummary } from "./describe.js";
+import type { ColumnInfo, ConstraintInfo, RelationInfo, SchemaSnapshot } from "./types.js";
+
+/**
+ * The schema as the migration sees it at each statement: a starting snapshot (live catalog,
+ * replayed --schema, or empty) plus the effects of the statements analysed so far.
+ */
+export class SchemaContext implements DescribeContext {
+  readonly snapshot: SchemaSnapshot;
+  /** true when the starting point came from a database (--db / --schema), not from statements */
+  readonly known: boolean;
+  private readonly created = new Set<string>();
+  private readonly assumed = new Set<string>();
+
+  constructor(start?: SchemaSnapshot) {
+    this.snapshot = start
+      ? (structuredClone(start) as SchemaSnapshot)
+      : { source: "statements", relations: {}, types: {}, assumptions: [] };
+    this.known = Boolean(start) && start!.source !== "statements";
+  }
+
+  /** A new migration (file) starts: relations created by earlier files are no longer "new". */
+  startMigration(): void {
+    for (const name of this.created) {
+      const r = this.snapshot.relations[name];
+      if (r) r.isNew = false;
+    }
+    this.created.clear();
+  }
+
+  /** What had to be assumed (statement-derived schema only). */
+  get assumptions(): string[] {
+    return [...this.snapshot.assumptions, ...this.assumed];
+  }
+
+  relation(name: string | undefined): RelationInfo | undefined {
+    return name ? this.snapshot.relations[name] : undefined;
+  }
+
+  isNew(name: string): boolean {
+    return this.created.has(name) || this.snapshot.relations[name]?.isNew === true;
+  }
+
+  /** Record that a relation not in the schema was assumed to be an existing, populated table. */
+  assumeExisting(name: string): void {
+    if (this.known || this.relation(name)) return;
+    this.assumed.add(`${name} is not created in these migrations: assumed to be an existing table with data`);
+  }
+
+  assume(text: string): void {
+    if (!this.known) this.assumed.add(text);
+  }
+
+  tableOfIndex(index: string): string | undefined {
+    const rel = this.snapshot.relations[index];
+    if (rel?.table) return rel.table;
+    for (const r of Object.values(this.snapshot.relations)) {
+      if (r.indexes.some((i) => i.qualifiedName === index)) return `${r.schema}.${r.name}`;
+    }
+    return undefined;
+  }
+
+  /** Partitions (recursively) of a partitioned table. */
+  partitionsOf(name: string): string[] {
+    const out: string[] = [];
+    const visit = (n: string) => {
+      for (const p of this.relation(n)?.partitions ?? []) {
+        out.push(p);
+        visit(p);
+      }
+    };
+    visit(name);
+    return out;
+  }
+
+  defaultPartitionOf(parent: string): string | undefined {
+    return this.relation(parent)?.partitions?.find((p) => this.relation(p)?.defaultPartition);
+  }
+
+  /** Foreign keys declared on `table`. */
+  foreignKeysOf(table: string): ConstraintInfo[] {
+    return (this.relation(table)?.constraints ?? []).filter((c) => c.type === "f" && c.references);
+  }
+
+  /** Tables with a foreign key referencing `table`, and those constraints. */
+  referencing(table: string): Array<{ table: string; constraint: ConstraintInfo }> {
+    const out: Array<{ table: string; constraint: ConstraintInfo }> = [];
+    for (const [key, r] of Object.entries(this.snapshot.relations)) {
+      for (const c of r.constraints) if (c.type === "f" && c.references === table) out.push({ table: key, constraint: c });
+    }
+    return out;
+  }
+
+  /** Base relations a view reads, following views of views; includes the intermediate views. */
+  expandViews(names: string[]): string[] {
+    const out = new Set<string>();
+    const visit = (n: string, depth: number) => {
+      if (out.has(n) || depth > 32) return;
+      out.add(n);
+      const r = this.relation(n);
+      if (r && (r.kind === "view" || r.kind === "materialized-view") && r.kind === "view") for (const x of r.reads ?? []) visit(x, depth + 1);
+    };
+    for (const n of names) visit(n, 0);
+    return [...out];
+  }
+
+  /** Tables with a column whose type is the domain (or an array of it). */
+  tablesUsingType(type: string): string[] {
+    const bare = type.replace(/^public\./, "");
+    return Object.entries(this.snapshot.relations)
+      .filter(([, r]) => (r.kind === "table" || r.kind === "partitioned-table" || r.kind === "materialized-view") && r.columns.some((c) => c.typeName === type || c.typeName === bare || c.typeName === `${type}[]`))
+      .map(([k]) => k);
+  }
+
+  column(table: string, col: string): ColumnInfo | undefined {
+    return this.relation(table)?.columns.find((c) => c.name === col);
+  }
+
+  /** Apply a statement's effects so that later statements see them. */
+  apply(s: StatementSummary): void {
+    const rels = this.snapshot.relations;
+    const rel = s.relation;
+    switch (s.kind) {
+      case "create-table":
+      case "create-table-as":
+      case "create-view":
+      case "create-materialized-view": {
+        if (!rel || (s.ifNotExists && rels[rel] && s.kind !== "create-view")) return;
+        const [schema, name] = split(rel);
+        const kind = s.kind === "create-view" ? "view" : s.kind === "create-materialized-view" ? "materialized-view" : s.partitionBy ? "partitioned-table" : "table";
+        const info: RelationInfo = {
+          schema,
+          name,
+          kind,
+          columns: s.columns.map(columnInfo),
+          constraints: [],
+          indexes: [],
+          isNew: true,
+          rows: 0,
+          ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
+          ...(s.persistence ? { persistence: s.persistence } : {}),
+        };
+        rels[rel] = info;
+        this.created.add(rel);
+        for (const c of s.constraints) this.addConstraint(rel, c, s.columns);
+        if (s.partitionOf) {
+          info.parent = s.partitionOf;
+          if (s.defaultPartition) info.defaultPartition = true;
+          const parent = rels[s.partitionOf];
+          if (parent) {
+            parent.partitions = [...(parent.partitions ?? []), rel];
+            if (!info.columns.length) info.columns = parent.columns.map((c) => ({ ...c }));
+          }
+        }
+        return;
+      }
+      case "create-index": {
+        const t = rel ? rels[rel] : undefined;
+        if (!t || !s.index?.name) return;
+        const q = s.index.qualifiedName!;
+        t.indexes.push({ name: s.index.name, qualifiedName: q, columns: s.index.columns, unique: s.index.unique, primary: false, valid: true, partial: s.index.partial, definition: "" });
+        rels[q] = { schema: t.schema, name: s.index.name, kind: "index", columns: [], constraints: [], indexes: [], table: rel };
+        return;
+      }
+      case "drop-table":
+      case "drop-view":
+      case "drop-materialized-view":
+      case "drop-index":
+        for (const o of s.objects) this.drop(o);
+        return;
+    }
+    if (s.kind.startsWith("alter-") && rel && rels[rel]) this.applyAlter(rel, s);
+  }
+
+  private applyAlter(rel: string, s: StatementSummary): void {
+    const rels = this.snapshot.relations;
+    const t = rels[rel]!;
+    for (const a of s.actions) {
+      switch (a.action) {
+        case "add-column":
+          if (a.columnDef && !t.columns.some((c) => c.name === a.columnDef!.name)) t.columns.push(columnInfo(a.columnDef));
+          if (a.columnDef?.references) this.addConstraint(rel, { type: "foreign-key", columns: [a.columnDef.name], notValid: false, references: a.columnDef.references }, []);
+          break;
+        case "drop-column":
+          t.columns = t.columns.filter((c) => c.name !== a.column);
+          t.constraints = t.constraints.filter((c) => !c.columns.includes(a.column ?? ""));
+          break;
+        case "alter-column-type": {
+          const c = t.columns.find((x) => x.name === a.column);
+          if (c && a.type) Object.assign(c, { type: a.type.text, typeName: typeNameOf(a.type), typmod: typmodOf(a.type) });
+          break;
+        }
+        case "set-not-null":
+        case "drop-not-null": {
+          const c = t.columns.find((x) => x.name === a.column);
+          if (c) c.notNull = a.action === "set-not-null";
+          break;
+        }
+        case "set-default":
+        case "drop-default": {
+          const c = t.columns.find((x) => x.name === a.column);
+          if (c) c.default = a.default?.text;
+          break;
+        }
+        case "add-constraint":
+          if (a.constraint) this.addConstraint(rel, a.constraint, t.columns.map((c) => ({ name: c.name }) as ColumnSummary));
+          break;
+        case "drop-constraint":
+          t.constraints = t.constraints.filter((c) => c.name !== a.constraintName);
+          break;
+        case "validate-constraint": {
+          const c = t.constraints.find((x) => x.name === a.constraintName);
+          if (c) c.validated = true;
+          break;
+        }
+        case "attach-partition":
+          if (a.partition) {
+            t.partitions = [...(t.partitions ?? []), a.partition];
+            const p = rels[a.partition];
+            if (p) p.parent = rel;
+          }
+          break;
+        case "detach-partition":
+          t.partitions = (t.partitions ?? []).filter((p) => p !== a.partition);
+          if (a.partition && rels[a.partition]) delete rels[a.partition]!.parent;
+          break;
+        case "rename-column": {
+          const c = t.columns.find((x) => x.name === a.column);
+          if (c && a.newName) c.name = a.newName;
+          break;
+        }
+        case "rename":
+          if (a.newName) this.rename(rel, `${t.schema}.${a.newName}`);
+          break;
+        case "set-logged":
+          t.persistence = "permanent";
+          break;
+        case "set-unlogged":
+          t.persistence = "unlogged";
+          break;
+      }
+    }
+  }
+
+  private addConstraint(rel: string, c: StatementSummary["constraints"][number], columns: Pick<ColumnSummary, "name">[]): void {
+    const t = this.snapshot.relations[rel];
+    if (!t) return;
+    const type = ({ "primary-key": "p", unique: "u", "foreign-key": "f", check: "c", exclusion: "x", "not-null": "n" } as const)[c.type];
+    const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
+    const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
+    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: c.expression?.text ?? "", ...(c.references ? { references: c.references.relation } : {}) });
+    if (type === "p" || type === "u") {
+      const index = c.usingIndex ?? name;
+      t.indexes.push({ name: index, qualifiedName: `${t.schema}.${index}`, columns: cols, unique: true, primary: type === "p", valid: true, partial: false, definition: "" });
+    }
+    if (type === "p") for (const col of t.columns) if (cols.includes(col.name)) col.notNull = true;
+  }
+
+  private drop(name: string): void {
+    const rels = this.snapshot.relations;
+    const r = rels[name];
+    if (r?.table && rels[r.table]) rels[r.table]!.indexes = rels[r.table]!.indexes.filter((i) => i.qualifiedName !== name);
+    if (r?.parent && rels[r.parent]) rels[r.parent]!.partitions = rels[r.parent]!.partitions?.filter((p) => p !== name);
+    for (const p of r?.partitions ?? []) delete rels[p];
+    delete rels[name];
+    this.created.delete(name);
+  }
+
+  private rename(from: string, to: string): void {
+    const rels = this.snapshot.relations;
+    const r = rels[from];
+    if (!r) return;
+    r.name = split(to)[1];
+    rels[to] = r;
+    delete rels[from];
+    if (this.created.delete(from)) this.created.add(to);
+    for (const other of Object.values(rels)) {
+      for (const c of other.constraints) if (c.references === from) c.references = to;
+      if (other.parent === from) other.parent = to;
+      if (other.table === from) other.table = to;
+      if (other.partitions) other.partitions = other.partitions.map((p) => (p === from ? to : p));
+    }
+  }
+}
+
+function split(q: string): [string, string] {
+  const i = q.indexOf(".");
+  return [q.slice(0, i), q.slice(i + 1)];
+}
+
+function defaultConstraintName(table: string, cols: string[], type: string): string {
+  const suffix = { "primary-key": "pkey", unique: "key", "foreign-key": "fkey", check: "check", exclusion: "excl", "not-null": "not_null" }[type] ?? "con";
+  return type === "primary-key" ? `${table}_pkey` : `${table}_${cols.join("_")}_${suffix}`;
+}
+
+function typeNameOf(t: ColumnSummary["type"]): string {
+  return `${t.schema ?? "pg_catalog"}.${t.name}${t.array ? "[]" : ""}`;
+}
+
+function typmodOf(t: ColumnSummary["type"]): number {
+  return t.typmods.length ? t.typmods[0]! : -1;
+}
+
+function columnInfo(c: ColumnSummary): ColumnInfo {
+  return {
+    name: c.name,
+    type: c.type.text,
+    typeName: typeNameOf(c.type),
+    typmod: typmodOf(c.type),
+    notNull: c.notNull,
+    ...(c.default ? { default: c.default.text } : {}),
+    ...(c.identity ? { identity: c.identity } : {}),
+    ...(c.generated ? { generated: c.generated } : {}),
+  };
+}

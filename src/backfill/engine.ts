@@ -1,0 +1,491 @@
+import type pg from "pg";
+import { connect } from "../db/connection.js";
+import { UserError, pgErrorWords } from "../errors.js";
+import { redact } from "../redact.js";
+import { STORE_SCHEMA } from "../store/migrations.js";
+import { parseBackfillExpressions, type BackfillExpressions } from "./expressions.js";
+import {
+  acquireRunLock, checkpointQuery, createRun, discardRun, findResumable, getRun, readControl, setRunState,
+  type BackfillRun, type Checkpoint, type RunStatus,
+} from "./runs.js";
+import { runKey, type BackfillSpec } from "./spec.js";
+import { buildStatements, type BackfillStatements, type KeyValue } from "./statements.js";
+import { assertNotVolatile, describeTable, explainUpdate, type TableInfo } from "./table.js";
+import { BatchSizer, replicationLagSource, tableContention, type LagSource } from "./throttle.js";
+import { nextWindowOpening, parseWindows } from "./windows.js";
+
+/** How a run ended (or, for progress events, "running" / "throttled"). */
+export type BackfillStatus = "done" | "paused" | "cancelled" | "failed";
+
+/** One progress event. The engine emits one per batch and per throttle wait; see throttleProgress(). */
+export interface BackfillProgress {
+  run_id: string;
+  table: string;
+  status: "running" | "throttled" | BackfillStatus;
+  /** Rows changed, across resumes. */
+  rows: number;
+  /** Keys walked in this pass (approximate for the final partial batch). */
+  scanned: number;
+  estimated_total: number | null;
+  batches: number;
+  batch_size: number;
+  last_batch_ms: number | null;
+  max_batch_ms: number;
+  rows_per_s: number;
+  eta_s: number | null;
+  pass: number;
+  seconds: number;
+  /** Why the run waits, in words (replication lag, lock wait, rate limit, window, ...). */
+  throttle: string | null;
+}
+
+/** The final result (also the last JSON line of `lockstep backfill --format json`). */
+export interface BackfillResult {
+  status: BackfillStatus;
+  rows: number;
+  remaining: number | null;
+  batches: number;
+  seconds: number;
+  rows_per_s: number;
+  max_batch_ms: number;
+  run_id: string;
+  table: string;
+  pass: number;
+  /** Why it stopped early (pause, cancel, failure, window). */
+  reason?: string;
+  /** A window-paused run may resume at this time. */
+  resume_at?: string;
+  /** True when the run resumed from an earlier checkpoint. */
+  resumed: boolean;
+}
+
+export interface BackfillOptions {
+  spec: BackfillSpec;
+  targetUrl: string;
+  /** How the target is named in the state DB and in messages (a target name, or host:port/db). */
+  targetLabel: string;
+  /** The state database (migrated; openStore(url).pool). */
+  state: pg.Pool;
+  /** Resume this run (its spec must match); otherwise the same table+set+where resumes. */
+  runId?: string;
+  /** Discard an unfinished run of the same backfill and start over. */
+  restart?: boolean;
+  /** Who started it (CLI user, Slack user id); recorded. */
+  actor?: string;
+  /** Run only inside these windows ("01:00-05:00"). */
+  windows?: string[];
+  /** true (CLI): wait for the next window. false (job): stop with status paused and resume_at. */
+  waitForWindow?: boolean;
+  /**
+   * An explicit start or resume (CLI, Resume button) clears a pending pause request;
+   * a job that merely continues honours it.
+   */
+  clearPause?: boolean;
+  lagSource?: LagSource;
+  onProgress?: (p: BackfillProgress) => void;
+  /** Awaited after each committed batch (extension point; tests use it to interleave writes). */
+  afterBatch?: (p: BackfillProgress) => Promise<void> | void;
+  /** Stop cleanly (status paused) at the next batch boundary. */
+  signal?: AbortSignal;
+  /** Hand the run back (status queued) after this long, so a job can be re-enqueued. */
+  sliceMs?: number;
+  now?: () => Date;
+  /** Throttle re-check interval. */
+  pollMs?: number;
+}
+
+/** The validated, ready-to-run shape of a backfill on one target. */
+export interface PreparedBackfill {
+  info: TableInfo;
+  exprs: BackfillExpressions;
+  statements: BackfillStatements;
+}
+
+/**
+ * Validate a backfill against its target before anything runs: parse --set/--where (line and
+ * column), find the table and its key, refuse volatile functions, and let the target plan the
+ * UPDATE (EXPLAIN). Throws UserError (exit 2) on any problem.
+ */
+export async function prepareBackfill(client: pg.Client, spec: BackfillSpec, opts: { saveOldTable?: string } = {}): Promise<PreparedBackfill> {
+  const exprs = await parseBackfillExpressions(spec.set, spec.where);
+  const info = await describeTable(client, spec.table, exprs.sets.map((s) => s.column));
+  await assertNotVolatile(client, exprs);
+  await explainUpdate(client, info, exprs);
+  return { info, exprs, statements: buildStatements(info, exprs, opts) };
+}
+
+/** `--dry-run`: validate and count the rows that need the change; nothing is written anywhere. */
+export async function dryRunBackfill(targetUrl: string, spec: BackfillSpec): Promise<{ table: string; key: string[]; key_source: string; remaining: number; estimated_rows: number; statements: string[] }> {
+  const client = await connect(targetUrl, { applicationName: "lockstep-backfill" });
+  try {
+    const prepared = await prepareBackfill(client, spec, { saveOldTable: spec.save_old ? "lockstep.backfill_old_<run>" : undefined });
+    const r = await client.query<{ remaining: string }>(prepared.statements.remaining);
+    return {
+      table: `${prepared.info.schema}.${prepared.info.name}`,
+      key: prepared.info.key.map((k) => k.name),
+      key_source: prepared.info.keySource,
+      remaining: Number(r.rows[0]!.remaining),
+      estimated_rows: prepared.info.estimatedRows,
+      statements: [prepared.statements.upperBound(false), prepared.statements.update(false)].map((s) => s.trim().replace(/\s+/g, " ")),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+const MAX_PASSES = 3;
+
+/**
+ * Run (or resume) a backfill to its end, a pause, a cancel or a failure. Validation problems
+ * throw UserError before anything is written; once started, the outcome is returned, never thrown.
+ */
+export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult> {
+  const target = await connect(opts.targetUrl, { applicationName: "lockstep-backfill" });
+  let lease: { release(): Promise<void> } | undefined;
+  let stateClient: pg.PoolClient | undefined;
+  try {
+    const prepared = await prepareBackfill(target, opts.spec);
+    const info = prepared.info;
+    const key = runKey(opts.targetLabel, `${info.schema}.${info.name}`, opts.spec.set, opts.spec.where);
+
+    let run = opts.runId ? await getRun(opts.state, opts.runId) : await findResumable(opts.state, key);
+    if (opts.runId && !run) throw new UserError("usage", `no backfill run ${opts.runId}`);
+    if (run && run.run_key !== key) throw new UserError("usage", `backfill ${run.id} is a different backfill (table, set or where differ)`);
+    if (run && opts.restart) {
+      await discardRun(opts.state, run.id, opts.actor ?? "cli");
+      run = undefined;
+    }
+    run ??= await createRun(opts.state, {
+      run_key: key, target: opts.targetLabel, table_name: `${info.schema}.${info.name}`, spec: opts.spec,
+      estimated_rows: info.estimatedRows, created_by: opts.actor, save_old: opts.spec.save_old,
+    });
+    const statements = run.save_old_table ? buildStatements(prepared.info, prepared.exprs, { saveOldTable: run.save_old_table }) : prepared.statements;
+
+    stateClient = await opts.state.connect();
+    lease = await acquireRunLock(stateClient, run.id);
+    run = (await getRun(stateClient, run.id))!;
+    if (run.status === "done" || run.status === "cancelled") return finalResult(run, run.status, { reason: `already ${run.status}` });
+    if (opts.clearPause && run.control === "pause") {
+      await stateClient.query(`UPDATE ${STORE_SCHEMA}.backfill_runs SET control = 'run', control_by = $2, control_at = now() WHERE id = $1 AND control = 'pause'`, [run.id, opts.actor ?? "cli"]);
+    }
+    if (statements.saveOld) for (const ddl of statements.saveOld.create) await target.query(ddl);
+    await setRunState(stateClient, run.id, { status: "running", error: null, throttle: null, estimated_rows: info.estimatedRows, spec: opts.spec, finished: false });
+    const sameDatabase = await isStateDatabase(target, run);
+    return await new Runner(opts, target, stateClient, run, info, statements, sameDatabase).run();
+  } finally {
+    await lease?.release();
+    stateClient?.release();
+    await target.end().catch(() => undefined);
+  }
+}
+
+/** The checkpoint can share the batch's transaction only when the state lives in the target DB. */
+async function isStateDatabase(target: pg.Client, run: BackfillRun): Promise<boolean> {
+  try {
+    const r = await target.query<{ nonce: string }>(`SELECT nonce FROM ${STORE_SCHEMA}.backfill_runs WHERE id = $1`, [run.id]);
+    return r.rows[0]?.nonce === run.nonce;
+  } catch {
+    return false;
+  }
+}
+
+function finalResult(run: BackfillRun, status: BackfillStatus, extra: { reason?: string; resume_at?: string; remaining?: number | null; resumed?: boolean } = {}): BackfillResult {
+  return {
+    status,
+    rows: run.rows_done,
+    remaining: extra.remaining ?? run.remaining,
+    batches: run.batches,
+    seconds: round(run.seconds, 3),
+    rows_per_s: run.seconds > 0 ? Math.round(run.rows_done / run.seconds) : 0,
+    max_batch_ms: round(run.max_batch_ms, 1),
+    run_id: run.id,
+    table: run.table_name,
+    pass: run.pass,
+    resumed: extra.resumed ?? false,
+    ...(extra.reason ? { reason: extra.reason } : {}),
+    ...(extra.resume_at ? { resume_at: extra.resume_at } : {}),
+  };
+}
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class Runner {
+  private readonly cp: Checkpoint;
+  private readonly sizer: BatchSizer;
+  private readonly startedAt = Date.now();
+  private readonly baseSeconds: number;
+  private readonly lag: LagSource;
+  private readonly windows;
+  private throttle: string | null = null;
+  private rowsThisSession = 0;
+  private readonly resumed: boolean;
+
+  constructor(
+    private readonly opts: BackfillOptions,
+    private readonly target: pg.Client,
+    private readonly state: pg.PoolClient,
+    private record: BackfillRun,
+    private readonly info: TableInfo,
+    private readonly sql: BackfillStatements,
+    private readonly sameDatabase: boolean,
+  ) {
+    this.cp = {
+      pass: record.pass, last_key: record.last_key, rows_done: record.rows_done, rows_scanned: record.rows_scanned, batches: record.batches,
+      batch_size: record.batch_size ?? 0, last_batch_ms: record.last_batch_ms ?? 0, max_batch_ms: record.max_batch_ms, seconds: record.seconds,
+    };
+    this.resumed = record.batches > 0 || record.pass > 1;
+    this.baseSeconds = record.seconds;
+    const spec = opts.spec;
+    const targetMs = spec.target_batch_ms ?? 200;
+    this.sizer = new BatchSizer({
+      fixed: spec.batch_size === "auto" ? undefined : spec.batch_size,
+      targetMs,
+      // A resumed run starts near where it was, but never above the starting size's 8x.
+      initial: record.batch_size ? Math.max(100, Math.floor(record.batch_size / 2)) : 100,
+    });
+    if (spec.max_rows_per_s) this.sizer.cap(Math.max(1, (spec.max_rows_per_s * targetMs) / 1000));
+    this.lag = opts.lagSource ?? replicationLagSource(target);
+    this.windows = parseWindows(opts.windows ?? []);
+  }
+
+  async run(): Promise<BackfillResult> {
+    try {
+      for (;;) {
+        const stop = await this.checkStop();
+        if (stop) return stop;
+        if (await this.waitIfThrottled()) continue;
+        const more = await this.batchWithRetries();
+        if (more === "failed") return this.finish("failed", this.record.error ?? "batch failed");
+        if (more) continue;
+        const remaining = await this.countRemaining();
+        if (remaining === 0) return this.finish("done", undefined, 0);
+        if (this.cp.pass >= MAX_PASSES) {
+          return this.finish("failed", `${remaining} rows still need the change after ${MAX_PASSES} passes (rows keep changing behind the walk?)`, remaining);
+        }
+        // Rows changed or inserted behind the walk: sweep again (only those rows are touched).
+        this.cp.pass += 1;
+        this.cp.last_key = null;
+        this.cp.rows_scanned = 0;
+        await this.state.query(checkpointQuery(this.record.id, this.cp));
+      }
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      return this.finish("failed", redact(pgErrorWords(err.code) ? `${pgErrorWords(err.code)}: ${err.message}` : (err.message ?? String(e))));
+    }
+  }
+
+  private elapsedSeconds(): number {
+    return this.baseSeconds + (Date.now() - this.startedAt) / 1000;
+  }
+
+  private async checkStop(): Promise<BackfillResult | null> {
+    if (this.opts.signal?.aborted) return this.finish("paused", "interrupted");
+    const control = await readControl(this.state, this.record.id);
+    if (control === "cancel") return this.finish("cancelled", `cancelled${await this.by()}`);
+    if (control === "pause") return this.finish("paused", `paused${await this.by()}`);
+    if (this.opts.sliceMs !== undefined && Date.now() - this.startedAt >= this.opts.sliceMs) return this.finish("queued", "time slice over");
+    const closed = nextWindowOpening(this.windows, this.opts.now?.() ?? new Date());
+    if (closed) {
+      const reason = `outside window ${closed.window.text}, opens ${closed.opensAt.toISOString()}`;
+      if (!(this.opts.waitForWindow ?? true)) return this.finish("paused", reason, undefined, closed.opensAt.toISOString());
+      await this.throttled(reason, Math.min(60_000, Math.max(100, closed.opensAt.getTime() - Date.now())));
+      return this.checkStop();
+    }
+    return null;
+  }
+
+  private async by(): Promise<string> {
+    const r = await this.state.query<{ control_by: string | null }>(`SELECT control_by FROM ${STORE_SCHEMA}.backfill_runs WHERE id = $1`, [this.record.id]);
+    return r.rows[0]?.control_by ? ` by ${r.rows[0].control_by}` : "";
+  }
+
+  /** Replication lag and table contention: wait (re-checking control) while either is present. */
+  private async waitIfThrottled(): Promise<boolean> {
+    const spec = this.opts.spec;
+    if (spec.max_replication_lag_ms !== undefined) {
+      const lag = await this.lag();
+      if (lag !== null && lag > spec.max_replication_lag_ms) {
+        await this.throttled(`replication lag ${(lag / 1000).toFixed(1)} s > ${(spec.max_replication_lag_ms / 1000).toFixed(1)} s`);
+        return true;
+      }
+    }
+    const contention = await tableContention(this.target, this.info.oid, spec.max_xact_age_s);
+    if (contention) {
+      await this.throttled(contention);
+      return true;
+    }
+    if (this.throttle) {
+      this.throttle = null;
+      await setRunState(this.state, this.record.id, { throttle: null });
+    }
+    return false;
+  }
+
+  private async throttled(reason: string, waitMs = this.opts.pollMs ?? 250): Promise<void> {
+    if (reason !== this.throttle) {
+      this.throttle = reason;
+      await setRunState(this.state, this.record.id, { throttle: reason });
+    }
+    this.emit("throttled");
+    await sleep(waitMs);
+  }
+
+  /** One batch, retried with backoff on lock timeouts; false when the pass reached the end. */
+  private async batchWithRetries(): Promise<boolean | "failed"> {
+    const retries = this.opts.spec.retries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.batch();
+      } catch (e) {
+        await this.target.query("ROLLBACK").catch(() => undefined);
+        const code = (e as { code?: string }).code;
+        if (code === "57014") this.sizer.shrink();
+        if ((code === "55P03" || code === "57014" || code === "40P01") && attempt < retries) {
+          const wait = Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+          await this.throttled(`${pgErrorWords(code)}; retry ${attempt + 1}/${retries}`, wait);
+          if (await this.peekStop()) return true;
+          continue;
+        }
+        if (e instanceof UserError) {
+          this.record.error = e.message;
+          return "failed";
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async peekStop(): Promise<boolean> {
+    return (await readControl(this.state, this.record.id)) !== "run" || Boolean(this.opts.signal?.aborted);
+  }
+
+  private async batch(): Promise<boolean> {
+    const first = this.cp.last_key === null;
+    const last = this.cp.last_key ?? [];
+    const size = this.sizer.current;
+    const t0 = performance.now();
+    const spec = this.opts.spec;
+    await this.target.query(`BEGIN; SET LOCAL lock_timeout = ${spec.lock_timeout_ms}; SET LOCAL statement_timeout = ${spec.statement_timeout_ms}`);
+    let upper = await this.keyQuery("ub", this.sql.upperBound(first), [...last, size - 1], first);
+    let scanned = size;
+    if (!upper) {
+      upper = await this.keyQuery("lk", this.sql.lastKey(first), last, first);
+      if (!upper) {
+        await this.target.query("ROLLBACK");
+        return false;
+      }
+      scanned = Math.max(1, Math.min(size, (this.info.estimatedRows || size) - this.cp.rows_scanned));
+    }
+    const r = await this.target.query<{ rows: number; again: number }>({
+      name: `lockstep_bf_up_${first ? 1 : 0}`,
+      text: this.sql.update(first),
+      values: [...last, ...upper],
+    });
+    const { rows, again } = r.rows[0]!;
+    if (again > 0) {
+      await this.target.query("ROLLBACK");
+      throw new UserError("non-convergent", `backfill refused: after the update, ${again} of ${rows} rows would still need it (the expression changes its own input, e.g. n = n + 1), so repeating a batch would change them again; nothing of this batch was kept`, {
+        hint: "add a --where that excludes rows already done, or set a column from other columns",
+      });
+    }
+    const ms = performance.now() - t0;
+    const next: Checkpoint = {
+      ...this.cp,
+      last_key: upper,
+      rows_done: this.cp.rows_done + rows,
+      rows_scanned: this.cp.rows_scanned + scanned,
+      batches: this.cp.batches + 1,
+      batch_size: size,
+      last_batch_ms: ms,
+      max_batch_ms: Math.max(this.cp.max_batch_ms, ms),
+      seconds: this.elapsedSeconds(),
+    };
+    if (this.sameDatabase) await this.target.query(checkpointQuery(this.record.id, next));
+    await this.target.query("COMMIT");
+    const batchMs = performance.now() - t0;
+    next.last_batch_ms = this.sameDatabase ? ms : batchMs;
+    next.max_batch_ms = Math.max(this.cp.max_batch_ms, next.last_batch_ms);
+    // Separate state DB: written right after the commit. A crash in between repeats this batch,
+    // which changes nothing: its rows no longer pass the IS DISTINCT FROM guard.
+    if (!this.sameDatabase) await this.state.query(checkpointQuery(this.record.id, next));
+    Object.assign(this.cp, next);
+    this.rowsThisSession += rows;
+    this.sizer.observe(scanned, batchMs);
+    const progress = this.emit("running");
+    await this.opts.afterBatch?.(progress);
+    await this.pace();
+    return true;
+  }
+
+  private async keyQuery(name: string, text: string, values: unknown[], first: boolean): Promise<KeyValue | null> {
+    const r = await this.target.query<string[]>({ name: `lockstep_bf_${name}_${first ? 1 : 0}`, text, values, rowMode: "array" });
+    return r.rows[0] ?? null;
+  }
+
+  /** --max-rows-per-s and --sleep-ms, after a batch. */
+  private async pace(): Promise<void> {
+    const spec = this.opts.spec;
+    if (spec.max_rows_per_s) {
+      const due = (this.rowsThisSession / spec.max_rows_per_s) * 1000 - (Date.now() - this.startedAt);
+      if (due > 0) {
+        this.throttle = `rate limit ${spec.max_rows_per_s} rows/s`;
+        this.emit("throttled");
+        await sleep(due);
+      }
+    }
+    if (spec.sleep_ms > 0) await sleep(spec.sleep_ms);
+  }
+
+  private async countRemaining(): Promise<number> {
+    const r = await this.target.query<{ remaining: string }>(this.sql.remaining);
+    return Number(r.rows[0]!.remaining);
+  }
+
+  private progress(status: BackfillProgress["status"]): BackfillProgress {
+    const seconds = this.elapsedSeconds();
+    const sessionSeconds = (Date.now() - this.startedAt) / 1000;
+    const scanRate = sessionSeconds > 0 ? this.cp.rows_scanned / sessionSeconds : 0;
+    const total = this.info.estimatedRows || null;
+    return {
+      run_id: this.record.id,
+      table: this.record.table_name,
+      status,
+      rows: this.cp.rows_done,
+      scanned: this.cp.rows_scanned,
+      estimated_total: total,
+      batches: this.cp.batches,
+      batch_size: this.sizer.current,
+      last_batch_ms: this.cp.batches ? round(this.cp.last_batch_ms, 1) : null,
+      max_batch_ms: round(this.cp.max_batch_ms, 1),
+      rows_per_s: seconds > 0 ? Math.round(this.cp.rows_done / seconds) : 0,
+      eta_s: total && scanRate > 0 ? Math.max(0, Math.round((total - this.cp.rows_scanned) / scanRate)) : null,
+      pass: this.cp.pass,
+      seconds: round(seconds, 3),
+      throttle: this.throttle,
+    };
+  }
+
+  private emit(status: BackfillProgress["status"]): BackfillProgress {
+    const p = this.progress(status);
+    this.opts.onProgress?.(p);
+    return p;
+  }
+
+  private async finish(status: BackfillStatus | "queued", reason?: string, remaining?: number, resumeAt?: string): Promise<BackfillResult> {
+    this.cp.seconds = this.elapsedSeconds();
+    await this.state.query(checkpointQuery(this.record.id, this.cp));
+    const dbStatus: RunStatus = status;
+    await setRunState(this.state, this.record.id, {
+      status: dbStatus,
+      throttle: status === "paused" || status === "queued" ? (reason ?? null) : null,
+      error: status === "failed" ? (reason ?? null) : null,
+      ...(remaining !== undefined ? { remaining } : {}),
+      finished: status === "done" || status === "cancelled",
+    });
+    this.record = (await getRun(this.state, this.record.id))!;
+    const result = finalResult(this.record, status === "queued" ? "paused" : status, { reason, resume_at: resumeAt, resumed: this.resumed });
+    this.opts.onProgress?.({ ...this.progress(result.status), throttle: reason ?? null });
+    return result;
+  }
+}

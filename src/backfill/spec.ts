@@ -1,0 +1,80 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { UserError } from "../errors.js";
+
+/**
+ * A backfill, as given by flags or by a spec file (`lockstep backfill --spec FILE`, written by
+ * `lockstep plan`). Spec files use these snake_case names; flags are the same words in kebab-case.
+ */
+export const backfillSpecSchema = z
+  .object({
+    target: z.string().optional(),
+    db: z.string().optional(),
+    table: z.string().min(1),
+    set: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    where: z.string().optional(),
+    batch_size: z.union([z.literal("auto"), z.coerce.number().int().positive()]).default("auto"),
+    target_batch_ms: z.coerce.number().int().positive().optional(),
+    max_rows_per_s: z.coerce.number().positive().optional(),
+    sleep_ms: z.coerce.number().int().min(0).default(0),
+    save_old: z.boolean().default(false),
+    lock_timeout_ms: z.coerce.number().int().positive().default(2000),
+    statement_timeout_ms: z.coerce.number().int().positive().default(30_000),
+    retries: z.coerce.number().int().min(0).default(10),
+    max_replication_lag_ms: z.coerce.number().positive().optional(),
+    max_xact_age_s: z.coerce.number().positive().default(300),
+  })
+  .strict();
+
+export type BackfillSpecInput = z.input<typeof backfillSpecSchema>;
+export type BackfillSpec = z.output<typeof backfillSpecSchema>;
+
+export function parseSpec(raw: unknown, source: string): BackfillSpec {
+  const result = backfillSpecSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new UserError("usage", `invalid backfill spec ${source}: ${problems.join("; ")}`, {
+    hint: "fields: table, set, where, batch_size, target_batch_ms, max_rows_per_s, sleep_ms, save_old, target or db (see README)",
+  });
+}
+
+/** Read a YAML spec file; YAML errors carry line and column. */
+export function loadSpecFile(file: string): BackfillSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UserError("spec-unreadable", `cannot read backfill spec ${file}: ${(e as Error).message}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return pos ? `line ${pos.line}, column ${pos.col}: ${e.code}` : e.message;
+    });
+    throw new UserError("usage", `invalid YAML in ${file}: ${problems.join("; ")}`);
+  }
+  return parseSpec(doc.toJS() ?? {}, file);
+}
+
+/**
+ * What makes two invocations "the same backfill": the database, the table, the SET list and the
+ * WHERE clause (whitespace-insensitive). Batch settings may change between resumes.
+ */
+export function runKey(database: string, table: string, sets: string[], where: string | undefined): string {
+  const squash = (s: string) => s.trim().replace(/\s+/g, " ");
+  const identity = JSON.stringify({ database, table, sets: sets.map(squash), where: where ? squash(where) : null });
+  return createHash("sha256").update(identity).digest("hex");
+}
+
+/** A database's identity without credentials: host:port/name. */
+export function databaseIdentity(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return createHash("sha256").update(url).digest("hex").slice(0, 16);
+  }
+}

@@ -1,0 +1,74 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from "@slack/bolt";
+import { boltLogger } from "./bolt-logger.js";
+import { dedupeRequests } from "./dedupe.js";
+import type { BotDeps } from "./deps.js";
+import { rejectFutureTimestamps } from "./http-guard.js";
+import { registerActions } from "./listeners/actions.js";
+import { registerCommand } from "./listeners/command.js";
+import { registerViews } from "./listeners/views.js";
+import type { SlackSettings } from "./settings.js";
+
+export const EVENTS_PATH = "/slack/events";
+export const HEALTH_PATH = "/healthz";
+
+export interface SlackBot {
+  app: App;
+  mode: SlackSettings["mode"];
+  /** Connect (Socket Mode) or listen (HTTP); checks the bot token with auth.test first. */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+const healthz: CustomRoute = {
+  path: HEALTH_PATH,
+  method: ["GET"],
+  handler: (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"ok":true}');
+  },
+};
+
+/** The Bolt app: receiver per mode, /healthz, the future-timestamp guard, dedupe, listeners. */
+export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot {
+  const logger = boltLogger(deps.log);
+  let httpReceiver: HTTPReceiver | undefined;
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (settings.mode === "socket") {
+    receiver = new SocketModeReceiver({ appToken: settings.appToken!, customRoutes: [healthz], installerOptions: { port: settings.port }, logger });
+  } else {
+    httpReceiver = new HTTPReceiver({ signingSecret: settings.signingSecret!, endpoints: EVENTS_PATH, customRoutes: [healthz], logger });
+    httpReceiver.requestListener = rejectFutureTimestamps(httpReceiver.requestListener);
+    receiver = httpReceiver;
+  }
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger,
+    deferInitialization: true,
+    clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), retryConfig: { retries: 2, maxTimeout: 2000 } },
+  });
+  app.use(dedupeRequests(deps.pool, deps.log));
+  registerCommand(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+  app.error(async (e) => {
+    deps.log.error({ err: e }, "unhandled Slack listener error");
+  });
+
+  return {
+    app,
+    mode: settings.mode,
+    async start() {
+      await app.init();
+      const started = (await app.start(settings.port)) as unknown;
+      const server = settings.mode === "http" ? (started as Server) : undefined;
+      const port = server ? (server.address() as AddressInfo).port : settings.port;
+      return { port };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import type { webApi } from "@slack/bolt";
+import { getTarget, type TargetConfig } from "../config.js";
+import { connect, resolveDatabaseUrl } from "../db/connection.js";
+import { UserError, isUserError } from "../errors.js";
+import { writeAudit } from "../store/audit.js";
+import { insertCheck, setMessageTs, type CheckRecord } from "../store/checks.js";
+import { VERSION } from "../version.js";
+import { noteMessage } from "./blocks/lists.js";
+import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
+import { reportMarkdown } from "./blocks/report-markdown.js";
+import { contentHash, type ContentFile } from "./content-hash.js";
+import type { BotDeps } from "./deps.js";
+import { HISTORY_TABLES, appliedVersions, filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
+import { escapeMrkdwn } from "./mrkdwn.js";
+import { policyFor } from "./policy.js";
+import { uploadToThread } from "./thread.js";
+
+type WebClient = webApi.WebClient;
+
+export interface Requester {
+  user: string;
+  channel: string;
+}
+
+/** A target by name, answering only in its configured channels. */
+export function targetForChannel(deps: BotDeps, name: string, channel: string): TargetConfig {
+  const target = getTarget(deps.loaded.config, name);
+  if (target.channels.length > 0 && !target.channels.includes(channel)) {
+    throw new UserError("wrong-channel", `target ${name} does not answer in this channel`, { hint: "use one of its configured channels" });
+  }
+  return target;
+}
+
+/** The target's database for reading (readonly_url_env when set); undefined when its env var is unset. */
+function schemaUrl(deps: BotDeps, name: string): { url?: string; note?: string } {
+  try {
+    return { url: resolveDatabaseUrl({ target: name, readonly: true }, deps.loaded.config, deps.env) };
+  } catch (e) {
+    if (isUserError(e) && e.code === "env-missing") return { note: "no database connection configured: analysed without schema context" };
+    throw e;
+  }
+}
+
+/** `/migrate check <target> <path | latest | pending>` -> the SQL files it names, relative to the migrations dir. */
+export async function resolveSpec(deps: BotDeps, name: string, target: TargetConfig, spec: string): Promise<{ root: string; files: string[] }> {
+  const root = migrationsDir(deps.loaded, name, target, deps.cwd);
+  if (spec === "latest") {
+    const last = listMigrations(root, target.layout).at(-1);
+    if (!last) throw new UserError("no-migrations", `no migrations found in the migrations dir of ${name}`);
+    return { root, files: last.files };
+  }
+  if (spec === "pending") {
+    const { url } = schemaUrl(deps, name);
+    if (!url) throw new UserError("env-missing", `target ${name}: its database is not configured on the bot, so its history cannot be read`);
+    const client = await connect(url, { applicationName: "lockstep-slack", readonly: true });
+    let applied: Awaited<ReturnType<typeof appliedVersions>>;
+    try {
+      applied = await appliedVersions(client);
+    } finally {
+      await client.end();
+    }
+    if (!applied) {
+      throw new UserError("no-history", `no migration history recorded in ${name} (looked for ${HISTORY_TABLES.join(", ")})`, {
+        hint: "check a path or `latest` instead",
+      });
+    }
+    const pending = listMigrations(root, target.layout).filter((u) => !applied.versions.has(u.version));
+    if (pending.length === 0) throw new UserError("nothing-pending", `nothing pending in ${name}: every migration is recorded in ${applied.tables.join(", ")}`);
+    return { root, files: pending.flatMap((u) => u.files) };
+  }
+  return { root, files: filesForPath(root, spec) };
+}
+
+/** Check migration files from the target's migrations dir and post the report in the channel. */
+export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, spec: string): Promise<CheckRecord> {
+  const target = targetForChannel(deps, name, who.channel);
+  const { root, files } = await resolveSpec(deps, name, target, spec);
+  return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files) });
+}
+
+/** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
+export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
+  const target = targetForChannel(deps, name, who.channel);
+  return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8") }] });
+}
+
+async function checkAndPost(
+  deps: BotDeps,
+  client: WebClient,
+  who: Requester,
+  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: ContentFile[] },
+): Promise<CheckRecord> {
+  const hash = contentHash(input.files, input.name);
+  const db = schemaUrl(deps, input.name);
+  const report = await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version });
+  const risk = overallRisk(report);
+  const policy = policyFor(input.target, risk);
+  let check = await insertCheck(deps.pool, {
+    target: input.name,
+    channel: who.channel,
+    requestedBy: who.user,
+    source: input.source,
+    paths: input.files.map((f) => f.path),
+    adhocSql: input.source === "adhoc" ? input.files[0]!.bytes.toString("utf8") : null,
+    contentHash: hash,
+    lockstepVersion: VERSION,
+    risk,
+    required: policy.required,
+    requireGroup: policy.requireGroup ?? null,
+    report,
+    expiryMs: policy.expiryMs,
+  });
+  const message = reportMessage(viewOf(deps, check, db.note));
+  const posted = await client.chat.postMessage({ channel: who.channel, text: message.text, blocks: message.blocks });
+  await setMessageTs(deps.pool, check.id, posted.ts!);
+  check = { ...check, messageTs: posted.ts! };
+  await writeAudit(deps.pool, {
+    actor: who.user,
+    action: "check",
+    target: input.name,
+    contentHash: hash,
+    decision: check.status === "approved" ? "approved (none required)" : "reported",
+    detail: { check: check.id, risk, paths: check.paths, source: input.source, channel: who.channel },
+  });
+  if (message.summarised) {
+    await uploadToThread(client, { channel: who.channel, threadTs: posted.ts! }, {
+      filename: `lockstep-check-${check.id}.md`,
+      title: `Full report: ${input.name}`,
+      content: reportMarkdown({ target: input.name, checkId: check.id, contentHash: hash, report }),
+    });
+  }
+  if (input.source === "adhoc" && !policy.allowAdhoc) {
+    await client.chat.postMessage({
+      channel: who.channel,
+      thread_ts: posted.ts!,
+      ...noteMessage(`:information_source: Ad-hoc SQL can be checked, but not applied to \`${escapeMrkdwn(input.name)}\`: put it in the migrations dir.`),
+    });
+  }
+  return check;
+}
+
+/** The report message's inputs from a stored check. */
+export function viewOf(deps: BotDeps, check: CheckRecord, schemaNote?: string): ReportView {
+  const target = deps.loaded.config.targets[check.target];
+  return {
+    checkId: check.id,
+    target: check.target,
+    requestedBy: check.requestedBy,
+    source: check.source,
+    report: check.report,
+    contentHash: check.contentHash,
+    status: check.status,
+    statusReason: check.statusReason,
+    decidedBy: check.decidedBy,
+    required: check.required,
+    requireGroup: check.requireGroup,
+    approvals: check.approvals.filter((a) => a.contentHash === check.contentHash).map((a) => a.approver),
+    applyAllowed: check.source === "files" || Boolean(target?.approvals.allow_adhoc_sql),
+    schemaNote,
+  };
+}

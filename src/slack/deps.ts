@@ -1,0 +1,21 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { LoadedConfig } from "../config.js";
+import type { GroupDirectory } from "./policy.js";
+import type { Analyzer } from "./run-check.js";
+
+/** What the Slack flows need; built once by `lockstep serve` (tests build their own). */
+export interface BotDeps {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  /** base for a relative migrations dir when the config came from no file */
+  cwd: string;
+  /** the state database */
+  pool: pg.Pool;
+  analyze: Analyzer;
+  log: Logger;
+  /** user-group membership; Slack's usergroups API by default */
+  groups: GroupDirectory;
+  /** the bot token, for downloading shared files */
+  botToken: string;
+}

@@ -1,0 +1,43 @@
+import type { App } from "@slack/bolt";
+import { INPUT, VIEW } from "../action-ids.js";
+import { reject } from "../approval-flow.js";
+import { checkAdhoc } from "../check-flow.js";
+import type { BotDeps } from "../deps.js";
+import { tellError } from "../errors.js";
+import { downloadSqlFile } from "../shared-file.js";
+import { loadCheck } from "../../store/checks.js";
+
+/** Modal submissions: the check form and the reject reason. */
+export function registerViews(app: App, deps: BotDeps): void {
+  app.view(VIEW.checkModal, async ({ ack, view, body, client }) => {
+    const values = view.state.values;
+    const target = values[INPUT.target.block]?.[INPUT.target.action]?.selected_option?.value ?? "";
+    const sql = values[INPUT.sql.block]?.[INPUT.sql.action]?.value ?? "";
+    const fileId = (values[INPUT.file.block]?.[INPUT.file.action] as { files?: Array<{ id: string }> } | undefined)?.files?.[0]?.id;
+    if (!sql.trim() && !fileId) {
+      await ack({ response_action: "errors", errors: { [INPUT.sql.block]: "Paste SQL here, or attach a .sql file below." } });
+      return;
+    }
+    await ack();
+    const { channel } = JSON.parse(view.private_metadata || "{}") as { channel?: string };
+    const who = { user: body.user.id, channel: channel ?? "" };
+    try {
+      const input = fileId ? await downloadSqlFile(client, deps.botToken, fileId) : { name: "pasted.sql", sql };
+      await checkAdhoc(deps, client, who, target, input.name, input.sql);
+    } catch (e) {
+      await tellError(client, deps.log, who, e);
+    }
+  });
+
+  app.view(VIEW.rejectModal, async ({ ack, view, body, client }) => {
+    const reason = (view.state.values[INPUT.reason.block]?.[INPUT.reason.action]?.value ?? "").trim();
+    if (!reason) {
+      await ack({ response_action: "errors", errors: { [INPUT.reason.block]: "Say why, so the requester can fix it." } });
+      return;
+    }
+    await ack();
+    const check = await loadCheck(deps.pool, view.private_metadata);
+    const click = { checkId: view.private_metadata, user: body.user.id, channel: check?.channel ?? "" };
+    await reject(deps, client, click, reason).catch((e) => tellError(client, deps.log, click, e));
+  });
+}

@@ -1,0 +1,48 @@
+import type { Risk } from "../analyze/types.js";
+import { durationMs, type TargetConfig } from "../config.js";
+
+export interface ApprovalPolicy {
+  required: number;
+  /** one approval must come from this user group (handle or id) */
+  requireGroup?: string;
+  allowSelf: boolean;
+  allowAdhoc: boolean;
+  expiryMs: number;
+}
+
+/** Used for a risk level the target's config does not mention. */
+export const DEFAULT_REQUIRED: Record<Risk, number> = { low: 0, medium: 1, high: 2, critical: 2 };
+
+export function policyFor(target: TargetConfig, risk: Risk): ApprovalPolicy {
+  const a = target.approvals;
+  return {
+    required: a.required[risk] ?? DEFAULT_REQUIRED[risk],
+    requireGroup: a.require_group[risk],
+    allowSelf: a.allow_self_approval,
+    allowAdhoc: a.allow_adhoc_sql,
+    expiryMs: durationMs(a.expiry),
+  };
+}
+
+/** Who may click: approvers listed by id plus members of the listed user groups. */
+export interface ApproverCheck {
+  approver: boolean;
+  /** user-group handles/ids (as written in the config) the user belongs to */
+  groups: string[];
+}
+
+/** Slack's view of user groups, reduced to what policy needs (a WebClient in production). */
+export interface GroupDirectory {
+  /** members of a user group given by handle ("dba") or id ("S0123") */
+  members(group: string): Promise<string[]>;
+}
+
+export async function checkApprover(target: TargetConfig, userId: string, directory: GroupDirectory, extraGroups: string[] = []): Promise<ApproverCheck> {
+  const groups: string[] = [];
+  for (const g of new Set([...target.approvals.user_groups, ...extraGroups])) {
+    if ((await directory.members(g)).includes(userId)) groups.push(g);
+  }
+  const listed = target.approvals.approvers.includes(userId);
+  const inApproverGroup = groups.some((g) => target.approvals.user_groups.includes(g));
+  return { approver: listed || inApproverGroup, groups };
+}

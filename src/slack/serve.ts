@@ -1,0 +1,59 @@
+import type { Logger } from "pino";
+import type { LoadedConfig } from "../config.js";
+import { openStateDatabase } from "../store/state-db.js";
+import { openStore, type Store } from "../store/store.js";
+import { STORE_SCHEMA } from "../store/migrations.js";
+import { createSlackBot, type SlackBot } from "./app.js";
+import type { BotDeps } from "./deps.js";
+import { slackGroupDirectory } from "./group-directory.js";
+import { runCheck, type Analyzer } from "./run-check.js";
+import { readSlackSettings } from "./settings.js";
+
+export interface RunningBot {
+  bot: SlackBot;
+  store: Store;
+  deps: BotDeps;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Start the bot: settings from env (all missing ones at once), state store, Bolt app. */
+export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+  const settings = readSlackSettings(opts.env);
+  const state = await openStateDatabase(opts.loaded.config, opts.env);
+  let store: Store | undefined;
+  try {
+    store = await openStore(state.url);
+    // retry keys only matter for minutes; keep the table small
+    await store.pool.query(`DELETE FROM ${STORE_SCHEMA}.slack_requests WHERE at < now() - interval '1 day'`);
+    const deps: BotDeps = {
+      loaded: opts.loaded,
+      env: opts.env,
+      cwd: opts.cwd,
+      pool: store.pool,
+      analyze: opts.analyze ?? runCheck,
+      log: opts.log,
+      botToken: settings.botToken,
+      groups: { members: async () => [] },
+    };
+    const bot = createSlackBot(settings, deps);
+    deps.groups = slackGroupDirectory(bot.app.client);
+    const { port } = await bot.start();
+    const opened = store;
+    return {
+      bot,
+      store: opened,
+      deps,
+      port,
+      async stop() {
+        await bot.stop().catch(() => undefined);
+        await opened.close();
+        await state.close();
+      },
+    };
+  } catch (e) {
+    await store?.close().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    throw e;
+  }
+}

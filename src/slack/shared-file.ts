@@ -1,0 +1,20 @@
+import type { webApi } from "@slack/bolt";
+import { UserError } from "../errors.js";
+
+const MAX_BYTES = 1024 * 1024;
+
+/** Download a .sql file shared in Slack: files.info for its private URL, then fetch it with the bot token. */
+export async function downloadSqlFile(client: webApi.WebClient, botToken: string, fileId: string): Promise<{ name: string; sql: string }> {
+  const info = await client.files.info({ file: fileId });
+  const file = info.file;
+  const name = file?.name ?? "";
+  if (!file || !/\.sql$/i.test(name)) throw new UserError("not-sql", "the attached file must be a .sql file");
+  if ((file.size ?? 0) > MAX_BYTES) throw new UserError("too-large", `the attached file is larger than ${MAX_BYTES / 1024} kB`);
+  const url = file.url_private_download ?? file.url_private;
+  if (!url) throw new UserError("file-unavailable", "Slack did not give a download URL for the file");
+  const res = await fetch(url, { headers: { Authorization: `Bearer ${botToken}` }, redirect: "error" });
+  if (!res.ok) throw new UserError("file-unavailable", `could not download ${name} (HTTP ${res.status})`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (bytes.length > MAX_BYTES) throw new UserError("too-large", `the attached file is larger than ${MAX_BYTES / 1024} kB`);
+  return { name, sql: bytes.toString("utf8") };
+}

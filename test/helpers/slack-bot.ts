@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { startSlackBot, type RunningBot } from "../../src/slack/serve.js";
+import type { Analyzer } from "../../src/slack/run-check.js";
+import { createTestDatabase, type TestDatabase } from "./db.js";
+import { FakeSlack, type FakeSlackOptions } from "./fake-slack.js";
+import { buttonClickBody, postSigned, slashCommandBody, viewSubmissionBody, type SignOptions } from "./slack-request.js";
+import { stubAnalyzer } from "./stub-analyzer.js";
+
+export const SIGNING_SECRET = "test-signing-secret";
+export const BOT_TOKEN = "xoxb-test-token";
+
+export interface TestBot {
+  fake: FakeSlack;
+  running: RunningBot;
+  /** the bot's state database */
+  state: TestDatabase;
+  /** the target's database */
+  targetDb: TestDatabase;
+  dir: string;
+  migrations: string;
+  eventsUrl: string;
+  baseUrl: string;
+  command(text: string, user: string, opts?: { channel?: string; sign?: SignOptions; triggerId?: string }): Promise<Response>;
+  click(actionId: string, value: string, user: string, opts?: { channel?: string; messageTs?: string }): Promise<Response>;
+  submitView(callbackId: string, user: string, privateMetadata: string, values: Record<string, Record<string, unknown>>): Promise<Response>;
+  query<T extends pg.QueryResultRow = any>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * The real bot, in-process, over HTTP: its own state database (DATABASE_URL in the env we pass,
+ * never the process env), a target database, a migrations dir, and the fake Slack Web API.
+ */
+export async function startTestBot(opts: { config: (migrationsDir: string) => string; fake?: FakeSlackOptions; analyze?: Analyzer }): Promise<TestBot> {
+  const targetDb = await createTestDatabase("target");
+  const state = await createTestDatabase("state");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lockstep-slack-"));
+  const migrations = path.join(dir, "migrations");
+  mkdirSync(migrations);
+  writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
+  const fake = await new FakeSlack(opts.fake).start();
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: state.url,
+    PROD_URL: targetDb.url,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: "0",
+  };
+  const running = await startSlackBot({
+    loaded: loadConfig({ path: path.join(dir, "lockstep.yml"), env, cwd: dir }),
+    env,
+    cwd: dir,
+    log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG ?? "silent" }),
+    analyze: opts.analyze ?? stubAnalyzer,
+  });
+  afterAll(async () => {
+    await running.stop();
+    await fake.stop();
+  });
+  const baseUrl = `http://127.0.0.1:${running.port}`;
+  const eventsUrl = `${baseUrl}/slack/events`;
+  return {
+    fake,
+    running,
+    state,
+    targetDb,
+    dir,
+    migrations,
+    eventsUrl,
+    baseUrl,
+    command: (text, user, o = {}) =>
+      postSigned(eventsUrl, SIGNING_SECRET, slashCommandBody({ text, user, channel: o.channel ?? "C1", triggerId: o.triggerId }), o.sign),
+    click: (actionId, value, user, o = {}) =>
+      postSigned(eventsUrl, SIGNING_SECRET, buttonClickBody({ actionId, value, user, channel: o.channel ?? "C1", messageTs: o.messageTs ?? "1.0" })),
+    submitView: (callbackId, user, privateMetadata, values) =>
+      postSigned(eventsUrl, SIGNING_SECRET, viewSubmissionBody({ callbackId, user, privateMetadata, values })),
+    query: async (sql, params) => (await state.client.query(sql, params)).rows,
+  };
+}
+
+/** Every block's text in a Web API call, joined (to look for words in a message). */
+export function blockText(args: Record<string, any>): string {
+  const out: string[] = [args.text ?? ""];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "text" && typeof x === "string") out.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(args.blocks);
+  return out.join("\n");
+}
+
+export function actionIds(args: Record<string, any>): string[] {
+  return (args.blocks ?? []).filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements.map((e: any) => e.action_id));
+}
