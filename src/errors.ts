@@ -64,6 +64,7 @@ const PG_ERROR_WORDS: Record<string, string> = {
   "55006": "the object is in use by another session",
   "55000": "the object is not in the required state",
   "42601": "syntax error",
+  "22012": "division by zero",
   "57P02": "the server crashed (crash shutdown)",
   "08006": "the connection to the database was lost",
   "08003": "the connection to the database does not exist",

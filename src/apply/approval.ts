@@ -1,29 +1,33 @@
-import { createHash } from "node:crypto";
 import type pg from "pg";
-import { VERSION } from "../version.js";
+import type { LoadedConfig } from "../config.js";
+import { verifyApproval } from "../slack/approval.js";
+import { STORE_SCHEMA } from "../store/migrations.js";
 
-/**
- * What an approval is bound to: SHA-256 of the ordered (path, bytes) pairs of the migration files,
- * the target and the Lockstep version. Any change to a file voids the approval.
- */
-export function contentHash(files: Array<{ path: string; bytes: Buffer }>, target: string): string {
-  const h = createHash("sha256");
-  for (const f of files) {
-    h.update(`${f.path}\0${f.bytes.length}\0`);
-    h.update(f.bytes);
-  }
-  h.update(`\0target=${target}\0lockstep=${VERSION}`);
-  return h.digest("hex");
-}
+export { contentHash } from "../slack/content-hash.js";
 
 export interface ValidApproval {
+  checkId: string;
   approvedBy: string[];
 }
 
 /**
- * A currently valid approval for exactly this content, from the Slack approval flow's tables.
- * Until that flow is in the state store there are no approvals, so this answers null.
+ * A currently valid Slack approval for exactly this content (same files, bytes, target and Lockstep
+ * version): the check is approved (or its apply requested), not expired, and still matches the disk.
  */
-export async function findValidApproval(_pool: pg.Pool, _target: string, _hash: string): Promise<ValidApproval | null> {
+export async function findValidApproval(
+  opts: { pool: pg.Pool; loaded: LoadedConfig; cwd: string },
+  target: string,
+  hash: string,
+): Promise<ValidApproval | null> {
+  const candidates = await opts.pool.query<{ id: string }>(
+    `SELECT id FROM ${STORE_SCHEMA}.checks
+      WHERE target = $1 AND content_hash = $2 AND status IN ('approved', 'apply-requested') AND expires_at > now()
+      ORDER BY created_at DESC`,
+    [target, hash],
+  );
+  for (const { id } of candidates.rows) {
+    const v = await verifyApproval(opts, id);
+    if (v.valid) return { checkId: id, approvedBy: v.check.approvals.map((a) => a.approver) };
+  }
   return null;
 }

@@ -53,7 +53,7 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
       if (plan.status === "nothing-to-do") return plan;
 
       if (!tc.target.approvals.allow_unapproved_cli) {
-        const approval = await findValidApproval(store.pool, tc.name, plan.contentHash!);
+        const approval = await findValidApproval({ pool: store.pool, loaded: ctx.config, cwd: ctx.cwd }, tc.name, plan.contentHash!);
         if (!approval) {
           return {
             ...plan, status: "refused",

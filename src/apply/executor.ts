@@ -2,7 +2,7 @@ import type pg from "pg";
 import { pgErrorWords } from "../errors.js";
 import { redact } from "../redact.js";
 import type { History } from "./history/index.js";
-import { describeBlocker, findBlockers, isStrongLock, shorten, terminateBlockers } from "./preflight.js";
+import { describeBlocker, findBlockers, shorten, terminateBlockers } from "./preflight.js";
 import { backoffDelay, sleep } from "./retry.js";
 import { statementFacts, type StatementFacts } from "./statements.js";
 import type { AppliedMigration, ApplyEvent, ApplyFailure, Blocker, ExecutionResult, Migration, MigrationStatement } from "./types.js";
@@ -83,7 +83,7 @@ export async function executeMigrations(conn: ExecutorConnections, history: Hist
       opts.onEvent({ type: "migration-start", version: m.version, name: m.name, index: i + 1, of: migrations.length });
       const startedAt = new Date();
       const t0 = performance.now();
-      const facts = await Promise.all(m.statements.map((s) => statementFacts(s)));
+      const facts = m.statements.map((s) => statementFacts(s));
       const oneTransaction = m.txMode === "file" && m.statements.every((s) => s.transactional);
       if (oneTransaction) {
         await runInTransaction(conn, m, m.statements, facts, opts, state, (c) =>
@@ -235,8 +235,9 @@ function failure(e: unknown, m: Migration, s: MigrationStatement, opts: Executor
 }
 
 async function preflight(conn: ExecutorConnections, m: Migration, s: MigrationStatement, f: StatementFacts, opts: ExecutorOptions, state: RunState): Promise<void> {
-  if (!isStrongLock(f.strongestLock)) return;
-  const blockers = await findBlockers(conn.monitor, f.relations, f.strongestLock, [state.clientPid]);
+  if (f.strongLocks.length === 0) return;
+  const blockers: Blocker[] = [];
+  for (const lock of f.strongLocks) blockers.push(...(await findBlockers(conn.monitor, [lock.relation], lock.mode, [state.clientPid])));
   if (blockers.length === 0) return;
   let action: BlockerDecision = opts.onBlocker === "abort" ? "abort" : "wait";
   if (opts.onBlocker === "ask") action = opts.ask ? await opts.ask(blockers, { version: m.version, statement: s.index, sql: shorten(s.sql) }) : "abort";
@@ -271,16 +272,14 @@ async function resolveInterrupted(conn: ExecutorConnections, m: Migration, s: Mi
     state.resolved.push(message);
     opts.onEvent({ type: "resolved", version: m.version, statement: s.index, message });
   };
-  if (f.type === "IndexStmt" && f.buildsIndexConcurrently) {
-    const table = f.relations[0];
-    const schema = table?.includes(".") ? table.split(".")[0] : undefined;
-    const candidates = f.indexName ? [schema ? `${schema}.${f.indexName}` : f.indexName] : [];
+  if (f.kind === "create-index" && f.buildsIndexConcurrently) {
+    const candidates = f.indexName ? [f.indexName] : [];
     const r = await conn.monitor.query<{ name: string; valid: boolean }>(
       `SELECT format('%I.%I', n.nspname, c.relname) AS name, i.indisvalid AS valid
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE i.indexrelid = ANY(SELECT to_regclass(x) FROM unnest($1::text[]) x)
            OR (cardinality($1::text[]) = 0 AND i.indrelid = to_regclass($2) AND NOT i.indisvalid)`,
-      [candidates, table ?? ""],
+      [candidates, f.table ?? ""],
     );
     const index = r.rows[0];
     if (index?.valid) {

@@ -14,11 +14,6 @@ const CONFLICTS: Record<LockMode, LockMode[]> = {
   AccessExclusiveLock: [...LOCK_MODES],
 };
 
-/** Strong enough to queue every later query on the table behind it while it waits. */
-export function isStrongLock(mode: LockMode | undefined): mode is LockMode {
-  return mode !== undefined && LOCK_MODES.indexOf(mode) >= LOCK_MODES.indexOf("ShareLock");
-}
-
 const QUERY_CHARS = 120;
 
 /**

@@ -1,102 +1,68 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { analyzePathsDetailed, type AnalyzedFile } from "../analyze/analyze.js";
+import type { TransactionWrap } from "../analyze/sources.js";
 import { UserError } from "../errors.js";
 import type { TargetConfig } from "../config.js";
-import { splitStatements } from "./statements.js";
-import type { ApplyLayout, Migration, TxMode } from "./types.js";
+import type { ApplyLayout, Migration, MigrationStatement, TxMode } from "./types.js";
 
-interface FoundFile {
-  version: string;
-  name: string;
-  path: string;
-  downPath?: string;
-  txMode: TxMode;
-}
-
-const GOLANG_MIGRATE = /^(\d+)_(.+)\.up\.sql$/;
-const FLYWAY = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
-const PLAIN = /^(\d+)[_-]?(.*)\.sql$/;
-const DIESEL_DIR = /^(\d[\d-]*)_(.+)$/;
+const APPLY_LAYOUTS: ApplyLayout[] = ["golang-migrate", "flyway", "diesel", "prisma", "plain"];
 
 /**
- * The migrations of a target's directory, in the order the layout applies them.
- * Stand-in for the analyzer's layout detection (src/analyze/sources.ts) until it is merged.
+ * The migrations of a target's directory in the order the layout applies them, parsed and
+ * analysed (statements, transactional flags, predicted locks) by the analyzer.
  */
-export async function loadMigrations(target: Pick<TargetConfig, "migrations" | "layout">, cwd: string): Promise<Migration[]> {
+export async function loadMigrations(target: Pick<TargetConfig, "migrations" | "layout">, baseDir: string): Promise<Migration[]> {
   if (!target.migrations) throw new UserError("no-migrations-dir", "the target has no `migrations` directory configured");
-  const dir = path.resolve(cwd, target.migrations);
+  const dir = path.resolve(baseDir, target.migrations);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError("not-found", `migrations directory not found: ${target.migrations}`);
-  const layout = target.layout === "auto" ? detectLayout(dir) : (target.layout as string);
-  const found = findFiles(dir, layout);
-  const out: Migration[] = [];
-  for (const f of found) {
-    const absPath = path.join(dir, f.path);
-    const bytes = readFileSync(absPath);
-    const statements = await splitStatements(bytes.toString("utf8"), f.path);
-    out.push({ ...f, layout: layout as ApplyLayout, absPath, bytes, statements });
-  }
-  return out;
+  const files = await analyzePathsDetailed(["."], { cwd: dir, layout: target.layout === "auto" ? undefined : target.layout });
+  const problems = files.flatMap((f) => f.report.errors.filter((e) => e.code !== "no-migrations").map((e) => `${f.source.path}${e.line ? `:${e.line}:${e.column}` : ""}: ${e.message}`));
+  if (problems.length) throw new UserError("bad-migration", `cannot apply: ${problems.join("; ")}`);
+  return files.filter((f) => f.report.errors.length === 0).map((f) => toMigration(f, dir));
 }
 
-export function detectLayout(dir: string): ApplyLayout {
-  const entries = readdirSync(dir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
-  if (files.some((f) => GOLANG_MIGRATE.test(f))) return "golang-migrate";
-  if (files.some((f) => FLYWAY.test(f))) return "flyway";
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  if (dirs.some((d) => existsSync(path.join(dir, d, "migration.sql")))) return "prisma";
-  if (dirs.some((d) => existsSync(path.join(dir, d, "up.sql")))) return "diesel";
-  if (files.some((f) => PLAIN.test(f))) return "plain";
-  throw new UserError("unknown-layout", `cannot tell the migration layout of ${dir}`, { hint: "set the target's `layout`" });
+function toMigration(f: AnalyzedFile, dir: string): Migration {
+  const layout = f.source.layout as ApplyLayout;
+  if (!APPLY_LAYOUTS.includes(layout)) throw new UserError("unsupported-layout", `lockstep apply does not support the ${f.source.layout} layout yet (${f.source.path})`);
+  const rel = f.source.path;
+  const absPath = path.join(dir, rel);
+  const statements: MigrationStatement[] = f.statements
+    .filter((s) => !s.summary.transaction) // explicit BEGIN/COMMIT: the executor owns transactions
+    .map((s, index) => ({ index, sql: s.parsed.sql, transactional: s.report.transactional, line: s.parsed.line, locks: s.report.locks, summary: s.summary }));
+  return { ...identity(layout, rel, dir), layout, path: rel, absPath, bytes: readFileSync(absPath), txMode: txMode(f.source.wrap), statements };
 }
 
-function findFiles(dir: string, layout: string): FoundFile[] {
-  const entries = readdirSync(dir, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+function txMode(wrap: TransactionWrap): TxMode {
+  return wrap === "none" ? "none" : "file";
+}
+
+/** The version key the tool's own history uses, a readable name, and the down file when there is one. */
+function identity(layout: ApplyLayout, rel: string, dir: string): { version: string; name: string; downPath?: string } {
+  const base = path.basename(rel);
+  const folder = path.basename(path.dirname(rel));
   switch (layout) {
-    case "golang-migrate":
-      return files
-        .flatMap((f) => {
-          const m = GOLANG_MIGRATE.exec(f);
-          if (!m) return [];
-          const down = `${m[1]}_${m[2]}.down.sql`;
-          return [{ version: String(BigInt(m[1]!)), name: m[2]!, path: f, downPath: files.includes(down) ? down : undefined, txMode: "file" as const }];
-        })
-        .sort((a, b) => (BigInt(a.version) < BigInt(b.version) ? -1 : 1));
-    case "flyway":
-      return files
-        .flatMap((f) => {
-          const m = FLYWAY.exec(f);
-          return m ? [{ version: m[1]!.replace(/_/g, "."), name: m[2]!.replace(/_/g, " "), path: f, txMode: "file" as const }] : [];
-        })
-        .sort((a, b) => compareDotted(a.version, b.version));
-    case "diesel":
-      return dirs.flatMap((d) => {
-        if (!existsSync(path.join(dir, d, "up.sql"))) return [];
-        const m = DIESEL_DIR.exec(d);
-        const meta = path.join(dir, d, "metadata.toml");
-        const noTx = existsSync(meta) && /run_in_transaction\s*=\s*false/.test(readFileSync(meta, "utf8"));
-        const down = path.join(d, "down.sql");
-        return [{
-          version: (m ? m[1]! : d).replace(/-/g, ""),
-          name: m ? m[2]! : d,
-          path: path.join(d, "up.sql"),
-          downPath: existsSync(path.join(dir, down)) ? down : undefined,
-          txMode: noTx ? ("none" as const) : ("file" as const),
-        }];
-      });
+    case "golang-migrate": {
+      const m = /^(\d+)_(.+)\.up\.sql$/.exec(base)!;
+      const down = path.join(path.dirname(rel), `${m[1]}_${m[2]}.down.sql`);
+      return { version: String(BigInt(m[1]!)), name: m[2]!, downPath: existsSync(path.join(dir, down)) ? down : undefined };
+    }
+    case "flyway": {
+      const m = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/.exec(base);
+      if (!m) throw new UserError("unsupported-migration", `${rel}: only versioned Flyway migrations (V<version>__<name>.sql) can be applied`);
+      return { version: m[1]!.replace(/_/g, "."), name: m[2]!.replace(/_/g, " ") };
+    }
+    case "diesel": {
+      const m = /^(\d[\d-]*)_(.+)$/.exec(folder);
+      const down = path.join(path.dirname(rel), "down.sql");
+      return { version: (m ? m[1]! : folder).replace(/-/g, ""), name: m ? m[2]! : folder, downPath: existsSync(path.join(dir, down)) ? down : undefined };
+    }
     case "prisma":
-      return dirs.flatMap((d) => (existsSync(path.join(dir, d, "migration.sql")) ? [{ version: d, name: d.replace(/^\d+_/, ""), path: path.join(d, "migration.sql"), txMode: "file" as const }] : []));
-    case "plain":
-      return files
-        .flatMap((f) => {
-          const m = PLAIN.exec(f);
-          return m ? [{ version: String(BigInt(m[1]!)), name: m[2] || f, path: f, txMode: "file" as const }] : [];
-        })
-        .sort((a, b) => (BigInt(a.version) < BigInt(b.version) ? -1 : 1));
-    default:
-      throw new UserError("unsupported-layout", `lockstep apply does not support the ${layout} layout yet`);
+      return { version: folder, name: folder.replace(/^\d+_/, "") };
+    default: {
+      const m = /^(\d+)[_-]?(.*)\.sql$/.exec(base);
+      return { version: m ? String(BigInt(m[1]!)) : rel, name: m?.[2] || base };
+    }
   }
 }
 

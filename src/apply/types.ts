@@ -1,3 +1,4 @@
+import type { StatementSummary } from "../analyze/describe.js";
 import type { StatementLock } from "../analyze/types.js";
 
 /**
@@ -17,8 +18,10 @@ export interface MigrationStatement {
   transactional: boolean;
   /** 1-based line of the statement's first token, when known */
   line?: number;
-  /** the analyzer's lock prediction, when available */
+  /** the analyzer's lock prediction */
   locks?: StatementLock[];
+  /** the analyzer's typed summary */
+  summary?: StatementSummary;
 }
 
 /** One migration as found in the target's migrations directory. */
