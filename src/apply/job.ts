@@ -6,6 +6,8 @@ import type { BlockerDecision } from "./executor.js";
 import { runApply, targetContext, type ApplyOutcome } from "./run.js";
 import { tryLockTarget } from "./target-lock.js";
 import { connect } from "../db/connection.js";
+import { verifyApproval } from "../slack/approval.js";
+import { sleep } from "./retry.js";
 import type { ApplyEvent, Blocker } from "./types.js";
 
 export const APPLY_QUEUE = "apply";
@@ -20,6 +22,8 @@ export interface ApplyJobData {
   contentHash: string;
   /** Slack thread to report into */
   thread?: { channel: string; ts: string };
+  /** the Slack check whose approval this apply runs under (re-verified right before applying) */
+  checkId?: string;
 }
 
 /** Stately queue: at most one queued and one running apply per singleton key (= target). */
@@ -43,9 +47,9 @@ export async function enqueueApply(boss: PgBoss, pool: pg.Pool, data: ApplyJobDa
   const id = await boss.send(APPLY_QUEUE, data as unknown as object, { singletonKey: data.target, retryLimit: 0, expireInHours: 23 });
   if (id) {
     await pool.query(
-      `INSERT INTO lockstep_state.apply_runs (job_id, target, requested_by, source, content_hash, versions, thread)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job_id) DO NOTHING`,
-      [id, data.target, data.requestedBy, data.source, data.contentHash, JSON.stringify(data.versions), data.thread ? JSON.stringify(data.thread) : null],
+      `INSERT INTO lockstep_state.apply_runs (job_id, target, requested_by, source, content_hash, versions, thread, check_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job_id) DO NOTHING`,
+      [id, data.target, data.requestedBy, data.source, data.contentHash, JSON.stringify(data.versions), data.thread ? JSON.stringify(data.thread) : null, data.checkId ?? null],
     );
     return { job: { id, state: "created", data }, created: true };
   }
@@ -118,23 +122,36 @@ export async function runApplyJob(deps: JobRunnerDeps, job: OpenApplyJob): Promi
     lastProgress = now;
     void deps.pool.query(`UPDATE lockstep_state.apply_runs SET progress = $2 WHERE job_id = $1`, [job.id, JSON.stringify(e)]).catch(() => undefined);
   };
+  // A Cancel click may land on any replica: it is recorded in apply_runs, and the runner watches for it.
+  const cancel = new AbortController();
+  const watch = setInterval(() => {
+    void cancelRequestedBy(deps.pool, job.id).then((by) => by && !cancel.signal.aborted && cancel.abort(by), () => undefined);
+  }, 1000);
+  const signal = deps.signal ? AbortSignal.any([deps.signal, cancel.signal]) : cancel.signal;
   let outcome: ApplyOutcome;
   try {
     const tc = targetContext(deps.config, job.data.target, deps.env, deps.cwd);
-    outcome = await runApply(tc, {
-      appliedBy: job.data.requestedBy,
-      versions: job.data.versions,
-      contentHash: job.data.contentHash,
-      onEvent,
-      ask: deps.ask ? (b, w) => deps.ask!(job, b, w) : undefined,
-      signal: deps.signal,
-      statePool: deps.pool,
-      jobId: job.id,
-    });
+    const approval = job.data.checkId ? await verifyApproval({ pool: deps.pool, loaded: deps.config, cwd: deps.cwd }, job.data.checkId) : undefined;
+    if (approval && !approval.valid) {
+      outcome = { target: tc.name, status: "refused", history: "lockstep", pending: [], applied: [], cleanups: [], resolved: [], lockWaits: 0, rollback: [], durationMs: 0, jobId: job.id, reason: `the approval is no longer valid: ${approval.reason}` };
+    } else {
+      outcome = await runApply(tc, {
+        appliedBy: job.data.requestedBy,
+        versions: job.data.versions,
+        contentHash: job.data.contentHash,
+        onEvent,
+        ask: deps.ask ? (b, w) => deps.ask!(job, b, w) : undefined,
+        signal,
+        statePool: deps.pool,
+        jobId: job.id,
+      });
+    }
   } catch (e) {
     await finishRun(deps, job, "failed", { error: (e as Error).message });
     await deps.boss.fail(APPLY_QUEUE, job.id, { message: (e as Error).message }).catch(() => undefined);
     throw e;
+  } finally {
+    clearInterval(watch);
   }
   if (outcome.status === "busy") {
     // Another runner holds the target: put the job back, it is not ours to finish.
@@ -146,6 +163,36 @@ export async function runApplyJob(deps: JobRunnerDeps, job: OpenApplyJob): Promi
   if (ok) await deps.boss.complete(APPLY_QUEUE, job.id, { status: outcome.status });
   else await deps.boss.fail(APPLY_QUEUE, job.id, { status: outcome.status, reason: outcome.reason ?? null });
   return outcome;
+}
+
+async function cancelRequestedBy(pool: pg.Pool, jobId: string): Promise<string | undefined> {
+  const r = await pool.query<{ by: string | null }>(`SELECT cancel_requested_by AS by FROM lockstep_state.apply_runs WHERE job_id = $1`, [jobId]);
+  return r.rows[0]?.by ?? undefined;
+}
+
+/** Ask someone to cancel a running apply (Slack Cancel button, any replica). False when it is not running. */
+export async function requestCancel(pool: pg.Pool, jobId: string, by: string): Promise<boolean> {
+  const r = await pool.query(`UPDATE lockstep_state.apply_runs SET cancel_requested_by = $2 WHERE job_id = $1 AND finished_at IS NULL AND cancel_requested_by IS NULL`, [jobId, by]);
+  return (r.rowCount ?? 0) === 1;
+}
+
+/** Record the answer to a blocker question (on_blocker: ask). */
+export async function answerBlockerQuestion(pool: pg.Pool, jobId: string, decision: BlockerDecision): Promise<boolean> {
+  const r = await pool.query(`UPDATE lockstep_state.apply_runs SET blocker_decision = $2 WHERE job_id = $1 AND finished_at IS NULL AND blocker_decision IS NULL`, [jobId, decision]);
+  return (r.rowCount ?? 0) === 1;
+}
+
+/** Wait for the answer to a blocker question (polling the run's row); a cancel or the deadline aborts. */
+export async function waitForBlockerDecision(pool: pg.Pool, jobId: string, opts: { signal?: AbortSignal; deadlineMs?: number } = {}): Promise<BlockerDecision> {
+  await pool.query(`UPDATE lockstep_state.apply_runs SET blocker_decision = NULL WHERE job_id = $1`, [jobId]);
+  const end = Date.now() + (opts.deadlineMs ?? 15 * 60_000);
+  while (Date.now() < end && !opts.signal?.aborted) {
+    const r = await pool.query<{ d: BlockerDecision | null; c: string | null }>(`SELECT blocker_decision AS d, cancel_requested_by AS c FROM lockstep_state.apply_runs WHERE job_id = $1`, [jobId]);
+    if (r.rows[0]?.c) return "abort";
+    if (r.rows[0]?.d) return r.rows[0].d;
+    await sleep(500, opts.signal);
+  }
+  return "abort";
 }
 
 async function finishRun(deps: JobRunnerDeps, job: OpenApplyJob, status: string, outcome: unknown): Promise<void> {

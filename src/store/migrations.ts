@@ -102,7 +102,11 @@ export const storeMigrations: StoreMigration[] = [
         finished_at timestamptz,
         progress jsonb,
         outcome jsonb,
-        thread jsonb
+        thread jsonb,
+        check_id text,
+        progress_ts text,
+        cancel_requested_by text,
+        blocker_decision text
       );
       CREATE INDEX apply_runs_target ON ${STORE_SCHEMA}.apply_runs (target, created_at DESC);
       CREATE TABLE ${STORE_SCHEMA}.schema_snapshots (
