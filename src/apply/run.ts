@@ -66,6 +66,8 @@ export interface Inspection {
   history: History;
   local: Migration[];
   pending: Migration[];
+  /** deployed migrations whose file changed since */
+  edited: Migration[];
   /** refusal before anything runs (edited deployed migration, unfaithful history) */
   refusal?: { reason: string; hint?: string };
   contentHash: string;
@@ -81,7 +83,7 @@ export async function inspectTarget(client: pg.ClientBase, tc: TargetContext, op
   const edited = history.edited(local);
   if (edited.length > 0) {
     return {
-      history, local, pending, contentHash: hash,
+      history, local, pending, edited, contentHash: hash,
       refusal: {
         reason: `edited deployed migration: write a new migration instead (${edited.map((m) => m.path).join(", ")} changed after it was applied)`,
         hint: "restore the applied version of the file from version control and put the change in a new migration",
@@ -90,11 +92,11 @@ export async function inspectTarget(client: pg.ClientBase, tc: TargetContext, op
   }
   if (history.problems.length > 0) {
     return {
-      history, local, pending, contentHash: hash,
+      history, local, pending, edited, contentHash: hash,
       refusal: { reason: `cannot keep the ${history.native?.tool ?? "native"} history faithfully: ${history.problems.join("; ")}`, hint: "fix the tool's history, or set `apply.history: lockstep` for this target to keep history only in Lockstep's table" },
     };
   }
-  return { history, local, pending, contentHash: hash };
+  return { history, local, pending, edited, contentHash: hash };
 }
 
 /** The content an approval is bound to: the pending migration files, in order. */

@@ -1,13 +1,14 @@
 import path from "node:path";
 import type { webApi } from "@slack/bolt";
 import { getTarget } from "../config.js";
+import { startDriftMonitor, type DriftReport } from "../apply/drift.js";
 import { enqueueApply, startApplyWorker, waitForBlockerDecision, type OpenApplyJob } from "../apply/job.js";
 import type { ApplyOutcome } from "../apply/run.js";
 import { loadMigrations } from "../apply/source.js";
 import type { ApplyEvent } from "../apply/types.js";
 import { writeAudit } from "../store/audit.js";
 import type { Store } from "../store/store.js";
-import { applyProgressMessage, applySummaryMessage, blockerQuestionMessage, type ApplyProgressView } from "./blocks/apply.js";
+import { applyProgressMessage, applySummaryMessage, blockerQuestionMessage, driftMessage, type ApplyProgressView } from "./blocks/apply.js";
 import { noteMessage } from "./blocks/lists.js";
 import type { BotDeps } from "./deps.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
@@ -56,10 +57,20 @@ export async function startSlackApply(deps: BotDeps, store: Store, client: WebCl
       void writeAudit(store.pool, { actor: job.data.requestedBy, action: "apply", target: job.data.target, contentHash: job.data.contentHash, decision: outcome.status, detail: { job: job.id, check: job.data.checkId ?? null, applied: outcome.applied.map((m) => m.version) } }).catch(() => undefined);
     },
   });
+  const stopDrift = startDriftMonitor({ pool: store.pool, loaded: deps.loaded, env: deps.env, cwd: deps.cwd, log: deps.log, post: (r) => postDrift(deps, client, r) });
   return async () => {
     unregister();
+    await stopDrift();
     await stopWorker();
   };
+}
+
+/** Post a drift report to each of the target's channels. */
+export async function postDrift(deps: BotDeps, client: WebClient, report: DriftReport): Promise<void> {
+  const message = driftMessage(report);
+  for (const channel of getTarget(deps.loaded.config, report.target).channels) {
+    await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  }
 }
 
 /** Apply-click -> durable job for exactly the checked migrations (a second click finds the same job). */

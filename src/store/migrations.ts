@@ -115,6 +115,12 @@ export const storeMigrations: StoreMigration[] = [
         job_id uuid,
         snapshot jsonb NOT NULL
       );
+      -- One drift check per target and cron tick, however many bot replicas run the schedule.
+      CREATE TABLE ${STORE_SCHEMA}.drift_checks (
+        target text PRIMARY KEY,
+        checked_at timestamptz NOT NULL DEFAULT now(),
+        report jsonb
+      );
     `,
   },
   {

@@ -1,3 +1,4 @@
+import type { DriftReport } from "../../apply/drift.js";
 import type { ApplyOutcome } from "../../apply/run.js";
 import type { Blocker } from "../../apply/types.js";
 import { ACTION } from "../action-ids.js";
@@ -78,4 +79,17 @@ export function blockerQuestionMessage(jobId: string, target: string, blockers: 
     ],
   } as Block);
   return { text: `Sessions would block the apply on ${target}`, blocks };
+}
+
+/** Drift found by the daily check, for the target's channels. */
+export function driftMessage(r: DriftReport): Message {
+  const blocks: Block[] = [section(`:warning: *Drift on \`${escapeMrkdwn(r.target)}\`*`)];
+  if (r.editedMigrations.length) {
+    blocks.push(...chunkSections("*Edited deployed migrations* — edited deployed migration: write a new migration instead", r.editedMigrations.map((p) => `• \`${escapeMrkdwn(p)}\``)).slice(0, 10));
+  }
+  if (r.schemaChanges.length) {
+    const since = r.snapshotTakenAt ? ` since the snapshot after the last apply (${r.snapshotTakenAt})` : "";
+    blocks.push(...chunkSections(`*The live schema changed${escapeMrkdwn(since)}* — manual SQL in production?`, r.schemaChanges.slice(0, 200).map((c) => `• ${escapeMrkdwn(c)}`)).slice(0, 20));
+  }
+  return { text: `Drift on ${r.target}: ${r.editedMigrations.length} edited migration(s), ${r.schemaChanges.length} schema change(s)`, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
