@@ -1,18 +1,7 @@
 import type pg from "pg";
 import { LOCK_MODES, type LockMode } from "../analyze/types.js";
+import { conflicts } from "../trace/lock-modes.js";
 import type { Blocker } from "./types.js";
-
-/** Postgres' lock conflict table: which held modes block a request in the given mode. */
-const CONFLICTS: Record<LockMode, LockMode[]> = {
-  AccessShareLock: ["AccessExclusiveLock"],
-  RowShareLock: ["ExclusiveLock", "AccessExclusiveLock"],
-  RowExclusiveLock: ["ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"],
-  ShareUpdateExclusiveLock: ["ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"],
-  ShareLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"],
-  ShareRowExclusiveLock: ["RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"],
-  ExclusiveLock: ["RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"],
-  AccessExclusiveLock: [...LOCK_MODES],
-};
 
 const QUERY_CHARS = 120;
 
@@ -41,7 +30,7 @@ export async function findBlockers(monitor: pg.ClientBase, relations: string[], 
         AND l.pid <> pg_backend_pid() AND NOT (l.pid = ANY($2::int[]))
         AND l.mode = ANY($3::text[])
       ORDER BY a.pid, l.relation, l.granted DESC`,
-    [relations, excludePids, CONFLICTS[mode]],
+    [relations, excludePids, LOCK_MODES.filter((held) => conflicts(mode, held))],
   );
   return r.rows.map((row) => ({
     pid: row.pid,
