@@ -2,6 +2,7 @@ import type { CommandDef } from "../src/command.js";
 import { applyCommand } from "./apply.js";
 import { checkCommand } from "./check.js";
 import { traceCommand } from "./trace.js";
+import { backfillCommand } from "./backfill.js";
 import { auditCommand } from "./audit.js";
 import { historyCommand } from "./history.js";
 import { serveCommand } from "./serve.js";
@@ -14,6 +15,7 @@ export const commands: CommandDef<any, any>[] = [
   traceCommand,
   applyCommand,
   historyCommand,
+  backfillCommand,
   auditCommand,
   serveCommand,
   configCommand,

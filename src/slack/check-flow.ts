@@ -8,11 +8,12 @@ import { VERSION } from "../version.js";
 import { noteMessage } from "./blocks/lists.js";
 import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
 import { reportMarkdown } from "./blocks/report-markdown.js";
-import { contentHash, type ContentFile } from "./content-hash.js";
+import { contentHash } from "./content-hash.js";
 import type { BotDeps } from "./deps.js";
 import { HISTORY_TABLES, appliedVersions, filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { policyFor } from "./policy.js";
+import type { CheckFile } from "./run-check.js";
 import { uploadToThread } from "./thread.js";
 
 type WebClient = webApi.WebClient;
@@ -75,20 +76,20 @@ export async function resolveSpec(deps: BotDeps, name: string, target: TargetCon
 export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, spec: string): Promise<CheckRecord> {
   const target = targetForChannel(deps, name, who.channel);
   const { root, files } = await resolveSpec(deps, name, target, spec);
-  return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files) });
+  return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files, target.layout) });
 }
 
 /** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
 export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
   const target = targetForChannel(deps, name, who.channel);
-  return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8") }] });
+  return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8"), layout: "plain" }] });
 }
 
 async function checkAndPost(
   deps: BotDeps,
   client: WebClient,
   who: Requester,
-  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: ContentFile[] },
+  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: CheckFile[] },
 ): Promise<CheckRecord> {
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);

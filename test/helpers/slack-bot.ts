@@ -10,7 +10,6 @@ import type { Analyzer } from "../../src/slack/run-check.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 import { FakeSlack, type FakeSlackOptions } from "./fake-slack.js";
 import { buttonClickBody, postSigned, slashCommandBody, viewSubmissionBody, type SignOptions } from "./slack-request.js";
-import { stubAnalyzer } from "./stub-analyzer.js";
 
 export const SIGNING_SECRET = "test-signing-secret";
 export const BOT_TOKEN = "xoxb-test-token";
@@ -57,7 +56,7 @@ export async function startTestBot(opts: { config: (migrationsDir: string) => st
     env,
     cwd: dir,
     log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG ?? "silent" }),
-    analyze: opts.analyze ?? stubAnalyzer,
+    analyze: opts.analyze,
   });
   afterAll(async () => {
     await running.stop();

@@ -62,7 +62,6 @@ describe("slash command -> report -> approvals", () => {
     expect(r.args.channel).toBe("C1");
     expect(r.text).toContain("high risk");
     expect(r.text).toContain("AccessExclusiveLock on public.users");
-    expect(r.text).toContain("adding-required-field");
     expect(r.text).toContain("001_add_name.up.sql");
     expect(actionIds(r.args)).toEqual([ACTION.approve, ACTION.reject]);
     const [audit] = await bot.query("SELECT actor, action, decision, content_hash FROM lockstep_state.audit_log WHERE detail->>'check' = $1", [r.checkId]);

@@ -83,7 +83,7 @@ describe("paths and input", () => {
   });
 
   it("escapes user input in mrkdwn so <!channel> stays inert", async () => {
-    writeFileSync(path.join(bot.migrations, "002_ping.sql"), "-- <!channel> <@U123> & co\nCREATE TABLE ping (id int);\n");
+    writeFileSync(path.join(bot.migrations, "002_ping.sql"), "CREATE TABLE ping (id int);\nCOMMENT ON TABLE ping IS '<!channel> <@U123> & co';\n");
     const before = reports().length;
     await bot.command("check prod 002_ping.sql", "UREQ");
     const report = await bot.fake.waitFor(() => reports()[before], "the report");

@@ -10,7 +10,7 @@ import { tellError } from "../errors.js";
 
 export const SLASH_COMMAND = "/migrate";
 
-const USAGE = "usage: `/migrate check <target> <path | latest | pending>` (or `/migrate help`)";
+const USAGE = "usage: `/migrate check &lt;target&gt; &lt;path | latest | pending&gt;` (or `/migrate help`)";
 
 /** `/migrate ...`: ack at once, then work. */
 export function registerCommand(app: App, deps: BotDeps): void {
