@@ -91,4 +91,16 @@ describe("Apply button", () => {
     expect((await bot.targetDb.client.query("SELECT count(*)::int AS n FROM lockstep.migrations WHERE version = '2'")).rows[0].n).toBe(0);
     expect(await bot.query("SELECT status, cancel_requested_by FROM lockstep_state.apply_runs WHERE check_id = $1", [checkId])).toEqual([{ status: "stopped", cancel_requested_by: APPROVER }]);
   });
+
+  it("`/migrate check prod pending` reads the history as apply does (golang-migrate: one row, every version up to it applied)", async () => {
+    writeFileSync(path.join(bot.migrations, "003_more.up.sql"), "CREATE TABLE more (id int);\n");
+    await bot.targetDb.client.query("DELETE FROM lockstep.migrations; TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (2, false)");
+    const before = bot.fake.called("chat.postMessage").length;
+    await bot.command("check prod pending", REQUESTER);
+    const report = await bot.fake.waitFor(() => bot.fake.called("chat.postMessage").slice(before).find((c) => !c.args.thread_ts), "the report");
+    const text = blockText(report.args);
+    expect(text).toContain("003_more.up.sql");
+    expect(text).not.toContain("001_create_t.up.sql");
+    expect(text).not.toContain("002_slow.up.sql");
+  });
 });
