@@ -5,7 +5,7 @@ import type { ApplyEvent } from "../../src/apply/types.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { testProject, type TestProject } from "./project.js";
 
-const dbs: TestDatabase[] = await Promise.all(Array.from({ length: 6 }, () => createTestDatabase("apply")));
+const dbs: TestDatabase[] = await Promise.all(Array.from({ length: 7 }, () => createTestDatabase("apply")));
 let next = 0;
 const freshDb = () => dbs[next++]!;
 
@@ -137,5 +137,30 @@ describe("apply executor", () => {
     expect((await db.client.query("SELECT count(*)::int AS n FROM t")).rows[0].n).toBe(1);
     expect((await db.client.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_v'::regclass")).rows).toEqual([{ indisvalid: true }]);
     expect((await db.client.query("SELECT version::int, dirty FROM schema_migrations")).rows).toEqual([{ version: 2, dirty: false }]);
+  });
+
+  it("on_blocker ask: the answer 'end them' terminates the blocking session and the statement runs without waiting", async () => {
+    const db = freshDb();
+    await db.client.query("CREATE TABLE invoices (id int)");
+    const blocker = new pg.Client({ connectionString: db.url, application_name: "forgotten-psql" });
+    blocker.on("error", () => undefined);
+    await blocker.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("SELECT * FROM invoices");
+    const p = testProject(db.url, { apply: { on_blocker: "ask" } });
+    p.write("1_x.up.sql", "ALTER TABLE invoices ADD COLUMN total numeric;");
+    const asked: string[] = [];
+    const outcome = await runApply(p.target(), {
+      appliedBy: "U_TEST",
+      onEvent: () => undefined,
+      ask: async (blockers) => {
+        asked.push(...blockers.map((b) => b.application ?? ""));
+        return "cancel-blockers";
+      },
+    });
+    expect(asked).toEqual(["forgotten-psql"]);
+    expect(outcome.status).toBe("applied");
+    expect(outcome.lockWaits).toBe(0);
+    await expect(blocker.query("SELECT 1")).rejects.toThrow();
   });
 });
