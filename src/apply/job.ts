@@ -153,11 +153,9 @@ export async function runApplyJob(deps: JobRunnerDeps, job: OpenApplyJob): Promi
   } finally {
     clearInterval(watch);
   }
-  if (outcome.status === "busy") {
-    // Another runner holds the target: put the job back, it is not ours to finish.
-    await deps.pool.query(`UPDATE ${JOBS_SCHEMA}.job SET state = 'created', started_on = NULL WHERE id = $1 AND state = 'active'`, [job.id]).catch(() => undefined);
-    return outcome;
-  }
+  // Busy: another runner holds the target's apply lock. The stately queue allows one active job per
+  // target, so that runner is running this very job (it took it over): leave the job to it.
+  if (outcome.status === "busy") return outcome;
   await finishRun(deps, job, outcome.status, outcome);
   const ok = outcome.status === "applied" || outcome.status === "nothing-to-do";
   if (ok) await deps.boss.complete(APPLY_QUEUE, job.id, { status: outcome.status });
@@ -216,12 +214,22 @@ export async function startApplyWorker(deps: JobRunnerDeps & { onOutcome?: (job:
     const outcome = await runApplyJob(deps, open);
     deps.onOutcome?.(open, outcome);
   });
-  return () => deps.boss.offWork({ id: workerId });
+  // A CLI or another replica may die mid-apply while this worker lives on: look again every minute.
+  const sweep = setInterval(() => void recoverOrphanedApplies(deps, 30).catch(() => undefined), 60_000);
+  sweep.unref();
+  return async () => {
+    clearInterval(sweep);
+    await deps.boss.offWork({ id: workerId });
+  };
 }
 
 /** Active apply jobs nobody is running any more: resume them here. */
-export async function recoverOrphanedApplies(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void }): Promise<ApplyOutcome[]> {
-  const r = await deps.pool.query<OpenApplyJob>(`SELECT id, state::text AS state, data FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'active'`, [APPLY_QUEUE]);
+export async function recoverOrphanedApplies(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void }, minAgeSeconds = 5): Promise<ApplyOutcome[]> {
+  // A job claimed a moment ago may not hold the target's lock yet: only look at ones active for a while.
+  const r = await deps.pool.query<OpenApplyJob>(
+    `SELECT id, state::text AS state, data FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'active' AND started_on < now() - $2 * interval '1 second'`,
+    [APPLY_QUEUE, minAgeSeconds],
+  );
   const outcomes: ApplyOutcome[] = [];
   for (const job of r.rows) {
     try {

@@ -29,7 +29,10 @@ describe("apply jobs", () => {
       // A bot claimed it and died before doing anything: the job is active, nobody holds the target.
       expect(await claimApplyJob(store.pool, first.job.id)).toBe(true);
       expect(await claimApplyJob(store.pool, first.job.id)).toBe(false);
-      const outcomes = await recoverOrphanedApplies({ boss: store.boss, pool: store.pool, config: p.loaded(), env: p.env, cwd: p.dir });
+      const deps = { boss: store.boss, pool: store.pool, config: p.loaded(), env: p.env, cwd: p.dir };
+      expect(await recoverOrphanedApplies(deps)).toEqual([]); // just claimed: its runner may still be connecting
+      await store.pool.query("UPDATE lockstep_jobs.job SET started_on = now() - interval '1 minute' WHERE id = $1", [first.job.id]);
+      const outcomes = await recoverOrphanedApplies(deps);
       expect(outcomes.map((o) => o.status)).toEqual(["applied"]);
       expect(await findOpenApplyJobs(store.pool, "dev")).toEqual([]);
       expect((await target.client.query("SELECT version FROM lockstep.migrations")).rows).toEqual([{ version: "1" }]);
