@@ -80,6 +80,11 @@ describe("slash command -> report -> approvals", () => {
     expect((await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts })).status).toBe(200);
     const first = await bot.fake.waitFor(() => updatesOf(r.ts)[0], "the first update");
     expect(blockText(first.args)).toContain("Approvals 1/2");
+    const approvedNote = await bot.fake.waitFor(
+      () => bot.fake.called("chat.postMessage").find((c) => c.args.thread_ts === r.ts && /approved \(1\/2\)/.test(c.args.text)),
+      "the thread note",
+    );
+    expect(approvedNote.args.text).toContain(APPROVER_A);
     expect(actionIds(first.args)).toContain(ACTION.approve);
 
     await bot.click(ACTION.approve, r.checkId, DBA, { messageTs: r.ts }); // approver through the dba user group

@@ -166,4 +166,13 @@ describe("reject, status, audit", () => {
     const audit = await ephemeral(/Audit log for/);
     expect(blockText(audit.args)).toMatch(/reject → \*rejected\*/);
   });
+
+  it("without a target, status shows only the targets answering in this channel", async () => {
+    const before = bot.fake.called("chat.postEphemeral").length;
+    await bot.command("status", "UREQ", { channel: "C2" });
+    const status = await bot.fake.waitFor(() => bot.fake.called("chat.postEphemeral").slice(before).find((c) => /Recent checks/.test(c.args.text)), "status");
+    const text = blockText(status.args);
+    expect(text).toContain("`staging`");
+    expect(text).not.toContain("`prod`");
+  });
 });
