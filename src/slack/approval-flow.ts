@@ -36,7 +36,7 @@ async function threadNote(client: WebClient, check: CheckRecord, text: string): 
 }
 
 async function refuse(deps: BotDeps, client: WebClient, click: Click, check: CheckRecord | undefined, action: string, why: string): Promise<void> {
-  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:no_entry_sign: ${why}`) });
+  // the audit entry first: it is the record, the message is a courtesy
   await writeAudit(deps.pool, {
     actor: click.user,
     action,
@@ -45,6 +45,7 @@ async function refuse(deps: BotDeps, client: WebClient, click: Click, check: Che
     decision: "refused",
     detail: { check: click.checkId, reason: why },
   });
+  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:no_entry_sign: ${why}`) });
 }
 
 /**
@@ -54,14 +55,14 @@ async function refuse(deps: BotDeps, client: WebClient, click: Click, check: Che
 async function voidIfChanged(deps: BotDeps, client: WebClient, click: Click, check: CheckRecord, action: string): Promise<boolean> {
   const content = contentUnchanged(deps.loaded, deps.cwd, check);
   if (content.same) return false;
-  const voided = await transition(deps.pool, check.id, ["pending", "approved"], "void", click.user, content.why);
-  const now = voided ?? (await loadCheck(deps.pool, check.id))!;
-  await refreshReport(deps, client, now);
+  const why = content.why ?? "the migration changed after it was checked";
+  const voided = await transition(deps.pool, check.id, ["pending", "approved"], "void", click.user, why);
   if (voided) {
-    await writeAudit(deps.pool, { actor: click.user, action, target: check.target, contentHash: check.contentHash, decision: "void", detail: { check: check.id, reason: content.why } });
-    await threadNote(client, voided, `:warning: Approval void: ${escapeMrkdwn(content.why ?? "content changed")}.`);
+    await writeAudit(deps.pool, { actor: click.user, action, target: check.target, contentHash: check.contentHash, decision: "void", detail: { check: check.id, reason: why } });
   }
-  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:warning: Approval void: ${content.why}. Run \`/migrate check\` again.`) });
+  await refreshReport(deps, client, voided ?? (await loadCheck(deps.pool, check.id))!);
+  if (voided) await threadNote(client, voided, `:warning: Approval void: ${escapeMrkdwn(why)}.`);
+  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:warning: Approval void: ${escapeMrkdwn(why)}. Run \`/migrate check\` again.`) });
   return true;
 }
 
@@ -86,7 +87,6 @@ export async function approve(deps: BotDeps, client: WebClient, click: Click): P
     contentHash: check.contentHash,
     inRequiredGroup: allowed.inRequiredGroup,
   });
-  await refreshReport(deps, client, now);
   if (outcome === "counted") {
     await writeAudit(deps.pool, {
       actor: click.user,
@@ -96,6 +96,9 @@ export async function approve(deps: BotDeps, client: WebClient, click: Click): P
       decision: now.status === "approved" ? "approved (fully)" : "approved",
       detail: { check: check.id, approvals: now.approvals.length, required: now.required },
     });
+  }
+  await refreshReport(deps, client, now);
+  if (outcome === "counted") {
     const fully = now.status === "approved" ? " — fully approved" : "";
     await threadNote(client, now, `:white_check_mark: ${userMention(click.user)} approved (${now.approvals.length}/${now.required})${fully}.`);
   } else if (outcome !== "already-approved-by-you") {
