@@ -89,18 +89,18 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
   return out;
 }
 
-// Loaded on demand, so that `check` without --db/--schema does not pay for pg and the embedded server.
-// The specifiers are variables until the introspection modules land on main.
-const INTROSPECT = "../src/db/introspect.js";
-const SHADOW = "../src/db/shadow.js";
-
+// pg, introspection and the embedded server load on demand: `check` without --db/--schema stays lean.
 async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
-    const mod = await optionalModule<{ schemaFromSchemaFile(file: string): Promise<SchemaSnapshot> }>(SHADOW, "--schema");
+    const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
     const { default: path } = await import("node:path");
-    const schema = await mod.schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
-    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    try {
+      const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
+      return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    } finally {
+      await closeShadowServer(); // the embedded server would keep the process alive
+    }
   }
   if (!a.db && !a.target) return {};
   const { resolveDatabaseUrl, connect } = await import("../src/db/connection.js");
@@ -108,21 +108,10 @@ async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?:
   if (!url) return {};
   const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
   try {
-    const mod = await optionalModule<{ introspect(client: unknown): Promise<SchemaSnapshot> }>(INTROSPECT, "--db");
-    const schema = await mod.introspect(client);
-    let serverVersion = schema.serverVersion;
-    if (!serverVersion) serverVersion = Number((await client.query<{ v: string }>("SHOW server_version_num")).rows[0]?.v);
-    return { schema, serverVersion };
+    const { introspect } = await import("../src/db/introspect.js");
+    const schema = await introspect(client);
+    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-async function optionalModule<T>(specifier: string, flag: string): Promise<T> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") throw new UserError("unsupported", `check ${flag}: schema introspection is not available in this build yet`);
-    throw e;
   }
 }
