@@ -3,7 +3,7 @@ import { defineRule } from "./define.js";
 
 const MAX_BYTES = 63;
 /** a run of identifier characters long enough to matter: cheap pre-check before scanning */
-const LONG_RUN = /[\p{L}\p{N}_$"]{64,}/u;
+const LONG_RUN = /[A-Za-z0-9_$"\u0080-\uffff]{64,}/;
 
 export default defineRule({
   id: "identifier-too-long",
