@@ -109,7 +109,7 @@ async function checkAndPost(
     report,
     expiryMs: policy.expiryMs,
   });
-  const message = reportMessage(viewOf(deps, check, db.note));
+  const message = reportMessage(viewOf(deps, check));
   const posted = await client.chat.postMessage({ channel: who.channel, text: message.text, blocks: message.blocks });
   await setMessageTs(deps.pool, check.id, posted.ts!);
   check = { ...check, messageTs: posted.ts! };
@@ -139,7 +139,7 @@ async function checkAndPost(
 }
 
 /** The report message's inputs from a stored check. */
-export function viewOf(deps: BotDeps, check: CheckRecord, schemaNote?: string): ReportView {
+export function viewOf(deps: BotDeps, check: CheckRecord): ReportView {
   const target = deps.loaded.config.targets[check.target];
   return {
     checkId: check.id,
@@ -155,6 +155,6 @@ export function viewOf(deps: BotDeps, check: CheckRecord, schemaNote?: string): 
     requireGroup: check.requireGroup,
     approvals: check.approvals.filter((a) => a.contentHash === check.contentHash).map((a) => a.approver),
     applyAllowed: check.source === "files" || Boolean(target?.approvals.allow_adhoc_sql),
-    schemaNote,
+    schemaNote: target ? schemaUrl(deps, check.target).note : undefined,
   };
 }

@@ -1,4 +1,3 @@
-import type pg from "pg";
 import { analyzeSource } from "../analyze/analyze.js";
 import { DEFAULT_PG_VERSION } from "../analyze/locks.js";
 import { loadParser } from "../analyze/parse.js";
@@ -6,6 +5,7 @@ import { SchemaContext } from "../analyze/schema.js";
 import { sourceFromBuffer, type Layout } from "../analyze/sources.js";
 import type { CheckReport, SchemaSnapshot } from "../analyze/types.js";
 import { connect } from "../db/connection.js";
+import { introspect } from "../db/introspect.js";
 import type { ContentFile } from "./content-hash.js";
 
 export interface CheckFile extends ContentFile {
@@ -26,41 +26,30 @@ export interface CheckInput {
 /** Analysis as the bot needs it; injectable so the Slack flow does not care where reports come from. */
 export type Analyzer = (input: CheckInput) => Promise<CheckReport>;
 
-interface IntrospectModule {
-  introspect(client: pg.ClientBase): Promise<SchemaSnapshot>;
-}
-
-// Catalog introspection is built on another branch; loaded by name so this module builds before
-// it lands. TODO(slack): a static import once src/db/introspect.ts is on main.
-const INTROSPECT_MODULE = "../db/introspect.js";
-
 /**
  * Analyse the hashed bytes themselves (not the files again: what is approved is what was
  * analysed), in order, with one schema context across the files, like analyzePaths does.
  */
 export const runCheck: Analyzer = async (input) => {
   await loadParser();
-  const schema = new SchemaContext(input.schemaUrl ? await readSchema(input.schemaUrl) : undefined);
+  const snapshot = input.schemaUrl ? await readSchema(input.schemaUrl) : undefined;
+  const schema = new SchemaContext(snapshot);
+  // like `lockstep check`: the server's own version first, then the target's pg_version
+  const serverMajor = snapshot?.serverVersion ? Math.floor(snapshot.serverVersion / 10000) : undefined;
+  const pg = Math.min(18, Math.max(11, serverMajor ?? input.pgVersion ?? DEFAULT_PG_VERSION));
   const report: CheckReport = { version: 1, files: [] };
   for (const f of input.files) {
     schema.startMigration();
     const source = sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs);
-    report.files.push(analyzeSource(source, schema, input.pgVersion ?? DEFAULT_PG_VERSION).report);
+    report.files.push(analyzeSource(source, schema, pg).report);
   }
   return report;
 };
 
-async function readSchema(url: string): Promise<SchemaSnapshot | undefined> {
-  let mod: IntrospectModule;
-  try {
-    mod = (await import(INTROSPECT_MODULE)) as IntrospectModule;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") return undefined;
-    throw e;
-  }
+async function readSchema(url: string): Promise<SchemaSnapshot> {
   const client = await connect(url, { applicationName: "lockstep-slack", readonly: true });
   try {
-    return await mod.introspect(client);
+    return await introspect(client);
   } finally {
     await client.end();
   }

@@ -35,14 +35,23 @@ export interface TestBot {
  * The real bot, in-process, over HTTP: its own state database (DATABASE_URL in the env we pass,
  * never the process env), a target database, a migrations dir, and the fake Slack Web API.
  */
-export async function startTestBot(opts: { config: (migrationsDir: string) => string; fake?: FakeSlackOptions; analyze?: Analyzer }): Promise<TestBot> {
-  const targetDb = await createTestDatabase("target");
-  const state = await createTestDatabase("state");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lockstep-slack-"));
+export async function startTestBot(opts: {
+  config: (migrationsDir: string) => string;
+  fake?: FakeSlackOptions;
+  analyze?: Analyzer;
+  /** a second replica of this bot: same state and target databases, config, migrations and fake Slack */
+  replicaOf?: TestBot;
+}): Promise<TestBot> {
+  const first = opts.replicaOf;
+  const targetDb = first?.targetDb ?? (await createTestDatabase("target"));
+  const state = first?.state ?? (await createTestDatabase("state"));
+  const dir = first?.dir ?? mkdtempSync(path.join(os.tmpdir(), "lockstep-slack-"));
   const migrations = path.join(dir, "migrations");
-  mkdirSync(migrations);
-  writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
-  const fake = await new FakeSlack(opts.fake).start();
+  if (!first) {
+    mkdirSync(migrations);
+    writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
+  }
+  const fake = first?.fake ?? (await new FakeSlack(opts.fake).start());
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: state.url,
     PROD_URL: targetDb.url,
@@ -60,7 +69,7 @@ export async function startTestBot(opts: { config: (migrationsDir: string) => st
   });
   afterAll(async () => {
     await running.stop();
-    await fake.stop();
+    if (!first) await fake.stop();
   });
   const baseUrl = `http://127.0.0.1:${running.port}`;
   const eventsUrl = `${baseUrl}/slack/events`;

@@ -21,6 +21,10 @@ targets:
     migrations: ${migrations}
     channels: [C2]
     approvals: { approvers: [UAPP], allow_adhoc_sql: true, required: { high: 1 } }
+  nodb:
+    url_env: NOT_SET_ANYWHERE_URL
+    channels: [C1]
+    migrations: ${migrations}
 `,
     fake: { files: { F1SQL: { name: "big.sql", content: longSql }, F2TXT: { name: "notes.txt", content: "hi" } } },
   });
@@ -55,6 +59,15 @@ describe("/migrate check <target> latest | pending", () => {
     expect(text).toContain("2_email.up.sql");
     expect(text).toContain("10_index.up.sql");
     expect(text).not.toContain("1_users.up.sql");
+  });
+
+  it("without the target's database: analysed on the statements alone, and says so", async () => {
+    const r = await nextReport(() => bot.command("check nodb 2_email.up.sql", "UREQ"));
+    const text = blockText(r.args);
+    expect(text).toContain("analysed without schema context");
+    expect(text).toContain("Assumed: public.users");
+    await bot.command("check nodb pending", "UREQ");
+    await ephemeral(/its database is not configured on the bot/);
   });
 
   it("usage for a half command", async () => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { writeAudit } from "../../src/store/audit.js";
 import { openStore } from "../../src/store/store.js";
@@ -46,6 +47,42 @@ describe("lockstep serve", () => {
     expect(stderr).not.toContain("xoxb-1");
   });
 });
+
+describe("lockstep serve in Socket Mode", () => {
+  it("connects out with the app token and still answers /healthz", async () => {
+    const fake = await new FakeSlack().start();
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, "serve"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOCKSTEP_CONFIG: "", ...noSlack, SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1", SLACK_API_URL: fake.apiUrl, PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+    try {
+      await fake.waitFor(() => /Socket Mode/.test(stderr), "the Socket Mode line");
+      const open = fake.called("apps.connections.open")[0];
+      expect(open?.token).toBe("xapp-1");
+      expect(fake.sockets).toHaveLength(1);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+      await fake.stop();
+    }
+    expect([0, 143]).toContain(await exited);
+    expect(stderr).not.toContain("xapp-1");
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 describe("lockstep audit", () => {
   it("lists the audit log, newest first, per target", async () => {
