@@ -132,6 +132,9 @@ export interface ColumnInfo {
   default?: string;
   identity?: "always" | "by-default";
   generated?: "stored" | "virtual";
+  /** the generation expression of a generated column */
+  generationExpression?: string;
+  /** an explicit collation that differs from the type's default */
   collation?: string;
 }
 
@@ -185,6 +188,14 @@ export interface RelationInfo {
   partitions?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];
+  /** for views and materialized views: pg_get_viewdef() */
+  viewDefinition?: string;
+  /** tables whose foreign keys reference this relation (schema-qualified, sorted) */
+  referencedBy?: string[];
+  /** partitioned tables: pg_get_partkeydef(), e.g. "RANGE (created_at)" */
+  partitionKey?: string;
+  /** partitions: the bound, e.g. "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')" */
+  partitionBound?: string;
   /** for tables owning an index: the table this index is on (kind index) */
   table?: string;
   /** reltuples estimate */
@@ -210,6 +221,13 @@ export interface TypeInfo {
   notNull?: boolean;
   /** enums: labels in order */
   labels?: string[];
+  /** domains: the base type as format_type() shows it, e.g. "character varying(20)" */
+  baseTypeFormatted?: string;
+  /** domains: the default expression */
+  default?: string;
+  /** composites: attribute names and format_type() types; ranges: the subtype */
+  attributes?: Array<{ name: string; type: string }>;
+  subtype?: string;
 }
 
 export interface SchemaSnapshot {

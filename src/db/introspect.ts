@@ -1,0 +1,325 @@
+import type pg from "pg";
+import type {
+  ColumnInfo,
+  ConstraintInfo,
+  IndexInfo,
+  RelationInfo,
+  RelationKind,
+  SchemaSnapshot,
+  TableStats,
+  TypeInfo,
+} from "../analyze/types.js";
+import { USER_NAMESPACE, withQualifiedNames } from "./catalog-sql.js";
+
+/**
+ * Read the schema context from a live catalog, read-only: a handful of set-based queries
+ * (no per-table round trips), each filtered to the user's schemas. Works with a login that has
+ * only pg_read_all_data + pg_read_all_stats and default_transaction_read_only = on.
+ */
+export async function introspect(client: pg.ClientBase, opts: { schemas?: string[] } = {}): Promise<SchemaSnapshot> {
+  return withQualifiedNames(client, () => readCatalog(client, opts.schemas ?? null));
+}
+
+async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Promise<SchemaSnapshot> {
+  const params = [schemas];
+  const q = async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql, params)).rows;
+
+  const version = (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v;
+  const relations: Record<string, RelationInfo> = {};
+  const byOid = new Map<number, RelationInfo>();
+
+  for (const r of await q<RelationRow>(RELATIONS_SQL)) {
+    const info: RelationInfo = { schema: r.nspname, name: r.relname, kind: RELKINDS[r.relkind]!, columns: [], constraints: [], indexes: [] };
+    info.persistence = r.persistence;
+    if (r.reltuples !== null && r.reltuples >= 0 && HAS_STORAGE.has(info.kind)) info.rows = Number(r.reltuples);
+    if (r.bytes !== null) info.bytes = Number(r.bytes);
+    if (r.parent) info.parent = r.parent;
+    if (r.partition_key) info.partitionKey = r.partition_key;
+    if (r.partition_bound) info.partitionBound = r.partition_bound;
+    if (r.view_definition) info.viewDefinition = r.view_definition;
+    if (r.index_table) info.table = r.index_table;
+    relations[qualified(r.nspname, r.relname)] = info;
+    byOid.set(r.oid, info);
+  }
+
+  for (const c of await q<ColumnRow>(COLUMNS_SQL)) {
+    const col: ColumnInfo = { name: c.attname, type: c.type, typeName: c.type_name, typmod: c.atttypmod, notNull: c.attnotnull };
+    if (c.default_expr !== null && c.attgenerated === "") col.default = c.default_expr;
+    if (c.attidentity === "a") col.identity = "always";
+    if (c.attidentity === "d") col.identity = "by-default";
+    if (c.attgenerated === "s") col.generated = "stored";
+    if (c.attgenerated === "v") col.generated = "virtual";
+    if (c.attgenerated !== "" && c.default_expr !== null) col.generationExpression = c.default_expr;
+    if (c.collation) col.collation = c.collation;
+    byOid.get(c.attrelid)?.columns.push(col);
+  }
+
+  for (const c of await q<ConstraintRow>(CONSTRAINTS_SQL)) {
+    const con: ConstraintInfo = { name: c.conname, type: c.contype, columns: c.columns ?? [], validated: c.convalidated, definition: c.definition };
+    if (c.references) con.references = c.references;
+    if (c.index) con.index = c.index;
+    const rel = byOid.get(c.conrelid);
+    if (!rel) continue;
+    rel.constraints.push(con);
+    if (c.references) {
+      const target = relations[c.references];
+      if (target) target.referencedBy = [...new Set([...(target.referencedBy ?? []), qualified(rel.schema, rel.name)])].sort();
+    }
+  }
+
+  for (const i of await q<IndexRow>(INDEXES_SQL)) {
+    const idx: IndexInfo = {
+      name: i.relname,
+      qualifiedName: qualified(i.nspname, i.relname),
+      columns: i.columns ?? [],
+      unique: i.indisunique,
+      primary: i.indisprimary,
+      valid: i.indisvalid,
+      partial: i.partial,
+      definition: i.definition,
+    };
+    byOid.get(i.indrelid)?.indexes.push(idx);
+  }
+
+  for (const p of await q<{ parent_oid: number; child: string }>(PARTITIONS_SQL)) {
+    const parent = byOid.get(p.parent_oid);
+    if (parent) parent.partitions = [...(parent.partitions ?? []), p.child];
+  }
+
+  for (const v of await q<{ view_oid: number; reads: string[] }>(VIEW_READS_SQL)) {
+    const view = byOid.get(v.view_oid);
+    if (view) view.reads = v.reads;
+  }
+
+  for (const s of await q<StatsRow>(STATS_SQL)) {
+    const rel = byOid.get(s.relid);
+    if (!rel) continue;
+    const stats: TableStats = {
+      seqScan: Number(s.seq_scan ?? 0),
+      idxScan: Number(s.idx_scan ?? 0),
+      inserts: Number(s.n_tup_ins ?? 0),
+      updates: Number(s.n_tup_upd ?? 0),
+      deletes: Number(s.n_tup_del ?? 0),
+      liveTuples: Number(s.n_live_tup ?? 0),
+    };
+    rel.stats = stats;
+  }
+
+  const types: Record<string, TypeInfo> = {};
+  for (const t of await q<TypeRow>(TYPES_SQL)) types[qualified(t.nspname, t.typname)] = typeInfo(t);
+
+  return {
+    source: "catalog",
+    serverVersion: Number(version),
+    relations,
+    types,
+    assumptions: [],
+  };
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+const RELKINDS: Record<string, RelationKind> = {
+  r: "table",
+  p: "partitioned-table",
+  v: "view",
+  m: "materialized-view",
+  S: "sequence",
+  f: "foreign-table",
+  i: "index",
+  I: "partitioned-index",
+};
+const HAS_STORAGE = new Set<RelationKind>(["table", "materialized-view", "index"]);
+
+function typeInfo(t: TypeRow): TypeInfo {
+  const info: TypeInfo = { schema: t.nspname, name: t.typname, kind: t.kind };
+  if (t.kind === "domain") {
+    info.baseType = t.base_type!;
+    info.baseTypeFormatted = t.base_type_formatted!;
+    info.checks = t.checks ?? [];
+    info.notNull = t.typnotnull;
+    if (t.typdefault !== null) info.default = t.typdefault;
+  }
+  if (t.kind === "enum") info.labels = t.labels ?? [];
+  if (t.kind === "composite") info.attributes = t.attributes ?? [];
+  if (t.kind === "range") info.subtype = t.subtype!;
+  return info;
+}
+
+const RELS_CTE = `rels AS (
+  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r','p','v','m','S','f','i','I') AND ${USER_NAMESPACE})`;
+
+interface RelationRow {
+  oid: number;
+  nspname: string;
+  relname: string;
+  relkind: string;
+  persistence: "permanent" | "unlogged" | "temporary";
+  reltuples: number | null;
+  bytes: string | null;
+  parent: string | null;
+  partition_key: string | null;
+  partition_bound: string | null;
+  view_definition: string | null;
+  index_table: string | null;
+}
+const RELATIONS_SQL = `
+SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind::text AS relkind,
+  CASE c.relpersistence WHEN 'u' THEN 'unlogged' WHEN 't' THEN 'temporary' ELSE 'permanent' END AS persistence,
+  c.reltuples::float8 AS reltuples,
+  CASE WHEN c.relkind IN ('r','m','p','S','i','I') THEN pg_total_relation_size(c.oid) END AS bytes,
+  (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
+  CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+  CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+  CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) END AS view_definition,
+  (SELECT tn.nspname || '.' || t.relname FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
+     JOIN pg_namespace tn ON tn.oid = t.relnamespace WHERE x.indexrelid = c.oid) AS index_table
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r','p','v','m','S','f','i','I') AND ${USER_NAMESPACE}
+ORDER BY n.nspname, c.relname`;
+
+interface ColumnRow {
+  attrelid: number;
+  attname: string;
+  type: string;
+  type_name: string;
+  atttypmod: number;
+  attnotnull: boolean;
+  default_expr: string | null;
+  attidentity: string;
+  attgenerated: string;
+  collation: string | null;
+}
+const COLUMNS_SQL = `
+WITH ${RELS_CTE}
+SELECT a.attrelid::int AS attrelid, a.attname, format_type(a.atttypid, a.atttypmod) AS type,
+  tn.nspname || '.' || t.typname AS type_name, a.atttypmod, a.attnotnull,
+  pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity::text AS attidentity, a.attgenerated::text AS attgenerated,
+  CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+    THEN CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+  END AS collation
+FROM pg_attribute a
+JOIN rels ON rels.oid = a.attrelid
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum`;
+
+interface ConstraintRow {
+  conrelid: number;
+  conname: string;
+  contype: ConstraintInfo["type"];
+  columns: string[] | null;
+  convalidated: boolean;
+  definition: string;
+  references: string | null;
+  index: string | null;
+}
+const CONSTRAINTS_SQL = `
+WITH ${RELS_CTE}
+SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
+  (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+  con.convalidated, pg_get_constraintdef(con.oid) AS definition,
+  CASE WHEN con.contype = 'f' THEN (SELECT fn.nspname || '.' || f.relname FROM pg_class f
+     JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid) END AS "references",
+  CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index
+FROM pg_constraint con
+JOIN rels ON rels.oid = con.conrelid
+ORDER BY con.conrelid, con.conname`;
+
+interface IndexRow {
+  indrelid: number;
+  nspname: string;
+  relname: string;
+  columns: string[] | null;
+  indisunique: boolean;
+  indisprimary: boolean;
+  indisvalid: boolean;
+  partial: boolean;
+  definition: string;
+}
+const INDEXES_SQL = `
+WITH ${RELS_CTE}
+SELECT x.indrelid::int AS indrelid, n.nspname, ic.relname,
+  (SELECT array_agg(pg_get_indexdef(x.indexrelid, k, true) ORDER BY k) FROM generate_series(1, x.indnkeyatts) k) AS columns,
+  x.indisunique, x.indisprimary, x.indisvalid, x.indpred IS NOT NULL AS partial,
+  pg_get_indexdef(x.indexrelid) AS definition
+FROM pg_index x
+JOIN rels ON rels.oid = x.indrelid
+JOIN pg_class ic ON ic.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = ic.relnamespace
+ORDER BY x.indrelid, ic.relname`;
+
+const PARTITIONS_SQL = `
+WITH ${RELS_CTE}
+SELECT i.inhparent::int AS parent_oid, n.nspname || '.' || c.relname AS child
+FROM pg_inherits i
+JOIN rels ON rels.oid = i.inhparent
+JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
+JOIN pg_namespace n ON n.oid = c.relnamespace
+ORDER BY 1, 2`;
+
+/** The relations a view's rewrite rule depends on: what its query reads (direct, not transitive). */
+const VIEW_READS_SQL = `
+WITH ${RELS_CTE}
+SELECT r.ev_class::int AS view_oid, array_agg(DISTINCT n.nspname || '.' || c.relname ORDER BY n.nspname || '.' || c.relname) AS reads
+FROM pg_rewrite r
+JOIN rels ON rels.oid = r.ev_class
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+JOIN pg_class c ON c.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename = '_RETURN'
+GROUP BY r.ev_class`;
+
+interface StatsRow {
+  relid: number;
+  seq_scan: string | null;
+  idx_scan: string | null;
+  n_tup_ins: string | null;
+  n_tup_upd: string | null;
+  n_tup_del: string | null;
+  n_live_tup: string | null;
+}
+const STATS_SQL = `
+WITH ${RELS_CTE}
+SELECT s.relid::int AS relid, s.seq_scan, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_live_tup
+FROM pg_stat_user_tables s JOIN rels ON rels.oid = s.relid`;
+
+interface TypeRow {
+  nspname: string;
+  typname: string;
+  kind: TypeInfo["kind"];
+  base_type: string | null;
+  base_type_formatted: string | null;
+  typnotnull: boolean;
+  typdefault: string | null;
+  checks: string[] | null;
+  labels: string[] | null;
+  attributes: Array<{ name: string; type: string }> | null;
+  subtype: string | null;
+}
+/** Domains, enums, standalone composite types and ranges (not tables' row types, not arrays). */
+const TYPES_SQL = `
+SELECT n.nspname, t.typname,
+  CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'c' THEN 'composite' WHEN 'r' THEN 'range' ELSE 'base' END AS kind,
+  CASE WHEN t.typtype = 'd' THEN (SELECT bn.nspname || '.' || b.typname FROM pg_type b JOIN pg_namespace bn ON bn.oid = b.typnamespace WHERE b.oid = t.typbasetype) END AS base_type,
+  CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type_formatted,
+  t.typnotnull, t.typdefault,
+  (SELECT array_agg(pg_get_constraintdef(c.oid) ORDER BY c.conname) FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c') AS checks,
+  (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) AS labels,
+  (SELECT json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+     FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) AS attributes,
+  (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid) AS subtype
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_class rc ON rc.oid = t.typrelid
+WHERE t.typtype IN ('d','e','c','r') AND (t.typtype <> 'c' OR rc.relkind = 'c') AND ${USER_NAMESPACE}
+ORDER BY n.nspname, t.typname`;

@@ -1,0 +1,152 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SchemaSnapshot } from "../../src/analyze/types.js";
+import { withDatabase } from "../../src/db/connection.js";
+import { introspect } from "../../src/db/introspect.js";
+import { adminUrl, createTestDatabase } from "../helpers/db.js";
+import { loadFixtureSchema } from "../helpers/fixture.js";
+
+const db = await createTestDatabase("introspect");
+let snapshot: SchemaSnapshot;
+
+beforeAll(async () => {
+  await loadFixtureSchema(db.client);
+  await db.client.query("SELECT count(*) FROM users"); // some traffic for pg_stat_user_tables
+  await db.client.query("SELECT pg_stat_force_next_flush()");
+  snapshot = await introspect(db.client);
+});
+
+describe("introspect", () => {
+  it("reads columns: types, typmods, defaults, identity, generated, collation", () => {
+    const users = snapshot.relations["public.users"]!;
+    const col = (name: string) => users.columns.find((c) => c.name === name)!;
+    expect(users.kind).toBe("table");
+    expect(col("id")).toMatchObject({ type: "integer", typeName: "pg_catalog.int4", notNull: true, default: "nextval('public.users_id_seq'::regclass)" });
+    expect(col("username")).toMatchObject({ type: "character varying(50)", typeName: "pg_catalog.varchar", typmod: 54, notNull: true });
+    expect(col("score")).toMatchObject({ type: "numeric(10,2)", default: "0" });
+    expect(col("mood")).toMatchObject({ type: "public.mood", typeName: "public.mood", default: "'ok'::public.mood" });
+    expect(col("email").type).toBe("public.email");
+    expect(col("display_name").collation).toBe('"C"');
+    expect(col("lower_username")).toMatchObject({ generated: "stored", generationExpression: "lower((username)::text)" });
+    expect(col("lower_username").default).toBeUndefined();
+    expect(col("shout").generated).toBe("virtual");
+    expect(snapshot.relations["public.accounts"]!.columns[0]).toMatchObject({ name: "id", identity: "always" });
+    expect(snapshot.relations["public.events"]!.columns[0]).toMatchObject({ name: "id", identity: "by-default" });
+    expect(users.columns.map((c) => c.name).slice(0, 3)).toEqual(["id", "account_id", "email"]);
+  });
+
+  it("reads constraints with validation state and foreign keys in both directions", () => {
+    const orders = snapshot.relations["public.orders"]!;
+    const con = (name: string) => orders.constraints.find((c) => c.name === name)!;
+    expect(con("orders_pkey")).toMatchObject({ type: "p", columns: ["id"], validated: true, index: "orders_pkey" });
+    expect(con("orders_note_length")).toMatchObject({ type: "c", validated: false, definition: "CHECK ((length(note) < 1000)) NOT VALID" });
+    expect(con("orders_user_id_fkey")).toMatchObject({ type: "f", columns: ["user_id"], references: "public.users" });
+    expect(orders.constraints.some((c) => c.type === "n" && c.columns[0] === "total")).toBe(true);
+    const items = snapshot.relations["public.order_items"]!;
+    expect(items.constraints.find((c) => c.name === "order_items_sku_fkey")).toMatchObject({ validated: false, references: "public.products" });
+    expect(snapshot.relations["public.users"]!.referencedBy).toEqual(["public.orders"]);
+    expect(snapshot.relations["public.orders"]!.referencedBy).toEqual(["public.order_items"]);
+    expect(snapshot.relations["public.bookings"]!.constraints.find((c) => c.type === "x")).toBeDefined();
+  });
+
+  it("reads indexes: unique, partial, expression columns, definitions", () => {
+    const users = snapshot.relations["public.users"]!;
+    const idx = (name: string) => users.indexes.find((i) => i.name === name)!;
+    expect(idx("users_pkey")).toMatchObject({ primary: true, unique: true, valid: true, partial: false, columns: ["id"] });
+    expect(idx("users_lower_username_idx")).toMatchObject({ partial: true, unique: false, columns: ["lower(username::text)"] });
+    expect(idx("users_uid_idx")).toMatchObject({ unique: true, qualifiedName: "public.users_uid_idx" });
+    expect(idx("users_tags_idx").definition).toBe("CREATE INDEX users_tags_idx ON public.users USING gin (tags)");
+    expect(snapshot.relations["public.users_uid_idx"]).toMatchObject({ kind: "index", table: "public.users" });
+  });
+
+  it("reads partitions and their parents", () => {
+    const events = snapshot.relations["public.events"]!;
+    expect(events.kind).toBe("partitioned-table");
+    expect(events.partitionKey).toBe("RANGE (created_at)");
+    expect(events.partitions).toEqual(["public.events_2024", "public.events_2025"]);
+    expect(snapshot.relations["public.events_2024"]).toMatchObject({ kind: "table", parent: "public.events" });
+    expect(snapshot.relations["public.events_2024"]!.partitionBound).toContain("FOR VALUES FROM");
+    expect(snapshot.relations["public.events_2026"]!.parent).toBeUndefined();
+    expect(snapshot.relations["public.events_kind_idx"]!.kind).toBe("partitioned-index");
+  });
+
+  it("reads views and materialized views with the relations they read", () => {
+    expect(snapshot.relations["public.active_users"]).toMatchObject({ kind: "view", reads: ["public.users"] });
+    expect(snapshot.relations["public.user_orders"]!.reads).toEqual(["public.orders", "public.users"]);
+    expect(snapshot.relations["public.recent_active"]!.reads).toEqual(["public.active_users"]);
+    expect(snapshot.relations["public.order_totals"]).toMatchObject({ kind: "materialized-view", reads: ["public.orders"] });
+    expect(snapshot.relations["public.order_totals"]!.indexes.map((i) => i.name)).toEqual(["order_totals_user_idx"]);
+  });
+
+  it("reads domains, enums, composite and range types", () => {
+    expect(snapshot.types["public.positive_int"]).toMatchObject({ kind: "domain", baseType: "pg_catalog.int4", notNull: true, checks: ["CHECK ((VALUE > 0))"] });
+    expect(snapshot.types["public.short_text"]).toMatchObject({ kind: "domain", baseType: "pg_catalog.varchar", baseTypeFormatted: "character varying(20)", notNull: false });
+    expect(snapshot.types["public.us_zip"]!.default).toBe("'00000'::text");
+    expect(snapshot.types["public.email"]!.baseType).toBe("public.citext");
+    expect(snapshot.types["public.mood"]).toMatchObject({ kind: "enum", labels: ["sad", "ok", "happy"] });
+    expect(snapshot.types["app.status"]!.labels).toEqual(["new", "paid", "shipped"]);
+    expect(snapshot.types["public.address"]).toMatchObject({ kind: "composite", attributes: [{ name: "street", type: "text" }, { name: "city", type: "text" }, { name: "zip", type: "character varying(10)" }] });
+    expect(snapshot.types["public.floatrange"]).toMatchObject({ kind: "range", subtype: "double precision" });
+    expect(snapshot.types["public.users"]).toBeUndefined(); // a table's row type is not a type of its own here
+  });
+
+  it("reads sizes, row estimates, traffic, persistence and the server version", () => {
+    const users = snapshot.relations["public.users"]!;
+    expect(users.rows).toBe(20);
+    expect(users.bytes).toBeGreaterThan(8192);
+    expect(users.stats!.inserts).toBe(20);
+    expect(users.stats!.seqScan).toBeGreaterThan(0);
+    expect(snapshot.relations["public.cache"]!.persistence).toBe("unlogged");
+    expect(snapshot.relations["public.order_seq"]!.kind).toBe("sequence");
+    expect(snapshot.serverVersion).toBeGreaterThanOrEqual(180000);
+    expect(snapshot.source).toBe("catalog");
+  });
+
+  it("limits itself to the schemas asked for", async () => {
+    const app = await introspect(db.client, { schemas: ["app"] });
+    expect(Object.keys(app.relations).every((k) => k.startsWith("app."))).toBe(true);
+    expect(app.relations["app.settings"]).toBeDefined();
+    expect(Object.keys(app.types)).toEqual(["app.status"]);
+  });
+
+  it("leaves the session's search_path as it was", async () => {
+    await db.client.query("SET search_path = app, public");
+    await introspect(db.client);
+    const { rows } = await db.client.query("SHOW search_path");
+    expect(rows[0].search_path).toBe("app, public");
+    await db.client.query("RESET search_path");
+  });
+});
+
+describe("introspect with a read-only login", () => {
+  const role = `lockstep_ro_${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(12).toString("hex");
+  let ro: pg.Client;
+
+  beforeAll(async () => {
+    await db.client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE pg_read_all_data, pg_read_all_stats`);
+    await db.client.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
+    const url = new URL(withDatabase(adminUrl(), db.name));
+    url.username = role;
+    url.password = password;
+    ro = new pg.Client({ connectionString: url.toString() });
+    await ro.connect();
+  });
+  afterAll(async () => {
+    await ro?.end();
+    await db.client.query(`DROP ROLE IF EXISTS ${role}`);
+  });
+
+  it("is really read-only", async () => {
+    const { rows } = await ro.query("SHOW default_transaction_read_only");
+    expect(rows[0].default_transaction_read_only).toBe("on");
+    await expect(ro.query("CREATE TABLE nope (a int)")).rejects.toThrow(/read-only/);
+  });
+
+  it("sees exactly what the owner sees", async () => {
+    const asOwner = await introspect(db.client);
+    const asReader = await introspect(ro);
+    expect(asReader).toEqual(asOwner);
+  });
+});
