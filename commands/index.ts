@@ -1,8 +1,18 @@
 import type { CommandDef } from "../src/command.js";
+import { checkCommand } from "./check.js";
+import { traceCommand } from "./trace.js";
+import { backfillCommand } from "./backfill.js";
 import { auditCommand } from "./audit.js";
-import { configCommand } from "./config.js";
 import { serveCommand } from "./serve.js";
+import { configCommand } from "./config.js";
 
-/** Every CLI subcommand, in help order. Each arrives with its own issue. */
+/** Every CLI subcommand, in help order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandDef<any, any>[] = [configCommand, serveCommand, auditCommand];
+export const commands: CommandDef<any, any>[] = [
+  checkCommand,
+  traceCommand,
+  backfillCommand,
+  auditCommand,
+  serveCommand,
+  configCommand,
+];

@@ -87,6 +87,8 @@ function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (co
       log,
       stdin: io.stdin as CommandContext["stdin"],
       stderr: io.stderr as CommandContext["stderr"],
+      stdout: io.stdout as CommandContext["stdout"],
+      format,
     };
     const result = await def.run(ctx, args);
     const out = def.render(result, format, args);

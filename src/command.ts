@@ -15,6 +15,10 @@ export interface CommandContext {
   stdin: Readable;
   /** For progress output only; results are returned, never printed by commands. */
   stderr: Writable & { isTTY?: boolean };
+  /** For streamed output of long-running commands (JSON lines of a backfill); results are still returned. */
+  stdout?: Writable;
+  /** The output format chosen, for commands that stream (e.g. JSON lines while a backfill runs). */
+  format?: Format;
   signal?: AbortSignal;
 }
 

@@ -64,7 +64,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
   if (source.text === undefined) return out;
   const parsed = parseSql(source.text);
   report.errors.push(...parsed.errors);
-  const assumedBefore = new Set(schema.assumptions);
+  const assumedMark = schema.assumptionCount;
   const summaries = parsed.statements.map((st) => ({ st, summary: describe(st, schema) }));
   const inTx = transactionStates(source, summaries.map((x) => x.summary));
   summaries.forEach(({ st, summary }, i) => {
@@ -82,7 +82,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
     }
   });
   report.risk = maxRisk(report.statements.map((s) => s.risk));
-  const assumptions = schema.assumptions.filter((a) => !assumedBefore.has(a));
+  const assumptions = schema.assumptionsSince(assumedMark);
   if (assumptions.length) report.assumptions = assumptions;
   return out;
 }
@@ -110,7 +110,8 @@ export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: S
 
 function noteAssumptions(s: StatementSummary, schema: SchemaContext): void {
   if (schema.known) return;
-  const touched = s.kind.startsWith("create-") ? [] : s.kind === "drop-index" ? [] : s.objects.length ? s.objects : s.relation ? [s.relation] : [];
+  const creates = ["create-table", "create-table-as", "create-view", "create-materialized-view"].includes(s.kind);
+  const touched = creates || s.kind === "drop-index" ? [] : s.objects.length ? s.objects : s.relation ? [s.relation] : [];
   const relational = ["table", "partitioned-table", "view", "materialized-view"];
   if (!relational.includes(s.objectType ?? "") && !["insert", "update", "delete", "merge", "truncate"].includes(s.kind)) return;
   for (const t of touched) schema.assumeExisting(t);

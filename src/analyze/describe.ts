@@ -176,6 +176,8 @@ export interface DmlSummary {
   columns: string[];
   /** INSERT ... VALUES row count */
   rows?: number;
+  /** INSERT ... VALUES: listed columns given NULL in every row */
+  nullColumns?: string[];
   returning: boolean;
   /** UPDATE: each SET target with its expression's source text (`lower(email)`) */
   sets?: Array<{ column: string; expression: string }>;
@@ -892,7 +894,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         where: Boolean(n.whereClause),
         fromQuery: Boolean((n.selectStmt && !values) || (n.fromClause && n.fromClause.length) || (n.usingClause && n.usingClause.length)),
         columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
-        ...(values ? { rows: values.length } : {}),
+        ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
         returning: Boolean(n.returningList?.length),
       };
       if (src && type === "UpdateStmt") {
@@ -1145,6 +1147,11 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       return describeByType(...node(n.query), src, ctx);
   }
   return emptySummary(fallbackKind(type));
+}
+
+function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
+  const names = (cols ?? []).map((c) => String(c.ResTarget?.name ?? ""));
+  return names.filter((_, i) => rows.every((r) => (r.List?.items as N[] | undefined)?.[i]?.A_Const?.isnull === true));
 }
 
 const LOCK_STMT_MODES: Record<number, string> = {

@@ -159,6 +159,10 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "security-label":
       if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
       return;
+    case "grant":
+    case "revoke":
+      if (["table", "view", "materialized-view", "foreign-table"].includes(s.targetKind ?? "")) for (const t of s.objects) acc.lock(t, "AccessShareLock");
+      return;
     case "create-trigger":
     case "create-constraint-trigger":
       acc.lockTree(rel, SRE);
@@ -201,10 +205,19 @@ function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: 
   }
 }
 
+/** Views and materialized views that depend on `rel`, transitively (dropped by CASCADE). */
 function dependentViews(rel: string, schema: SchemaContext): string[] {
-  return Object.entries(schema.snapshot.relations)
-    .filter(([, r]) => (r.kind === "view" || r.kind === "materialized-view") && (r.reads ?? []).includes(rel))
-    .map(([k]) => k);
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    for (const [k, r] of Object.entries(schema.snapshot.relations)) {
+      if ((r.kind === "view" || r.kind === "materialized-view") && (r.reads ?? []).includes(name) && !out.has(k)) {
+        out.add(k);
+        visit(k);
+      }
+    }
+  };
+  visit(rel);
+  return [...out];
 }
 
 function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: Acc): void {
@@ -244,7 +257,9 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   if (s.kind === "insert" && s.dml) {
     // RI checks of inserted rows lock the referenced tables FOR KEY SHARE
     const cols = s.dml.columns;
+    const nulls = s.dml.nullColumns ?? [];
     for (const fk of schema.foreignKeysOf(target)) {
+      if (fk.columns.every((c) => nulls.includes(c))) continue; // RI checks skip NULL keys
       if (cols.length === 0 || fk.columns.some((c) => cols.includes(c))) acc.lock(fk.references, "RowShareLock");
     }
   }
@@ -257,7 +272,7 @@ function lockAlterDomain(s: StatementSummary, schema: SchemaContext, pg: number,
   let mode: LockMode | undefined;
   if (d.action === "add-constraint" && d.constraint && !d.constraint.notValid) mode = "ShareLock";
   else if (d.action === "set-not-null") mode = "ShareLock";
-  else if (d.action === "validate-constraint") mode = pg >= 18 ? SUE : "ShareLock";
+  else if (d.action === "validate-constraint") mode = "ShareLock";
   if (!mode) return;
   if (!schema.known && tables.length === 0) schema.assume(`${d.name}: tables using this domain are unknown without --db/--schema; they are scanned under ${mode}`);
   for (const t of tables) {
@@ -409,9 +424,10 @@ export function addColumnRewrites(col: NonNullable<AlterAction["columnDef"]>, sc
   const domain = schema.snapshot.types[qualifiedType(col.type)];
   const domainChecks = domain?.kind === "domain" && ((domain.checks?.length ?? 0) > 0 || domain.notNull === true);
   const def = col.default;
-  if (!def || def.isNull) return domainChecks === true && pg < 18;
+  // a domain with constraints is checked row by row: the column is written out (even with no default)
+  if (domainChecks) return true;
+  if (!def || def.isNull) return false;
   if (pg < 11) return true;
-  if (domainChecks && pg < 18) return true;
   return def.volatility === "volatile";
 }
 
@@ -510,7 +526,7 @@ const LENGTH_SUPPORTED = new Set(["varchar", "varbit", "numeric", "timestamp", "
 
 /**
  * ATColumnChangeRequiresRewrite: does changing a column from `from` to `to` rewrite the table?
- * "none" (catalog only), "scan" (a domain's constraints are checked), or "rewrite".
+ * "none" (catalog only) or "rewrite" ("scan" is reserved for checks without a rewrite).
  */
 export function typeChange(from: NormType, to: NormType, using: ExpressionSummary | undefined, column: string, schema: SchemaContext, pg: number): "none" | "scan" | "rewrite" {
   if (using && using.text.replace(/"/g, "").trim().toLowerCase() !== column.toLowerCase()) {
@@ -524,7 +540,8 @@ export function typeChange(from: NormType, to: NormType, using: ExpressionSummar
     const base = normalizeType(domain.baseType);
     const inner = typeChange(from, { ...base, array: to.array }, undefined, column, schema, pg);
     if (inner === "rewrite") return "rewrite";
-    return (domain.checks?.length ?? 0) > 0 || domain.notNull ? "scan" : inner;
+    // coercing to a domain with constraints counts as a rewrite (ATColumnChangeRequiresRewrite)
+    return (domain.checks?.length ?? 0) > 0 || domain.notNull ? "rewrite" : inner;
   }
   if (from.name === to.name) {
     if (sameMods(from, to)) return "none";

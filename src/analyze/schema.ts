@@ -11,12 +11,40 @@ export class SchemaContext implements DescribeContext {
   readonly known: boolean;
   private readonly created = new Set<string>();
   private readonly assumed = new Set<string>();
+  private readonly assumedInOrder: string[] = [];
+  /** FK target -> tables that may reference it (verified on read; keeps lookups O(1) on big schemas) */
+  private readonly fkSources = new Map<string, Set<string>>();
+  /** qualified index name -> table (verified on read) */
+  private readonly indexOwners = new Map<string, string>();
 
   constructor(start?: SchemaSnapshot) {
     this.snapshot = start
       ? (structuredClone(start) as SchemaSnapshot)
       : { source: "statements", relations: {}, types: {}, assumptions: [] };
     this.known = Boolean(start) && start!.source !== "statements";
+    for (const [key, r] of Object.entries(this.snapshot.relations)) this.indexRelation(key, r);
+  }
+
+  private indexRelation(key: string, r: RelationInfo): void {
+    for (const c of r.constraints) if (c.type === "f" && c.references) this.indexFk(key, c.references);
+    for (const i of r.indexes) this.indexOwners.set(i.qualifiedName, key);
+    if (r.table) this.indexOwners.set(key, r.table);
+  }
+
+  private indexFk(source: string, target: string): void {
+    let set = this.fkSources.get(target);
+    if (!set) this.fkSources.set(target, (set = new Set()));
+    set.add(source);
+  }
+
+  /** A mark for assumptionsSince(). */
+  get assumptionCount(): number {
+    return this.assumed.size;
+  }
+
+  /** Assumptions added after `mark` (from assumptionCount). */
+  assumptionsSince(mark: number): string[] {
+    return this.assumedInOrder.slice(mark);
   }
 
   /** A new migration (file) starts: relations created by earlier files are no longer "new". */
@@ -44,20 +72,20 @@ export class SchemaContext implements DescribeContext {
   /** Record that a relation not in the schema was assumed to be an existing, populated table. */
   assumeExisting(name: string): void {
     if (this.known || this.relation(name)) return;
-    this.assumed.add(`${name} is not created in these migrations: assumed to be an existing table with data`);
+    this.assume(`${name} is not created in these migrations: assumed to be an existing table with data`);
   }
 
   assume(text: string): void {
-    if (!this.known) this.assumed.add(text);
+    if (this.known || this.assumed.has(text)) return;
+    this.assumed.add(text);
+    this.assumedInOrder.push(text);
   }
 
   tableOfIndex(index: string): string | undefined {
     const rel = this.snapshot.relations[index];
     if (rel?.table) return rel.table;
-    for (const r of Object.values(this.snapshot.relations)) {
-      if (r.indexes.some((i) => i.qualifiedName === index)) return `${r.schema}.${r.name}`;
-    }
-    return undefined;
+    const owner = this.indexOwners.get(index);
+    return owner && this.snapshot.relations[owner]?.indexes.some((i) => i.qualifiedName === index) ? owner : undefined;
   }
 
   /** Partitions (recursively) of a partitioned table. */
@@ -85,8 +113,8 @@ export class SchemaContext implements DescribeContext {
   /** Tables with a foreign key referencing `table`, and those constraints. */
   referencing(table: string): Array<{ table: string; constraint: ConstraintInfo }> {
     const out: Array<{ table: string; constraint: ConstraintInfo }> = [];
-    for (const [key, r] of Object.entries(this.snapshot.relations)) {
-      for (const c of r.constraints) if (c.type === "f" && c.references === table) out.push({ table: key, constraint: c });
+    for (const key of this.fkSources.get(table) ?? []) {
+      for (const c of this.snapshot.relations[key]?.constraints ?? []) if (c.type === "f" && c.references === table) out.push({ table: key, constraint: c });
     }
     return out;
   }
@@ -136,7 +164,6 @@ export class SchemaContext implements DescribeContext {
           constraints: [],
           indexes: [],
           isNew: true,
-          rows: 0,
           ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
           ...(s.persistence ? { persistence: s.persistence } : {}),
         };
@@ -159,7 +186,35 @@ export class SchemaContext implements DescribeContext {
         if (!t || !s.index?.name) return;
         const q = s.index.qualifiedName!;
         t.indexes.push({ name: s.index.name, qualifiedName: q, columns: s.index.columns, unique: s.index.unique, primary: false, valid: true, partial: s.index.partial, definition: "" });
+        this.indexOwners.set(q, rel!);
         rels[q] = { schema: t.schema, name: s.index.name, kind: "index", columns: [], constraints: [], indexes: [], table: rel };
+        return;
+      }
+      case "create-type":
+      case "create-domain": {
+        const t = s.newType;
+        if (!t) return;
+        const [schema, name] = split(t.name);
+        const checks = s.constraints.filter((c) => c.type === "check").map((c) => c.expression?.text ?? "");
+        this.snapshot.types[t.name] = {
+          schema,
+          name,
+          kind: t.kind,
+          ...(t.labels ? { labels: t.labels } : {}),
+          ...(t.baseType ? { baseType: typeNameOf(t.baseType) } : {}),
+          ...(t.kind === "domain" ? { checks, notNull: s.constraints.some((c) => c.type === "not-null") } : {}),
+        };
+        return;
+      }
+      case "alter-type": {
+        const t = s.enumValue ? this.snapshot.types[s.enumValue.type] : undefined;
+        if (t?.labels && s.enumValue && !t.labels.includes(s.enumValue.value)) t.labels.push(s.enumValue.value);
+        return;
+      }
+      case "alter-domain": {
+        const t = s.domain ? this.snapshot.types[s.domain.name] : undefined;
+        if (t && s.domain?.action === "add-constraint" && s.domain.constraint) t.checks = [...(t.checks ?? []), s.domain.constraint.expression?.text ?? ""];
+        if (t && s.domain?.action === "set-not-null") t.notNull = true;
         return;
       }
       case "drop-table":
@@ -249,9 +304,11 @@ export class SchemaContext implements DescribeContext {
     const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
     const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
     t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: c.expression?.text ?? "", ...(c.references ? { references: c.references.relation } : {}) });
+    if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
       const index = c.usingIndex ?? name;
       t.indexes.push({ name: index, qualifiedName: `${t.schema}.${index}`, columns: cols, unique: true, primary: type === "p", valid: true, partial: false, definition: "" });
+      this.indexOwners.set(`${t.schema}.${index}`, rel);
     }
     if (type === "p") for (const col of t.columns) if (cols.includes(col.name)) col.notNull = true;
   }
@@ -274,8 +331,13 @@ export class SchemaContext implements DescribeContext {
     rels[to] = r;
     delete rels[from];
     if (this.created.delete(from)) this.created.add(to);
+    this.indexRelation(to, r);
     for (const other of Object.values(rels)) {
-      for (const c of other.constraints) if (c.references === from) c.references = to;
+      for (const c of other.constraints) {
+        if (c.references !== from) continue;
+        c.references = to;
+        this.indexFk(`${other.schema}.${other.name}`, to);
+      }
       if (other.parent === from) other.parent = to;
       if (other.table === from) other.table = to;
       if (other.partitions) other.partitions = other.partitions.map((p) => (p === from ? to : p));
@@ -293,8 +355,12 @@ function defaultConstraintName(table: string, cols: string[], type: string): str
   return type === "primary-key" ? `${table}_pkey` : `${table}_${cols.join("_")}_${suffix}`;
 }
 
+/** Built-in type names the grammar leaves unqualified (the rest it qualifies with pg_catalog). */
+const BUILTIN_TYPES = new Set(["text", "uuid", "jsonb", "json", "bytea", "date", "timestamptz", "timetz", "inet", "cidr", "macaddr", "money", "xml", "tsvector", "tsquery", "citext", "point", "line", "box", "polygon", "circle", "name", "oid", "int4range", "int8range", "numrange", "tsrange", "tstzrange", "daterange", "hstore", "regclass", "bit", "varbit"]);
+
 function typeNameOf(t: ColumnSummary["type"]): string {
-  return `${t.schema ?? "pg_catalog"}.${t.name}${t.array ? "[]" : ""}`;
+  const schema = t.schema ?? (BUILTIN_TYPES.has(t.name) || t.serial ? "pg_catalog" : "public");
+  return `${schema}.${t.name}${t.array ? "[]" : ""}`;
 }
 
 function typmodOf(t: ColumnSummary["type"]): number {

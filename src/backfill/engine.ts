@@ -5,8 +5,8 @@ import { redact } from "../redact.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
 import { parseBackfillExpressions, type BackfillExpressions } from "./expressions.js";
 import {
-  acquireRunLock, checkpointQuery, createRun, discardRun, findResumable, getRun, readControl, setRunState,
-  type BackfillRun, type Checkpoint, type RunStatus,
+  acquireRunLock, batchCheckpointQuery, createRun, discardRun, findResumable, getRun, readControl, setRunState, startPass,
+  type BackfillRun, type Shard,
 } from "./runs.js";
 import { runKey, type BackfillSpec } from "./spec.js";
 import { buildStatements, type BackfillStatements, type KeyValue } from "./statements.js";
@@ -110,7 +110,7 @@ export async function prepareBackfill(client: pg.Client, spec: BackfillSpec, opt
   const exprs = await parseBackfillExpressions(spec.set, spec.where);
   const info = await describeTable(client, spec.table, exprs.sets.map((s) => s.column));
   await assertNotVolatile(client, exprs);
-  await explainUpdate(client, info, exprs);
+  await explainUpdate(client, info, exprs, spec.lock_timeout_ms);
   return { info, exprs, statements: buildStatements(info, exprs, opts) };
 }
 
@@ -126,7 +126,7 @@ export async function dryRunBackfill(targetUrl: string, spec: BackfillSpec): Pro
       key_source: prepared.info.keySource,
       remaining: Number(r.rows[0]!.remaining),
       estimated_rows: prepared.info.estimatedRows,
-      statements: [prepared.statements.upperBound(false), prepared.statements.update(false)].map((s) => s.trim().replace(/\s+/g, " ")),
+      statements: [prepared.statements.upperBound(false, false), prepared.statements.update(false)].map((s) => s.trim().replace(/\s+/g, " ")),
     };
   } finally {
     await client.end();
@@ -210,9 +210,23 @@ function finalResult(run: BackfillRun, status: BackfillStatus, extra: { reason?:
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface Stop {
+  status: BackfillStatus | "queued";
+  reason?: string;
+  remaining?: number;
+  resumeAt?: string;
+}
+
+/** One walker: a shard of the key space, its own connection and batch size. */
+interface Walker {
+  index: number;
+  client: pg.Client;
+  sizer: BatchSizer;
+}
+
 class Runner {
-  private readonly cp: Checkpoint;
-  private readonly sizer: BatchSizer;
+  private readonly totals: { rows_done: number; rows_scanned: number; batches: number; batch_size: number; last_batch_ms: number; max_batch_ms: number; pass: number };
+  private shards: Shard[];
   private readonly startedAt = Date.now();
   private readonly baseSeconds: number;
   private readonly lag: LagSource;
@@ -220,6 +234,8 @@ class Runner {
   private throttle: string | null = null;
   private rowsThisSession = 0;
   private readonly resumed: boolean;
+  /** The first stop any walker sees (pause, cancel, failure, ...); the others follow at their next batch boundary. */
+  private stopping: Stop | null = null;
 
   constructor(
     private readonly opts: BackfillOptions,
@@ -230,48 +246,90 @@ class Runner {
     private readonly sql: BackfillStatements,
     private readonly sameDatabase: boolean,
   ) {
-    this.cp = {
-      pass: record.pass, last_key: record.last_key, rows_done: record.rows_done, rows_scanned: record.rows_scanned, batches: record.batches,
-      batch_size: record.batch_size ?? 0, last_batch_ms: record.last_batch_ms ?? 0, max_batch_ms: record.max_batch_ms, seconds: record.seconds,
+    this.totals = {
+      rows_done: record.rows_done, rows_scanned: record.rows_scanned, batches: record.batches, batch_size: record.batch_size ?? 0,
+      last_batch_ms: record.last_batch_ms ?? 0, max_batch_ms: record.max_batch_ms, pass: record.pass,
     };
+    this.shards = record.shards ?? [];
     this.resumed = record.batches > 0 || record.pass > 1;
     this.baseSeconds = record.seconds;
-    const spec = opts.spec;
-    const targetMs = spec.target_batch_ms ?? 200;
-    this.sizer = new BatchSizer({
-      fixed: spec.batch_size === "auto" ? undefined : spec.batch_size,
-      targetMs,
-      // A resumed run starts near where it was, but never above the starting size's 8x.
-      initial: record.batch_size ? Math.max(100, Math.floor(record.batch_size / 2)) : 100,
-    });
-    if (spec.max_rows_per_s) this.sizer.cap(Math.max(1, (spec.max_rows_per_s * targetMs) / 1000));
     this.lag = opts.lagSource ?? replicationLagSource(target);
     this.windows = parseWindows(opts.windows ?? []);
   }
 
+  private newSizer(): BatchSizer {
+    const spec = this.opts.spec;
+    const targetMs = spec.target_batch_ms ?? 200;
+    const sizer = new BatchSizer({
+      fixed: spec.batch_size === "auto" ? undefined : spec.batch_size,
+      targetMs,
+      // A resumed run starts at half its last size rather than from scratch.
+      initial: this.record.batch_size ? Math.max(100, Math.floor(this.record.batch_size / 2)) : 100,
+    });
+    if (spec.max_rows_per_s) sizer.cap(Math.max(1, (spec.max_rows_per_s * targetMs) / 1000));
+    return sizer;
+  }
+
   async run(): Promise<BackfillResult> {
+    const extra: pg.Client[] = [];
     try {
+      if (this.shards.length === 0) {
+        this.shards = await this.split();
+        await startPass(this.state, this.record.id, this.totals.pass, this.shards);
+      }
+      for (let i = 1; i < this.shards.length; i++) extra.push(await connect(this.opts.targetUrl, { applicationName: "lockstep-backfill" }));
+      const walkers: Walker[] = this.shards.map((_, i) => ({ index: i, client: i === 0 ? this.target : extra[i - 1]!, sizer: this.newSizer() }));
       for (;;) {
-        const stop = await this.checkStop();
-        if (stop) return stop;
-        if (await this.waitIfThrottled()) continue;
-        const more = await this.batchWithRetries();
-        if (more === "failed") return this.finish("failed", this.record.error ?? "batch failed");
-        if (more) continue;
+        await Promise.all(walkers.map((w) => this.walk(w)));
+        if (this.stopping) return await this.finish(this.stopping);
         const remaining = await this.countRemaining();
-        if (remaining === 0) return this.finish("done", undefined, 0);
-        if (this.cp.pass >= MAX_PASSES) {
-          return this.finish("failed", `${remaining} rows still need the change after ${MAX_PASSES} passes (rows keep changing behind the walk?)`, remaining);
+        if (remaining === 0) return await this.finish({ status: "done", remaining: 0 });
+        if (this.totals.pass >= MAX_PASSES) {
+          return await this.finish({ status: "failed", reason: `${remaining} rows still need the change after ${MAX_PASSES} passes (rows keep changing behind the walk?)`, remaining });
         }
         // Rows changed or inserted behind the walk: sweep again (only those rows are touched).
-        this.cp.pass += 1;
-        this.cp.last_key = null;
-        this.cp.rows_scanned = 0;
-        await this.state.query(checkpointQuery(this.record.id, this.cp));
+        this.totals.pass += 1;
+        this.totals.rows_scanned = 0;
+        this.shards = this.shards.map((s) => ({ ...s, last: null }));
+        await startPass(this.state, this.record.id, this.totals.pass, this.shards);
       }
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      return this.finish("failed", redact(pgErrorWords(err.code) ? `${pgErrorWords(err.code)}: ${err.message}` : (err.message ?? String(e))));
+      return await this.finish({ status: "failed", reason: describeError(e) });
+    } finally {
+      await Promise.all(extra.map((c) => c.end().catch(() => undefined)));
+    }
+  }
+
+  /** Shards for parallel walkers: split points at even positions of the key index. */
+  private async split(): Promise<Shard[]> {
+    const workers = this.opts.spec.workers;
+    const rows = this.info.estimatedRows;
+    if (workers <= 1 || rows < workers * 10_000) return [{ from: null, to: null, last: null }];
+    const points: KeyValue[] = [];
+    for (let i = 1; i < workers; i++) {
+      const r = await this.target.query<string[]>({ text: this.sql.splitKey, values: [Math.floor((i * rows) / workers)], rowMode: "array" });
+      const key = r.rows[0];
+      if (key && JSON.stringify(key) !== JSON.stringify(points.at(-1))) points.push(key);
+    }
+    const bounds = [null, ...points, null];
+    return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]!, last: null }));
+  }
+
+  private async walk(w: Walker): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        const stop = await this.checkStop();
+        if (stop) {
+          this.stopping ??= stop;
+          return;
+        }
+        if (await this.waitIfThrottled(w)) continue;
+        const more = await this.batchWithRetries(w);
+        if (!more) return;
+      }
+    } catch (e) {
+      this.stopping ??= { status: "failed", reason: e instanceof UserError ? e.message : describeError(e) };
     }
   }
 
@@ -279,16 +337,16 @@ class Runner {
     return this.baseSeconds + (Date.now() - this.startedAt) / 1000;
   }
 
-  private async checkStop(): Promise<BackfillResult | null> {
-    if (this.opts.signal?.aborted) return this.finish("paused", "interrupted");
+  private async checkStop(): Promise<Stop | null> {
+    if (this.opts.signal?.aborted) return { status: "paused", reason: "interrupted" };
     const control = await readControl(this.state, this.record.id);
-    if (control === "cancel") return this.finish("cancelled", `cancelled${await this.by()}`);
-    if (control === "pause") return this.finish("paused", `paused${await this.by()}`);
-    if (this.opts.sliceMs !== undefined && Date.now() - this.startedAt >= this.opts.sliceMs) return this.finish("queued", "time slice over");
+    if (control === "cancel") return { status: "cancelled", reason: `cancelled${await this.by()}` };
+    if (control === "pause") return { status: "paused", reason: `paused${await this.by()}` };
+    if (this.opts.sliceMs !== undefined && Date.now() - this.startedAt >= this.opts.sliceMs) return { status: "queued", reason: "time slice over" };
     const closed = nextWindowOpening(this.windows, this.opts.now?.() ?? new Date());
     if (closed) {
       const reason = `outside window ${closed.window.text}, opens ${closed.opensAt.toISOString()}`;
-      if (!(this.opts.waitForWindow ?? true)) return this.finish("paused", reason, undefined, closed.opensAt.toISOString());
+      if (!(this.opts.waitForWindow ?? true)) return { status: "paused", reason, resumeAt: closed.opensAt.toISOString() };
       await this.throttled(reason, Math.min(60_000, Math.max(100, closed.opensAt.getTime() - Date.now())));
       return this.checkStop();
     }
@@ -301,7 +359,7 @@ class Runner {
   }
 
   /** Replication lag and table contention: wait (re-checking control) while either is present. */
-  private async waitIfThrottled(): Promise<boolean> {
+  private async waitIfThrottled(w: Walker): Promise<boolean> {
     const spec = this.opts.spec;
     if (spec.max_replication_lag_ms !== undefined) {
       const lag = await this.lag();
@@ -310,7 +368,7 @@ class Runner {
         return true;
       }
     }
-    const contention = await tableContention(this.target, this.info.oid, spec.max_xact_age_s);
+    const contention = await tableContention(w.client, this.info.oid, spec.max_xact_age_s);
     if (contention) {
       await this.throttled(contention);
       return true;
@@ -327,99 +385,85 @@ class Runner {
       this.throttle = reason;
       await setRunState(this.state, this.record.id, { throttle: reason });
     }
-    this.emit("throttled");
+    this.emit("throttled", this.totals.batch_size);
     await sleep(waitMs);
   }
 
-  /** One batch, retried with backoff on lock timeouts; false when the pass reached the end. */
-  private async batchWithRetries(): Promise<boolean | "failed"> {
+  /** One batch, retried with backoff on lock and statement timeouts; false when the shard is done. */
+  private async batchWithRetries(w: Walker): Promise<boolean> {
     const retries = this.opts.spec.retries;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.batch();
+        return await this.batch(w);
       } catch (e) {
-        await this.target.query("ROLLBACK").catch(() => undefined);
+        await w.client.query("ROLLBACK").catch(() => undefined);
         const code = (e as { code?: string }).code;
-        if (code === "57014") this.sizer.shrink();
+        if (code === "57014") w.sizer.shrink();
         if ((code === "55P03" || code === "57014" || code === "40P01") && attempt < retries) {
           const wait = Math.min(10_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
           await this.throttled(`${pgErrorWords(code)}; retry ${attempt + 1}/${retries}`, wait);
-          if (await this.peekStop()) return true;
+          if (this.stopping || (await this.checkStop())) return true;
           continue;
-        }
-        if (e instanceof UserError) {
-          this.record.error = e.message;
-          return "failed";
         }
         throw e;
       }
     }
   }
 
-  private async peekStop(): Promise<boolean> {
-    return (await readControl(this.state, this.record.id)) !== "run" || Boolean(this.opts.signal?.aborted);
-  }
-
-  private async batch(): Promise<boolean> {
-    const first = this.cp.last_key === null;
-    const last = this.cp.last_key ?? [];
-    const size = this.sizer.current;
+  private async batch(w: Walker): Promise<boolean> {
+    const shard = this.shards[w.index]!;
+    const start = shard.last ?? shard.from;
+    const first = start === null;
+    const bounded = shard.to !== null;
+    const last = start ?? [];
+    const to = shard.to ?? [];
+    const size = w.sizer.current;
     const t0 = performance.now();
     const spec = this.opts.spec;
-    await this.target.query(`BEGIN; SET LOCAL lock_timeout = ${spec.lock_timeout_ms}; SET LOCAL statement_timeout = ${spec.statement_timeout_ms}`);
-    let upper = await this.keyQuery("ub", this.sql.upperBound(first), [...last, size - 1], first);
+    const client = w.client;
+    await client.query(`BEGIN; SET LOCAL lock_timeout = ${spec.lock_timeout_ms}; SET LOCAL statement_timeout = ${spec.statement_timeout_ms}`);
+    let upper = await this.keyQuery(client, `ub_${+first}${+bounded}`, this.sql.upperBound(first, bounded), [...last, ...to, size - 1]);
     let scanned = size;
     if (!upper) {
-      upper = await this.keyQuery("lk", this.sql.lastKey(first), last, first);
+      upper = await this.keyQuery(client, `lk_${+first}${+bounded}`, this.sql.lastKey(first, bounded), [...last, ...to]);
       if (!upper) {
-        await this.target.query("ROLLBACK");
+        await client.query("ROLLBACK");
         return false;
       }
-      scanned = Math.max(1, Math.min(size, (this.info.estimatedRows || size) - this.cp.rows_scanned));
+      scanned = Math.max(1, Math.min(size, (this.info.estimatedRows || size) - this.totals.rows_scanned));
     }
-    const r = await this.target.query<{ rows: number; again: number }>({
-      name: `lockstep_bf_up_${first ? 1 : 0}`,
-      text: this.sql.update(first),
-      values: [...last, ...upper],
-    });
+    const r = await client.query<{ rows: number; again: number }>({ name: `lockstep_bf_up_${+first}`, text: this.sql.update(first), values: [...last, ...upper] });
     const { rows, again } = r.rows[0]!;
     if (again > 0) {
-      await this.target.query("ROLLBACK");
+      await client.query("ROLLBACK");
       throw new UserError("non-convergent", `backfill refused: after the update, ${again} of ${rows} rows would still need it (the expression changes its own input, e.g. n = n + 1), so repeating a batch would change them again; nothing of this batch was kept`, {
         hint: "add a --where that excludes rows already done, or set a column from other columns",
       });
     }
-    const ms = performance.now() - t0;
-    const next: Checkpoint = {
-      ...this.cp,
-      last_key: upper,
-      rows_done: this.cp.rows_done + rows,
-      rows_scanned: this.cp.rows_scanned + scanned,
-      batches: this.cp.batches + 1,
-      batch_size: size,
-      last_batch_ms: ms,
-      max_batch_ms: Math.max(this.cp.max_batch_ms, ms),
-      seconds: this.elapsedSeconds(),
-    };
-    if (this.sameDatabase) await this.target.query(checkpointQuery(this.record.id, next));
-    await this.target.query("COMMIT");
+    const checkpoint = { shard: w.index, last: upper, rows, scanned, batch_size: size, batch_ms: performance.now() - t0, seconds: this.elapsedSeconds() };
+    if (this.sameDatabase) await client.query(batchCheckpointQuery(this.record.id, checkpoint));
+    await client.query("COMMIT");
     const batchMs = performance.now() - t0;
-    next.last_batch_ms = this.sameDatabase ? ms : batchMs;
-    next.max_batch_ms = Math.max(this.cp.max_batch_ms, next.last_batch_ms);
-    // Separate state DB: written right after the commit. A crash in between repeats this batch,
-    // which changes nothing: its rows no longer pass the IS DISTINCT FROM guard.
-    if (!this.sameDatabase) await this.state.query(checkpointQuery(this.record.id, next));
-    Object.assign(this.cp, next);
+    if (!this.sameDatabase) await this.state.query(batchCheckpointQuery(this.record.id, { ...checkpoint, batch_ms: batchMs }));
+    shard.last = upper;
+    Object.assign(this.totals, {
+      rows_done: this.totals.rows_done + rows,
+      rows_scanned: this.totals.rows_scanned + scanned,
+      batches: this.totals.batches + 1,
+      batch_size: size,
+      last_batch_ms: batchMs,
+      max_batch_ms: Math.max(this.totals.max_batch_ms, batchMs),
+    });
     this.rowsThisSession += rows;
-    this.sizer.observe(scanned, batchMs);
-    const progress = this.emit("running");
+    w.sizer.observe(scanned, batchMs);
+    const progress = this.emit("running", w.sizer.current);
     await this.opts.afterBatch?.(progress);
     await this.pace();
     return true;
   }
 
-  private async keyQuery(name: string, text: string, values: unknown[], first: boolean): Promise<KeyValue | null> {
-    const r = await this.target.query<string[]>({ name: `lockstep_bf_${name}_${first ? 1 : 0}`, text, values, rowMode: "array" });
+  private async keyQuery(client: pg.Client, name: string, text: string, values: unknown[]): Promise<KeyValue | null> {
+    const r = await client.query<string[]>({ name: `lockstep_bf_${name}`, text, values, rowMode: "array" });
     return r.rows[0] ?? null;
   }
 
@@ -430,7 +474,7 @@ class Runner {
       const due = (this.rowsThisSession / spec.max_rows_per_s) * 1000 - (Date.now() - this.startedAt);
       if (due > 0) {
         this.throttle = `rate limit ${spec.max_rows_per_s} rows/s`;
-        this.emit("throttled");
+        this.emit("throttled", this.totals.batch_size);
         await sleep(due);
       }
     }
@@ -442,42 +486,41 @@ class Runner {
     return Number(r.rows[0]!.remaining);
   }
 
-  private progress(status: BackfillProgress["status"]): BackfillProgress {
+  private progress(status: BackfillProgress["status"], batchSize: number): BackfillProgress {
     const seconds = this.elapsedSeconds();
     const sessionSeconds = (Date.now() - this.startedAt) / 1000;
-    const scanRate = sessionSeconds > 0 ? this.cp.rows_scanned / sessionSeconds : 0;
+    const scanRate = sessionSeconds > 0 ? this.totals.rows_scanned / sessionSeconds : 0;
     const total = this.info.estimatedRows || null;
     return {
       run_id: this.record.id,
       table: this.record.table_name,
       status,
-      rows: this.cp.rows_done,
-      scanned: this.cp.rows_scanned,
+      rows: this.totals.rows_done,
+      scanned: this.totals.rows_scanned,
       estimated_total: total,
-      batches: this.cp.batches,
-      batch_size: this.sizer.current,
-      last_batch_ms: this.cp.batches ? round(this.cp.last_batch_ms, 1) : null,
-      max_batch_ms: round(this.cp.max_batch_ms, 1),
-      rows_per_s: seconds > 0 ? Math.round(this.cp.rows_done / seconds) : 0,
-      eta_s: total && scanRate > 0 ? Math.max(0, Math.round((total - this.cp.rows_scanned) / scanRate)) : null,
-      pass: this.cp.pass,
+      batches: this.totals.batches,
+      batch_size: batchSize,
+      last_batch_ms: this.totals.batches ? round(this.totals.last_batch_ms, 1) : null,
+      max_batch_ms: round(this.totals.max_batch_ms, 1),
+      rows_per_s: seconds > 0 ? Math.round(this.totals.rows_done / seconds) : 0,
+      eta_s: total && scanRate > 0 ? Math.max(0, Math.round((total - this.totals.rows_scanned) / scanRate)) : null,
+      pass: this.totals.pass,
       seconds: round(seconds, 3),
       throttle: this.throttle,
     };
   }
 
-  private emit(status: BackfillProgress["status"]): BackfillProgress {
-    const p = this.progress(status);
+  private emit(status: BackfillProgress["status"], batchSize: number): BackfillProgress {
+    const p = this.progress(status, batchSize);
     this.opts.onProgress?.(p);
     return p;
   }
 
-  private async finish(status: BackfillStatus | "queued", reason?: string, remaining?: number, resumeAt?: string): Promise<BackfillResult> {
-    this.cp.seconds = this.elapsedSeconds();
-    await this.state.query(checkpointQuery(this.record.id, this.cp));
-    const dbStatus: RunStatus = status;
+  private async finish(stop: Stop): Promise<BackfillResult> {
+    const { status, reason, remaining, resumeAt } = stop;
     await setRunState(this.state, this.record.id, {
-      status: dbStatus,
+      status,
+      seconds: this.elapsedSeconds(),
       throttle: status === "paused" || status === "queued" ? (reason ?? null) : null,
       error: status === "failed" ? (reason ?? null) : null,
       ...(remaining !== undefined ? { remaining } : {}),
@@ -485,7 +528,13 @@ class Runner {
     });
     this.record = (await getRun(this.state, this.record.id))!;
     const result = finalResult(this.record, status === "queued" ? "paused" : status, { reason, resume_at: resumeAt, resumed: this.resumed });
-    this.opts.onProgress?.({ ...this.progress(result.status), throttle: reason ?? null });
+    this.opts.onProgress?.({ ...this.progress(result.status, this.totals.batch_size), throttle: reason ?? null });
     return result;
   }
+}
+
+function describeError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const words = pgErrorWords(err.code);
+  return redact(words ? `${words}: ${err.message}` : (err.message ?? String(e)));
 }

@@ -19,7 +19,7 @@ export interface BackfillRun {
   control: RunControl;
   control_by: string | null;
   pass: number;
-  last_key: KeyValue | null;
+  shards: Shard[] | null;
   rows_done: number;
   rows_scanned: number;
   batches: number;
@@ -38,16 +38,22 @@ export interface BackfillRun {
   finished_at: Date | null;
 }
 
-/** The progress a checkpoint records; written after every committed batch. */
-export interface Checkpoint {
-  pass: number;
-  last_key: KeyValue | null;
-  rows_done: number;
-  rows_scanned: number;
-  batches: number;
+/** One walker's key range and cursor. `from` is exclusive, `to` inclusive; null = table start/end. */
+export interface Shard {
+  from: KeyValue | null;
+  to: KeyValue | null;
+  /** The last key done; null = nothing yet (start after `from`). */
+  last: KeyValue | null;
+}
+
+/** What one committed batch adds to its run's checkpoint. */
+export interface BatchCheckpoint {
+  shard: number;
+  last: KeyValue;
+  rows: number;
+  scanned: number;
   batch_size: number;
-  last_batch_ms: number;
-  max_batch_ms: number;
+  batch_ms: number;
   seconds: number;
 }
 
@@ -101,19 +107,30 @@ export async function discardRun(db: Queryable, id: string, actor: string): Prom
   await db.query(`UPDATE ${RUNS} SET status = 'cancelled', control = 'cancel', control_by = $2, control_at = now(), finished_at = now(), updated_at = now(), error = 'discarded by --restart' WHERE id = $1`, [id, actor]);
 }
 
-/** The checkpoint statement: absolute values, so writing it twice is harmless. */
-export function checkpointQuery(id: string, c: Checkpoint): { text: string; values: unknown[] } {
+/**
+ * A batch's checkpoint: its shard's cursor moves to the batch's last key, the counters grow.
+ * Run in the batch's own transaction when the state lives in the target database (exactly once);
+ * otherwise right after the commit (a crash in between repeats the batch, which then changes
+ * no row, so `rows_done` stays exact).
+ */
+export function batchCheckpointQuery(id: string, c: BatchCheckpoint): { text: string; values: unknown[] } {
   return {
-    text: `UPDATE ${RUNS} SET pass = $2, last_key = $3, rows_done = $4, rows_scanned = $5, batches = $6, batch_size = $7,
-             last_batch_ms = $8, max_batch_ms = $9, seconds = $10, updated_at = now() WHERE id = $1`,
-    values: [id, c.pass, c.last_key === null ? null : JSON.stringify(c.last_key), c.rows_done, c.rows_scanned, c.batches, c.batch_size, c.last_batch_ms, c.max_batch_ms, c.seconds],
+    text: `UPDATE ${RUNS} SET shards = jsonb_set(shards, ARRAY[$2::text, 'last'], $3::jsonb), rows_done = rows_done + $4,
+             rows_scanned = rows_scanned + $5, batches = batches + 1, batch_size = $6, last_batch_ms = $7,
+             max_batch_ms = greatest(max_batch_ms, $7), seconds = greatest(seconds, $8), updated_at = now() WHERE id = $1`,
+    values: [id, c.shard, JSON.stringify(c.last), c.rows, c.scanned, c.batch_size, c.batch_ms, c.seconds],
   };
+}
+
+/** Start a pass (the first, or a sweep): every shard's cursor back to its start. */
+export async function startPass(db: Queryable, id: string, pass: number, shards: Shard[]): Promise<void> {
+  await db.query(`UPDATE ${RUNS} SET pass = $2, shards = $3, rows_scanned = 0, updated_at = now() WHERE id = $1`, [id, pass, JSON.stringify(shards)]);
 }
 
 export async function setRunState(
   db: Queryable,
   id: string,
-  fields: Partial<Pick<BackfillRun, "status" | "throttle" | "remaining" | "error" | "estimated_rows" | "spec">> & { finished?: boolean },
+  fields: Partial<Pick<BackfillRun, "status" | "throttle" | "remaining" | "error" | "estimated_rows" | "spec" | "seconds">> & { finished?: boolean },
 ): Promise<void> {
   const sets: string[] = ["updated_at = now()"];
   const values: unknown[] = [id];

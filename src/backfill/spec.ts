@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
+import { durationMs, type TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -25,6 +26,8 @@ export const backfillSpecSchema = z
     retries: z.coerce.number().int().min(0).default(10),
     max_replication_lag_ms: z.coerce.number().positive().optional(),
     max_xact_age_s: z.coerce.number().positive().default(300),
+    /** Parallel walkers, each on its own shard of the key space and its own connection. */
+    workers: z.coerce.number().int().min(1).max(16).default(1),
   })
   .strict();
 
@@ -77,4 +80,15 @@ export function databaseIdentity(url: string): string {
   } catch {
     return createHash("sha256").update(url).digest("hex").slice(0, 16);
   }
+}
+
+/** A target's configured backfill settings (lockstep.yml targets.X.backfill), under the spec's own. */
+export function withTargetDefaults(spec: BackfillSpec, target: Pick<TargetConfig, "backfill">): BackfillSpec {
+  const b = target.backfill;
+  return {
+    ...spec,
+    target_batch_ms: spec.target_batch_ms ?? b.target_batch_ms,
+    max_rows_per_s: spec.max_rows_per_s ?? b.max_rows_per_s,
+    max_replication_lag_ms: spec.max_replication_lag_ms ?? (b.max_replication_lag !== undefined ? durationMs(b.max_replication_lag) : undefined),
+  };
 }

@@ -11,16 +11,21 @@ export type KeyValue = string[];
  * `batch size` entries forward. Rows that no longer need the change are not touched.
  */
 export interface BackfillStatements {
-  /** $1..$n = last key (omitted on the first batch); last param = OFFSET (batch size - 1). */
-  upperBound(first: boolean): string;
-  /** The largest key after the last key: the end of the table's final, partial batch. */
-  lastKey(first: boolean): string;
+  /**
+   * Params: the last key (unless first), the shard's end key (when bounded), then OFFSET
+   * (batch size - 1). Null past the end: then lastKey() gives the end of the final, partial batch.
+   */
+  upperBound(first: boolean, bounded: boolean): string;
+  /** The largest key after the last key (and up to the shard's end when bounded). */
+  lastKey(first: boolean, bounded: boolean): string;
   /**
    * The batch: params are the lower key (unless first) then the upper key.
    * Returns one row {rows, again}: rows changed, and how many of them would still need the
    * change (non-zero means the expression does not converge, e.g. n = n + 1).
    */
   update(first: boolean): string;
+  /** The key at a given position (OFFSET $1): where parallel shards split the table. */
+  splitKey: string;
   /** Rows that still need the change (the final verification). */
   remaining: string;
   /** The side table of --save-old and its DDL. */
@@ -44,8 +49,11 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
     const upper = `${tuple(keyCols)} <= ${params(first ? 1 : n + 1)}`;
     return first ? upper : `${tuple(keyCols)} > ${params(1)} AND ${upper}`;
   };
-  const after = (first: boolean) => (first ? "" : `WHERE ${tuple(keyCols)} > ${params(1)}`);
-  const offsetParam = (first: boolean) => `$${first ? 1 : n + 1}`;
+  const after = (first: boolean, bounded: boolean) => {
+    const conds = [...(first ? [] : [`${tuple(keyCols)} > ${params(1)}`]), ...(bounded ? [`${tuple(keyCols)} <= ${params(first ? 1 : n + 1)}`] : [])];
+    return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+  };
+  const offsetParam = (first: boolean, bounded: boolean) => `$${(first ? 0 : n) + (bounded ? n : 0) + 1}`;
   const needs = `${where} AND ${guard}`;
 
   let update: (first: boolean) => string;
@@ -80,8 +88,9 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
   }
 
   return {
-    upperBound: (first) => `SELECT ${keyText} FROM ${t} ${after(first)} ORDER BY ${keyList} LIMIT 1 OFFSET ${offsetParam(first)}`,
-    lastKey: (first) => `SELECT ${keyText} FROM ${t} ${after(first)} ORDER BY ${keyCols.map((c) => `${c} DESC`).join(", ")} LIMIT 1`,
+    upperBound: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyList} LIMIT 1 OFFSET ${offsetParam(first, bounded)}`,
+    lastKey: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyCols.map((c) => `${c} DESC`).join(", ")} LIMIT 1`,
+    splitKey: `SELECT ${keyText} FROM ${t} ORDER BY ${keyList} LIMIT 1 OFFSET $1`,
     update,
     remaining: `SELECT count(*)::bigint AS remaining FROM ${t} WHERE ${needs}`,
     saveOld,

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { UserError, pgErrorWords } from "../errors.js";
 import { quoteIdent } from "../db/connection.js";
-import type { BackfillExpressions } from "./expressions.js";
+import type { BackfillExpressions, SetClause } from "./expressions.js";
 import { syntaxError } from "./expressions.js";
 
 export interface KeyColumn {
@@ -128,17 +128,32 @@ export async function assertNotVolatile(client: pg.Client, exprs: BackfillExpres
 
 /**
  * Ask the target to plan the UPDATE (EXPLAIN, nothing runs): catches unknown columns, type
- * mismatches and bad function calls, reported at the flag's line and column.
+ * mismatches and bad function calls, reported at the flag's line and column. Planning an UPDATE
+ * takes the table's RowExclusiveLock; when another session holds a conflicting lock, the
+ * expressions are planned in a SELECT instead (AccessShareLock) and the run's throttle waits.
  */
-export async function explainUpdate(client: pg.Client, info: TableInfo, exprs: BackfillExpressions): Promise<void> {
+export async function explainUpdate(client: pg.Client, info: TableInfo, exprs: BackfillExpressions, lockTimeoutMs = 2000): Promise<void> {
+  await client.query(`SET lock_timeout = ${Math.round(lockTimeoutMs)}`);
+  try {
+    await explain(client, `EXPLAIN UPDATE ${info.qualified} SET `, (s) => `${quoteIdent(s.column)} = (`, exprs, "");
+  } catch (e) {
+    if ((e as { code?: string }).code !== "55P03") throw e;
+    await explain(client, "EXPLAIN SELECT ", () => "(", exprs, ` FROM ${info.qualified}`);
+  } finally {
+    await client.query("RESET lock_timeout");
+  }
+}
+
+async function explain(client: pg.Client, head: string, setHead: (s: SetClause) => string, exprs: BackfillExpressions, from: string): Promise<void> {
   const parts: Array<{ flag: string; source: string; text: string; sourceOffset: number; at: number }> = [];
-  let sql = `EXPLAIN UPDATE ${info.qualified} SET `;
+  let sql = head;
   exprs.sets.forEach((s, i) => {
     if (i > 0) sql += ", ";
-    sql += `${quoteIdent(s.column)} = (`;
+    sql += setHead(s);
     parts.push({ flag: "--set", source: s.source, text: s.expr, sourceOffset: s.source.length - s.expr.length, at: sql.length });
     sql += `${s.expr}\n)`;
   });
+  sql += from;
   if (exprs.where) {
     sql += " WHERE (";
     parts.push({ flag: "--where", source: exprs.where, text: exprs.where, sourceOffset: 0, at: sql.length });
@@ -148,6 +163,7 @@ export async function explainUpdate(client: pg.Client, info: TableInfo, exprs: B
     await client.query(sql);
   } catch (e) {
     const err = e as { code?: string; message?: string; position?: string };
+    if (err.code === "55P03") throw e;
     const pos = err.position ? Number(err.position) - 1 : -1;
     const part = [...parts].reverse().find((p) => pos >= p.at && pos <= p.at + p.text.length);
     const words = err.message ?? pgErrorWords(err.code) ?? "rejected by the target";

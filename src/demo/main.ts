@@ -1,4 +1,9 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { analyzePathsDetailed } from "../analyze/analyze.js";
+import type { SchemaSnapshot } from "../analyze/types.js";
+import { renderCheckText } from "../render/check-text.js";
 import { loadConfig } from "../config.js";
 import { defaultDataDir, startEmbedded } from "../db/embedded.js";
 import { quoteIdent } from "../db/connection.js";
@@ -31,11 +36,34 @@ async function main() {
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = 'public' AND c.relkind IN ('r','p') ORDER BY c.relname`);
     const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
-    await db.end();
     out(`PostgreSQL ${version.rows[0]!.v}, demo schema:`);
     for (const t of tables.rows) out(`  table ${t.name}: ~${t.rows} rows, ${t.size}; indexes: ${t.indexes ?? "none"}`);
+    const schema = await demoSchema(db);
+    await db.end();
+    out("");
+    out(`lockstep check examples/migrations${schema ? " --db <demo database>" : " (schema from the statements; --db introspection not built yet)"}:`);
+    out("");
+    const files = await analyzePathsDetailed([EXAMPLES], { cwd: REPO_ROOT, ...(schema ? { schema } : {}) });
+    const report = { version: 1 as const, files: files.map((f) => f.report) };
+    const sources = Object.fromEntries(files.map((f) => [f.report.path, f.source.text ?? ""]));
+    out(renderCheckText(report, { sources }));
   } finally {
     await server.stop();
+  }
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const EXAMPLES = "examples/migrations";
+
+/** The demo database's catalog, once `src/db/introspect.ts` exists; until then undefined. */
+async function demoSchema(db: pg.Client): Promise<SchemaSnapshot | undefined> {
+  const specifier = "../db/introspect.js";
+  try {
+    const mod = (await import(specifier)) as { introspect(client: pg.ClientBase): Promise<SchemaSnapshot> };
+    return await mod.introspect(db);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") return undefined;
+    throw e;
   }
 }
 

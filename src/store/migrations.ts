@@ -122,4 +122,13 @@ export const storeMigrations: StoreMigration[] = [
       CREATE INDEX backfill_runs_key ON ${STORE_SCHEMA}.backfill_runs (run_key, created_at DESC);
     `,
   },
+  {
+    version: 5,
+    name: "backfill shards",
+    sql: `
+      -- Per-shard cursors of a run: [{"from": key|null, "to": key|null, "last": key|null}]; a
+      -- single walker is one shard over the whole table. Parallel workers each own a shard.
+      ALTER TABLE ${STORE_SCHEMA}.backfill_runs ADD COLUMN shards jsonb;
+    `,
+  },
 ];

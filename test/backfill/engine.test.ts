@@ -80,3 +80,26 @@ describe("backfill engine", () => {
     expect(ok).toMatchObject({ status: "done", rows: 100, remaining: 0 });
   });
 });
+
+describe("parallel walkers", () => {
+  it("splits the key space into shards, each row changed once, resumable after a pause", async () => {
+    await createUsers(db.client, "par", 30_000);
+    const { requestControl } = await import("../../src/backfill/runs.js");
+    const spec = { table: "par", set: "normalized_email = lower(email)", batch_size: 500, workers: 3 };
+    const paused = await backfill(db, state, spec, {
+      afterBatch: async (p) => {
+        if (p.batches === 6) await requestControl(state, p.run_id, "pause", "test");
+      },
+    });
+    expect(paused.status).toBe("paused");
+    const [run] = await q<{ shards: Array<{ from: string[] | null; to: string[] | null; last: string[] | null }> }>("SELECT shards FROM lockstep_state.backfill_runs WHERE id = $1", [paused.run_id]);
+    expect(run!.shards).toHaveLength(3);
+    expect(run!.shards[0]!.from).toBeNull();
+    expect(run!.shards[2]!.to).toBeNull();
+    expect(run!.shards[1]!.from).toEqual(run!.shards[0]!.to);
+    const done = await backfill(db, state, spec, { clearPause: true });
+    expect(done).toMatchObject({ status: "done", run_id: paused.run_id, rows: 30_000, remaining: 0 });
+    const [c] = await q<{ once: number; max: number }>("SELECT count(*) FILTER (WHERE touches = 1 AND normalized_email = lower(email))::int AS once, max(touches) AS max FROM par");
+    expect(c).toEqual({ once: 30_000, max: 1 });
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * `npm run bench:check`: `lockstep check --format json` vs squawk on every parseable corpus file.
+ * Prints JSON {files, statements, lockstep_s, squawk_s, ratio}; ratio = lockstep_s / squawk_s.
+ * Each tool runs `RUNS` times (default 3); the best wall time counts (noisy shared machines).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const CORPUS = path.resolve(ROOT, "../shared/corpus");
+const INDEX = path.join(CORPUS, "index.jsonl");
+const SQUAWK = path.join(ROOT, "node_modules/.bin/squawk");
+const CLI = path.join(ROOT, "dist/src/main.js");
+const RUNS = Number(process.env.RUNS ?? 3);
+
+function run(cmd: string, args: string[]): Promise<{ seconds: number; stdout: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "ignore"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, stdout: Buffer.concat(chunks).toString(), code: code ?? -1 }));
+  });
+}
+
+async function best(cmd: string, args: string[]) {
+  let fastest: Awaited<ReturnType<typeof run>> | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const r = await run(cmd, args);
+    if (!fastest || r.seconds < fastest.seconds) fastest = r;
+  }
+  return fastest!;
+}
+
+async function main() {
+  if (!existsSync(INDEX)) {
+    process.stderr.write(`bench:check skipped: corpus not found at ${INDEX}\n`);
+    return;
+  }
+  const files = readFileSync(INDEX, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { path: string; parse_ok: boolean })
+    .filter((e) => e.parse_ok)
+    .map((e) => path.join(CORPUS, e.path));
+  const lockstep = await best(process.execPath, [CLI, "check", "--format", "json", "--fail-on", "never", ...files]);
+  const report = JSON.parse(lockstep.stdout) as { files: Array<{ statements: unknown[] }> };
+  const squawk = await best(SQUAWK, files);
+  const out = {
+    files: files.length,
+    statements: report.files.reduce((n, f) => n + f.statements.length, 0),
+    lockstep_s: Number(lockstep.seconds.toFixed(3)),
+    squawk_s: Number(squawk.seconds.toFixed(3)),
+    ratio: Number((lockstep.seconds / squawk.seconds).toFixed(2)),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();

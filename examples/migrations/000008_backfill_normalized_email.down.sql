@@ -1,0 +1,1 @@
+UPDATE users SET normalized_email = NULL;

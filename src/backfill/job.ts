@@ -1,0 +1,111 @@
+import type PgBoss from "pg-boss";
+import { getTarget, type Config } from "../config.js";
+import { resolveDatabaseUrl } from "../db/connection.js";
+import { isUserError } from "../errors.js";
+import { log } from "../log.js";
+import type { Store } from "../store/store.js";
+import { runBackfill, type BackfillProgress, type BackfillResult } from "./engine.js";
+import { isRunLive, listRuns, requestControl } from "./runs.js";
+import { withTargetDefaults, type BackfillSpec } from "./spec.js";
+import type { LagSource } from "./throttle.js";
+
+/** The pg-boss queue whose worker runs backfills in the background (the bot; `--background`). */
+export const BACKFILL_QUEUE = "backfill";
+
+/** A job names its target by config name only: no connection string ever lands in the job table. */
+export interface BackfillJobData {
+  target: string;
+  spec: BackfillSpec;
+  run_id?: string;
+  actor?: string;
+  restart?: boolean;
+}
+
+export async function ensureBackfillQueue(boss: PgBoss): Promise<void> {
+  // A job is a time slice (see sliceMs); an expired one (its worker died) is retried and resumes.
+  await boss.createQueue(BACKFILL_QUEUE, { name: BACKFILL_QUEUE, expireInSeconds: 3600, retryLimit: 20, retryDelay: 30 });
+}
+
+export async function enqueueBackfill(boss: PgBoss, data: BackfillJobData, opts: { startAfter?: Date } = {}): Promise<string> {
+  await ensureBackfillQueue(boss);
+  const id = await boss.send(BACKFILL_QUEUE, data as unknown as object, opts.startAfter ? { startAfter: opts.startAfter } : {});
+  if (!id) throw new Error("the backfill job was not queued");
+  return id;
+}
+
+export interface BackfillWorkerDeps {
+  config: Config;
+  env?: NodeJS.ProcessEnv;
+  /** Every progress event (throttle it with throttleProgress for Slack). */
+  onProgress?: (p: BackfillProgress) => void;
+  /** Called when a job's run stops (done, paused, cancelled, failed, or handed on). */
+  onResult?: (r: BackfillResult, data: BackfillJobData) => void | Promise<void>;
+  lagSource?: LagSource;
+  /** How long one job runs before it hands the run on to a fresh job (default 30 min). */
+  sliceMs?: number;
+  pollingIntervalSeconds?: number;
+}
+
+/**
+ * Run backfill jobs from the queue. A paused window re-enqueues itself for the window's opening;
+ * a time slice re-enqueues at once; runs left "running" by a dead process are re-enqueued at start.
+ * Returns the pg-boss worker id (boss.offWork(id) stops it).
+ */
+export async function startBackfillWorker(store: Store, deps: BackfillWorkerDeps): Promise<string> {
+  await ensureBackfillQueue(store.boss);
+  await requeueOrphans(store, deps);
+  return store.boss.work<BackfillJobData>(BACKFILL_QUEUE, { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+    for (const job of jobs) await runJob(store, deps, job.data);
+  });
+}
+
+async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobData): Promise<void> {
+  const env = deps.env ?? process.env;
+  const target = getTarget(deps.config, data.target);
+  const url = resolveDatabaseUrl({ target: data.target }, deps.config, env)!;
+  let result: BackfillResult;
+  try {
+    result = await runBackfill({
+      spec: withTargetDefaults(data.spec, target),
+      targetUrl: url,
+      targetLabel: data.target,
+      state: store.pool,
+      runId: data.run_id,
+      restart: data.restart,
+      actor: data.actor,
+      windows: target.backfill.windows,
+      waitForWindow: false,
+      lagSource: deps.lagSource,
+      onProgress: deps.onProgress,
+      sliceMs: deps.sliceMs ?? 30 * 60_000,
+    });
+  } catch (e) {
+    // Another process runs it already: nothing to do. Bad specs fail the job without retries' help.
+    if (isUserError(e) && e.code === "backfill-busy") return;
+    log.error({ err: e, target: data.target }, "backfill job failed");
+    throw e;
+  }
+  const next = { ...data, run_id: result.run_id, restart: false };
+  if (result.status === "paused" && result.resume_at) await enqueueBackfill(store.boss, next, { startAfter: new Date(result.resume_at) });
+  else if (result.status === "paused" && result.reason === "time slice over") await enqueueBackfill(store.boss, next);
+  await deps.onResult?.(result, data);
+}
+
+/** After a crash or restart: runs marked running/queued that no process holds get a new job. */
+async function requeueOrphans(store: Store, deps: BackfillWorkerDeps): Promise<void> {
+  for (const run of await listRuns(store.pool, { limit: 200 })) {
+    if ((run.status !== "running" && run.status !== "queued") || !deps.config.targets[run.target]) continue;
+    if (await isRunLive(store.pool, run.id)) continue;
+    await enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor: "lockstep (recovered)" });
+  }
+}
+
+/**
+ * Resume a paused (or failed) run in the background: the Resume button and `/migrate backfill`.
+ * Pause and cancel need no job: requestControl() is read by the runner before every batch.
+ */
+export async function resumeInBackground(store: Store, runId: string, actor: string): Promise<string> {
+  const run = await requestControl(store.pool, runId, "run", actor);
+  if (await isRunLive(store.pool, runId)) return "running";
+  return enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor });
+}

@@ -1,0 +1,63 @@
+import type { AnalysisError, FileReport, StatementReport } from "../analyze/types.js";
+import { maxRisk, riskFromLocks } from "../analyze/risk.js";
+import type { Shadow } from "../db/shadow.js";
+import { ScriptSyntaxError, positionIn, splitScript } from "../db/sql-script.js";
+import { statementKind } from "./kind.js";
+import { Observer } from "./observe.js";
+
+/**
+ * `lockstep trace`: run a migration's statements one by one on a shadow database and report the
+ * locks and rewrites Postgres really performed, in the same shape as `check`.
+ * Transaction control (BEGIN/COMMIT/...) is not run: every statement gets its own transaction so
+ * its locks are its own.
+ */
+export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "url" | "client">): Promise<FileReport> {
+  const report: FileReport = { path, risk: "low", statements: [], errors: [] };
+  let statements;
+  try {
+    statements = await splitScript(sql);
+  } catch (e) {
+    if (!(e instanceof ScriptSyntaxError)) throw e;
+    report.errors.push({ code: "syntax-error", message: e.message, line: e.line, column: e.column });
+    return report;
+  }
+  const observer = new Observer(shadow.url, shadow.client);
+  try {
+    for (const s of statements) {
+      const kind = statementKind(s.node, s.tree);
+      const entry: StatementReport = {
+        index: s.index,
+        line: s.line,
+        column: s.column,
+        sql: s.sql,
+        kind,
+        transactional: true,
+        risk: "low",
+        locks: [],
+        rewrites: [],
+        findings: [],
+      };
+      report.statements.push(entry);
+      if (s.node === "TransactionStmt") continue;
+      const seen = await observer.observe(s.sql);
+      entry.transactional = seen.transactional;
+      entry.locks = seen.locks;
+      entry.rewrites = seen.rewrites;
+      entry.risk = riskFromLocks(seen.locks);
+      if (seen.error) report.errors.push(statementError(sql, s, seen.error));
+    }
+  } finally {
+    await observer.close();
+  }
+  report.risk = maxRisk(report.statements.map((s) => s.risk));
+  return report;
+}
+
+function statementError(
+  text: string,
+  s: { offset: number; line: number; column: number; index: number },
+  error: { code?: string; message: string; position?: number },
+): AnalysisError {
+  const at = error.position ? positionIn(text, s.offset + error.position - 1) : { line: s.line, column: s.column };
+  return { code: "statement-failed", message: `statement ${s.index} failed on the shadow database: ${error.message}`, ...at };
+}
