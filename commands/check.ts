@@ -20,6 +20,7 @@ const args = z.object({
   schema: z.string().optional(),
   pgVersion: z.coerce.number().int().min(11, "11..18").max(18, "11..18").optional(),
   failOn: z.enum(FAIL_ON).default("error"),
+  verifyRollback: z.boolean().default(false),
 });
 type CheckArgs = z.infer<typeof args>;
 
@@ -37,6 +38,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     { flags: "--target <name>", description: "a target from lockstep.yml (its read-only URL when set)" },
     { flags: "--schema <file>", description: "schema file (pg_dump --schema-only or earlier migrations) to replay" },
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
+    { flags: "--verify-rollback", description: "apply each statement and its rollback on a shadow database (from --db/--schema) and diff the catalog" },
     { flags: "--fail-on <level>", description: "exit 1 when findings reach this severity: error | warning | never", default: "error" },
   ],
   formats: ["text", "json"],
@@ -54,6 +56,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       pgVersion: Math.min(18, Math.max(11, pgVersion)),
       ...(layout && layout !== "auto" ? { layout } : {}),
     });
+    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
     return { report: { version: 1, files: files.map((f) => f.report) }, sources: sourcesOf(files) };
   },
   render(result, format) {
@@ -85,7 +88,8 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
 const INTROSPECT = "../src/db/introspect.js";
 const SHADOW = "../src/db/shadow.js";
 
-async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
+/** The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used by `plan`. */
+export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const mod = await optionalModule<{ schemaFromSchemaFile(file: string): Promise<SchemaSnapshot> }>(SHADOW, "--schema");

@@ -1,5 +1,7 @@
 import type { CommandDef } from "../src/command.js";
 import { checkCommand } from "./check.js";
+import { planCommand } from "./plan.js";
+import { saveCommand } from "./save.js";
 import { traceCommand } from "./trace.js";
 import { backfillCommand } from "./backfill.js";
 import { auditCommand } from "./audit.js";
@@ -11,6 +13,8 @@ import { configCommand } from "./config.js";
 export const commands: CommandDef<any, any>[] = [
   checkCommand,
   traceCommand,
+  planCommand,
+  saveCommand,
   backfillCommand,
   auditCommand,
   serveCommand,

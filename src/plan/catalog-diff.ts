@@ -1,15 +1,9 @@
 import type pg from "pg";
-import type { SchemaSnapshot } from "../analyze/types.js";
+import type { CatalogChange, SchemaSnapshot } from "../analyze/types.js";
 import { USER_NAMESPACE, notExtensionMember, withQualifiedNames } from "../db/catalog-sql.js";
 import { introspect } from "../db/introspect.js";
 
-/** One difference between two catalog states. `object` reads like "column public.users.email". */
-export interface CatalogChange {
-  object: string;
-  change: "added" | "removed" | "changed";
-  before?: string;
-  after?: string;
-}
+export type { CatalogChange } from "../analyze/types.js";
 
 /**
  * A database's schema as comparable facts: "kind name" -> definition. Built from `introspect`

@@ -7,7 +7,7 @@ import type { SchemaSnapshot } from "../analyze/types.js";
 import { UserError } from "../errors.js";
 import { catalogState } from "./catalog-diff.js";
 import { layoutFiles, type PlannedFile } from "./layouts.js";
-import { rollbackEntries, rollbackOf } from "./rollback.js";
+import { rollbackOf, toRollbackEntry, type Rollback } from "./rollback.js";
 import { planSteps } from "./transforms.js";
 import type { GeneratedCheck, PlanResult } from "./types.js";
 import { applyVerification, verifyDownFile, verifyRollbacks, type VerifiableStatement } from "./verify.js";
@@ -36,8 +36,9 @@ export async function planMigration(opts: PlanOptions): Promise<PlanResult> {
   }
   const layout = file.source.layout;
   const { steps, notes, changed } = planSteps(file, new SchemaContext(opts.schema));
-  const rollback = rollbackEntries(statementsOf(file), new SchemaContext(opts.schema), { ...(opts.dbLabel ? { db: opts.dbLabel } : {}) });
-  const result: PlanResult = { source: file.report.path, layout, changed, steps, files: [], rollback, rollbackDiffs: {}, checks: [], notes: [...notes] };
+  const rollbacks = rollbacksOf(file, opts);
+  const rollback = rollbacks.map((r, i) => toRollbackEntry(file.statements[i]!.parsed.index, r));
+  const result: PlanResult = { source: file.report.path, layout, changed, steps, files: [], rollback, checks: [], notes: [...notes] };
   if (!changed) result.notes.push("every statement is safe as written: no files written");
 
   if (changed) {
@@ -49,7 +50,7 @@ export async function planMigration(opts: PlanOptions): Promise<PlanResult> {
     result.files = laid.files.map(({ content: _c, ...f }) => ({ ...f, path: path.join(outDir, f.path) }));
     result.checks = await checkGenerated(outDir, laid.files, layout, opts.schema);
   }
-  if (opts.verify !== false) await verifyPlan(result, file, opts);
+  if (opts.verify !== false) await verifyPlan(result, file, rollbacks, opts);
   return result;
 }
 
@@ -59,8 +60,14 @@ function sourceStem(file: string): string {
   return stem.replace(/[^A-Za-z0-9_.-]+/g, "_") || "migration";
 }
 
-function statementsOf(file: AnalyzedFile): Array<{ summary: AnalyzedFile["statements"][number]["summary"]; sql: string; index: number }> {
-  return file.statements.map((s) => ({ summary: s.summary, sql: s.parsed.sql, index: s.parsed.index }));
+/** Each statement's rollback, from the schema just before it; save commands name the database as given. */
+function rollbacksOf(file: AnalyzedFile, opts: PlanOptions): Rollback[] {
+  const schema = new SchemaContext(opts.schema);
+  return file.statements.map((st) => {
+    const r = rollbackOf(st.summary, schema, st.parsed.sql, opts.dbLabel ? { db: opts.dbLabel } : {});
+    schema.apply(st.summary);
+    return r;
+  });
 }
 
 function writePlanFiles(outDir: string, files: PlannedFile[]): void {
@@ -83,7 +90,7 @@ export async function checkGenerated(outDir: string, files: PlannedFile[], layou
 }
 
 /** Apply each statement and its rollback on a shadow database; then the down file, if any. */
-async function verifyPlan(result: PlanResult, file: AnalyzedFile, opts: PlanOptions): Promise<void> {
+async function verifyPlan(result: PlanResult, file: AnalyzedFile, rollbacks: Rollback[], opts: PlanOptions): Promise<void> {
   const { shadowFrom } = await import("../db/shadow.js");
   const source = opts.verify || {};
   const shadow = await shadowFrom(source);
@@ -91,14 +98,9 @@ async function verifyPlan(result: PlanResult, file: AnalyzedFile, opts: PlanOpti
     result.notes.push(...shadow.notes);
     if (!source.url && !source.schemaFile) result.notes.push("rollbacks verified on an empty shadow database (no --db/--schema): statements on existing tables cannot be tried");
     const before = await catalogState(shadow.client);
-    const schema = new SchemaContext(opts.schema);
-    const statements: VerifiableStatement[] = file.statements.map((st) => {
-      const r = rollbackOf(st.summary, schema, st.parsed.sql);
-      schema.apply(st.summary);
-      return { index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: r.sql };
-    });
+    const statements: VerifiableStatement[] = file.statements.map((st, i) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: rollbacks[i]!.sql }));
     const verified = await verifyRollbacks(shadow.client, statements);
-    result.rollbackDiffs = applyVerification(result.rollback, verified);
+    applyVerification(result.rollback, verified);
     const down = downFileOf(path.resolve(opts.cwd, opts.file), file.source.layout);
     if (down) result.down = await verifyDownFile(shadow.client, down.path, down.text, before);
   } finally {

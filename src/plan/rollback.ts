@@ -21,7 +21,7 @@ const worst = (a: Recoverability, b: Recoverability): Recoverability => (RANK.in
 export function rollbackOf(s: StatementSummary, schema: SchemaContext, sql: string, opts: { db?: string } = {}): Rollback {
   const rel = s.relation;
   const t = rel ? sqlName(rel) : "";
-  const db = opts.db ?? "env:DATABASE_URL";
+  const db = opts.db ?? "--db env:DATABASE_URL";
   switch (s.kind) {
     case "create-table":
     case "create-table-as":
@@ -246,9 +246,9 @@ function unknownAction(a: AlterAction): Rollback {
 /* ----------------------------------- save-before-applying ----------------------------------- */
 
 /** The `lockstep save` line that keeps just this data, to run BEFORE the migration. */
-export function saveCommand(db: string, table: string, columns?: string[]): string {
+export function saveCommand(db: string /* --db env:VAR | --target NAME */, table: string, columns?: string[]): string {
   const file = `${bareName(table)}${columns ? `.${columns.filter((c) => !c.startsWith("<")).slice(-1)[0] ?? "columns"}` : ""}.csv`;
-  return `lockstep save --db ${db} --table ${table}${columns ? ` --columns ${columns.join(",")}` : ""} --out ${file}`;
+  return `lockstep save ${db} --table ${table}${columns ? ` --columns ${columns.join(",")}` : ""} --out ${file}`;
 }
 
 /** The pg_dump line for users who have pg_dump: one table, custom format. */
@@ -260,11 +260,7 @@ function shellQuote(s: string): string {
   return /^[\w.,:=/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** One entry per statement of a file: rollback SQL, recoverability, not verified yet. */
-export function rollbackEntries(statements: Array<{ summary: StatementSummary; sql: string; index: number }>, schema: SchemaContext, opts: { db?: string } = {}): RollbackEntry[] {
-  return statements.map((st) => {
-    const r = rollbackOf(st.summary, schema, st.sql, opts);
-    schema.apply(st.summary);
-    return { statement: st.index, sql: r.sql.map((x) => `${x};`).join("\n"), recoverability: r.recoverability, verified: null, ...(r.note ? { note: r.note } : {}) };
-  });
+/** The JSON shape (`check --format json` rollback entries): not verified yet. */
+export function toRollbackEntry(statement: number, r: Rollback): RollbackEntry {
+  return { statement, sql: r.sql.map((x) => `${x};`).join("\n"), recoverability: r.recoverability, verified: null, ...(r.note ? { note: r.note } : {}) };
 }

@@ -1,6 +1,5 @@
 import type { BackfillSpecInput } from "../backfill/spec.js";
-import type { Finding, RollbackEntry } from "../analyze/types.js";
-import type { CatalogChange } from "./catalog-diff.js";
+import type { DownFileCheck, Finding, RollbackEntry } from "../analyze/types.js";
 
 /** One migration file (or file pair) of a plan. */
 export interface PlanMigration {
@@ -55,16 +54,7 @@ export interface GeneratedCheck {
   findings: Array<Pick<Finding, "rule" | "severity" | "message" | "ignored">>;
 }
 
-/** A down file (golang-migrate .down.sql, diesel down.sql, Flyway U file), verified on a shadow. */
-export interface DownFileReport {
-  path: string;
-  /** true: applying up then down restores the schema; false: see diff; null: could not verify */
-  verified: boolean | null;
-  diff: CatalogChange[];
-  /** statements of the down file that destroy data */
-  destroys: Array<{ statement: number; sql: string; note: string }>;
-  note?: string;
-}
+export type DownFileReport = DownFileCheck;
 
 export interface PlanResult {
   source: string;
@@ -74,9 +64,8 @@ export interface PlanResult {
   steps: PlanStep[];
   files: WrittenFile[];
   outDir?: string;
+  /** one entry per statement of the source; `diff` set when verification found differences */
   rollback: RollbackEntry[];
-  /** per rollback entry that failed verification: what differs */
-  rollbackDiffs: Record<number, CatalogChange[]>;
   down?: DownFileReport;
   checks: GeneratedCheck[];
   notes: string[];

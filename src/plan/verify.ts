@@ -56,16 +56,14 @@ export async function verifyRollbacks(client: pg.ClientBase, statements: Verifia
 }
 
 /** Fold verification results into rollback entries (same statement indexes). */
-export function applyVerification(entries: RollbackEntry[], v: VerifiedRollbacks): Record<number, CatalogChange[]> {
-  const diffs: Record<number, CatalogChange[]> = {};
+export function applyVerification(entries: RollbackEntry[], v: VerifiedRollbacks): void {
   for (const e of entries) {
     const r = v.results.get(e.statement);
     if (!r) continue;
     e.verified = r.verified;
     if (r.note) e.note = e.note ? `${e.note}. ${r.note}` : r.note;
-    if (r.diff.length) diffs[e.statement] = r.diff;
+    if (r.diff.length) e.diff = r.diff;
   }
-  return diffs;
 }
 
 /** Run one statement; the error message (redacted) when it fails. */

@@ -1,5 +1,6 @@
 import type { CheckReport, FileReport, StatementReport } from "../analyze/types.js";
 import { codeFrame } from "./code-frame.js";
+import { downFileLines, rollbackLines } from "./rollback-text.js";
 
 export interface CheckTextOptions {
   /** source text per file path, for code frames */
@@ -31,7 +32,8 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
 function renderFile(f: FileReport, source: string[] | undefined): string[] {
   const out = [`${f.path}${f.layout ? ` (${f.layout})` : ""}: risk ${f.risk}, ${plural(f.statements.length, "statement")}`];
   const items: Array<{ line: number; lines: string[] }> = [];
-  for (const s of f.statements) items.push({ line: s.line, lines: renderStatement(s, source) });
+  const rollback = new Map((f.rollback ?? []).map((r) => [r.statement, r]));
+  for (const s of f.statements) items.push({ line: s.line, lines: [...renderStatement(s, source), ...(rollback.has(s.index) ? rollbackLines(rollback.get(s.index)!) : [])] });
   for (const e of f.errors) {
     const where = e.line ? ` at ${e.line}:${e.column ?? 1}` : "";
     const lines = [`  error${where}: ${e.message} [${e.code}]`];
@@ -40,6 +42,7 @@ function renderFile(f: FileReport, source: string[] | undefined): string[] {
   }
   items.sort((a, b) => a.line - b.line);
   for (const i of items) out.push(...i.lines);
+  if (f.down) out.push(...downFileLines(f.down));
   if (f.assumptions?.length) {
     out.push("  assumed (no --db/--schema):");
     for (const a of f.assumptions) out.push(`    - ${a}`);
