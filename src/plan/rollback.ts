@@ -1,4 +1,4 @@
-import type { AlterAction, StatementSummary } from "../analyze/describe.js";
+import type { AlterAction, ConstraintSummary, StatementSummary } from "../analyze/describe.js";
 import type { SchemaContext } from "../analyze/schema.js";
 import type { Recoverability, RelationInfo, RollbackEntry } from "../analyze/types.js";
 import { bareName, ident, sqlName } from "./sql.js";
@@ -210,9 +210,11 @@ function actionRollback(a: AlterAction, rel: string, t: string, schema: SchemaCo
       return { sql: old && !old.notNull ? [] : [`${alterCol} SET NOT NULL`], recoverability: "clean", note: "SET NOT NULL fails if NULLs were written since" };
     case "add-constraint": {
       const c = a.constraint;
-      const name = c?.name ?? (c?.usingIndex ? c.usingIndex : undefined);
+      const name = c?.name ?? (c ? postgresConstraintName(c, bareName(rel)) : undefined);
       if (!name) return { sql: [], recoverability: "clean", note: "an unnamed constraint: find its generated name in the catalog and DROP CONSTRAINT it" };
-      return clean([`ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`], c?.usingIndex ? `dropping the constraint also drops the index ${c.usingIndex}` : undefined);
+      // ADD PRIMARY KEY also made its columns NOT NULL
+      const wereNullable = c?.type === "primary-key" ? c.columns.filter((x) => schema.column(rel, x)?.notNull === false) : [];
+      return clean([`ALTER TABLE ${t} DROP CONSTRAINT ${ident(name)}`, ...wereNullable.map((x) => `ALTER TABLE ${t} ALTER COLUMN ${ident(x)} DROP NOT NULL`)], c?.usingIndex ? `dropping the constraint also drops the index ${c.usingIndex}` : undefined);
     }
     case "drop-constraint": {
       const c = schema.relation(rel)?.constraints.find((x) => x.name === a.constraintName);
@@ -237,6 +239,14 @@ function actionRollback(a: AlterAction, rel: string, t: string, schema: SchemaCo
     default:
       return unknownAction(a);
   }
+}
+
+/** The name Postgres gives an unnamed constraint, when it follows from the columns (not for CHECK). */
+function postgresConstraintName(c: ConstraintSummary, table: string): string | undefined {
+  if (c.type === "primary-key") return `${table}_pkey`.slice(0, 63);
+  const suffix = { unique: "key", "foreign-key": "fkey", exclusion: "excl" }[c.type as string];
+  if (!suffix || !c.columns.length) return undefined;
+  return `${table}_${c.columns.join("_")}_${suffix}`.slice(0, 63);
 }
 
 function unknownAction(a: AlterAction): Rollback {
