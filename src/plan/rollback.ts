@@ -129,11 +129,15 @@ function dropIndexes(s: StatementSummary, schema: SchemaContext): Rollback {
   const unknownDefs: string[] = [];
   for (const o of s.objects) {
     const { def } = indexOwner(schema, o);
-    if (def) sql.push(def.replace(/^CREATE (UNIQUE )?INDEX /, (_m, u: string | undefined) => `CREATE ${u ?? ""}INDEX CONCURRENTLY `));
+    if (def) sql.push(concurrently(def));
     else unknownDefs.push(o);
   }
   if (unknownDefs.length) return { sql, recoverability: "clean", note: `the definition of ${unknownDefs.join(", ")} is unknown without --db/--schema: recreate it (CONCURRENTLY) from version control` };
   return clean(sql, "rebuilds the index (CONCURRENTLY)");
+}
+
+function concurrently(indexDef: string): string {
+  return indexDef.replace(/^CREATE (UNIQUE )?INDEX /, (_m, u: string | undefined) => `CREATE ${u ?? ""}INDEX CONCURRENTLY `);
 }
 
 function dropTables(s: StatementSummary, schema: SchemaContext, db: string): Rollback {
@@ -188,7 +192,8 @@ function actionRollback(a: AlterAction, rel: string, t: string, schema: SchemaCo
     case "add-column":
       return clean([`ALTER TABLE ${t} DROP COLUMN ${a.columnDef ? ident(a.columnDef.name) : col}`], "drops the new column (and what was written to it since)");
     case "drop-column": {
-      const restore = old ? [`ALTER TABLE ${t} ADD COLUMN ${col} ${old.type}${old.default ? ` DEFAULT ${old.default}` : ""}`] : [];
+      const indexes = (schema.relation(rel)?.indexes ?? []).filter((i) => i.columns.includes(a.column!) && i.definition && !i.primary);
+      const restore = old ? [`ALTER TABLE ${t} ADD COLUMN ${col} ${old.type}${old.default ? ` DEFAULT ${old.default}` : ""}`, ...indexes.map((i) => concurrently(i.definition))] : [];
       const pk = schema.relation(rel)?.constraints.find((c) => c.type === "p")?.columns ?? [];
       return {
         sql: restore,
