@@ -28,10 +28,7 @@ abstract class CopySubmittable {
     this.done.catch(() => undefined);
   }
 
-  private submitted = false;
-
   submit(connection: Connection): void {
-    this.submitted = true;
     connection.query(this.text);
   }
 
@@ -40,17 +37,22 @@ abstract class CopySubmittable {
     if (m) this.rows = Number(m[1]);
   }
 
+  /** An ErrorResponse ends the query for pg's client (it routes the next ReadyForQuery elsewhere). */
   handleError(err: Error): void {
-    this.error ??= err;
-    // refused before it was sent (closed or broken client): no ReadyForQuery will follow
-    if (!this.submitted) this.handleReadyForQuery();
+    if (this.error) return;
+    this.error = err;
+    this.onError();
+    this.settle.reject(err);
+    this.callback?.(err);
   }
 
   handleReadyForQuery(): void {
-    if (this.error) this.settle.reject(this.error);
-    else this.settle.resolve(this.rows);
-    this.callback?.(this.error ?? null);
+    if (this.error) return;
+    this.settle.resolve(this.rows);
+    this.callback?.(null);
   }
+
+  protected onError(): void {}
 
   // messages a COPY never gets, but the client may route here
   handleRowDescription(): void {}
@@ -84,6 +86,11 @@ class CopyIn extends CopySubmittable {
     this.input.on("data", (chunk: Buffer | string) => connection.sendCopyFromChunk(typeof chunk === "string" ? Buffer.from(chunk) : chunk));
     this.input.on("end", () => connection.endCopyFrom());
     this.input.on("error", (e: Error) => connection.sendCopyFail(e.message));
+  }
+  protected override onError(): void {
+    this.input.removeAllListeners("data");
+    this.input.removeAllListeners("end");
+    this.input.pause();
   }
 }
 
