@@ -19,5 +19,8 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/.lockstep && chown -R lockstep:lockstep /app/.lockstep
 USER lockstep
 EXPOSE 3000
+# `lockstep serve` answers GET /healthz in HTTP and Socket Mode alike (on $PORT, default 3000).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["serve"]

@@ -1,7 +1,8 @@
 /**
  * bench/backfill.ts: the same normalized_email backfill done three ways on identical tables:
  *   single_update: one UPDATE of the whole table (one transaction, every row locked until the end)
- *   lockstep:      runBackfill() (keyset batches, adaptive size, checkpoints, final verification)
+ *   lockstep:      runBackfill() (keyset batches, adaptive size, checkpoints, final verification);
+ *                  lockstep_s with the default single walker, lockstep_2_workers_s with --workers 2
  *   seed_loop:     the founding doc's DO-block loop (LIMIT ... FOR UPDATE SKIP LOCKED, COMMIT per batch)
  * Run: npx tsc -p . && node dist/bench/backfill.js [rows ...]   (default: 200000 2000000)
  * Prints a JSON array, one object per size. Its own embedded server, fsync on for every contender.
@@ -51,14 +52,17 @@ async function main() {
       };
 
       const single = await timed(() => db.query("UPDATE users SET normalized_email = lower(email)"));
-      const lockstep = await timed(() =>
-        runBackfill({
-          spec: parseSpec({ table: "users", set: "normalized_email = lower(email)", target_batch_ms: 200 }, "bench"),
-          targetUrl: url,
-          targetLabel: `bench-${rows}-${Date.now()}`,
-          state: store.pool,
-        }),
-      );
+      const lockstepRun = (workers: number) =>
+        timed(() =>
+          runBackfill({
+            spec: parseSpec({ table: "users", set: "normalized_email = lower(email)", target_batch_ms: 200, workers }, "bench"),
+            targetUrl: url,
+            targetLabel: `bench-${rows}-${workers}-${Date.now()}`,
+            state: store.pool,
+          }),
+        );
+      const lockstep = await lockstepRun(1);
+      const parallel = await lockstepRun(2);
       const seed = await timed(() =>
         db.query(`DO $$
           BEGIN
@@ -71,6 +75,7 @@ async function main() {
           END $$`),
       );
       const run = lockstep.out as Awaited<ReturnType<typeof runBackfill>>;
+      const parallelRun = parallel.out as Awaited<ReturnType<typeof runBackfill>>;
       const result = {
         rows,
         single_update_s: round(single.s),
@@ -80,6 +85,9 @@ async function main() {
         max_batch_ms: run.max_batch_ms,
         lockstep_batches: run.batches,
         lockstep_status: run.status,
+        lockstep_2_workers_s: round(parallel.s),
+        lockstep_2_workers_vs_single: round(parallel.s / single.s),
+        lockstep_2_workers_max_batch_ms: parallelRun.max_batch_ms,
         seed_loop_batch: SEED_BATCH,
       };
       results.push(result);

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { defineCommand } from "../src/command.js";
-import { getTarget } from "../src/config.js";
 import { listAudit, type AuditRow } from "../src/store/audit.js";
 import { openStateDatabase } from "../src/store/state-db.js";
 import { openStore } from "../src/store/store.js";
@@ -10,13 +9,12 @@ export const auditCommand = defineCommand({
   name: "audit",
   summary: "list the audit log: who did what, when, on which content hash, and the decision",
   options: [
-    { flags: "--target <name>", description: "only this target" },
+    { flags: "--target <name>", description: "only this target (also one no longer in the config)" },
     { flags: "--limit <n>", description: "how many entries", default: "50" },
   ],
   formats: ["text", "json"],
   args: z.object({ target: z.string().optional(), limit: z.coerce.number().int().positive().max(10_000) }),
   async run(ctx, args): Promise<AuditRow[]> {
-    if (args.target) getTarget(ctx.config.config, args.target);
     const state = await openStateDatabase(ctx.config.config, ctx.env);
     try {
       const store = await openStore(state.url, { startQueue: false });

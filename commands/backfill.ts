@@ -197,20 +197,28 @@ async function runInline(
   r: { spec: BackfillSpec; url: string; label: string; restart?: boolean; runId?: string },
 ): Promise<BackfillResult> {
   const windows = r.spec.target ? getTarget(ctx.config.config, r.spec.target).backfill.windows : [];
-  return runBackfill({
-    ...engineIO(ctx),
-    spec: r.spec,
-    targetUrl: r.url,
-    targetLabel: r.label,
-    state: store.pool,
-    runId: r.runId,
-    restart: r.restart,
-    actor: actor(ctx),
-    windows,
-    waitForWindow: true,
-    clearPause: true,
-    signal: ctx.signal,
-  });
+  // Ctrl-C: stop cleanly after the current batch (status paused, exit 4); a second one kills.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  if (!ctx.signal) process.once("SIGINT", onSigint);
+  try {
+    return await runBackfill({
+      ...engineIO(ctx),
+      spec: r.spec,
+      targetUrl: r.url,
+      targetLabel: r.label,
+      state: store.pool,
+      runId: r.runId,
+      restart: r.restart,
+      actor: actor(ctx),
+      windows,
+      waitForWindow: true,
+      clearPause: true,
+      signal: ctx.signal ?? interrupt.signal,
+    });
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
 }
 
 function renderReport(report: Report, format: string): string {
@@ -249,5 +257,6 @@ function renderReport(report: Report, format: string): string {
 function describeRun(r: BackfillRun & { live: boolean }): string {
   const state = r.status === "running" && !r.live ? "running (no live process: resume it)" : r.status;
   const note = r.error ?? r.throttle;
-  return `${r.id}  ${r.target}  ${r.table_name}  ${state}  ${r.rows_done} rows, ${r.batches} batches, pass ${r.pass}${note ? `  (${note})` : ""}`;
+  const shards = r.shards && r.shards.length > 1 ? `, ${r.shards.length} shards` : "";
+  return `${r.id}  ${r.target}  ${r.table_name}  ${state}  ${r.rows_done} rows, ${r.batches} batches, pass ${r.pass}${shards}${note ? `  (${note})` : ""}`;
 }

@@ -1,17 +1,23 @@
 import { z } from "zod";
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
-import type { CheckReport, SchemaSnapshot, Severity } from "../src/analyze/types.js";
+import { FAIL_ON, checkExitCode } from "../src/analyze/fail-on.js";
+import { rules } from "../src/analyze/rules/index.js";
+import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
 import { defineCommand, type CommandContext } from "../src/command.js";
-import { ExitCode, UserError } from "../src/errors.js";
+import { UserError } from "../src/errors.js";
 import { renderCheckText } from "../src/render/check-text.js";
+import { wantsColour } from "../src/render/colour.js";
+import { renderMarkdown } from "../src/render/markdown.js";
+import { renderSarif } from "../src/render/sarif.js";
+import { changedSince, keepChanged } from "../src/vcs/changed-since.js";
 
 export interface CheckResult {
   report: CheckReport;
   /** source text per path, for code frames (not part of the JSON contract) */
   sources: Record<string, string>;
+  /** text output is going to a terminal: colour it */
+  color?: boolean;
 }
-
-const FAIL_ON = ["error", "warning", "never"] as const;
 
 const args = z.object({
   paths: z.array(z.string()).min(1, "give at least one file, directory or -"),
@@ -21,6 +27,7 @@ const args = z.object({
   pgVersion: z.coerce.number().int().min(11, "11..18").max(18, "11..18").optional(),
   failOn: z.enum(FAIL_ON).default("error"),
   verifyRollback: z.boolean().default(false),
+  changedSince: z.string().min(1).optional(),
 });
 type CheckArgs = z.infer<typeof args>;
 
@@ -40,8 +47,12 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
     { flags: "--verify-rollback", description: "apply each statement and its rollback on a shadow database (from --db/--schema) and diff the catalog" },
     { flags: "--fail-on <level>", description: "exit 1 when findings reach this severity: error | warning | never", default: "error" },
+    {
+      flags: "--changed-since <ref>",
+      description: "report only migration files git says changed since REF (committed, staged, unstaged or untracked); earlier files are still read as schema context",
+    },
   ],
-  formats: ["text", "json"],
+  formats: ["text", "json", "markdown", "sarif"],
   args,
   async run(ctx, a): Promise<CheckResult> {
     const { analyzePathsDetailed } = await import("../src/analyze/analyze.js");
@@ -56,26 +67,24 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       pgVersion: Math.min(18, Math.max(11, pgVersion)),
       ...(layout && layout !== "auto" ? { layout } : {}),
     });
-    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
-    return { report: { version: 1, files: files.map((f) => f.report) }, sources: sourcesOf(files) };
+    const changed = a.changedSince ? await changedSince(a.changedSince, ctx.cwd) : undefined;
+    const reported = changed ? files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, ctx.cwd).length > 0) : files;
+    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(reported, a, ctx);
+    const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
+    return { report: { version: 1, files: reported.map((f) => f.report) }, sources: sourcesOf(reported), color };
   },
   render(result, format) {
     if (format === "json") return JSON.stringify(result.report);
-    return renderCheckText(result.report, { sources: result.sources });
+    if (format === "markdown") return renderMarkdown(result.report);
+    if (format === "sarif") return renderSarif(result.report, rules);
+    return renderCheckText(result.report, { sources: result.sources, color: result.color === true });
   },
   exitCode(result, a) {
     return checkExitCode(result.report, a.failOn);
   },
 });
 
-/** 2 for any input/syntax error, else 1 for findings at/above --fail-on, else 0. */
-export function checkExitCode(report: CheckReport, failOn: (typeof FAIL_ON)[number]): number {
-  if (report.files.some((f) => f.errors.length > 0)) return ExitCode.usage;
-  if (failOn === "never") return ExitCode.ok;
-  const levels: Severity[] = failOn === "warning" ? ["error", "warning"] : ["error"];
-  const hit = report.files.some((f) => f.statements.some((s) => s.findings.some((x) => !x.ignored && levels.includes(x.severity))));
-  return hit ? ExitCode.findings : ExitCode.ok;
-}
+export { checkExitCode };
 
 function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -83,19 +92,19 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
   return out;
 }
 
-// Loaded on demand, so that `check` without --db/--schema does not pay for pg and the embedded server.
-// The specifiers are variables until the introspection modules land on main.
-const INTROSPECT = "../src/db/introspect.js";
-const SHADOW = "../src/db/shadow.js";
-
+// pg, introspection and the embedded server load on demand: `check` without --db/--schema stays lean.
 /** The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used by `plan`. */
 export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
-    const mod = await optionalModule<{ schemaFromSchemaFile(file: string): Promise<SchemaSnapshot> }>(SHADOW, "--schema");
+    const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
     const { default: path } = await import("node:path");
-    const schema = await mod.schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
-    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    try {
+      const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
+      return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    } finally {
+      await closeShadowServer(); // the embedded server would keep the process alive
+    }
   }
   if (!a.db && !a.target) return {};
   const { resolveDatabaseUrl, connect } = await import("../src/db/connection.js");
@@ -103,21 +112,10 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
   if (!url) return {};
   const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
   try {
-    const mod = await optionalModule<{ introspect(client: unknown): Promise<SchemaSnapshot> }>(INTROSPECT, "--db");
-    const schema = await mod.introspect(client);
-    let serverVersion = schema.serverVersion;
-    if (!serverVersion) serverVersion = Number((await client.query<{ v: string }>("SHOW server_version_num")).rows[0]?.v);
-    return { schema, serverVersion };
+    const { introspect } = await import("../src/db/introspect.js");
+    const schema = await introspect(client);
+    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-async function optionalModule<T>(specifier: string, flag: string): Promise<T> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") throw new UserError("unsupported", `check ${flag}: schema introspection is not available in this build yet`);
-    throw e;
   }
 }

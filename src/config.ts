@@ -113,16 +113,21 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   return { config: parseConfigText(text, file), path: file };
 }
 
-export function parseConfigText(text: string, file = DEFAULT_CONFIG_FILE): Config {
+/** Parse YAML text; syntax errors are a UserError listing every problem with line and column. */
+export function parseYaml(text: string, file: string, code = "config-invalid"): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
       return pos ? `line ${pos.line}, column ${pos.col}: ${e.code}` : e.message;
     });
-    throw new UserError("config-invalid", `invalid YAML in ${file}: ${problems.join("; ")}`);
+    throw new UserError(code, `invalid YAML in ${file}: ${problems.join("; ")}`);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  return doc.toJS() ?? {};
+}
+
+export function parseConfigText(text: string, file = DEFAULT_CONFIG_FILE): Config {
+  const raw = parseYaml(text, file);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);

@@ -19,14 +19,21 @@ describe("lockstep check", () => {
   it("prints the JSON contract for a directory, up files in order", async () => {
     const r = await runLockstep(["check", dir, "--format", "json"]);
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1); // 0002 adds a NOT NULL column without a default: an error finding
+    expect(await runLockstep(["check", dir, "--format", "json", "--fail-on", "never"])).toMatchObject({ code: 0 });
     const report = JSON.parse(r.stdout) as CheckReport;
     expect(report.version).toBe(1);
     expect(report.files.map((f) => path.basename(f.path))).toEqual(["0001_users.up.sql", "0002_role.up.sql", "0003_idx.up.sql"]);
     const role = report.files[1]!;
-    expect(role.risk).toBe("high");
+    expect(role.risk).toBe("medium");
     expect(role.errors).toEqual([]);
-    expect(role.statements).toEqual([
+    expect(role.statements.map((s) => s.findings.map((f) => [f.rule, f.severity, f.ignored]))).toEqual([
+      [
+        ["adding-required-field", "error", false],
+        ["require-timeout-settings", "warning", false],
+      ],
+    ]);
+    expect(role.statements).toMatchObject([
       {
         index: 0,
         line: 2,
@@ -34,10 +41,9 @@ describe("lockstep check", () => {
         sql: "ALTER TABLE users ADD COLUMN role text NOT NULL",
         kind: "alter-table",
         transactional: true,
-        risk: "high",
+        risk: "medium",
         locks: [{ relation: "public.users", mode: "AccessExclusiveLock" }],
         rewrites: [],
-        findings: [],
         inTransaction: false,
       },
     ]);
@@ -47,11 +53,11 @@ describe("lockstep check", () => {
 
   it("shows locks, rewrites and a code frame in text, with a summary line", async () => {
     const r = await runLockstep(["check", path.join(dir, "0002_role.up.sql")]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain("2:1 alter-table");
     expect(r.stdout).toContain("2 | ALTER TABLE users ADD COLUMN role text NOT NULL");
     expect(r.stdout).toContain("locks: public.users AccessExclusiveLock");
-    expect(r.stdout.trim().split("\n").pop()).toMatch(/^1 file, 1 statement, .*highest risk: high$/);
+    expect(r.stdout.trim().split("\n").pop()).toMatch(/^1 file, 1 statement, .*highest risk: medium$/);
   });
 
   it("exits 2 on a syntax error, with line, column and a caret, and still reports other files", async () => {

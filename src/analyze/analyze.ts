@@ -1,3 +1,4 @@
+import { FileAssessor } from "./assess.js";
 import { describe, type StatementSummary } from "./describe.js";
 import { DEFAULT_PG_VERSION, predictLocks, type LockPrediction } from "./locks.js";
 import { loadParser, parseSql, type ParsedStatement } from "./parse.js";
@@ -70,6 +71,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
   const assumedMark = schema.assumptionCount;
   const summaries = parsed.statements.map((st) => ({ st, summary: describe(st, schema) }));
   const inTx = transactionStates(source, summaries.map((x) => x.summary));
+  const assessor = new FileAssessor(source, summaries.map((x) => x.summary), summaries.map((x) => x.st.line), pg);
   summaries.forEach(({ st, summary }, i) => {
     try {
       summary.newTable = summary.relation ? schema.isNew(summary.relation) : false;
@@ -77,6 +79,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
       noteAssumptions(summary, schema);
       const prediction = predictLocks(summary, schema, pg);
       const stmt = statementReport(st, summary, prediction, schema);
+      assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql);
       out.statements.push({ parsed: st, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
@@ -87,7 +90,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
     }
   });
   report.risk = maxRisk(report.statements.map((s) => s.risk));
-  const assumptions = schema.assumptionsSince(assumedMark);
+  const assumptions = [...schema.assumptionsSince(assumedMark), ...assessor.assumptions()];
   if (assumptions.length) report.assumptions = assumptions;
   return out;
 }

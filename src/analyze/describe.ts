@@ -151,6 +151,8 @@ export interface AlterAction {
   newName?: string;
   ifExists?: boolean;
   cascade?: boolean;
+  /** inherit / no-inherit: the parent table */
+  parent?: string;
 }
 
 export interface IndexSummary {
@@ -215,6 +217,8 @@ export interface StatementSummary {
   /** whether the statement runs inside a transaction block (set from the layout and BEGIN/COMMIT) */
   inTransaction: boolean;
   concurrently: boolean;
+  /** ONLY: the statement does not recurse to partitions / inheritance children */
+  only: boolean;
   ifNotExists: boolean;
   ifExists: boolean;
   cascade: boolean;
@@ -314,6 +318,7 @@ function emptySummary(kind: string): StatementSummary {
     transactional: true,
     inTransaction: false,
     concurrently: false,
+    only: false,
     ifNotExists: false,
     ifExists: false,
     cascade: false,
@@ -381,7 +386,8 @@ export function expression(expr: unknown, source?: ExprSource): ExpressionSummar
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) return n.forEach(visit);
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n as N)) {
+    for (const k in n as N) {
+      const v = (n as N)[k];
       if (k === "FuncCall") {
         constant = false;
         const parts = names(v.funcname).map((s) => s.toLowerCase());
@@ -412,13 +418,18 @@ export function expression(expr: unknown, source?: ExprSource): ExpressionSummar
 
 /** Recovers the source text of an expression from its location (byte offsets in the file). */
 export class ExprSource {
+  private bytes?: Buffer;
   constructor(
-    private readonly sqlBytes: Buffer,
+    private readonly sql: string,
     private readonly base: number,
   ) {}
+  private get sqlBytes(): Buffer {
+    return (this.bytes ??= Buffer.from(this.sql, "utf8"));
+  }
   text(expr: unknown): string {
     const start = this.start(expr);
-    return start === undefined ? "" : balancedPrefix(this.sqlBytes.toString("utf8", start));
+    // expressions are short: a bounded window keeps huge statements linear
+    return start === undefined ? "" : balancedPrefix(this.sqlBytes.toString("utf8", start, Math.min(this.sqlBytes.length, start + 2048)));
   }
 
   /** The source text from an expression's start up to a top-level comma or one of `stops` (keywords), or the end. */
@@ -435,7 +446,8 @@ export class ExprSource {
     const visit = (n: unknown): void => {
       if (Array.isArray(n)) return n.forEach(visit);
       if (!n || typeof n !== "object") return;
-      for (const [k, v] of Object.entries(n as N)) {
+      for (const k in n as N) {
+      const v = (n as N)[k];
         if (k === "location" && typeof v === "number" && v >= 0) min = Math.min(min, v);
         else visit(v);
       }
@@ -467,6 +479,8 @@ function untilTopLevel(s: string, stops: string[]): string {
   return s.trim();
 }
 
+const CLAUSE_KEYWORD = /(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/iy;
+
 /** The expression text starting at `s`: up to the first top-level comma / closing paren / keyword boundary. */
 function balancedPrefix(s: string): string {
   let depth = 0;
@@ -483,9 +497,9 @@ function balancedPrefix(s: string): string {
       if (depth === 0) return s.slice(0, i).trim();
       depth--;
     } else if ((c === "," || c === ";") && depth === 0) return s.slice(0, i).trim();
-    else if (depth === 0 && /\s/.test(c)) {
-      const rest = s.slice(i + 1);
-      if (/^(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/i.test(rest)) return s.slice(0, i).trim();
+    else if (depth === 0 && (c === " " || c === "\n" || c === "\t" || c === "\r")) {
+      CLAUSE_KEYWORD.lastIndex = i + 1;
+      if (CLAUSE_KEYWORD.test(s)) return s.slice(0, i).trim();
     }
   }
   return s.trim();
@@ -585,7 +599,8 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
   if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
   if (!n || typeof n !== "object") return;
-  for (const [k, v] of Object.entries(n as N)) {
+  for (const k in n as N) {
+      const v = (n as N)[k];
     if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
     if (k === "RangeVar") {
       if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
@@ -728,6 +743,10 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       delete a.column;
       a.newName = cmd.name;
       break;
+    case "AT_AddInherit":
+    case "AT_DropInherit":
+      if (def?.RangeVar) a.parent = qualify(def.RangeVar);
+      break;
   }
   void table;
   return a;
@@ -738,7 +757,7 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
  */
 export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT): StatementSummary {
   // AST locations are byte offsets in the whole file; st.sql starts at st.byteStart
-  const src = new ExprSource(Buffer.from(st.sql, "utf8"), st.byteStart);
+  const src = new ExprSource(st.sql, st.byteStart);
   const s = describeNode(st.ast, src, ctx);
   if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
   return s;
@@ -789,6 +808,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = ot;
       s.objects = [s.relation];
       s.ifExists = n.missing_ok === true;
+      s.only = n.relation?.inh !== true;
       s.actions = ((n.cmds as N[] | undefined) ?? []).map((c) => alterAction(c.AlterTableCmd, src, s.relation!));
       s.constraints = s.actions.flatMap((a) => (a.action === "add-constraint" && a.constraint ? [a.constraint] : []));
       s.columns = s.actions.flatMap((a) => (a.columnDef ? [a.columnDef] : []));
@@ -875,6 +895,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.cascade = n.behavior === "DROP_CASCADE";
+      s.only = ((n.relations as N[] | undefined) ?? []).every((r) => r.RangeVar?.inh !== true);
       return s;
     }
     case "InsertStmt":
@@ -886,7 +907,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "table";
       s.objects = [s.relation];
       const reads = new Set<string>();
-      collectReads([n.selectStmt, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
+      // VALUES lists can be huge (seed data); they rarely read tables, so they are not walked
+      const select = n.selectStmt?.SelectStmt?.valuesLists ? undefined : n.selectStmt;
+      collectReads([select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
       if (type !== "MergeStmt") reads.delete(s.relation);
       s.reads = [...reads];
       const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
@@ -991,6 +1014,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.lockMode = LOCK_STMT_MODES[Number(n.mode)] ?? "AccessExclusiveLock";
+      s.only = ((n.relations as N[] | undefined) ?? []).every((r) => r.RangeVar?.inh !== true);
       return s;
     }
     case "TransactionStmt": {
@@ -1139,6 +1163,14 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.ifNotExists = n.replace === true;
       return s;
     }
+    case "CreateStatsStmt": {
+      const s = emptySummary("create-statistics");
+      s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => (r.RangeVar ? qualify(r.RangeVar) : "")).filter(Boolean);
+      s.relation = s.objects[0];
+      s.objectType = "table";
+      s.ifNotExists = n.if_not_exists === true;
+      return s;
+    }
     case "CallStmt": {
       const s = emptySummary("call");
       return s;
@@ -1227,7 +1259,8 @@ function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext): DoBlockS
   const visit = (n: unknown, inLoop: { dml: boolean; commit: boolean } | null): void => {
     if (Array.isArray(n)) return n.forEach((x) => visit(x, inLoop));
     if (!n || typeof n !== "object") return;
-    for (const [k, v] of Object.entries(n as N)) {
+    for (const k in n as N) {
+      const v = (n as N)[k];
       if (k === "PLpgSQL_stmt_loop" || k === "PLpgSQL_stmt_while" || k === "PLpgSQL_stmt_fori" || k === "PLpgSQL_stmt_fors" || k === "PLpgSQL_stmt_forc" || k === "PLpgSQL_stmt_foreach_a" || k === "PLpgSQL_stmt_dynfors") {
         out.loops++;
         const loop = { dml: false, commit: false };

@@ -124,7 +124,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "drop-materialized-view":
       for (const v of s.objects) {
         acc.lock(v, AEL);
-        if (s.cascade) for (const dep of dependentViews(v, schema)) acc.lock(dep, AEL);
+        if (s.cascade) for (const dep of schema.dependentViews(v)) acc.lock(dep, AEL);
       }
       return;
     case "truncate":
@@ -141,8 +141,18 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "lock-table":
       for (const t of s.objects) {
-        for (const x of schema.expandViews([t])) acc.lockTree(x, (s.lockMode ?? AEL) as LockMode);
+        for (const x of schema.expandViews([t])) {
+          if (s.only) acc.lock(x, (s.lockMode ?? AEL) as LockMode);
+          else acc.lockTree(x, (s.lockMode ?? AEL) as LockMode);
+        }
       }
+      return;
+    case "create-statistics":
+      acc.lock(rel, SUE);
+      return;
+    case "drop-type":
+    case "drop-domain":
+      if (s.cascade) for (const t of s.objects) for (const table of schema.tablesUsingType(t)) acc.lockTree(table, AEL);
       return;
     case "vacuum":
     case "analyze":
@@ -157,7 +167,9 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "comment":
     case "security-label":
-      if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
+      // constraints, triggers, policies and rules are looked up under AccessShareLock on their table
+      if (["tabconstraint", "trigger", "policy", "rule"].includes(s.targetKind ?? "")) acc.lock(rel, "AccessShareLock");
+      else if (s.objectType && ["table", "view", "materialized-view", "foreign-table"].includes(s.objectType)) acc.lock(rel, SUE);
       return;
     case "grant":
     case "revoke":
@@ -205,21 +217,6 @@ function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: 
   }
 }
 
-/** Views and materialized views that depend on `rel`, transitively (dropped by CASCADE). */
-function dependentViews(rel: string, schema: SchemaContext): string[] {
-  const out = new Set<string>();
-  const visit = (name: string) => {
-    for (const [k, r] of Object.entries(schema.snapshot.relations)) {
-      if ((r.kind === "view" || r.kind === "materialized-view") && (r.reads ?? []).includes(name) && !out.has(k)) {
-        out.add(k);
-        visit(k);
-      }
-    }
-  };
-  visit(rel);
-  return [...out];
-}
-
 function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: Acc): void {
   acc.lockTree(t, AEL);
   const r = schema.relation(t);
@@ -227,7 +224,7 @@ function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: 
   for (const fk of schema.foreignKeysOf(t)) if (fk.references !== t) acc.lock(fk.references, AEL);
   for (const ref of schema.referencing(t)) acc.lock(ref.table, AEL);
   for (const p of schema.partitionsOf(t)) for (const fk of schema.foreignKeysOf(p)) acc.lock(fk.references, AEL);
-  if (cascade) for (const v of dependentViews(t, schema)) acc.lock(v, AEL);
+  if (cascade) for (const v of schema.dependentViews(t)) acc.lock(v, AEL);
 }
 
 function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
@@ -315,7 +312,7 @@ export function alterLockLevel(a: AlterAction, pg: number, objectType?: string):
 
 function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const rel = s.relation!;
-  const recurse = (mode: LockMode) => acc.lockTree(rel, mode);
+  const recurse = (mode: LockMode) => (s.only ? acc.lock(rel, mode) : acc.lockTree(rel, mode));
   for (const a of s.actions) {
     const mode = alterLockLevel(a, pg, s.objectType);
     switch (a.action) {
@@ -388,8 +385,13 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "set-tablespace":
       case "set-access-method":
         acc.lock(rel, mode);
-        acc.rewrite(rel);
-        if (a.action === "set-tablespace" || a.action === "set-access-method") for (const p of schema.partitionsOf(rel)) void p;
+        // moving to the tablespace it is already in is a no-op (tables are assumed in pg_default)
+        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default")) acc.rewrite(rel);
+        break;
+      case "inherit":
+      case "no-inherit":
+        acc.lock(rel, mode);
+        acc.lock(a.parent, a.action === "inherit" ? SUE : "AccessShareLock");
         break;
       case "set-expression":
         recurse(mode);

@@ -16,6 +16,8 @@ export class SchemaContext implements DescribeContext {
   private readonly fkSources = new Map<string, Set<string>>();
   /** qualified index name -> table (verified on read) */
   private readonly indexOwners = new Map<string, string>();
+  /** relation -> views / materialized views that may read it (verified on read) */
+  private readonly readers = new Map<string, Set<string>>();
 
   constructor(start?: SchemaSnapshot) {
     this.snapshot = start
@@ -29,6 +31,26 @@ export class SchemaContext implements DescribeContext {
     for (const c of r.constraints) if (c.type === "f" && c.references) this.indexFk(key, c.references);
     for (const i of r.indexes) this.indexOwners.set(i.qualifiedName, key);
     if (r.table) this.indexOwners.set(key, r.table);
+    for (const read of r.reads ?? []) {
+      let set = this.readers.get(read);
+      if (!set) this.readers.set(read, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  /** Views and materialized views that depend on `rel`, transitively (what DROP ... CASCADE drops). */
+  dependentViews(rel: string): string[] {
+    const out = new Set<string>();
+    const visit = (name: string) => {
+      for (const key of this.readers.get(name) ?? []) {
+        const r = this.snapshot.relations[key];
+        if (!r || out.has(key) || !(r.kind === "view" || r.kind === "materialized-view") || !(r.reads ?? []).includes(name)) continue;
+        out.add(key);
+        visit(key);
+      }
+    };
+    visit(rel);
+    return [...out];
   }
 
   private indexFk(source: string, target: string): void {
@@ -102,7 +124,10 @@ export class SchemaContext implements DescribeContext {
   }
 
   defaultPartitionOf(parent: string): string | undefined {
-    return this.relation(parent)?.partitions?.find((p) => this.relation(p)?.defaultPartition);
+    return this.relation(parent)?.partitions?.find((p) => {
+      const r = this.relation(p);
+      return r?.defaultPartition || r?.partitionBound === "DEFAULT";
+    });
   }
 
   /** Foreign keys declared on `table`. */
@@ -135,8 +160,10 @@ export class SchemaContext implements DescribeContext {
   /** Tables with a column whose type is the domain (or an array of it). */
   tablesUsingType(type: string): string[] {
     const bare = type.replace(/^public\./, "");
+    const dot = type.lastIndexOf(".");
+    const arrayOf = `${type.slice(0, dot + 1)}_${type.slice(dot + 1)}`;
     return Object.entries(this.snapshot.relations)
-      .filter(([, r]) => (r.kind === "table" || r.kind === "partitioned-table" || r.kind === "materialized-view") && r.columns.some((c) => c.typeName === type || c.typeName === bare || c.typeName === `${type}[]`))
+      .filter(([, r]) => (r.kind === "table" || r.kind === "partitioned-table" || r.kind === "materialized-view") && r.columns.some((c) => c.typeName === type || c.typeName === bare || c.typeName === `${type}[]` || c.typeName === arrayOf))
       .map(([k]) => k);
   }
 
@@ -169,6 +196,7 @@ export class SchemaContext implements DescribeContext {
         };
         rels[rel] = info;
         this.created.add(rel);
+        this.indexRelation(rel, info);
         for (const c of s.constraints) this.addConstraint(rel, c, s.columns);
         if (s.partitionOf) {
           info.parent = s.partitionOf;
@@ -332,15 +360,21 @@ export class SchemaContext implements DescribeContext {
     delete rels[from];
     if (this.created.delete(from)) this.created.add(to);
     this.indexRelation(to, r);
-    for (const other of Object.values(rels)) {
-      for (const c of other.constraints) {
+    // only the relations linked to this one can mention its name
+    for (const key of this.fkSources.get(from) ?? []) {
+      const other = rels[key];
+      for (const c of other?.constraints ?? []) {
         if (c.references !== from) continue;
         c.references = to;
-        this.indexFk(`${other.schema}.${other.name}`, to);
+        this.indexFk(key === from ? to : key, to);
       }
-      if (other.parent === from) other.parent = to;
-      if (other.table === from) other.table = to;
-      if (other.partitions) other.partitions = other.partitions.map((p) => (p === from ? to : p));
+    }
+    for (const p of r.partitions ?? []) if (rels[p]) rels[p]!.parent = to;
+    if (r.parent && rels[r.parent]?.partitions) rels[r.parent]!.partitions = rels[r.parent]!.partitions!.map((p) => (p === from ? to : p));
+    for (const i of r.indexes) {
+      const idx = rels[i.qualifiedName];
+      if (idx?.table === from) idx.table = to;
+      this.indexOwners.set(i.qualifiedName, to);
     }
   }
 }

@@ -63,6 +63,8 @@ export interface StatementReport {
   estimate?: Estimate;
   /** whether the statement runs inside a transaction block (layout + explicit BEGIN/COMMIT) */
   inTransaction?: boolean;
+  /** why the risk is what it is: one line per relation that raised it */
+  riskReasons?: string[];
 }
 
 export interface AnalysisError {
@@ -116,7 +118,7 @@ export interface FileReport {
   down?: DownFileCheck;
   /** detected migration layout (golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx, plain) */
   layout?: string;
-  /** what had to be assumed about the schema (no --db / --schema) */
+  /** what had to be assumed about the schema and sizes (no --db / --schema) */
   assumptions?: string[];
 }
 

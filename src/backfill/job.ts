@@ -1,7 +1,7 @@
 import type PgBoss from "pg-boss";
 import { getTarget, type Config } from "../config.js";
 import { resolveDatabaseUrl } from "../db/connection.js";
-import { isUserError } from "../errors.js";
+import { isUserError, type UserError } from "../errors.js";
 import { log } from "../log.js";
 import type { Store } from "../store/store.js";
 import { runBackfill, type BackfillProgress, type BackfillResult } from "./engine.js";
@@ -40,6 +40,8 @@ export interface BackfillWorkerDeps {
   onProgress?: (p: BackfillProgress) => void;
   /** Called when a job's run stops (done, paused, cancelled, failed, or handed on). */
   onResult?: (r: BackfillResult, data: BackfillJobData) => void | Promise<void>;
+  /** Called when a job is refused before it starts (bad spec, volatile expression, no key, ...). */
+  onRefused?: (e: UserError, data: BackfillJobData) => void | Promise<void>;
   lagSource?: LagSource;
   /** How long one job runs before it hands the run on to a fresh job (default 30 min). */
   sliceMs?: number;
@@ -80,8 +82,14 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobD
       sliceMs: deps.sliceMs ?? 30 * 60_000,
     });
   } catch (e) {
-    // Another process runs it already: nothing to do. Bad specs fail the job without retries' help.
+    // Another process runs it already: nothing to do. A refused spec would be refused again:
+    // report it and complete the job instead of retrying.
     if (isUserError(e) && e.code === "backfill-busy") return;
+    if (isUserError(e)) {
+      log.warn({ target: data.target, code: e.code }, `backfill job refused: ${e.message}`);
+      await deps.onRefused?.(e, data);
+      return;
+    }
     log.error({ err: e, target: data.target }, "backfill job failed");
     throw e;
   }

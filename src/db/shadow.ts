@@ -54,7 +54,7 @@ export async function createShadow(opts: { template?: string; adminUrl?: string 
   const adminUrl = opts.adminUrl ?? (await shadowAdminUrl());
   const name = `lockstep_shadow_${randomBytes(6).toString("hex")}`;
   await withAdmin(adminUrl, (admin) =>
-    admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)} STRATEGY FILE_COPY` : ""}`),
+    admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),
   );
   const url = withDatabase(adminUrl, name);
   const client = await connect(url, { applicationName: "lockstep-shadow" });
@@ -111,12 +111,18 @@ export async function shadowFrom(opts: { url?: string; schemaFile?: string; admi
 
 /** PINNED: replay a schema dump or earlier migrations on a shadow and read its catalog. */
 export async function schemaFromSchemaFile(file: string): Promise<SchemaSnapshot> {
-  const shadow = await shadowFrom({ schemaFile: file });
+  // A server started just for this replay is stopped after it: a running server keeps the CLI alive.
+  const startsServer = !embedded && !process.env.LOCKSTEP_SHADOW_ADMIN_URL;
   try {
-    const snapshot = await introspect(shadow.client);
-    return { ...snapshot, source: "replay", assumptions: [...snapshot.assumptions, ...shadow.notes] };
+    const shadow = await shadowFrom({ schemaFile: file });
+    try {
+      const snapshot = await introspect(shadow.client);
+      return { ...snapshot, source: "replay", assumptions: [...snapshot.assumptions, ...shadow.notes] };
+    } finally {
+      await shadow.drop();
+    }
   } finally {
-    await shadow.drop();
+    if (startsServer) await closeShadowServer();
   }
 }
 

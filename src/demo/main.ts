@@ -2,7 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { analyzePathsDetailed } from "../analyze/analyze.js";
-import type { SchemaSnapshot } from "../analyze/types.js";
+import { introspect } from "../db/introspect.js";
 import { renderCheckText } from "../render/check-text.js";
 import { loadConfig } from "../config.js";
 import { defaultDataDir, startEmbedded } from "../db/embedded.js";
@@ -38,12 +38,12 @@ async function main() {
     const version = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     out(`PostgreSQL ${version.rows[0]!.v}, demo schema:`);
     for (const t of tables.rows) out(`  table ${t.name}: ~${t.rows} rows, ${t.size}; indexes: ${t.indexes ?? "none"}`);
-    const schema = await demoSchema(db);
+    const schema = await introspect(db);
     await db.end();
     out("");
-    out(`lockstep check examples/migrations${schema ? " --db <demo database>" : " (schema from the statements; --db introspection not built yet)"}:`);
+    out("lockstep check examples/migrations --db <demo database>:");
     out("");
-    const files = await analyzePathsDetailed([EXAMPLES], { cwd: REPO_ROOT, ...(schema ? { schema } : {}) });
+    const files = await analyzePathsDetailed([EXAMPLES], { cwd: REPO_ROOT, schema, pgVersion: Math.floor((schema.serverVersion ?? 180000) / 10000) });
     const report = { version: 1 as const, files: files.map((f) => f.report) };
     const sources = Object.fromEntries(files.map((f) => [f.report.path, f.source.text ?? ""]));
     out(renderCheckText(report, { sources }));
@@ -54,18 +54,6 @@ async function main() {
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const EXAMPLES = "examples/migrations";
-
-/** The demo database's catalog, once `src/db/introspect.ts` exists; until then undefined. */
-async function demoSchema(db: pg.Client): Promise<SchemaSnapshot | undefined> {
-  const specifier = "../db/introspect.js";
-  try {
-    const mod = (await import(specifier)) as { introspect(client: pg.ClientBase): Promise<SchemaSnapshot> };
-    return await mod.introspect(db);
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND") return undefined;
-    throw e;
-  }
-}
 
 main().catch((e: unknown) => {
   process.stderr.write(`demo failed: ${redact(e instanceof Error ? e.message : String(e))}\n`);

@@ -1,10 +1,13 @@
-import type { CheckReport, FileReport, StatementReport } from "../analyze/types.js";
+import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
 import { codeFrame } from "./code-frame.js";
+import { paint, type Paint } from "./colour.js";
 import { downFileLines, rollbackLines } from "./rollback-text.js";
 
 export interface CheckTextOptions {
   /** source text per file path, for code frames */
   sources?: Record<string, string>;
+  /** ANSI colours (only when writing to a terminal) */
+  color?: boolean;
 }
 
 /** `lockstep check` text output: grouped by file, locks/rewrites per statement, a summary line. Pure. */
@@ -20,7 +23,7 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
     findings += f.statements.reduce((n, s) => n + s.findings.filter((x) => !x.ignored).length, 0);
     rewrites += f.statements.filter((s) => s.rewrites.length > 0).length;
     const src = opts.sources?.[f.path];
-    out.push(...renderFile(f, src === undefined ? undefined : src.split("\n")));
+    out.push(...renderFile(f, src === undefined ? undefined : src.split("\n"), paint(opts.color === true)));
   }
   const risk = report.files.reduce((r, f) => (["low", "medium", "high", "critical"].indexOf(f.risk) > ["low", "medium", "high", "critical"].indexOf(r) ? f.risk : r), "low");
   out.push(
@@ -29,11 +32,11 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
   return out.join("\n");
 }
 
-function renderFile(f: FileReport, source: string[] | undefined): string[] {
-  const out = [`${f.path}${f.layout ? ` (${f.layout})` : ""}: risk ${f.risk}, ${plural(f.statements.length, "statement")}`];
+function renderFile(f: FileReport, source: string[] | undefined, p: Paint): string[] {
+  const out = [`${p.bold(f.path)}${f.layout ? ` (${f.layout})` : ""}: risk ${riskText(f.risk, p)}, ${plural(f.statements.length, "statement")}`];
   const items: Array<{ line: number; lines: string[] }> = [];
   const rollback = new Map((f.rollback ?? []).map((r) => [r.statement, r]));
-  for (const s of f.statements) items.push({ line: s.line, lines: [...renderStatement(s, source), ...(rollback.has(s.index) ? rollbackLines(rollback.get(s.index)!) : [])] });
+  for (const s of f.statements) items.push({ line: s.line, lines: [...renderStatement(s, source, p), ...(rollback.has(s.index) ? rollbackLines(rollback.get(s.index)!) : [])] });
   for (const e of f.errors) {
     const where = e.line ? ` at ${e.line}:${e.column ?? 1}` : "";
     const lines = [`  error${where}: ${e.message} [${e.code}]`];
@@ -51,9 +54,9 @@ function renderFile(f: FileReport, source: string[] | undefined): string[] {
   return out;
 }
 
-function renderStatement(s: StatementReport, source: string[] | undefined): string[] {
+function renderStatement(s: StatementReport, source: string[] | undefined, p: Paint): string[] {
   const tx = s.transactional ? (s.inTransaction ? "in transaction" : "autocommit") : s.inTransaction ? "cannot run in a transaction, but runs in one" : "outside a transaction";
-  const out = [`  ${s.line}:${s.column} ${s.kind} — risk ${s.risk}, ${tx}`];
+  const out = [`  ${s.line}:${s.column} ${s.kind} — risk ${riskText(s.risk, p)}, ${tx}`];
   const frame = codeFrame(source, s.line, s.column);
   out.push(...(frame.length ? frame : [`${s.line} | ${firstLine(s.sql)}`]).map((l) => `      ${l}`));
   if (s.locks.length) out.push(`      locks: ${s.locks.map((l) => `${l.relation} ${l.mode}`).join(", ")}`);
@@ -62,8 +65,21 @@ function renderStatement(s: StatementReport, source: string[] | undefined): stri
     const parts = [s.estimate.rows !== undefined ? `~${s.estimate.rows} rows` : "", s.estimate.bytes !== undefined ? `${s.estimate.bytes} bytes` : "", s.estimate.seconds !== undefined ? `~${s.estimate.seconds}s` : ""].filter(Boolean);
     out.push(`      estimate: ${parts.join(", ")}`);
   }
-  for (const f of s.findings) out.push(`      ${f.severity}${f.ignored ? " (ignored)" : ""} ${f.rule}: ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);
+  for (const r of s.riskReasons ?? []) out.push(p.dim(`      risk: ${r}`));
+  for (const f of s.findings) out.push(...renderFinding(f, p));
   return out;
+}
+
+function renderFinding(f: Finding, p: Paint): string[] {
+  if (f.ignored) return [p.dim(`      ${f.severity} (ignored${f.ignoreReason ? `: ${f.ignoreReason}` : ""}) ${f.rule}: ${f.message}`)];
+  const label = f.severity === "error" ? p.red(p.bold("error")) : f.severity === "warning" ? p.yellow("warning") : p.cyan("note");
+  const out = [`      ${label} ${p.bold(f.rule)}: ${f.message}`];
+  if (f.fix) out.push(...f.fix.split("\n").map((l, i) => `        ${i === 0 ? "fix: " : "     "}${p.green(l)}`));
+  return out;
+}
+
+function riskText(r: Risk, p: Paint): string {
+  return r === "critical" ? p.red(p.bold(r)) : r === "high" ? p.red(r) : r === "medium" ? p.yellow(r) : r;
 }
 
 function firstLine(sql: string): string {

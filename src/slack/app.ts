@@ -36,7 +36,13 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (settings.mode === "socket") {
-    receiver = new SocketModeReceiver({ appToken: settings.appToken!, customRoutes: [healthz], installerOptions: { port: settings.port }, logger });
+    receiver = new SocketModeReceiver({
+      appToken: settings.appToken!,
+      customRoutes: [healthz],
+      // apps.connections.open goes to SLACK_API_URL too
+      installerOptions: { port: settings.port, clientOptions: settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {} },
+      logger,
+    });
   } else {
     httpReceiver = new HTTPReceiver({ signingSecret: settings.signingSecret!, endpoints: EVENTS_PATH, customRoutes: [healthz], logger });
     httpReceiver.requestListener = rejectFutureTimestamps(httpReceiver.requestListener);

@@ -6,7 +6,7 @@ import { noteMessage } from "./blocks/lists.js";
 import { rejectModal } from "./blocks/modals.js";
 import { reportMessage } from "./blocks/report.js";
 import { viewOf } from "./check-flow.js";
-import { contentUnchanged, verifyApproval } from "./approval.js";
+import { EXPIRED, contentUnchanged, verifyApproval } from "./approval.js";
 import type { BotDeps } from "./deps.js";
 import { emitApplyRequested } from "./hooks.js";
 import { checkApprover } from "./policy.js";
@@ -123,7 +123,13 @@ export async function requestApply(deps: BotDeps, client: WebClient, click: Clic
   if (!who.approver && click.user !== check.requestedBy) return refuse(deps, client, click, check, "apply", `you are not an approver for \`${check.target}\``);
   if (await voidIfChanged(deps, client, click, check, "apply")) return;
   const validity = await verifyApproval(deps, check.id);
-  if (!validity.valid) return refuse(deps, client, click, check, "apply", `cannot apply: ${validity.reason}`);
+  if (!validity.valid) {
+    if (validity.reason === EXPIRED) {
+      const expired = await transition(deps.pool, check.id, ["approved"], "expired", click.user, EXPIRED);
+      if (expired) await refreshReport(deps, client, expired);
+    }
+    return refuse(deps, client, click, check, "apply", `cannot apply: ${validity.reason}`);
+  }
   const request = await recordApplyRequest(deps.pool, check, click.user);
   if (!request) return; // a second click, or another replica, got there first
   const now = (await loadCheck(deps.pool, check.id))!;

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { getTarget, type LoadedConfig } from "../config.js";
 import { isUserError } from "../errors.js";
-import { loadCheck, type CheckRecord } from "../store/checks.js";
+import { approvedCheckIds, loadCheck, type CheckRecord } from "../store/checks.js";
 import { contentHash, type ContentFile } from "./content-hash.js";
 import { migrationsDir, readContent } from "./migration-source.js";
 
@@ -23,6 +23,8 @@ export function contentUnchanged(loaded: LoadedConfig, cwd: string, check: Check
   }
 }
 
+export const EXPIRED = "the approval expired";
+
 export type ApprovalValidity =
   | { valid: true; check: CheckRecord; files: ContentFile[] }
   | { valid: false; reason: string; check?: CheckRecord };
@@ -39,7 +41,7 @@ export async function verifyApproval(
   const check = await loadCheck(opts.pool, checkId);
   if (!check) return { valid: false, reason: `no check ${checkId}` };
   if (check.status !== "approved" && check.status !== "apply-requested") return { valid: false, reason: `the check is ${check.status}`, check };
-  if (check.expiresAt.getTime() <= Date.now()) return { valid: false, reason: "the approval expired", check };
+  if (check.expiresAt.getTime() <= Date.now()) return { valid: false, reason: EXPIRED, check };
   const target = getTarget(opts.loaded.config, check.target);
   if (check.source === "adhoc" && !target.approvals.allow_adhoc_sql) {
     return { valid: false, reason: `ad-hoc SQL cannot be applied to ${check.target} (approvals.allow_adhoc_sql is off)`, check };
@@ -47,4 +49,21 @@ export async function verifyApproval(
   const content = contentUnchanged(opts.loaded, opts.cwd, check);
   if (!content.same) return { valid: false, reason: content.why ?? "content changed", check };
   return { valid: true, check, files: content.files! };
+}
+
+/**
+ * For `lockstep apply`: the newest check of `target` approved for exactly these files (same
+ * content hash), still valid; undefined when there is none.
+ */
+export async function findValidApproval(
+  opts: { pool: pg.Pool | pg.ClientBase; loaded: LoadedConfig; cwd: string },
+  target: string,
+  files: ContentFile[],
+): Promise<ApprovalValidity | undefined> {
+  const hash = contentHash(files, target);
+  for (const id of await approvedCheckIds(opts.pool, target, hash)) {
+    const validity = await verifyApproval(opts, id);
+    if (validity.valid) return validity;
+  }
+  return undefined;
 }

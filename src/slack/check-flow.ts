@@ -8,11 +8,12 @@ import { VERSION } from "../version.js";
 import { noteMessage } from "./blocks/lists.js";
 import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
 import { reportMarkdown } from "./blocks/report-markdown.js";
-import { contentHash, type ContentFile } from "./content-hash.js";
+import { contentHash } from "./content-hash.js";
 import type { BotDeps } from "./deps.js";
 import { HISTORY_TABLES, appliedVersions, filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { policyFor } from "./policy.js";
+import type { CheckFile } from "./run-check.js";
 import { uploadToThread } from "./thread.js";
 
 type WebClient = webApi.WebClient;
@@ -75,20 +76,20 @@ export async function resolveSpec(deps: BotDeps, name: string, target: TargetCon
 export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, spec: string): Promise<CheckRecord> {
   const target = targetForChannel(deps, name, who.channel);
   const { root, files } = await resolveSpec(deps, name, target, spec);
-  return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files) });
+  return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files, target.layout) });
 }
 
 /** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
 export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
   const target = targetForChannel(deps, name, who.channel);
-  return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8") }] });
+  return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8"), layout: "plain" }] });
 }
 
 async function checkAndPost(
   deps: BotDeps,
   client: WebClient,
   who: Requester,
-  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: ContentFile[] },
+  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: CheckFile[] },
 ): Promise<CheckRecord> {
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);
@@ -110,7 +111,7 @@ async function checkAndPost(
     report,
     expiryMs: policy.expiryMs,
   });
-  const message = reportMessage(viewOf(deps, check, db.note));
+  const message = reportMessage(viewOf(deps, check));
   const posted = await client.chat.postMessage({ channel: who.channel, text: message.text, blocks: message.blocks });
   await setMessageTs(deps.pool, check.id, posted.ts!);
   check = { ...check, messageTs: posted.ts! };
@@ -140,7 +141,7 @@ async function checkAndPost(
 }
 
 /** The report message's inputs from a stored check. */
-export function viewOf(deps: BotDeps, check: CheckRecord, schemaNote?: string): ReportView {
+export function viewOf(deps: BotDeps, check: CheckRecord): ReportView {
   const target = deps.loaded.config.targets[check.target];
   return {
     checkId: check.id,
@@ -156,6 +157,6 @@ export function viewOf(deps: BotDeps, check: CheckRecord, schemaNote?: string): 
     requireGroup: check.requireGroup,
     approvals: check.approvals.filter((a) => a.contentHash === check.contentHash).map((a) => a.approver),
     applyAllowed: check.source === "files" || Boolean(target?.approvals.allow_adhoc_sql),
-    schemaNote,
+    schemaNote: target ? schemaUrl(deps, check.target).note : undefined,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { LoadedConfig } from "../config.js";
 import type { GroupDirectory } from "./policy.js";
 import type { Analyzer } from "./run-check.js";
+import type { WorkQueue } from "./work-queue.js";
 
 /** What the Slack flows need; built once by `lockstep serve` (tests build their own). */
 export interface BotDeps {
@@ -18,4 +19,6 @@ export interface BotDeps {
   groups: GroupDirectory;
   /** the bot token, for downloading shared files */
   botToken: string;
+  /** where listeners put the work that follows their ack */
+  work: WorkQueue;
 }

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import type { LoadedConfig, TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import type { ContentFile } from "./content-hash.js";
+import { detectLayout, listMigrationFiles, type Layout } from "../analyze/sources.js";
+import type { CheckFile } from "./run-check.js";
 
 /** One migration in layout order: a file (golang-migrate, Flyway, plain) or a directory (diesel, Prisma). */
 export interface MigrationUnit {
@@ -14,8 +15,6 @@ export interface MigrationUnit {
   /** the SQL files to analyse, relative to the migrations dir */
   files: string[];
 }
-
-type Layout = "golang-migrate" | "flyway" | "diesel" | "prisma" | "plain";
 
 /** The target's migrations dir, resolved against the config file's directory. */
 export function migrationsDir(loaded: LoadedConfig, targetName: string, target: TargetConfig, cwd: string): string {
@@ -63,71 +62,59 @@ export function filesForPath(root: string, relative: string): string[] {
   throw new UserError("not-a-migration", `${relative} is a directory without up.sql or migration.sql`);
 }
 
-export function readContent(root: string, files: string[]): ContentFile[] {
-  return files.map((f) => ({ path: f, bytes: readFileSync(insideDir(root, f)) }));
+/** The files' bytes, with the layout that decides how their tool runs them. */
+export function readContent(root: string, files: string[], configured: TargetConfig["layout"] = "auto"): CheckFile[] {
+  return files.map((f) => {
+    const abs = insideDir(root, f);
+    const bytes = readFileSync(abs);
+    return { path: f, bytes, abs, layout: configured === "auto" ? detectLayout(abs, bytes) : (configured as Layout) };
+  });
 }
 
-/** The layout's migrations in apply order. */
+/** The migrations in the order their tool applies them (the analyzer's listing), grouped per migration. */
 export function listMigrations(root: string, configured: TargetConfig["layout"]): MigrationUnit[] {
-  const entries = readdirSync(root, { withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
-  const layout = detectLayout(configured, files, dirs, root);
-  switch (layout) {
-    case "golang-migrate":
-      return sortByVersion(
-        files.filter((f) => /^\d+_.*\.up\.sql$/.test(f)).map((f) => ({ version: numeric(/^(\d+)/.exec(f)![1]!), path: f, files: [f] })),
-      );
-    case "flyway":
-      return sortByVersion(
-        files
-          .map((f) => ({ f, m: /^V(\d+(?:[._]\d+)*)__.*\.sql$/.exec(f) }))
-          .filter((x) => x.m)
-          .map(({ f, m }) => ({ version: m![1]!.replace(/_/g, "."), path: f, files: [f] })),
-      );
-    case "diesel":
-      return dirs
-        .filter((d) => existsSync(path.join(root, d, "up.sql")))
-        .sort()
-        .map((d) => ({ version: d.split("_")[0]!.replace(/-/g, ""), path: d, files: [path.join(d, "up.sql")] }));
-    case "prisma":
-      return dirs
-        .filter((d) => existsSync(path.join(root, d, "migration.sql")))
-        .sort()
-        .map((d) => ({ version: d, path: d, files: [path.join(d, "migration.sql")] }));
-    default:
-      return files
-        .filter((f) => f.endsWith(".sql") && !f.endsWith(".down.sql"))
-        .sort()
-        .map((f) => ({ version: /^(\d+)[_-]/.exec(f)?.[1] ?? f, path: f, files: [f] }));
+  const units = new Map<string, MigrationUnit>();
+  for (const abs of listMigrationFiles(root)) {
+    const rel = path.relative(root, abs);
+    const layout = configured === "auto" ? detectLayout(abs) : (configured as Layout);
+    const perDirectory = layout === "diesel" || layout === "prisma";
+    const unitPath = perDirectory ? path.dirname(rel) : rel;
+    const unit = units.get(unitPath) ?? { version: versionKey(layout, path.basename(unitPath)), path: unitPath, files: [] };
+    unit.files.push(rel);
+    units.set(unitPath, unit);
   }
+  const list = [...units.values()];
+  // the shared listing sorts V1_1__x before V1__y; Flyway applies by version (1 < 1.1)
+  return list.some((u) => /^V\d/.test(u.path)) && list.every((u) => /^\d+(\.\d+)*$/.test(u.version)) ? list.sort(byDottedVersion) : list;
 }
 
-function detectLayout(configured: TargetConfig["layout"], files: string[], dirs: string[], root: string): Layout {
-  if (configured === "golang-migrate" || configured === "flyway" || configured === "diesel" || configured === "prisma") return configured;
-  if (configured !== "auto") return "plain";
-  if (files.some((f) => /^V\d+(?:[._]\d+)*__.*\.sql$/.test(f))) return "flyway";
-  if (files.some((f) => /\.up\.sql$/.test(f))) return "golang-migrate";
-  if (dirs.some((d) => existsSync(path.join(root, d, "up.sql")))) return "diesel";
-  if (dirs.some((d) => existsSync(path.join(root, d, "migration.sql")))) return "prisma";
-  return "plain";
+function byDottedVersion(a: MigrationUnit, b: MigrationUnit): number {
+  const pa = a.version.split(".").map(BigInt);
+  const pb = b.version.split(".").map(BigInt);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? -1n;
+    const y = pb[i] ?? -1n;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** What the tool's history table records for a migration. */
+function versionKey(layout: Layout, name: string): string {
+  switch (layout) {
+    case "flyway":
+      return /^V(\d+(?:[._]\d+)*)__/.exec(name)?.[1]?.replace(/_/g, ".") ?? name;
+    case "diesel":
+      return name.split("_")[0]!.replace(/-/g, "");
+    case "prisma":
+      return name;
+    default:
+      return /^(\d+)[_-]/.test(name) ? numeric(/^(\d+)/.exec(name)![1]!) : name;
+  }
 }
 
 function numeric(v: string): string {
   return v.replace(/^0+(?=\d)/, "");
-}
-
-function sortByVersion(units: MigrationUnit[]): MigrationUnit[] {
-  const key = (v: string) => v.split(".").map((p) => BigInt(p));
-  return units.sort((a, b) => {
-    const ka = key(a.version);
-    const kb = key(b.version);
-    for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
-      const d = (ka[i] ?? 0n) - (kb[i] ?? 0n);
-      if (d !== 0n) return d < 0n ? -1 : 1;
-    }
-    return 0;
-  });
 }
 
 /** Native history tables we can read before the apply feature writes its own. */

@@ -8,6 +8,10 @@ import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
 import { runCheck, type Analyzer } from "./run-check.js";
 import { readSlackSettings } from "./settings.js";
+import { workQueue } from "./work-queue.js";
+
+/** analyses and clicks handled at once after their acks; the rest wait their turn */
+const WORK_CONCURRENCY = 4;
 
 export interface RunningBot {
   bot: SlackBot;
@@ -35,6 +39,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       log: opts.log,
       botToken: settings.botToken,
       groups: { members: async () => [] },
+      work: workQueue(WORK_CONCURRENCY, (e) => opts.log.error({ err: e }, "slack job failed")),
     };
     const bot = createSlackBot(settings, deps);
     deps.groups = slackGroupDirectory(bot.app.client);
@@ -47,6 +52,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       port,
       async stop() {
         await bot.stop().catch(() => undefined);
+        await deps.work.idle();
         await opened.close();
         await state.close();
       },

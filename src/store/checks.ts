@@ -90,6 +90,17 @@ export async function recentChecks(db: Db, opts: { target?: string; limit?: numb
   return out;
 }
 
+/** Checks of a target approved (or apply-requested) for this content hash and not expired, newest first. */
+export async function approvedCheckIds(db: Db, target: string, contentHash: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM ${T}.checks
+      WHERE target = $1 AND content_hash = $2 AND status IN ('approved', 'apply-requested') AND expires_at > now()
+      ORDER BY created_at DESC`,
+    [target, contentHash],
+  );
+  return rows.map((r) => r.id);
+}
+
 export type ApprovalOutcome = "counted" | "already-approved-by-you" | "not-pending" | "expired";
 
 /**

@@ -48,10 +48,11 @@ export class Observer {
 
   /**
    * Run the statement for real. Inside a transaction: locks from pg_locks, relfilenodes before
-   * and after, then COMMIT so later statements see its effects (the shadow is thrown away).
-   * Statements that refuse a transaction block go to the blocking method.
+   * and after, then COMMIT so later statements see its effects (the shadow is thrown away), or
+   * ROLLBACK with `keep: false` to leave the shadow as it was.
+   * Statements that refuse a transaction block go to the blocking method (and always take effect).
    */
-  async observe(sql: string): Promise<Observation> {
+  async observe(sql: string, opts: { keep?: boolean } = {}): Promise<Observation> {
     const before = await relations(this.runner);
     await this.runner.query("BEGIN");
     try {
@@ -65,7 +66,7 @@ export class Observer {
     const { rows } = await this.runner.query<{ oid: number; mode: string }>(OWN_LOCKS_SQL);
     const after = await relations(this.runner);
     try {
-      await this.runner.query("COMMIT");
+      await this.runner.query(opts.keep === false ? "ROLLBACK" : "COMMIT");
     } catch (e) {
       return { transactional: true, locks: [], rewrites: [], error: toError(e as pg.DatabaseError) };
     }

@@ -2,16 +2,22 @@ import type { AnalysisError, FileReport, StatementReport } from "../analyze/type
 import { maxRisk, riskFromLocks } from "../analyze/risk.js";
 import type { Shadow } from "../db/shadow.js";
 import { ScriptSyntaxError, positionIn, splitScript } from "../db/sql-script.js";
-import { statementKind } from "./kind.js";
+import { describeNode } from "../analyze/describe.js";
 import { Observer } from "./observe.js";
 
 /**
  * `lockstep trace`: run a migration's statements one by one on a shadow database and report the
  * locks and rewrites Postgres really performed, in the same shape as `check`.
  * Transaction control (BEGIN/COMMIT/...) is not run: every statement gets its own transaction so
- * its locks are its own.
+ * its locks are its own. With `keep: false` transactional statements are rolled back (the shadow
+ * stays as it was, for tracing statements independently); non-transactional ones still take effect.
  */
-export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "url" | "client">): Promise<FileReport> {
+export async function traceSql(
+  path: string,
+  sql: string,
+  shadow: Pick<Shadow, "url" | "client">,
+  opts: { keep?: boolean } = {},
+): Promise<FileReport> {
   const report: FileReport = { path, risk: "low", statements: [], errors: [] };
   let statements;
   try {
@@ -24,7 +30,7 @@ export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "
   const observer = new Observer(shadow.url, shadow.client);
   try {
     for (const s of statements) {
-      const kind = statementKind(s.node, s.tree);
+      const kind = describeNode(s.tree, undefined).kind; // the same kinds as `check`
       const entry: StatementReport = {
         index: s.index,
         line: s.line,
@@ -39,7 +45,7 @@ export async function traceSql(path: string, sql: string, shadow: Pick<Shadow, "
       };
       report.statements.push(entry);
       if (s.node === "TransactionStmt") continue;
-      const seen = await observer.observe(s.sql);
+      const seen = await observer.observe(s.sql, opts);
       entry.transactional = seen.transactional;
       entry.locks = seen.locks;
       entry.rewrites = seen.rewrites;

@@ -95,6 +95,22 @@ describe("lockstep backfill (CLI)", () => {
     expect(again.stderr).toContain("already cancelled");
   });
 
+  it("Ctrl-C (SIGINT) stops after the current batch: status paused, exit 4, resumable", async () => {
+    await createUsers(db.client, "i1", 20_000);
+    const args = [CLI, "backfill", "--db", "env:TARGET_URL", "--table", "i1", "--set", "normalized_email = lower(email)", "--batch-size", "100", "--sleep-ms", "5", "--format", "json"];
+    const child = spawn(process.execPath, args, { env: { ...process.env, LOCKSTEP_CONFIG: "", ...sameDb }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(async () => (await q<{ n: number }>("SELECT coalesce(max(rows_done), 0)::int AS n FROM lockstep_state.backfill_runs WHERE table_name = 'public.i1'").catch(() => [{ n: 0 }]))[0]!.n > 0, "progress");
+    child.kill("SIGINT");
+    expect(await exited).toBe(4);
+    expect(jsonLines(out).at(-1)).toMatchObject({ status: "paused", reason: "interrupted" });
+    const resumed = await runLockstep(args.slice(1).map((a) => (a === "5" ? "0" : a === "100" ? "5000" : a)), { env: sameDb });
+    expect(resumed.code).toBe(0);
+    expect(jsonLines(resumed.stdout).at(-1)).toMatchObject({ status: "done", rows: 20_000, remaining: 0, resumed: true });
+  });
+
   it("refuses bad input with exit 2: syntax (line and column), volatile, no key", async () => {
     await db.client.query("CREATE TABLE nokey (a int, b int)");
     const base = ["backfill", "--db", "env:TARGET_URL"];
@@ -107,6 +123,19 @@ describe("lockstep backfill (CLI)", () => {
     const nokey = await runLockstep([...base, "--table", "nokey", "--set", "b = a"], { env: sameDb });
     expect(nokey.code).toBe(2);
     expect(nokey.stderr).toContain("no primary key");
+  });
+
+  it("never stores or prints a literal connection string (status shows the run without it)", async () => {
+    await createUsers(db.client, "sec", 50);
+    const password = new URL(db.url).password;
+    expect(password.length).toBeGreaterThan(3);
+    const r = await runLockstep(["backfill", "--db", db.url, "--table", "sec", "--set", "normalized_email = lower(email)", "--format", "json"], { env: sameDb });
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(password);
+    const status = await runLockstep(["backfill", "status", "--format", "json"], { env: sameDb });
+    expect(status.stdout).not.toContain(password);
+    const [row] = await q<{ spec: Record<string, unknown> }>("SELECT spec FROM lockstep_state.backfill_runs WHERE table_name = 'public.sec'");
+    expect(row!.spec.db).toBeUndefined();
   });
 
   it("--dry-run validates and counts but changes nothing", async () => {

@@ -61,4 +61,20 @@ describe("backfill as a durable pg-boss job", () => {
       await store.close();
     }
   });
+
+  it("a refused spec completes the job and is reported, instead of retrying", async () => {
+    await createUsers(db.client, "jr", 10);
+    const store = await openStore(db.url);
+    try {
+      const config = parseConfigText("targets:\n  app:\n    url_env: APP_DB\n");
+      const refused: string[] = [];
+      await startBackfillWorker(store, { config, env: { APP_DB: db.url }, pollingIntervalSeconds: 0.5, onRefused: (e) => void refused.push(e.message) });
+      const id = await enqueueBackfill(store.boss, { target: "app", spec: parseSpec({ table: "jr", set: "normalized_email = random()::text" }, "test") });
+      await until(async () => refused.length > 0, "the refusal");
+      expect(refused[0]).toContain("random() is VOLATILE");
+      await until(async () => (await store.boss.getJobById("backfill", id))?.state === "completed", "the job to complete");
+    } finally {
+      await store.close();
+    }
+  });
 });

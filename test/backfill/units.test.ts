@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { BackfillProgress } from "../../src/backfill/engine.js";
 import { parseBackfillExpressions } from "../../src/backfill/expressions.js";
 import { progressBar, throttleProgress } from "../../src/backfill/progress.js";
-import { parseSpec, runKey } from "../../src/backfill/spec.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadSpecFile, parseSpec, runKey } from "../../src/backfill/spec.js";
 import { BatchSizer } from "../../src/backfill/throttle.js";
 import { nextWindowOpening, parseWindows } from "../../src/backfill/windows.js";
 
@@ -12,17 +15,19 @@ const event = (over: Partial<BackfillProgress> = {}): BackfillProgress => ({
 });
 
 describe("backfill pieces", () => {
-  it("batch size grows towards the target duration, at most 2x a batch, and shrinks fast", () => {
+  it("batch size grows towards the target duration, at most 4x a batch, and shrinks fast", () => {
     const s = new BatchSizer({ targetMs: 200 });
     expect(s.current).toBe(100);
-    s.observe(100, 10);
-    expect(s.current).toBe(200);
-    s.observe(200, 100);
+    s.observe(100, 10); // 20x under target: 4x
     expect(s.current).toBe(400);
-    s.observe(400, 400);
-    expect(s.current).toBe(200);
+    s.observe(400, 60); // 3.3x under target: 2x
+    expect(s.current).toBe(800);
+    s.observe(800, 150); // close: to the ideal
+    expect(s.current).toBe(1067);
+    s.observe(1067, 800); // 4x over target: down to the ideal
+    expect(s.current).toBe(267);
     s.observe(50, 1); // a short final batch says nothing
-    expect(s.current).toBe(200);
+    expect(s.current).toBe(267);
     const fixed = new BatchSizer({ targetMs: 200, fixed: 77 });
     fixed.observe(77, 1);
     expect(fixed.current).toBe(77);
@@ -61,6 +66,9 @@ describe("backfill pieces", () => {
     expect(s).toMatchObject({ table: "t", set: ["a = b"], batch_size: 500, target_batch_ms: 100, save_old: true, sleep_ms: 0 });
     expect(parseSpec({ table: "t", set: ["a = b", "c = d"] }, "x").batch_size).toBe("auto");
     expect(() => parseSpec({ table: "t", set: "a = b", batchsize: 1 }, "spec.yml")).toThrow(/invalid backfill spec spec.yml/);
+    const bad = path.join(mkdtempSync(path.join(os.tmpdir(), "bf-spec-")), "bad.yml");
+    writeFileSync(bad, "table: t\nset: [a = b\n");
+    expect(() => loadSpecFile(bad)).toThrow(/invalid YAML in .*bad.yml: line \d+, column \d+/);
     expect(runKey("db", "public.t", ["a  =  b"], " x > 1")).toBe(runKey("db", "public.t", ["a = b"], "x > 1"));
     expect(runKey("db", "public.t", ["a = b"], "x > 1")).not.toBe(runKey("db", "public.t", ["a = b"], "x > 2"));
   });

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SchemaSnapshot } from "../../src/analyze/types.js";
-import { withDatabase } from "../../src/db/connection.js";
 import { introspect } from "../../src/db/introspect.js";
-import { adminUrl, createTestDatabase } from "../helpers/db.js";
+import { createTestDatabase } from "../helpers/db.js";
+import { createReadOnlyLogin } from "../helpers/readonly-login.js";
 import { loadFixtureSchema } from "../helpers/fixture.js";
 
 const db = await createTestDatabase("introspect");
@@ -120,22 +119,17 @@ describe("introspect", () => {
 });
 
 describe("introspect with a read-only login", () => {
-  const role = `lockstep_ro_${randomBytes(4).toString("hex")}`;
-  const password = randomBytes(12).toString("hex");
+  let login: Awaited<ReturnType<typeof createReadOnlyLogin>>;
   let ro: pg.Client;
 
   beforeAll(async () => {
-    await db.client.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE pg_read_all_data, pg_read_all_stats`);
-    await db.client.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
-    const url = new URL(withDatabase(adminUrl(), db.name));
-    url.username = role;
-    url.password = password;
-    ro = new pg.Client({ connectionString: url.toString() });
+    login = await createReadOnlyLogin(db.client, db.name);
+    ro = new pg.Client({ connectionString: login.url });
     await ro.connect();
   });
   afterAll(async () => {
     await ro?.end();
-    await db.client.query(`DROP ROLE IF EXISTS ${role}`);
+    await login?.drop();
   });
 
   it("is really read-only", async () => {

@@ -8,6 +8,7 @@ import { introspect } from "../../src/db/introspect.js";
 import { copySchema, createShadow, schemaFromSchemaFile, shadowFrom, type Shadow } from "../../src/db/shadow.js";
 import { adminUrl, createTestDatabase } from "../helpers/db.js";
 import { loadFixtureSchema } from "../helpers/fixture.js";
+import { createReadOnlyLogin } from "../helpers/readonly-login.js";
 
 process.env.LOCKSTEP_SHADOW_ADMIN_URL = adminUrl();
 const source = await createTestDatabase("shadowsrc");
@@ -95,6 +96,21 @@ describe("shadowFrom", () => {
     await shadow.drop();
     const { rows } = await source.client.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = $1", [name]);
     expect(rows[0].n).toBe(0);
+  });
+
+  it("copies through a read-only login", async () => {
+    const login = await createReadOnlyLogin(source.client, source.name);
+    try {
+      const shadow = await shadowFrom({ url: login.url });
+      try {
+        expect(schemaOnly(await introspect(shadow.client))).toEqual(schemaOnly(await introspect(source.client)));
+        expect(await extras(shadow.client)).toEqual(await extras(source.client));
+      } finally {
+        await shadow.drop();
+      }
+    } finally {
+      await login.drop();
+    }
   });
 
   it("reports an unreachable source without its password", async () => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createHash } from "node:crypto";
+import type { AddressInfo, Socket } from "node:net";
 
 /** One Web API call the bot made. Form fields holding JSON (blocks, view, files) are decoded. */
 export interface SlackCall {
@@ -37,14 +38,26 @@ export class FakeSlack {
     return `${this.base}/api/`;
   }
 
+  /** Socket Mode connections the bot opened (the fake says hello and nothing more). */
+  readonly sockets: Socket[] = [];
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+      const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const hello = Buffer.from(JSON.stringify({ type: "hello", num_connections: 1, connection_info: { app_id: "A1" } }));
+      socket.write(Buffer.concat([Buffer.from([0x81, hello.length]), hello]));
+      socket.on("error", () => undefined);
+      this.sockets.push(socket);
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     this.base = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
     return this;
   }
 
   async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
@@ -95,6 +108,8 @@ export class FakeSlack {
     const ts = () => `1700000000.${String(++this.seq).padStart(6, "0")}`;
     const groups = this.opts.userGroups ?? [];
     switch (method) {
+      case "apps.connections.open":
+        return { ok: true, url: `${this.base.replace(/^http/, "ws")}/socket` };
       case "auth.test":
         return { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "lockstep" };
       case "chat.postMessage":

@@ -10,7 +10,6 @@ import type { Analyzer } from "../../src/slack/run-check.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 import { FakeSlack, type FakeSlackOptions } from "./fake-slack.js";
 import { buttonClickBody, postSigned, slashCommandBody, viewSubmissionBody, type SignOptions } from "./slack-request.js";
-import { stubAnalyzer } from "./stub-analyzer.js";
 
 export const SIGNING_SECRET = "test-signing-secret";
 export const BOT_TOKEN = "xoxb-test-token";
@@ -36,14 +35,23 @@ export interface TestBot {
  * The real bot, in-process, over HTTP: its own state database (DATABASE_URL in the env we pass,
  * never the process env), a target database, a migrations dir, and the fake Slack Web API.
  */
-export async function startTestBot(opts: { config: (migrationsDir: string) => string; fake?: FakeSlackOptions; analyze?: Analyzer }): Promise<TestBot> {
-  const targetDb = await createTestDatabase("target");
-  const state = await createTestDatabase("state");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lockstep-slack-"));
+export async function startTestBot(opts: {
+  config: (migrationsDir: string) => string;
+  fake?: FakeSlackOptions;
+  analyze?: Analyzer;
+  /** a second replica of this bot: same state and target databases, config, migrations and fake Slack */
+  replicaOf?: TestBot;
+}): Promise<TestBot> {
+  const first = opts.replicaOf;
+  const targetDb = first?.targetDb ?? (await createTestDatabase("target"));
+  const state = first?.state ?? (await createTestDatabase("state"));
+  const dir = first?.dir ?? mkdtempSync(path.join(os.tmpdir(), "lockstep-slack-"));
   const migrations = path.join(dir, "migrations");
-  mkdirSync(migrations);
-  writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
-  const fake = await new FakeSlack(opts.fake).start();
+  if (!first) {
+    mkdirSync(migrations);
+    writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
+  }
+  const fake = first?.fake ?? (await new FakeSlack(opts.fake).start());
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: state.url,
     PROD_URL: targetDb.url,
@@ -57,11 +65,11 @@ export async function startTestBot(opts: { config: (migrationsDir: string) => st
     env,
     cwd: dir,
     log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG ?? "silent" }),
-    analyze: opts.analyze ?? stubAnalyzer,
+    analyze: opts.analyze,
   });
   afterAll(async () => {
     await running.stop();
-    await fake.stop();
+    if (!first) await fake.stop();
   });
   const baseUrl = `http://127.0.0.1:${running.port}`;
   const eventsUrl = `${baseUrl}/slack/events`;

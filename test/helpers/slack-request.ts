@@ -8,15 +8,20 @@ export interface SignOptions {
   retryNum?: number;
 }
 
-/** POST a body to the bot as Slack would: v0 HMAC-SHA256 signature over "v0:<ts>:<body>". */
-export async function postSigned(url: string, signingSecret: string, body: string, opts: SignOptions = {}): Promise<Response> {
+/** Slack's request headers: v0 HMAC-SHA256 signature over "v0:<ts>:<body>". */
+export function signatureHeaders(signingSecret: string, body: string, opts: SignOptions = {}): Record<string, string> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const sig = createHmac("sha256", opts.secret ?? signingSecret).update(`v0:${ts}:${body}`).digest("hex");
-  const headers: Record<string, string> = {
+  return {
     "content-type": "application/x-www-form-urlencoded",
     "x-slack-request-timestamp": String(ts),
     "x-slack-signature": `v0=${sig}`,
   };
+}
+
+/** POST a body to the bot as Slack would. */
+export async function postSigned(url: string, signingSecret: string, body: string, opts: SignOptions = {}): Promise<Response> {
+  const headers = signatureHeaders(signingSecret, body, opts);
   if (opts.retryNum !== undefined) {
     headers["x-slack-retry-num"] = String(opts.retryNum);
     headers["x-slack-retry-reason"] = "http_timeout";
@@ -44,16 +49,23 @@ export function slashCommandBody(opts: { text: string; user: string; channel: st
   }).toString();
 }
 
+/** The fields every interactivity payload carries. */
+function payloadBase(user: string) {
+  return {
+    team: { id: "T1", domain: "acme" },
+    user: { id: user, username: `user-${user}`, team_id: "T1" },
+    api_app_id: "A1",
+    token: "legacy",
+    trigger_id: `trigger.${Date.now()}.${++trigger}`,
+  };
+}
+
 /** An interactivity payload (button click) as Slack posts it: payload=<json>. */
 export function buttonClickBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs: string }): string {
   const payload = {
     type: "block_actions",
-    team: { id: "T1", domain: "acme" },
-    user: { id: opts.user, username: `user-${opts.user}`, team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
+    ...payloadBase(opts.user),
     container: { type: "message", message_ts: opts.messageTs, channel_id: opts.channel, is_ephemeral: false },
-    trigger_id: `trigger.${Date.now()}.${++trigger}`,
     channel: { id: opts.channel, name: "db" },
     message: { ts: opts.messageTs, type: "message", text: "" },
     response_url: "http://127.0.0.1:9/response",
@@ -66,11 +78,7 @@ export function buttonClickBody(opts: { actionId: string; value: string; user: s
 export function viewSubmissionBody(opts: { callbackId: string; user: string; privateMetadata: string; values: Record<string, Record<string, unknown>> }): string {
   const payload = {
     type: "view_submission",
-    team: { id: "T1", domain: "acme" },
-    user: { id: opts.user, username: `user-${opts.user}`, team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
-    trigger_id: `trigger.${Date.now()}.${++trigger}`,
+    ...payloadBase(opts.user),
     view: {
       id: `V${++trigger}`,
       type: "modal",

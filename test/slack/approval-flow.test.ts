@@ -2,9 +2,13 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTION } from "../../src/slack/action-ids.js";
-import { verifyApproval } from "../../src/slack/approval.js";
+import { findValidApproval, verifyApproval } from "../../src/slack/approval.js";
+import { slackClient } from "../../src/slack/client.js";
+import { readContent } from "../../src/slack/migration-source.js";
+import { postInThread } from "../../src/slack/thread.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "../../src/slack/hooks.js";
-import { actionIds, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
+import { SIGNING_SECRET, actionIds, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
+import { buttonClickBody, postSigned } from "../helpers/slack-request.js";
 
 const REQUESTER = "UREQ";
 const APPROVER_A = "UAPPA";
@@ -62,8 +66,9 @@ describe("slash command -> report -> approvals", () => {
     expect(r.args.channel).toBe("C1");
     expect(r.text).toContain("high risk");
     expect(r.text).toContain("AccessExclusiveLock on public.users");
-    expect(r.text).toContain("adding-required-field");
     expect(r.text).toContain("001_add_name.up.sql");
+    // the target's database is the schema context: public.users is known, nothing is assumed
+    expect(r.text).not.toContain("Assumed");
     expect(actionIds(r.args)).toEqual([ACTION.approve, ACTION.reject]);
     const [audit] = await bot.query("SELECT actor, action, decision, content_hash FROM lockstep_state.audit_log WHERE detail->>'check' = $1", [r.checkId]);
     expect(audit).toMatchObject({ actor: REQUESTER, action: "check", decision: "reported" });
@@ -131,7 +136,8 @@ describe("slash command -> report -> approvals", () => {
       bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
     ]);
     expect(responses.map((x) => x.status)).toEqual([200, 200, 200]);
-    await bot.fake.waitFor(() => updatesOf(r.ts).length >= 3, "three updates");
+    await bot.running.deps.work.idle();
+    expect(updatesOf(r.ts)).toHaveLength(3);
     const approvals = await bot.query("SELECT approver FROM lockstep_state.approvals WHERE check_id = $1", [r.checkId]);
     expect(approvals).toEqual([{ approver: APPROVER_A }]);
     const [check] = await bot.query("SELECT status FROM lockstep_state.checks WHERE id = $1", [r.checkId]);
@@ -160,5 +166,61 @@ describe("slash command -> report -> approvals", () => {
     expect(await bot.query("SELECT * FROM lockstep_state.apply_requests WHERE check_id = $1", [r.checkId])).toEqual([]);
     const [audit] = await bot.query("SELECT decision FROM lockstep_state.audit_log WHERE detail->>'check' = $1 AND decision = 'void'", [r.checkId]);
     expect(audit).toEqual({ decision: "void" });
+  });
+
+  it("an expired approval cannot be applied, and the message says so", async () => {
+    const r = await reportFor("002_index.up.sql"); // medium: one approval
+    await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
+    await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
+    await bot.query("UPDATE lockstep_state.checks SET expires_at = now() - interval '1 second' WHERE id = $1", [r.checkId]);
+    await bot.click(ACTION.apply, r.checkId, APPROVER_A, { messageTs: r.ts });
+    await bot.fake.waitFor(() => ephemeralsTo(APPROVER_A).find((c) => /approval expired/.test(c.args.text)), "the refusal");
+    const expired = await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => /Expired/.test(blockText(u.args))), "the expired update");
+    expect(actionIds(expired.args)).toEqual([]);
+    expect(await bot.query("SELECT * FROM lockstep_state.apply_requests WHERE check_id = $1", [r.checkId])).toEqual([]);
+  });
+});
+
+describe("two bot replicas on one state database", () => {
+  it("count an approval once, and run a request delivered to both once", async () => {
+    const replica = await startTestBot({ config: () => "", replicaOf: bot });
+    const r = await reportFor("001_add_name.up.sql");
+    const body = buttonClickBody({ actionId: ACTION.approve, value: r.checkId, user: APPROVER_A, channel: "C1", messageTs: r.ts });
+    const responses = await Promise.all([
+      postSigned(bot.eventsUrl, SIGNING_SECRET, body),
+      postSigned(replica.eventsUrl, SIGNING_SECRET, body, { retryNum: 1 }),
+      bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
+      replica.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts }),
+    ]);
+    expect(responses.map((x) => x.status)).toEqual([200, 200, 200, 200]);
+    // the same delivery runs once: three clicks run, three updates (the work is queued before the ack is answered)
+    await Promise.all([bot.running.deps.work.idle(), replica.running.deps.work.idle()]);
+    expect(updatesOf(r.ts)).toHaveLength(3);
+    expect(await bot.query("SELECT approver FROM lockstep_state.approvals WHERE check_id = $1", [r.checkId])).toEqual([{ approver: APPROVER_A }]);
+    const audits = await bot.query("SELECT count(*)::int AS n FROM lockstep_state.audit_log WHERE detail->>'check' = $1 AND action = 'approve'", [r.checkId]);
+    expect(audits).toEqual([{ n: 1 }]);
+  });
+});
+
+describe("hooks for apply and backfill", () => {
+  it("findValidApproval finds the approval for exactly these files", async () => {
+    writeFileSync(path.join(bot.migrations, "004_cli.up.sql"), "CREATE INDEX users_email2 ON users (email);\n");
+    const r = await reportFor("004_cli.up.sql");
+    const opts = { pool: bot.running.store.pool, loaded: bot.running.deps.loaded, cwd: bot.dir };
+    const files = () => readContent(bot.migrations, ["004_cli.up.sql"]);
+    expect(await findValidApproval(opts, "prod", files())).toBeUndefined();
+    await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
+    await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
+    expect(await findValidApproval(opts, "prod", files())).toMatchObject({ valid: true, check: { id: r.checkId } });
+    expect(await findValidApproval(opts, "prod", readContent(bot.migrations, ["002_index.up.sql"]))).toBeUndefined();
+  });
+
+  it("postInThread posts into the report's thread with a client built from the environment", async () => {
+    const client = slackClient({ SLACK_BOT_TOKEN: "xoxb-job", SLACK_API_URL: bot.fake.apiUrl });
+    const ts = await postInThread(client, { channel: "C1", threadTs: "1700000000.000001" }, { text: "step 1/2", blocks: [] });
+    expect(ts).toMatch(/^\d+\.\d+$/);
+    const call = bot.fake.called("chat.postMessage").find((c) => c.args.text === "step 1/2");
+    expect(call?.args).toMatchObject({ channel: "C1", thread_ts: "1700000000.000001" });
+    expect(call?.token).toBe("xoxb-job");
   });
 });

@@ -52,15 +52,12 @@ describe("request verification", () => {
       postSigned(bot.eventsUrl, SIGNING_SECRET, body),
       postSigned(bot.eventsUrl, SIGNING_SECRET, body, { retryNum: 1 }),
     ]);
-    expect([first.status, retry.status]).toEqual([200, 200]);
     const again = await postSigned(bot.eventsUrl, SIGNING_SECRET, body, { retryNum: 2 });
-    expect(again.status).toBe(200);
-    await bot.fake.waitFor(() => reports().length >= 1, "the report");
-    // a later, distinct command goes through: the retry was dropped, not the bot
-    await bot.command("check prod 001_init.sql", "UREQ");
-    await bot.fake.waitFor(() => reports().length >= 2, "the second report");
-    expect(reports()).toHaveLength(2);
-    expect(await bot.query("SELECT id FROM lockstep_state.checks")).toHaveLength(2);
+    expect([first.status, retry.status, again.status]).toEqual([200, 200, 200]);
+    // every accepted request has queued its work before its ack was answered
+    await bot.running.deps.work.idle();
+    expect(reports()).toHaveLength(1);
+    expect(await bot.query("SELECT id FROM lockstep_state.checks")).toHaveLength(1);
   });
 });
 
@@ -83,7 +80,7 @@ describe("paths and input", () => {
   });
 
   it("escapes user input in mrkdwn so <!channel> stays inert", async () => {
-    writeFileSync(path.join(bot.migrations, "002_ping.sql"), "-- <!channel> <@U123> & co\nCREATE TABLE ping (id int);\n");
+    writeFileSync(path.join(bot.migrations, "002_ping.sql"), "CREATE TABLE ping (id int);\nCOMMENT ON TABLE ping IS '<!channel> <@U123> & co';\n");
     const before = reports().length;
     await bot.command("check prod 002_ping.sql", "UREQ");
     const report = await bot.fake.waitFor(() => reports()[before], "the report");

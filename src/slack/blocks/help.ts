@@ -1,3 +1,4 @@
+import { escapeMrkdwn } from "../mrkdwn.js";
 import { section } from "./report.js";
 import type { Message } from "./types.js";
 
@@ -13,5 +14,5 @@ export function helpMessage(): Message {
     "• `/migrate help` — this message",
     "Reports are posted in the channel; approvals, applies and progress follow in the report's thread.",
   ].join("\n");
-  return { text: "Lockstep help", blocks: [section(text)] };
+  return { text: "Lockstep help", blocks: [section(escapeMrkdwn(text))] };
 }

@@ -82,7 +82,9 @@ function headBlocks(view: ReportView, risk: Risk): Block[] {
 }
 
 function fileBlocks(file: FileReport): Block[] {
-  const blocks: Block[] = [section(`:page_facing_up: *${escapeMrkdwn(file.path)}* — ${RISK_WORD[file.risk]}`)];
+  const layout = file.layout && file.layout !== "plain" ? ` · ${escapeMrkdwn(file.layout)}` : "";
+  const blocks: Block[] = [section(`:page_facing_up: *${escapeMrkdwn(file.path)}* — ${RISK_WORD[file.risk]}${layout}`)];
+  if (file.assumptions?.length) blocks.push(context(`Assumed: ${file.assumptions.map(escapeMrkdwn).join("; ")}`));
   for (const e of file.errors) {
     const at = e.line !== undefined ? ` (line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ""})` : "";
     blocks.push(section(`:no_entry: *${escapeMrkdwn(e.code)}*${at}: ${escapeMrkdwn(e.message)}`));
@@ -93,7 +95,8 @@ function fileBlocks(file: FileReport): Block[] {
 
 /** One statement: SQL (shortened), locks, rewrites, estimate, findings with fixes. */
 export function statementText(s: StatementReport): string {
-  const lines = [`*#${s.index + 1}* line ${s.line} · \`${escapeMrkdwn(s.kind)}\` · ${RISK_WORD[s.risk]}${s.transactional ? "" : " · runs outside a transaction"}`];
+  const tx = s.transactional ? "" : " · cannot run in a transaction";
+  const lines = [`*#${s.index + 1}* line ${s.line} · \`${escapeMrkdwn(s.kind)}\` · ${RISK_WORD[s.risk]}${tx}`];
   lines.push(codeBlock(s.sql, LIMITS.statementSql));
   lines.push(`*Locks:* ${s.locks.length ? s.locks.map((l) => escapeMrkdwn(lockLine(l))).join(", ") : "none"}`);
   if (s.rewrites.length) lines.push(`*Rewrites:* ${s.rewrites.map(escapeMrkdwn).join(", ")}`);

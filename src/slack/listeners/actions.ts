@@ -14,7 +14,7 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, client }) => {
     await ack();
     const click = clickOf(body);
-    await approve(deps, client, click).catch((e) => tellError(client, deps.log, click, e));
+    deps.work.push(() => approve(deps, client, click).catch((e) => tellError(client, deps.log, click, e)));
   });
   app.action<BlockButtonAction>(ACTION.reject, async ({ ack, body, client }) => {
     await ack();
@@ -24,6 +24,6 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTION.apply, async ({ ack, body, client }) => {
     await ack();
     const click = clickOf(body);
-    await requestApply(deps, client, click).catch((e) => tellError(client, deps.log, click, e));
+    deps.work.push(() => requestApply(deps, client, click).catch((e) => tellError(client, deps.log, click, e)));
   });
 }

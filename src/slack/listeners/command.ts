@@ -1,18 +1,18 @@
-import type { App } from "@slack/bolt";
+import type { App, webApi } from "@slack/bolt";
 import { listAudit } from "../../store/audit.js";
 import { recentChecks } from "../../store/checks.js";
 import { helpMessage } from "../blocks/help.js";
 import { auditMessage, noteMessage, statusMessage } from "../blocks/lists.js";
 import { checkModal } from "../blocks/modals.js";
-import { checkFromSpec, targetForChannel } from "../check-flow.js";
+import { checkFromSpec, targetForChannel, type Requester } from "../check-flow.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
 
 export const SLASH_COMMAND = "/migrate";
 
-const USAGE = "usage: `/migrate check <target> <path | latest | pending>` (or `/migrate help`)";
+const USAGE = "usage: `/migrate check &lt;target&gt; &lt;path | latest | pending&gt;` (or `/migrate help`)";
 
-/** `/migrate ...`: ack at once, then work. */
+/** `/migrate ...`: ack at once; the modal opens right away (its trigger expires in 3 s), the rest is queued. */
 export function registerCommand(app: App, deps: BotDeps): void {
   app.command(SLASH_COMMAND, async ({ command, ack, client }) => {
     const [sub = "", ...args] = command.text.trim().split(/\s+/).filter(Boolean);
@@ -22,33 +22,38 @@ export function registerCommand(app: App, deps: BotDeps): void {
       return;
     }
     await ack();
-    try {
-      if (sub === "" || (sub === "check" && args.length === 0)) {
-        const targets = Object.keys(deps.loaded.config.targets).filter((t) => {
-          const channels = deps.loaded.config.targets[t]!.channels;
-          return channels.length === 0 || channels.includes(who.channel);
-        });
-        if (targets.length === 0) {
-          await client.chat.postEphemeral({ ...who, ...noteMessage("No target answers in this channel.") });
-          return;
-        }
-        await client.views.open({ trigger_id: command.trigger_id, view: checkModal({ targets, channel: who.channel }) });
-      } else if (sub === "check") {
-        if (args.length !== 2) {
-          await client.chat.postEphemeral({ ...who, ...noteMessage(USAGE) });
-          return;
-        }
-        await checkFromSpec(deps, client, who, args[0]!, args[1]!);
-      } else {
-        if (args[0]) targetForChannel(deps, args[0], who.channel);
-        const message =
-          sub === "status"
-            ? statusMessage(await recentChecks(deps.pool, { target: args[0] }), args[0])
-            : auditMessage(await listAudit(deps.pool, { target: args[0], limit: 30 }), args[0]);
-        await client.chat.postEphemeral({ ...who, ...message });
-      }
-    } catch (e) {
-      await tellError(client, deps.log, who, e);
+    if (sub === "" || (sub === "check" && args.length === 0)) {
+      await openCheckModal(deps, client, who, command.trigger_id).catch((e) => tellError(client, deps.log, who, e));
+      return;
     }
+    deps.work.push(() => subcommand(deps, client, who, sub, args).catch((e) => tellError(client, deps.log, who, e)));
   });
+}
+
+async function openCheckModal(deps: BotDeps, client: webApi.WebClient, who: Requester, triggerId: string): Promise<void> {
+  const targets = Object.entries(deps.loaded.config.targets)
+    .filter(([, t]) => t.channels.length === 0 || t.channels.includes(who.channel))
+    .map(([name]) => name);
+  if (targets.length === 0) {
+    await client.chat.postEphemeral({ ...who, ...noteMessage("No target answers in this channel.") });
+    return;
+  }
+  await client.views.open({ trigger_id: triggerId, view: checkModal({ targets, channel: who.channel }) });
+}
+
+async function subcommand(deps: BotDeps, client: webApi.WebClient, who: Requester, sub: string, args: string[]): Promise<void> {
+  if (sub === "check") {
+    if (args.length !== 2) {
+      await client.chat.postEphemeral({ ...who, ...noteMessage(USAGE) });
+      return;
+    }
+    await checkFromSpec(deps, client, who, args[0]!, args[1]!);
+    return;
+  }
+  if (args[0]) targetForChannel(deps, args[0], who.channel);
+  const message =
+    sub === "status"
+      ? statusMessage(await recentChecks(deps.pool, { target: args[0] }), args[0])
+      : auditMessage(await listAudit(deps.pool, { target: args[0], limit: 30 }), args[0]);
+  await client.chat.postEphemeral({ ...who, ...message });
 }

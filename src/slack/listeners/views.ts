@@ -21,12 +21,14 @@ export function registerViews(app: App, deps: BotDeps): void {
     await ack();
     const { channel } = JSON.parse(view.private_metadata || "{}") as { channel?: string };
     const who = { user: body.user.id, channel: channel ?? "" };
-    try {
-      const input = fileId ? await downloadSqlFile(client, deps.botToken, fileId) : { name: "pasted.sql", sql };
-      await checkAdhoc(deps, client, who, target, input.name, input.sql);
-    } catch (e) {
-      await tellError(client, deps.log, who, e);
-    }
+    deps.work.push(async () => {
+      try {
+        const input = fileId ? await downloadSqlFile(client, deps.botToken, fileId) : { name: "pasted.sql", sql };
+        await checkAdhoc(deps, client, who, target, input.name, input.sql);
+      } catch (e) {
+        await tellError(client, deps.log, who, e);
+      }
+    });
   });
 
   app.view(VIEW.rejectModal, async ({ ack, view, body, client }) => {
@@ -36,8 +38,10 @@ export function registerViews(app: App, deps: BotDeps): void {
       return;
     }
     await ack();
-    const check = await loadCheck(deps.pool, view.private_metadata);
-    const click = { checkId: view.private_metadata, user: body.user.id, channel: check?.channel ?? "" };
-    await reject(deps, client, click, reason).catch((e) => tellError(client, deps.log, click, e));
+    deps.work.push(async () => {
+      const check = await loadCheck(deps.pool, view.private_metadata);
+      const click = { checkId: view.private_metadata, user: body.user.id, channel: check?.channel ?? "" };
+      await reject(deps, client, click, reason).catch((e) => tellError(client, deps.log, click, e));
+    });
   });
 }

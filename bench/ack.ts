@@ -1,0 +1,131 @@
+/**
+ * Ack latency of `/migrate check` under load: 200 signed slash commands, 50 at a time, against the
+ * real bot (`lockstep serve` in its own process, as deployed) over HTTP, with the fake Slack Web API
+ * and embedded Postgres for state and target. The analysis runs after the ack, so ack latency must
+ * not grow with it. Goal: p95 <= 50 ms.
+ *
+ *   npx tsc -p . && node dist/bench/ack.js [--requests 200] [--concurrency 50]
+ *
+ * Prints JSON: {requests, concurrency, p50_ms, p95_ms, max_ms, baseline_help: {p50, p95, max},
+ * reports_posted, all_reports_s, load_avg_1m, cpus}. baseline_help is the same load of `/migrate help`
+ * (an ack and nothing after it): the check's numbers should match it, whatever the machine.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
+import { ensureDatabase } from "../src/store/state-db.js";
+import { FakeSlack } from "../test/helpers/fake-slack.js";
+import { signatureHeaders, slashCommandBody } from "../test/helpers/slack-request.js";
+
+const { values } = parseArgs({ options: { requests: { type: "string", default: "200" }, concurrency: { type: "string", default: "50" } } });
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+const SECRET = "bench-secret";
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** REQUESTS signed slash commands, CONCURRENCY at a time; ack latency percentiles in ms. */
+async function measure(url: string, text: string): Promise<{ p50: number; p95: number; max: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < REQUESTS) {
+      next++;
+      const body = slashCommandBody({ text, user: "UREQ", channel: "C1" });
+      const t0 = performance.now();
+      const status = await post(url, body);
+      latencies.push(performance.now() - t0);
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  return { p50: round(pct(50)), p95: round(pct(95)), max: round(latencies.at(-1)!) };
+}
+
+/** node:http with keep-alive: lighter on the client than fetch, so the numbers are the bot's. */
+function post(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent, headers: { ...signatureHeaders(SECRET, body), "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const server = await startEmbedded({ dataDir: tempDataDir("lockstep-bench-ack-"), ephemeral: true, settings: { max_connections: "200" } });
+const fake = await new FakeSlack().start();
+let bot: ChildProcess | undefined;
+try {
+  await ensureDatabase(server.url(), "state");
+  await ensureDatabase(server.url(), "target");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lockstep-bench-ack-"));
+  mkdirSync(path.join(dir, "migrations"));
+  writeFileSync(
+    path.join(dir, "migrations", "001_users.up.sql"),
+    "ALTER TABLE users ADD COLUMN name text NOT NULL;\nCREATE INDEX users_email ON users (email);\n",
+  );
+  writeFileSync(path.join(dir, "lockstep.yml"), "targets:\n  prod:\n    url_env: BENCH_TARGET_URL\n    migrations: migrations\n    approvals: { approvers: [UAPP] }\n");
+  const env = {
+    ...process.env,
+    LOCKSTEP_CONFIG: path.join(dir, "lockstep.yml"),
+    LOCKSTEP_LOG_LEVEL: "error",
+    DATABASE_URL: server.url("state"),
+    BENCH_TARGET_URL: server.url("target"),
+    SLACK_BOT_TOKEN: "xoxb-bench",
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: "0",
+  };
+  const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
+  bot = spawn(process.execPath, [main, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  bot.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const port = await fake.waitFor(() => /HTTP on port (\d+)/.exec(stderr)?.[1], "the bot to listen", 60_000);
+  const url = `http://127.0.0.1:${port}/slack/events`;
+
+  // warm up: open the keep-alive connections (as Slack's own are), load the parser
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => post(url, slashCommandBody({ text: "help", user: "UREQ", channel: "C1" }))));
+  await post(url, slashCommandBody({ text: "check prod 001_users.up.sql", user: "UREQ", channel: "C1" }));
+  await fake.waitFor(() => fake.called("chat.postMessage").length >= 1, "the warm-up report", 60_000);
+
+  const baseline = await measure(url, "help"); // acks with a message, no work after it
+  const reportsBefore = fake.called("chat.postMessage").length;
+  const started = performance.now();
+  const check = await measure(url, "check prod 001_users.up.sql");
+  await fake.waitFor(() => fake.called("chat.postMessage").length >= reportsBefore + REQUESTS, "every report", 300_000);
+  const allReports = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({
+      requests: REQUESTS,
+      concurrency: CONCURRENCY,
+      p50_ms: check.p50,
+      p95_ms: check.p95,
+      max_ms: check.max,
+      baseline_help: baseline,
+      reports_posted: fake.called("chat.postMessage").length - reportsBefore,
+      all_reports_s: round(allReports),
+      load_avg_1m: round(os.loadavg()[0]!),
+      cpus: os.cpus().length,
+    })}\n`,
+  );
+} finally {
+  agent.destroy();
+  if (bot && bot.exitCode === null) {
+    const exited = new Promise((resolve) => bot!.once("close", resolve));
+    bot.kill("SIGTERM");
+    await exited;
+  }
+  await fake.stop();
+  await server.stop();
+}

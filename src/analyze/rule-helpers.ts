@@ -1,0 +1,135 @@
+/** Small facts rules share: is a relation pre-existing, how to name it in a fix, what came before. */
+import type { ColumnSummary, StatementSummary, TypeRef } from "./describe.js";
+import type { RuleContext } from "./rules/define.js";
+import type { ColumnInfo, LockMode } from "./types.js";
+import { LOCK_MODES } from "./types.js";
+
+/** The relation existed before this migration (so it may be large and busy). */
+export function isExisting(ctx: RuleContext, relation: string | undefined = ctx.statement.relation): boolean {
+  if (!relation) return false;
+  if (relation === ctx.statement.relation && (ctx.statement.newTable || createsRelation(ctx.statement))) return false;
+  return ctx.schema.relations[relation]?.isNew !== true;
+}
+
+/** Statements whose `relation` is the object they create (CREATE INDEX's relation is its table). */
+const CREATES_OWN_RELATION = new Set(["create-table", "create-table-as", "create-materialized-view", "create-sequence", "create-foreign-table"]);
+
+export function createsRelation(s: StatementSummary): boolean {
+  return CREATES_OWN_RELATION.has(s.kind) || (s.kind === "create-view" && !s.ifNotExists);
+}
+
+/** How a fix names a relation: `users` for public.users, `app."Users"` otherwise. */
+export function sqlName(qualified: string): string {
+  const dot = qualified.indexOf(".");
+  const schema = dot >= 0 ? qualified.slice(0, dot) : "public";
+  const name = dot >= 0 ? qualified.slice(dot + 1) : qualified;
+  return schema === "public" ? ident(name) : `${ident(schema)}.${ident(name)}`;
+}
+
+const PLAIN = /^[a-z_][a-z0-9_$]*$/;
+const RESERVED = new Set(["user", "order", "group", "table", "select", "from", "where", "check", "default", "primary", "references", "unique", "column", "constraint", "limit", "offset", "to", "and", "or", "not", "null", "end", "all", "any", "as", "desc", "asc", "with", "for", "on", "using", "when", "then", "else", "case", "grant", "create", "analyse", "analyze", "array", "both", "cast", "collate", "current_user", "distinct", "do", "fetch", "foreign", "having", "in", "initially", "into", "lateral", "leading", "only", "placing", "returning", "some", "symmetric", "trailing", "union", "variadic", "window"]);
+
+export function ident(name: string): string {
+  return PLAIN.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The catalog's (or earlier statements') knowledge of a column. */
+export function columnInfo(ctx: RuleContext, relation: string | undefined, column: string | undefined): ColumnInfo | undefined {
+  if (!relation || !column) return undefined;
+  return ctx.schema.relations[relation]?.columns.find((c) => c.name === column);
+}
+
+/** The statements before this one in the file. */
+export function earlier(ctx: RuleContext): StatementSummary[] {
+  return ctx.file.statements.slice(0, ctx.file.index);
+}
+
+/** The strongest lock this statement takes on the relation, per locks.ts. */
+export function lockOn(ctx: RuleContext, relation: string | undefined): LockMode | undefined {
+  return ctx.report.locks.find((l) => l.relation === relation)?.mode;
+}
+
+export function atLeast(mode: LockMode | undefined, floor: LockMode): boolean {
+  return mode !== undefined && LOCK_MODES.indexOf(mode) >= LOCK_MODES.indexOf(floor);
+}
+
+/** Columns a statement defines: CREATE TABLE columns and ADD COLUMN definitions. */
+export function definedColumns(s: StatementSummary): ColumnSummary[] {
+  return s.columns;
+}
+
+/** Columns whose type a statement sets: defined columns and ALTER COLUMN TYPE targets. */
+export function typedColumns(s: StatementSummary): Array<{ column: string; type: TypeRef; def?: ColumnSummary }> {
+  return [
+    ...s.columns.map((c) => ({ column: c.name, type: c.type, def: c })),
+    ...s.actions.flatMap((a) => (a.action === "alter-column-type" && a.type && a.column ? [{ column: a.column, type: a.type }] : [])),
+  ];
+}
+
+/** A column is a key when it is a primary key, identity/serial, or references another table. */
+export function isKeyColumn(s: StatementSummary, c: ColumnSummary): boolean {
+  if (c.primaryKey || c.identity || c.type.serial || c.references) return true;
+  return s.constraints.some((k) => (k.type === "primary-key" || k.type === "foreign-key") && k.columns.includes(c.name));
+}
+
+/** Where a statement sits: "public.users" or "public.users.role". */
+export function where(relation: string | undefined, column?: string): string {
+  return column ? `${relation}.${column}` : (relation ?? "");
+}
+
+/** The safe SET NOT NULL: prove it with a validated CHECK (no long lock), then set it (no scan). */
+export function provenNotNullSteps(relation: string, column: string): string[] {
+  const table = sqlName(relation);
+  const c = ident(column);
+  const check = ident(`${relation.split(".").pop()}_${column}_not_null`);
+  return [
+    `ALTER TABLE ${table} ADD CONSTRAINT ${check} CHECK (${c} IS NOT NULL) NOT VALID;`,
+    `ALTER TABLE ${table} VALIDATE CONSTRAINT ${check};  -- scans without blocking reads or writes`,
+    `ALTER TABLE ${table} ALTER COLUMN ${c} SET NOT NULL;  -- uses the validated check: no scan`,
+    `ALTER TABLE ${table} DROP CONSTRAINT ${check};`,
+  ];
+}
+
+/** An explicit BEGIN earlier in the file has not been closed by COMMIT/ROLLBACK yet. */
+export function explicitTransactionOpen(ctx: RuleContext): boolean {
+  let open = false;
+  for (const s of earlier(ctx)) {
+    if (s.transaction === "begin") open = true;
+    else if (s.transaction === "commit" || s.transaction === "rollback" || s.transaction === "prepare") open = false;
+  }
+  return open;
+}
+
+/** A built-in type (not a user type that happens to share the name). */
+export function isBuiltin(t: TypeRef, ...names: string[]): boolean {
+  return !t.schema && names.includes(t.name);
+}
+
+/** One finding per column whose type matches, for the type-preference rules. */
+export function typeFindings(
+  ctx: RuleContext,
+  matches: (t: TypeRef, c: { column: string; def?: ColumnSummary }) => boolean,
+  describe: (where: string, t: TypeRef) => { message: string; fix: string },
+): Array<{ message: string; fix: string }> {
+  const s = ctx.statement;
+  if (!s.relation) return [];
+  return typedColumns(s)
+    .filter((c) => matches(c.type, c))
+    .map((c) => describe(where(s.relation, c.column), c.type));
+}
+
+/** UNIQUE / PRIMARY KEY constraints a statement adds that build their own index (no USING INDEX). */
+export function indexBuildingConstraints(s: StatementSummary, type: "unique" | "primary-key"): Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> {
+  const table = s.relation?.split(".").pop() ?? "";
+  return s.actions.flatMap((a) => {
+    const col = a.columnDef;
+    if (a.action === "add-column" && col && (type === "unique" ? col.unique : col.primaryKey)) {
+      return [{ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col }];
+    }
+    const c = a.constraint;
+    if (a.action === "add-constraint" && c?.type === type && !c.usingIndex) {
+      return [{ columns: c.columns, name: c.name ?? (type === "unique" ? `${table}_${c.columns.join("_")}_key` : `${table}_pkey`) }];
+    }
+    return [];
+  });
+}

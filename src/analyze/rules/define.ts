@@ -1,0 +1,62 @@
+import type { StatementSummary } from "../describe.js";
+import type { SchemaSnapshot, Severity, StatementReport } from "../types.js";
+
+/** The statement shape rules read: describe.ts' typed summary. */
+export type RuleStatement = StatementSummary;
+
+/** What a rule sees for one statement: typed summaries and predictions, never the raw AST. */
+export interface RuleContext {
+  /** this statement's typed summary */
+  statement: RuleStatement;
+  /** this statement's predictions: locks, rewrites, transactional, position */
+  report: Pick<StatementReport, "index" | "line" | "column" | "sql" | "kind" | "transactional" | "locks" | "rewrites">;
+  /** the schema as it is just before this statement runs (earlier statements applied) */
+  schema: SchemaSnapshot;
+  file: FileContext;
+  /** the Postgres major version facts are checked against */
+  pgVersion: number;
+}
+
+export interface FileContext {
+  path: string;
+  /** every statement's summary, in order (rules that look around, e.g. schema and data mixed) */
+  statements: RuleStatement[];
+  /** every statement's predictions (locks, rewrites), in order */
+  reports: RuleContext["report"][];
+  /** this statement's position in `statements` */
+  index: number;
+  /** the migration tool runs the whole file in a transaction it opens itself */
+  wrapped: boolean;
+}
+
+export interface RuleFinding {
+  message: string;
+  /** the safe SQL sequence (or the steps) that does the same thing */
+  fix?: string;
+  /** overrides the rule's severity for this finding (e.g. a rule that is advice in some cases) */
+  severity?: Severity;
+}
+
+export interface RuleDocs {
+  /** SQL that makes the rule fire */
+  bad: string;
+  /** the safe way; the rule stays silent on it */
+  good: string;
+  /** why, in a sentence or two (optional; the summary is often enough) */
+  why?: string;
+  /** the Postgres major version the examples are checked against (default: the latest) */
+  pgVersion?: number;
+}
+
+export interface Rule {
+  /** kebab-case, stable forever: users ignore rules by id */
+  id: string;
+  severity: Severity;
+  summary: string;
+  docs: RuleDocs;
+  check(ctx: RuleContext): RuleFinding[];
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

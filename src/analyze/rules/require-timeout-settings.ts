@@ -1,0 +1,32 @@
+import { defineRule } from "./define.js";
+import { atLeast, earlier, isExisting } from "../rule-helpers.js";
+
+export default defineRule({
+  id: "require-timeout-settings",
+  severity: "warning",
+  summary: "A strong lock taken without SET lock_timeout can queue behind a long query and stall all traffic on the table",
+  docs: {
+    bad: "ALTER TABLE users ADD COLUMN nickname text;",
+    good: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN nickname text;",
+    why: "Waiting for its lock, the statement blocks every later query on the table. A lock_timeout makes it give up (and retry) instead; Lockstep's apply retries with backoff.",
+  },
+  check(ctx) {
+    const { statement, report } = ctx;
+    const strong = (locks: typeof report.locks) => locks.filter((l) => atLeast(l.mode, "ShareLock") && isExisting(ctx, l.relation));
+    const mine = strong(report.locks);
+    if (mine.length === 0 || hasLockTimeout(ctx)) return [];
+    // once per file: only the first statement that needs it
+    if (ctx.file.reports.slice(0, ctx.file.index).some((r) => r && strong(r.locks).length > 0)) return [];
+    void statement;
+    return [
+      {
+        message: `no lock_timeout is set before ${mine[0]!.mode} on ${mine.map((l) => l.relation).join(", ")}: while it waits, every query on ${mine.length > 1 ? "them" : "it"} queues behind it`,
+        fix: "SET lock_timeout = '2s';  -- at the top of the migration (SET LOCAL inside a transaction); retry on timeout",
+      },
+    ];
+  },
+});
+
+function hasLockTimeout(ctx: Parameters<typeof earlier>[0]): boolean {
+  return earlier(ctx).some((s) => s.setting?.name === "lock_timeout" && s.setting.value !== "0" && s.kind === "set");
+}

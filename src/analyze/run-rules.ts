@@ -1,0 +1,62 @@
+import type { Finding, SchemaSnapshot } from "./types.js";
+import type { Rule, RuleContext, RuleStatement } from "./rules/define.js";
+import { IgnoreIndex, parseIgnoreDirectives } from "./ignores.js";
+import { rules as allRules } from "./rules/index.js";
+
+export interface RuleRunnerOptions {
+  path: string;
+  /** the file's text, for ignore comments */
+  source: string;
+  pgVersion: number;
+  /** every statement's summary, in order */
+  statements: RuleStatement[];
+  /** every statement's first line (for statement-level ignore comments) */
+  lines: number[];
+  /** the migration tool wraps the file in a transaction (from the layout) */
+  wrapped?: boolean;
+  rules?: readonly Rule[];
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+/**
+ * Runs every rule on the statements of one file, one statement at a time, while the analyzer
+ * walks the file (so `schema` is the schema just before that statement). Ignored findings stay,
+ * marked `ignored` with the comment's reason.
+ */
+export class RuleRunner {
+  private readonly rules: readonly Rule[];
+  private readonly ignores: IgnoreIndex;
+  private readonly reports: RuleContext["report"][] = [];
+
+  constructor(private readonly opts: RuleRunnerOptions) {
+    this.rules = opts.rules ?? allRules;
+    this.ignores = new IgnoreIndex(parseIgnoreDirectives(opts.source), opts.lines);
+  }
+
+  check(index: number, report: RuleContext["report"], schema: SchemaSnapshot): Finding[] {
+    this.reports[index] = report;
+    const ctx: RuleContext = {
+      statement: this.opts.statements[index]!,
+      report,
+      schema,
+      file: { path: this.opts.path, statements: this.opts.statements, reports: this.reports, index, wrapped: this.opts.wrapped ?? false },
+      pgVersion: this.opts.pgVersion,
+    };
+    const findings: Finding[] = [];
+    for (const rule of this.rules) {
+      for (const f of rule.check(ctx)) {
+        const ignore = this.ignores.match(rule.id, report.line);
+        findings.push({
+          rule: rule.id,
+          severity: f.severity ?? rule.severity,
+          message: f.message,
+          ...(f.fix ? { fix: f.fix } : {}),
+          ignored: Boolean(ignore),
+          ...(ignore?.reason ? { ignoreReason: ignore.reason } : {}),
+        });
+      }
+    }
+    return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+  }
+}

@@ -1,0 +1,92 @@
+import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
+import { formatBytes, formatSeconds, maxRisk } from "../analyze/risk/risk.js";
+import { countReport, summaryLine } from "./summary.js";
+
+/** GitHub rejects comments over 65,536 characters; Slack files are fine, but readers are not. */
+const MAX_CHARS = 60_000;
+const MAX_SQL_LINES = 12;
+
+const RISK_BADGE: Record<Risk, string> = { low: "🟢 low", medium: "🟡 medium", high: "🟠 high", critical: "🔴 critical" };
+const SEVERITY_BADGE = { error: "❌ **error**", warning: "⚠️ **warning**", info: "ℹ️ **note**" } as const;
+
+/**
+ * The check report as Markdown for PR comments and Slack files: a headline, then per file the
+ * statements that have findings or more than low risk (the rest counted in one line).
+ */
+export function renderMarkdown(report: CheckReport): string {
+  const counts = countReport(report);
+  const overall = maxRisk(report.files.map((f) => f.risk));
+  const out = [`### Lockstep check: risk ${RISK_BADGE[overall]}`, "", summaryLine(counts), ""];
+  for (const file of report.files) out.push(...fileSection(file));
+  return truncate(out.join("\n").trimEnd() + "\n");
+}
+
+function fileSection(file: FileReport): string[] {
+  const out = [`#### \`${file.path}\` — risk ${RISK_BADGE[file.risk]}`, ""];
+  for (const e of file.errors) {
+    out.push(`- ❌ **${e.code}**${e.line ? ` at line ${e.line}:${e.column ?? 1}` : ""}: ${inline(e.message)}`);
+  }
+  if (file.errors.length) out.push("");
+  for (const a of file.assumptions ?? []) out.push(`> Assumed: ${inline(a)}`);
+  if (file.assumptions?.length) out.push("");
+  const shown = file.statements.filter((s) => s.findings.length > 0 || s.risk !== "low");
+  for (const s of shown) out.push(...statementSection(s));
+  const quiet = file.statements.length - shown.length;
+  if (quiet > 0) out.push(`${quiet === file.statements.length ? "All" : "The other"} ${quiet} statement${quiet === 1 ? "" : "s"}: low risk, no findings.`, "");
+  return out;
+}
+
+function statementSection(s: StatementReport): string[] {
+  const facts = [
+    `risk ${RISK_BADGE[s.risk]}`,
+    ...s.locks.map((l) => `${l.mode} on \`${l.relation}\``),
+    ...(s.rewrites.length ? [`rewrites ${s.rewrites.map((r) => `\`${r}\``).join(", ")}`] : []),
+    ...(s.estimate ? [estimateText(s.estimate)] : []),
+  ];
+  const out = [`**Line ${s.line}:${s.column}** — ${facts.join(" · ")}`, "", ...fence(s.sql), ""];
+  for (const r of s.riskReasons ?? []) out.push(`- ${inline(r)}`);
+  for (const f of s.findings) out.push(...findingItem(f));
+  out.push("");
+  return out;
+}
+
+function findingItem(f: Finding): string[] {
+  const head = f.ignored
+    ? `- ~~${f.severity} \`${f.rule}\`~~ ignored${f.ignoreReason ? ` (${inline(f.ignoreReason)})` : ""}: ${inline(f.message)}`
+    : `- ${SEVERITY_BADGE[f.severity]} \`${f.rule}\`: ${inline(f.message)}`;
+  if (!f.fix || f.ignored) return [head];
+  return [head, "  <details><summary>Safe alternative</summary>", "", ...fence(f.fix).map((l) => `  ${l}`), "", "  </details>"];
+}
+
+function estimateText(e: NonNullable<StatementReport["estimate"]>): string {
+  const size = [e.rows !== undefined ? `${e.rows.toLocaleString("en-US")} rows` : "", e.bytes !== undefined ? formatBytes(e.bytes) : ""].filter(Boolean).join(", ");
+  return `${e.seconds !== undefined ? `~${formatSeconds(e.seconds)}` : "duration unknown"}${size ? ` (${size})` : ""}`;
+}
+
+function fence(sql: string): string[] {
+  const lines = sql.split("\n");
+  const shown = lines.length > MAX_SQL_LINES ? [...lines.slice(0, MAX_SQL_LINES), `-- … ${lines.length - MAX_SQL_LINES} more lines`] : lines;
+  const ticks = "`".repeat(Math.max(3, longestRun(sql, "`") + 1));
+  return [`${ticks}sql`, ...shown, ticks];
+}
+
+function longestRun(text: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of text) {
+    run = c === ch ? run + 1 : 0;
+    best = Math.max(best, run);
+  }
+  return best;
+}
+
+/** Text inside a list item: one line, no accidental HTML. */
+function inline(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function truncate(text: string): string {
+  if (text.length <= MAX_CHARS) return text;
+  const cut = text.lastIndexOf("\n", MAX_CHARS - 200);
+  return `${text.slice(0, cut)}\n\n… report truncated at ${MAX_CHARS.toLocaleString("en-US")} characters; run \`lockstep check --format json\` for all of it.\n`;
+}
