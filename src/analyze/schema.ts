@@ -53,6 +53,15 @@ export class SchemaContext implements DescribeContext {
     return [...out];
   }
 
+  /** Views and materialized views whose query uses `column` of `rel` (all readers when the columns are unknown). */
+  viewsUsingColumn(rel: string, column: string): string[] {
+    return [...(this.readers.get(rel) ?? [])].filter((key) => {
+      const r = this.snapshot.relations[key];
+      if (!r || !(r.kind === "view" || r.kind === "materialized-view") || !(r.reads ?? []).includes(rel)) return false;
+      return !r.readColumns || (r.readColumns[rel] ?? []).includes(column);
+    });
+  }
+
   private indexFk(source: string, target: string): void {
     let set = this.fkSources.get(target);
     if (!set) this.fkSources.set(target, (set = new Set()));
@@ -193,6 +202,8 @@ export class SchemaContext implements DescribeContext {
           isNew: true,
           ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
           ...(s.persistence ? { persistence: s.persistence } : {}),
+          ...(s.partitionKey ? { partitionKey: s.partitionKey } : {}),
+          ...(s.partitionBound ? { partitionBound: s.partitionBound } : {}),
         };
         rels[rel] = info;
         this.created.add(rel);
@@ -229,7 +240,7 @@ export class SchemaContext implements DescribeContext {
           name,
           kind: t.kind,
           ...(t.labels ? { labels: t.labels } : {}),
-          ...(t.baseType ? { baseType: typeNameOf(t.baseType) } : {}),
+          ...(t.baseType ? { baseType: typeNameOf(t.baseType), baseTypeFormatted: t.baseType.text } : {}),
           ...(t.kind === "domain" ? { checks, notNull: s.constraints.some((c) => c.type === "not-null") } : {}),
         };
         return;
