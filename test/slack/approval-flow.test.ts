@@ -171,8 +171,9 @@ describe("slash command -> report -> approvals", () => {
   });
 
   it("an expired approval cannot be applied, and the message says so", async () => {
-    const r = await reportFor("002_index.up.sql"); // medium: one approval
+    const r = await reportFor("002_index.up.sql"); // low: two approvals
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
+    await bot.click(ACTION.approve, r.checkId, APPROVER_B, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
     await bot.query("UPDATE lockstep_state.checks SET expires_at = now() - interval '1 second' WHERE id = $1", [r.checkId]);
     await bot.click(ACTION.apply, r.checkId, APPROVER_A, { messageTs: r.ts });
@@ -212,6 +213,7 @@ describe("hooks for apply and backfill", () => {
     const files = () => readContent(bot.migrations, ["004_cli.up.sql"]);
     expect(await findValidApproval(opts, "prod", files())).toBeUndefined();
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
+    await bot.click(ACTION.approve, r.checkId, APPROVER_B, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
     expect(await findValidApproval(opts, "prod", files())).toMatchObject({ valid: true, check: { id: r.checkId } });
     expect(await findValidApproval(opts, "prod", readContent(bot.migrations, ["002_index.up.sql"]))).toBeUndefined();
