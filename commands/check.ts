@@ -26,6 +26,7 @@ const args = z.object({
   schema: z.string().optional(),
   pgVersion: z.coerce.number().int().min(11, "11..18").max(18, "11..18").optional(),
   failOn: z.enum(FAIL_ON).default("error"),
+  verifyRollback: z.boolean().default(false),
   changedSince: z.string().min(1).optional(),
 });
 type CheckArgs = z.infer<typeof args>;
@@ -44,6 +45,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     { flags: "--target <name>", description: "a target from lockstep.yml (its read-only URL when set)" },
     { flags: "--schema <file>", description: "schema file (pg_dump --schema-only or earlier migrations) to replay" },
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
+    { flags: "--verify-rollback", description: "apply each statement and its rollback on a shadow database (from --db/--schema) and diff the catalog" },
     { flags: "--fail-on <level>", description: "exit 1 when findings reach this severity: error | warning | never", default: "error" },
     {
       flags: "--changed-since <ref>",
@@ -67,6 +69,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     });
     const changed = a.changedSince ? await changedSince(a.changedSince, ctx.cwd) : undefined;
     const reported = changed ? files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, ctx.cwd).length > 0) : files;
+    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(reported, a, ctx);
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
     return { report: { version: 1, files: reported.map((f) => f.report) }, sources: sourcesOf(reported), color };
   },
@@ -90,7 +93,8 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
 }
 
 // pg, introspection and the embedded server load on demand: `check` without --db/--schema stays lean.
-async function loadSchema(ctx: CommandContext, a: CheckArgs): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
+/** The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used by `plan`. */
+export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");

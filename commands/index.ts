@@ -1,10 +1,12 @@
 import type { CommandDef } from "../src/command.js";
-import { applyCommand } from "./apply.js";
 import { checkCommand } from "./check.js";
 import { traceCommand } from "./trace.js";
+import { planCommand } from "./plan.js";
+import { applyCommand } from "./apply.js";
 import { backfillCommand } from "./backfill.js";
-import { auditCommand } from "./audit.js";
 import { historyCommand } from "./history.js";
+import { saveCommand } from "./save.js";
+import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
 
@@ -13,9 +15,11 @@ import { configCommand } from "./config.js";
 export const commands: CommandDef<any, any>[] = [
   checkCommand,
   traceCommand,
+  planCommand,
   applyCommand,
-  historyCommand,
   backfillCommand,
+  historyCommand,
+  saveCommand,
   auditCommand,
   serveCommand,
   configCommand,

@@ -4,6 +4,7 @@ import { DEFAULT_PG_VERSION, predictLocks, type LockPrediction } from "./locks.j
 import { loadParser, parseSql, type ParsedStatement } from "./parse.js";
 import { SchemaContext } from "./schema.js";
 import { detectLayout, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
+import { rollbackOf, toRollbackEntry, type Rollback } from "../plan/rollback.js";
 import { LOCK_MODES, RISKS, type CheckReport, type FileReport, type Risk, type SchemaSnapshot, type StatementReport } from "./types.js";
 
 export interface AnalyzeOptions {
@@ -23,6 +24,8 @@ export interface AnalyzedStatement {
   summary: StatementSummary;
   prediction: LockPrediction;
   report: StatementReport;
+  /** how to undo it (plan/rollback.ts), from the schema just before it */
+  rollback?: Rollback;
 }
 
 export interface AnalyzedFile {
@@ -77,8 +80,10 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
       const prediction = predictLocks(summary, schema, pg);
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
-      out.statements.push({ parsed: st, summary, prediction, report: stmt });
+      const rollback = rollbackOf(summary, schema, st.sql);
+      out.statements.push({ parsed: st, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
+      (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));
       schema.apply(summary);
     } catch (e) {
       report.errors.push({ code: "internal-error", message: `statement ${i + 1}: ${(e as Error).message}`, line: st.line, column: st.column });

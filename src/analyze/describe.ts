@@ -181,6 +181,10 @@ export interface DmlSummary {
   /** INSERT ... VALUES: listed columns given NULL in every row */
   nullColumns?: string[];
   returning: boolean;
+  /** UPDATE: each SET target with its expression's source text (`lower(email)`) */
+  sets?: Array<{ column: string; expression: string }>;
+  /** UPDATE/DELETE: the WHERE condition's source text */
+  whereText?: string;
 }
 
 export interface DoBlockSummary {
@@ -256,6 +260,8 @@ export interface StatementSummary {
   doBlock?: DoBlockSummary;
   /** GRANT/REVOKE, COMMENT, ... target kind */
   targetKind?: string;
+  /** CREATE/ALTER SEQUENCE ... OWNED BY table.column: the table */
+  ownedBy?: string;
   /** CREATE TRIGGER: the function it executes */
   trigger?: { name: string; events: string[]; timing: string };
 }
@@ -423,6 +429,21 @@ export class ExprSource {
     return (this.bytes ??= Buffer.from(this.sql, "utf8"));
   }
   text(expr: unknown): string {
+    const start = this.start(expr);
+    // expressions are short: a bounded window keeps huge statements linear
+    return start === undefined ? "" : balancedPrefix(this.sqlBytes.toString("utf8", start, Math.min(this.sqlBytes.length, start + 2048)));
+  }
+
+  /** The source text from an expression's start up to a top-level comma or one of `stops` (keywords), or the end. */
+  clause(expr: unknown, stops: string[]): string {
+    let start = this.start(expr);
+    if (start === undefined) return "";
+    // a node's location can be inside the parentheses that open the clause: "(a > 1) AND b"
+    for (let i = start - 1; i >= 0 && /[\s(]/.test(String.fromCharCode(this.sqlBytes[i]!)); i--) if (this.sqlBytes[i] === 0x28) start = i;
+    return untilTopLevel(this.sqlBytes.toString("utf8", start), stops);
+  }
+
+  private start(expr: unknown): number | undefined {
     let min = Infinity;
     const visit = (n: unknown): void => {
       if (Array.isArray(n)) return n.forEach(visit);
@@ -434,12 +455,30 @@ export class ExprSource {
       }
     };
     visit(expr);
-    if (min === Infinity) return "";
+    if (min === Infinity) return undefined;
     const start = min - this.base;
-    if (start < 0 || start >= this.sqlBytes.length) return "";
-    // expressions are short: a bounded window keeps huge statements linear
-    return balancedPrefix(this.sqlBytes.toString("utf8", start, Math.min(this.sqlBytes.length, start + 2048)));
+    return start < 0 || start >= this.sqlBytes.length ? undefined : start;
   }
+}
+
+/** `s` up to the first top-level comma or top-level keyword in `stops` (outside quotes and parentheses). */
+function untilTopLevel(s: string, stops: string[]): string {
+  const stop = stops.length ? new RegExp(`^(${stops.join("|")})\\b`, "i") : undefined;
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if (depth === 0 && (c === "," || c === ";")) return s.slice(0, i).trim();
+    else if (depth === 0 && stop && /\s/.test(c) && stop.test(s.slice(i + 1))) return s.slice(0, i).trim();
+  }
+  return s.trim();
 }
 
 const CLAUSE_KEYWORD = /(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/iy;
@@ -689,6 +728,10 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       a.tablespace = cmd.name;
       delete a.column;
       break;
+    case "AT_SetAccessMethod":
+      delete a.column;
+      a.newName = cmd.name; // the access method
+      break;
     case "AT_SetRelOptions":
     case "AT_ResetRelOptions":
     case "AT_ReplaceRelOptions":
@@ -825,6 +868,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.concurrently = n.concurrent === true;
       s.transactional = !s.concurrently;
       s.ifNotExists = n.if_not_exists === true;
+      s.only = n.relation?.inh !== true;
       const params = ((n.indexParams as N[] | undefined) ?? []).map((p) => p.IndexElem as N);
       s.index = {
         ...(n.idxname ? { name: n.idxname, qualifiedName: `${s.relation.split(".")[0]}.${n.idxname}` } : {}),
@@ -883,6 +927,12 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
         returning: Boolean(n.returningList?.length),
       };
+      if (src && type === "UpdateStmt") {
+        s.dml.sets = ((n.targetList as N[] | undefined) ?? [])
+          .filter((t) => t.ResTarget?.name && t.ResTarget.val)
+          .map((t) => ({ column: t.ResTarget.name as string, expression: src.clause(t.ResTarget.val, ["FROM", "WHERE", "RETURNING"]) }));
+      }
+      if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
       return s;
     }
     case "SelectStmt": {
@@ -1085,6 +1135,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "sequence";
       s.ifNotExists = n.if_not_exists === true;
       s.ifExists = n.missing_ok === true;
+      const owned = ((n.options as N[] | undefined) ?? []).find((o) => o.DefElem?.defname === "owned_by");
+      const ownedBy = names(owned?.DefElem?.arg?.List?.items);
+      if (ownedBy.length >= 2) s.ownedBy = qualifyNames(ownedBy.slice(0, -1));
       return s;
     }
     case "CreateIndexStmt":

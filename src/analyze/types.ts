@@ -84,6 +84,27 @@ export interface RollbackEntry {
   /** null when not verified (plain `check`), true/false after verification on a shadow database */
   verified: boolean | null;
   note?: string;
+  /** after verification: how the schema after migration + rollback differs from before (empty when verified) */
+  diff?: CatalogChange[];
+}
+
+/** One difference between two catalog states; `object` reads like "column public.users.email". */
+export interface CatalogChange {
+  object: string;
+  change: "added" | "removed" | "changed";
+  before?: string;
+  after?: string;
+}
+
+/** A down file (golang-migrate .down.sql, diesel down.sql, Flyway U file, dbmate migrate:down), verified on a shadow. */
+export interface DownFileCheck {
+  path: string;
+  /** true: up then down restores the schema; false: see diff; null: could not verify */
+  verified: boolean | null;
+  diff: CatalogChange[];
+  /** statements of the down file that destroy data */
+  destroys: Array<{ statement: number; sql: string; note: string }>;
+  note?: string;
 }
 
 export interface FileReport {
@@ -93,6 +114,8 @@ export interface FileReport {
   statements: StatementReport[];
   errors: AnalysisError[];
   rollback?: RollbackEntry[];
+  /** `check --verify-rollback`: the migration's down file, verified */
+  down?: DownFileCheck;
   /** detected migration layout (golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx, plain) */
   layout?: string;
   /** what had to be assumed about the schema and sizes (no --db / --schema) */

@@ -24,7 +24,7 @@ export async function loadMigrations(target: Pick<TargetConfig, "migrations" | "
 
 function toMigration(f: AnalyzedFile, dir: string): Migration {
   const layout = f.source.layout as ApplyLayout;
-  if (!APPLY_LAYOUTS.includes(layout)) throw new UserError("unsupported-layout", `lockstep apply does not support the ${f.source.layout} layout yet (${f.source.path})`);
+  if (!APPLY_LAYOUTS.includes(layout)) throw new UserError("unsupported-layout", `${f.source.layout} migrations cannot be applied (or their history read) by Lockstep yet (${f.source.path})`);
   const rel = f.source.path;
   const absPath = path.join(dir, rel);
   const statements: MigrationStatement[] = f.statements

@@ -1,6 +1,7 @@
 import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
 import { codeFrame } from "./code-frame.js";
 import { paint, type Paint } from "./colour.js";
+import { downFileLines, rollbackLines } from "./rollback-text.js";
 
 export interface CheckTextOptions {
   /** source text per file path, for code frames */
@@ -34,7 +35,8 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
 function renderFile(f: FileReport, source: string[] | undefined, p: Paint): string[] {
   const out = [`${p.bold(f.path)}${f.layout ? ` (${f.layout})` : ""}: risk ${riskText(f.risk, p)}, ${plural(f.statements.length, "statement")}`];
   const items: Array<{ line: number; lines: string[] }> = [];
-  for (const s of f.statements) items.push({ line: s.line, lines: renderStatement(s, source, p) });
+  const rollback = new Map((f.rollback ?? []).map((r) => [r.statement, r]));
+  for (const s of f.statements) items.push({ line: s.line, lines: [...renderStatement(s, source, p), ...(rollback.has(s.index) ? rollbackLines(rollback.get(s.index)!) : [])] });
   for (const e of f.errors) {
     const where = e.line ? ` at ${e.line}:${e.column ?? 1}` : "";
     const lines = [`  error${where}: ${e.message} [${e.code}]`];
@@ -43,6 +45,7 @@ function renderFile(f: FileReport, source: string[] | undefined, p: Paint): stri
   }
   items.sort((a, b) => a.line - b.line);
   for (const i of items) out.push(...i.lines);
+  if (f.down) out.push(...downFileLines(f.down));
   if (f.assumptions?.length) {
     out.push("  assumed (no --db/--schema):");
     for (const a of f.assumptions) out.push(`    - ${a}`);

@@ -34,6 +34,13 @@ export function targetForChannel(deps: BotDeps, name: string, channel: string): 
   return target;
 }
 
+/** The targets that answer in a channel (those without a channel list answer everywhere). */
+export function targetsInChannel(deps: BotDeps, channel: string): string[] {
+  return Object.entries(deps.loaded.config.targets)
+    .filter(([, t]) => t.channels.length === 0 || t.channels.includes(channel))
+    .map(([name]) => name);
+}
+
 /** The target's database for reading (readonly_url_env when set); undefined when its env var is unset. */
 function schemaUrl(deps: BotDeps, name: string): { url?: string; note?: string } {
   try {

@@ -1,0 +1,98 @@
+import type pg from "pg";
+import type { CatalogChange, SchemaSnapshot } from "../analyze/types.js";
+import { USER_NAMESPACE, notExtensionMember, withQualifiedNames } from "../db/catalog-sql.js";
+import { introspect } from "../db/introspect.js";
+
+export type { CatalogChange } from "../analyze/types.js";
+
+/**
+ * A database's schema as comparable facts: "kind name" -> definition. Built from `introspect`
+ * (tables, columns, types, defaults, nullability, constraints, indexes, views, enums, domains)
+ * plus what it does not read: triggers, policies, sequences, functions, row security.
+ * Sizes, statistics and column order are left out: they are not schema.
+ */
+export type CatalogState = Map<string, string>;
+
+export async function catalogState(client: pg.ClientBase): Promise<CatalogState> {
+  const snapshot = await introspect(client);
+  const state = fromSnapshot(snapshot);
+  await withQualifiedNames(client, async () => {
+    for (const sql of EXTRA_SQL) {
+      const { rows } = await client.query<{ key: string; def: string }>(sql, [null]);
+      for (const r of rows) state.set(r.key, r.def);
+    }
+  });
+  return state;
+}
+
+function fromSnapshot(s: SchemaSnapshot): CatalogState {
+  const out: CatalogState = new Map();
+  for (const [q, r] of Object.entries(s.relations)) {
+    if (r.kind === "index" || r.kind === "partitioned-index") continue;
+    out.set(`${r.kind} ${q}`, [r.persistence && r.persistence !== "permanent" ? r.persistence : "", r.parent ? `partition of ${r.parent} ${r.partitionBound ?? ""}` : "", r.partitionKey ? `partition by ${r.partitionKey}` : ""].filter(Boolean).join(" ") || "exists");
+    if (r.viewDefinition) out.set(`view-definition ${q}`, r.viewDefinition.trim());
+    for (const c of r.columns) {
+      const facts = [c.type, c.notNull ? "NOT NULL" : "NULL", c.default ? `DEFAULT ${c.default}` : "", c.identity ? `IDENTITY ${c.identity}` : "", c.generated ? `GENERATED ${c.generated} ${c.generationExpression ?? ""}` : "", c.collation ? `COLLATE ${c.collation}` : ""];
+      out.set(`column ${q}.${c.name}`, facts.filter(Boolean).join(" "));
+    }
+    for (const c of r.constraints) {
+      // PG 18 names NOT NULL constraints; the name is an accident of history, the column is the fact
+      if (c.type === "n") continue;
+      out.set(`constraint ${q}.${c.name}`, `${c.definition}${c.validated ? "" : " NOT VALID"}`);
+    }
+    for (const i of r.indexes) out.set(`index ${i.qualifiedName}`, `${i.definition}${i.valid ? "" : " INVALID"}`);
+  }
+  for (const [q, t] of Object.entries(s.types)) {
+    const facts = [t.kind, t.baseTypeFormatted ?? t.baseType ?? "", t.notNull ? "NOT NULL" : "", t.default ? `DEFAULT ${t.default}` : "", t.labels ? `(${t.labels.join(", ")})` : "", t.checks?.join(" ") ?? "", t.attributes ? `(${t.attributes.map((a) => `${a.name} ${a.type}`).join(", ")})` : "", t.subtype ?? ""];
+    out.set(`type ${q}`, facts.filter(Boolean).join(" "));
+  }
+  return out;
+}
+
+const EXTRA_SQL = [
+  `SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || t.tgname AS key,
+          pg_get_triggerdef(t.oid) || CASE t.tgenabled WHEN 'D' THEN ' (disabled)' WHEN 'R' THEN ' (replica)' WHEN 'A' THEN ' (always)' ELSE '' END AS def
+     FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE NOT t.tgisinternal AND ${USER_NAMESPACE}`,
+  `SELECT 'policy ' || n.nspname || '.' || c.relname || '.' || p.polname AS key,
+          concat_ws(' ', CASE WHEN p.polpermissive THEN 'permissive' ELSE 'restrictive' END, p.polcmd,
+            (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE r::regrole::text END, ',' ORDER BY r) FROM unnest(p.polroles) r),
+            'USING', pg_get_expr(p.polqual, p.polrelid), 'CHECK', pg_get_expr(p.polwithcheck, p.polrelid)) AS def
+     FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE ${USER_NAMESPACE}`,
+  `SELECT 'row-security ' || n.nspname || '.' || c.relname AS key,
+          CASE WHEN c.relforcerowsecurity THEN 'enabled, forced' ELSE 'enabled' END AS def
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relrowsecurity AND ${USER_NAMESPACE}`,
+  `SELECT 'sequence-options ' || n.nspname || '.' || c.relname AS key,
+          concat_ws(' ', format_type(s.seqtypid, NULL), 'start', s.seqstart, 'increment', s.seqincrement, 'min', s.seqmin, 'max', s.seqmax,
+            'cache', s.seqcache, CASE WHEN s.seqcycle THEN 'cycle' END,
+            (SELECT 'owned by ' || tn.nspname || '.' || tc.relname || '.' || a.attname
+               FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+               JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+              WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)) AS def
+     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_class", "c.oid")}`,
+  `SELECT 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key,
+          md5(pg_get_functiondef(p.oid)) AS def
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.prokind IN ('f', 'p') AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_proc", "p.oid")}`,
+];
+
+/** What differs between two catalog states, sorted by object. Empty: the schema is the same. */
+export function diffCatalog(before: CatalogState, after: CatalogState): CatalogChange[] {
+  const out: CatalogChange[] = [];
+  for (const [k, v] of before) {
+    if (!after.has(k)) out.push({ object: k, change: "removed", before: v });
+    else if (after.get(k) !== v) out.push({ object: k, change: "changed", before: v, after: after.get(k)! });
+  }
+  for (const [k, v] of after) if (!before.has(k)) out.push({ object: k, change: "added", after: v });
+  return out.sort((a, b) => a.object.localeCompare(b.object));
+}
+
+/** One line per change, for text output. */
+export function formatChange(c: CatalogChange): string {
+  if (c.change === "added") return `+ ${c.object}: ${c.after}`;
+  if (c.change === "removed") return `- ${c.object}: ${c.before}`;
+  return `~ ${c.object}: ${c.before} -> ${c.after}`;
+}

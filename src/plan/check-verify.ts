@@ -1,0 +1,47 @@
+import path from "node:path";
+import type { AnalyzedFile } from "../analyze/analyze.js";
+import { shadowFrom } from "../db/shadow.js";
+import { catalogState } from "./catalog-diff.js";
+import { downFileOf } from "./plan.js";
+import { applyVerification, verifyDownFile, verifyRollbacks } from "./verify.js";
+
+/**
+ * `check --verify-rollback`: on one shadow database built from --db (schema only) or --schema, the
+ * files in order: each statement then its rollback (catalog diffed), then the file's down file.
+ * Fills `verified` (and `diff`) in each file's rollback entries and `down` in its report.
+ */
+export async function verifyFileRollbacks(files: AnalyzedFile[], source: { url?: string; schemaFile?: string; adminUrl?: string }, cwd: string): Promise<string[]> {
+  const shadow = await shadowFrom(source);
+  try {
+    for (const f of files) {
+      if (!f.report.rollback || f.report.errors.length) continue;
+      const before = await catalogState(shadow.client);
+      const verified = await verifyRollbacks(
+        shadow.client,
+        f.statements.map((st) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: st.rollback?.sql ?? [] })),
+      );
+      applyVerification(f.report.rollback, verified);
+      if (f.source.path === "-") continue;
+      const down = downFileOf(path.resolve(cwd, f.source.path), f.source.layout);
+      if (!down) continue;
+      f.report.down = await verifyDownFile(shadow.client, down.path, down.text, before);
+      // back to the state after this file, for the next one
+      for (const st of f.statements) if (!st.summary.transaction) await shadow.client.query(st.parsed.sql).catch(() => undefined);
+    }
+    return shadow.notes;
+  } finally {
+    await shadow.drop();
+  }
+}
+
+/** What `check --verify-rollback` needs from the command: where the schema comes from. */
+export async function verifyForCheck(files: AnalyzedFile[], a: { db?: string; target?: string; schema?: string }, ctx: { config: { config: import("../config.js").Config }; env: NodeJS.ProcessEnv; cwd: string }): Promise<string[]> {
+  const { resolveDatabaseUrl } = await import("../db/connection.js");
+  const { closeShadowServer } = await import("../db/shadow.js");
+  const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
+  try {
+    return await verifyFileRollbacks(files, { ...(url ? { url } : {}), ...(a.schema ? { schemaFile: path.resolve(ctx.cwd, a.schema) } : {}), ...(ctx.env.LOCKSTEP_SHADOW_ADMIN_URL ? { adminUrl: ctx.env.LOCKSTEP_SHADOW_ADMIN_URL } : {}) }, ctx.cwd);
+  } finally {
+    await closeShadowServer();
+  }
+}
