@@ -1,10 +1,10 @@
 import type { CommandDef } from "../src/command.js";
-import { applyCommand } from "./apply.js";
 import { checkCommand } from "./check.js";
 import { traceCommand } from "./trace.js";
+import { applyCommand } from "./apply.js";
 import { backfillCommand } from "./backfill.js";
-import { auditCommand } from "./audit.js";
 import { historyCommand } from "./history.js";
+import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
 
@@ -14,8 +14,8 @@ export const commands: CommandDef<any, any>[] = [
   checkCommand,
   traceCommand,
   applyCommand,
-  historyCommand,
   backfillCommand,
+  historyCommand,
   auditCommand,
   serveCommand,
   configCommand,
