@@ -342,7 +342,7 @@ export class SchemaContext implements DescribeContext {
     const type = ({ "primary-key": "p", unique: "u", "foreign-key": "f", check: "c", exclusion: "x", "not-null": "n" } as const)[c.type];
     const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
     const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
-    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: c.expression?.text ?? "", ...(c.references ? { references: c.references.relation } : {}) });
+    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c), ...(c.references ? { references: c.references.relation } : {}) });
     if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
       const index = c.usingIndex ?? name;
@@ -388,6 +388,13 @@ export class SchemaContext implements DescribeContext {
       this.indexOwners.set(i.qualifiedName, to);
     }
   }
+}
+
+/** Like pg_get_constraintdef for a CHECK, so that rules read statement-derived and catalog constraints alike. */
+function checkDefinition(c: StatementSummary["constraints"][number]): string {
+  if (c.type !== "check") return c.expression?.text ?? "";
+  if (c.checksNotNullOf) return `CHECK (${c.checksNotNullOf} IS NOT NULL)`;
+  return c.expression ? `CHECK (${c.expression.text})` : "";
 }
 
 function split(q: string): [string, string] {
