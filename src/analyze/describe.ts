@@ -180,6 +180,8 @@ export interface DmlSummary {
   rows?: number;
   /** INSERT ... VALUES: listed columns given NULL in every row */
   nullColumns?: string[];
+  /** UPDATE/DELETE: the WHERE clause's top-level AND terms of the form `column op constant` (what plan-time partition pruning uses) */
+  keyFilters?: Array<{ column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string }>;
   /** INSERT ... VALUES of at most 100 rows: each value as a constant's text, null for NULL, false when not a constant */
   values?: Array<Array<string | null | false>>;
   returning: boolean;
@@ -944,6 +946,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
           .map((t) => ({ column: t.ResTarget.name as string, expression: src.clause(t.ResTarget.val, ["FROM", "WHERE", "RETURNING"]) }));
       }
       if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
+      if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
       return s;
     }
     case "SelectStmt": {
@@ -1205,6 +1208,23 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
 function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
   const names = (cols ?? []).map((c) => String(c.ResTarget?.name ?? ""));
   return names.filter((_, i) => rows.every((r) => (r.List?.items as N[] | undefined)?.[i]?.A_Const?.isnull === true));
+}
+
+const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" } as const;
+
+/** `col op constant` terms ANDed at the top of a WHERE clause; other terms only narrow it further. */
+function keyFilters(where: N): NonNullable<DmlSummary["keyFilters"]> {
+  const terms: N[] = where.BoolExpr?.boolop === "AND_EXPR" ? (where.BoolExpr.args as N[]) : [where];
+  const out: NonNullable<DmlSummary["keyFilters"]> = [];
+  for (const t of terms) {
+    const e = t.A_Expr;
+    const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
+    if (!op || !(op in FLIPPED)) continue;
+    const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
+    const [c, v, o] = col(e.lexpr) ? [col(e.lexpr), constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
+    if (c && typeof v === "string") out.push({ column: c, op: o, value: v });
+  }
+  return out;
 }
 
 /** A partition bound of constants in pg_get_expr()'s form; undefined for expressions and hash bounds. */

@@ -1,5 +1,5 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
-import { routedPartitions } from "./partition-routing.js";
+import { prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
 import { LOCK_MODES, type ColumnInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
 
@@ -307,8 +307,12 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   const target = s.relation!;
   const viaViews = schema.expandViews([target]);
   for (const t of viaViews) {
-    if (s.kind !== "insert") acc.lockTree(t, "RowExclusiveLock");
-    else if (schema.relation(t)?.kind !== "partitioned-table") acc.lock(t, "RowExclusiveLock");
+    if (s.kind !== "insert") {
+      // plan-time pruning: only the partitions the WHERE clause can reach are opened
+      const kept = s.dml?.keyFilters && t === target && s.kind !== "merge" ? prunedPartitions(t, s.dml.keyFilters, schema) : undefined;
+      if (kept) [t, ...kept].forEach((p) => acc.lock(p, "RowExclusiveLock"));
+      else acc.lockTree(t, "RowExclusiveLock");
+    } else if (schema.relation(t)?.kind !== "partitioned-table") acc.lock(t, "RowExclusiveLock");
     else {
       // rows are routed at execution time: only the partitions that receive one are opened
       acc.lock(t, "RowExclusiveLock");

@@ -141,3 +141,42 @@ function inList(bound: string, value: string | null, type: string): boolean | un
   }
   return false;
 }
+
+export type KeyFilter = { column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string };
+
+/**
+ * The partitions of `table` that plan-time pruning keeps for a WHERE clause's `key op constant`
+ * terms (single-column keys); undefined when nothing can be pruned statically.
+ */
+export function prunedPartitions(table: string, filters: KeyFilter[], schema: SchemaContext): string[] | undefined {
+  const rel = schema.relation(table);
+  const key = /^(RANGE|LIST) \(([^(),]*)\)$/i.exec(rel?.partitionKey ?? "");
+  const col = key && rel?.columns.find((c) => c.name === key[2]!.trim().replace(/^"|"$/g, ""));
+  const terms = col ? filters.filter((f) => f.column === col.name) : [];
+  if (!rel || !key || !col || terms.length === 0 || !comparable(col.typeName)) return undefined;
+  if ((rel.partitions ?? []).some((p) => schema.relation(p)?.kind === "partitioned-table")) return undefined; // sub-partition keys are not filtered here
+  const eq = terms.find((f) => f.op === "=");
+  if (eq) return routedPartitions(table, [col.name], [[eq.value]], schema);
+  if (key[1]!.toUpperCase() !== "RANGE") return undefined;
+  const kept: string[] = [];
+  for (const p of rel.partitions ?? []) {
+    const bound = schema.relation(p)?.partitionBound ?? "";
+    if (bound === "DEFAULT") {
+      kept.push(p);
+      continue;
+    }
+    const m = /^FOR VALUES FROM \((.*)\) TO \((.*)\)$/.exec(bound);
+    const lo = m && literals(m[1]!)?.[0];
+    const hi = m && literals(m[2]!)?.[0];
+    if (!lo || !hi) return undefined;
+    const keep = terms.every((f) => {
+      // the partition holds [lo, hi): does it intersect the term's half-line?
+      const vsHi = hi.kind === "maxvalue" ? 1 : hi.kind === "value" ? compare(hi.text, f.value, col.typeName) : undefined;
+      const vsLo = lo.kind === "minvalue" ? -1 : lo.kind === "value" ? compare(lo.text, f.value, col.typeName) : undefined;
+      if (f.op === ">" || f.op === ">=") return vsHi === undefined ? true : vsHi > 0;
+      return vsLo === undefined ? true : f.op === "<" ? vsLo < 0 : vsLo <= 0;
+    });
+    if (keep) kept.push(p);
+  }
+  return kept;
+}

@@ -229,6 +229,10 @@ export const LOCK_CASES: LockCase[] = [
   { name: "insert routed to two partitions", sql: "INSERT INTO events (id, at) VALUES (1, '2024-05-01'), (2, '2025-05-01'::date)" },
   { name: "insert routed to a list partition", setup: "CREATE TABLE tagged (t text) PARTITION BY LIST (t); CREATE TABLE tagged_a PARTITION OF tagged FOR VALUES IN ('a', 'b'); CREATE TABLE tagged_rest PARTITION OF tagged DEFAULT", sql: "INSERT INTO tagged VALUES ('b')" },
   { name: "insert routed to the default partition", setup: "CREATE TABLE tagged (t text) PARTITION BY LIST (t); CREATE TABLE tagged_a PARTITION OF tagged FOR VALUES IN ('a', 'b'); CREATE TABLE tagged_rest PARTITION OF tagged DEFAULT", sql: "INSERT INTO tagged VALUES ('z')" },
+  { name: "update pruned to one partition", sql: "UPDATE events SET payload = 'x' WHERE at = '2024-03-01'" },
+  { name: "delete pruned by a range", sql: "DELETE FROM events WHERE at >= '2025-02-01' AND id > 0" },
+  { name: "update matching no partition", sql: "UPDATE events SET payload = 'x' WHERE at = '2030-01-01'" },
+  { name: "delete not prunable", sql: "DELETE FROM events WHERE payload = 'x' OR at = '2024-03-01'" },
 ];
 
 export const LOCK_CASES_BASE = BASE;
