@@ -19,7 +19,7 @@ export const auditCommand = defineCommand({
     try {
       const store = await openStore(state.url, { startQueue: false });
       try {
-        return await listAudit(store.pool, { target: args.target, limit: args.limit });
+        return await listAudit(store.pool, { targets: args.target ? [args.target] : undefined, limit: args.limit });
       } finally {
         await store.close();
       }

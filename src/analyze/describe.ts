@@ -260,6 +260,8 @@ export interface StatementSummary {
   doBlock?: DoBlockSummary;
   /** GRANT/REVOKE, COMMENT, ... target kind */
   targetKind?: string;
+  /** CREATE/ALTER SEQUENCE ... OWNED BY table.column: the table */
+  ownedBy?: string;
   /** CREATE TRIGGER: the function it executes */
   trigger?: { name: string; events: string[]; timing: string };
 }
@@ -726,6 +728,10 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       a.tablespace = cmd.name;
       delete a.column;
       break;
+    case "AT_SetAccessMethod":
+      delete a.column;
+      a.newName = cmd.name; // the access method
+      break;
     case "AT_SetRelOptions":
     case "AT_ResetRelOptions":
     case "AT_ReplaceRelOptions":
@@ -862,6 +868,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.concurrently = n.concurrent === true;
       s.transactional = !s.concurrently;
       s.ifNotExists = n.if_not_exists === true;
+      s.only = n.relation?.inh !== true;
       const params = ((n.indexParams as N[] | undefined) ?? []).map((p) => p.IndexElem as N);
       s.index = {
         ...(n.idxname ? { name: n.idxname, qualifiedName: `${s.relation.split(".")[0]}.${n.idxname}` } : {}),
@@ -1128,6 +1135,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "sequence";
       s.ifNotExists = n.if_not_exists === true;
       s.ifExists = n.missing_ok === true;
+      const owned = ((n.options as N[] | undefined) ?? []).find((o) => o.DefElem?.defname === "owned_by");
+      const ownedBy = names(owned?.DefElem?.arg?.List?.items);
+      if (ownedBy.length >= 2) s.ownedBy = qualifyNames(ownedBy.slice(0, -1));
       return s;
     }
     case "CreateIndexStmt":

@@ -64,6 +64,8 @@ export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DE
 
 function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const rel = s.relation;
+  // IF EXISTS on a relation the catalog does not have: a notice, no locks
+  if (s.ifExists && schema.known && !s.kind.startsWith("create-") && s.objects.length > 0 && s.objects.every((o) => !schema.relation(o))) return;
   switch (s.kind) {
     case "create-table": {
       if (s.ifNotExists && rel && schema.relation(rel) && !schema.isNew(rel)) return;
@@ -96,7 +98,8 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     }
     case "create-index": {
       const mode: LockMode = s.concurrently ? SUE : "ShareLock";
-      acc.lockTree(rel, mode);
+      if (s.only) acc.lock(rel, mode);
+      else acc.lockTree(rel, mode);
       acc.scan(rel);
       return;
     }
@@ -149,6 +152,17 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "create-statistics":
       acc.lock(rel, SUE);
+      return;
+    case "create-sequence":
+    case "alter-sequence":
+      if (s.ownedBy) acc.lock(s.ownedBy, "AccessShareLock");
+      return;
+    case "drop-schema":
+      if (s.cascade) {
+        for (const [key, r] of Object.entries(schema.snapshot.relations)) {
+          if (s.objects.some((o) => o === `public.${r.schema}` || o === r.schema) && ["table", "partitioned-table", "view", "materialized-view", "foreign-table"].includes(r.kind)) acc.lock(key, AEL);
+        }
+      }
       return;
     case "drop-type":
     case "drop-domain":
@@ -385,8 +399,8 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "set-tablespace":
       case "set-access-method":
         acc.lock(rel, mode);
-        // moving to the tablespace it is already in is a no-op (tables are assumed in pg_default)
-        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default")) acc.rewrite(rel);
+        // moving to where it already is is a no-op (tables are assumed in pg_default, using heap)
+        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default") && !(a.action === "set-access-method" && a.newName === "heap")) acc.rewrite(rel);
         break;
       case "inherit":
       case "no-inherit":

@@ -1,4 +1,5 @@
 import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
+import { setFlagsFromString } from "node:v8";
 import type { AnalysisError } from "./types.js";
 
 /** A raw libpg-query node: `{ NodeType: { ...fields } }`. Only describe.ts looks inside. */
@@ -28,7 +29,12 @@ let loaded: Promise<void> | undefined;
 
 /** Load the WASM parser once per process. */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  if (!loaded) {
+    // The parser is WebAssembly only (nothing else in Lockstep is). Its baseline (Liftoff) code is
+    // fast enough; optimising it in the background costs more CPU than a CLI run ever gets back.
+    setFlagsFromString("--liftoff-only");
+    loaded = loadModule();
+  }
   return loaded;
 }
 
@@ -45,7 +51,7 @@ interface RawStmt {
  */
 export function parseSql(text: string): ParsedSql {
   const locator = new Locator(text);
-  if (!hasToken(text)) return { statements: [], errors: [] };
+  if (skipTrivia(locator.bytes, 0) >= locator.bytes.length) return { statements: [], errors: [] };
   let stmts: RawStmt[];
   try {
     stmts = (parseSync(text) as unknown as { stmts?: RawStmt[] }).stmts ?? [];
@@ -112,12 +118,6 @@ function charPosition(text: string, charOffset: number): { line: number; column:
     i++;
   }
   return { line, column };
-}
-
-/** True if the text holds anything besides whitespace and comments. */
-function hasToken(text: string): boolean {
-  const b = Buffer.from(text, "utf8");
-  return skipTrivia(b, 0) < b.length;
 }
 
 /** Skip whitespace, `--` comments and (nested) block comments from byte offset `i`. */

@@ -28,20 +28,26 @@ export class RuleRunner {
   private readonly rules: readonly Rule[];
   private readonly ignores: IgnoreIndex;
   private readonly reports: RuleContext["report"][] = [];
+  private readonly memos = new Map<string, unknown>();
+  private readonly memo = <T>(key: string, compute: () => T): T => {
+    if (!this.memos.has(key)) this.memos.set(key, compute());
+    return this.memos.get(key) as T;
+  };
 
   constructor(private readonly opts: RuleRunnerOptions) {
     this.rules = opts.rules ?? allRules;
     this.ignores = new IgnoreIndex(parseIgnoreDirectives(opts.source), opts.lines);
   }
 
-  check(index: number, report: RuleContext["report"], schema: SchemaSnapshot): Finding[] {
+  check(index: number, report: RuleContext["report"], schema: SchemaSnapshot, lockTimeout = false): Finding[] {
     this.reports[index] = report;
     const ctx: RuleContext = {
       statement: this.opts.statements[index]!,
       report,
       schema,
-      file: { path: this.opts.path, statements: this.opts.statements, reports: this.reports, index, wrapped: this.opts.wrapped ?? false },
+      file: { path: this.opts.path, statements: this.opts.statements, reports: this.reports, index, wrapped: this.opts.wrapped ?? false, memo: this.memo },
       pgVersion: this.opts.pgVersion,
+      lockTimeout,
     };
     const findings: Finding[] = [];
     for (const rule of this.rules) {

@@ -126,7 +126,7 @@ export async function dryRunBackfill(targetUrl: string, spec: BackfillSpec): Pro
       key_source: prepared.info.keySource,
       remaining: Number(r.rows[0]!.remaining),
       estimated_rows: prepared.info.estimatedRows,
-      statements: [prepared.statements.upperBound(false, false), prepared.statements.update(false)].map((s) => s.trim().replace(/\s+/g, " ")),
+      statements: [prepared.statements.upperBound(false, false), prepared.statements.update(false, false)].map((s) => s.trim().replace(/\s+/g, " ")),
     };
   } finally {
     await client.end();
@@ -222,6 +222,8 @@ interface Walker {
   index: number;
   client: pg.Client;
   sizer: BatchSizer;
+  /** Batches this walker ran in this session. */
+  batches: number;
 }
 
 class Runner {
@@ -279,7 +281,7 @@ class Runner {
         await startPass(this.state, this.record.id, this.totals.pass, this.shards);
       }
       for (let i = 1; i < this.shards.length; i++) extra.push(await connect(this.opts.targetUrl, { applicationName: "lockstep-backfill" }));
-      const walkers: Walker[] = this.shards.map((_, i) => ({ index: i, client: i === 0 ? this.target : extra[i - 1]!, sizer: this.newSizer() }));
+      const walkers: Walker[] = this.shards.map((_, i) => ({ index: i, client: i === 0 ? this.target : extra[i - 1]!, sizer: this.newSizer(), batches: 0 }));
       this.walkerPids = walkers.map((w) => (w.client as pg.Client & { processID: number }).processID);
       for (;;) {
         await Promise.all(walkers.map((w) => this.walk(w)));
@@ -439,8 +441,11 @@ class Runner {
       `BEGIN; SET LOCAL lock_timeout = ${spec.lock_timeout_ms}; SET LOCAL statement_timeout = ${spec.statement_timeout_ms}; ` +
         "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off",
     );
-    const r = await client.query<{ rows: number; again: number }>({ name: `lockstep_bf_up_${+first}`, text: this.sql.update(first), values: [...last, ...upper] });
-    const { rows, again } = r.rows[0]!;
+    // Convergence is checked on each walker's first batches of a session and every 64th after.
+    const check = w.batches < 2 || w.batches % 64 === 0;
+    w.batches++;
+    const r = await client.query<{ rows: number; again: number }>({ name: `lockstep_bf_up_${+first}${+check}`, text: this.sql.update(first, check), values: [...last, ...upper] });
+    const { rows, again } = r.rows[0] ?? { rows: r.rowCount ?? 0, again: 0 };
     if (again > 0) {
       await client.query("ROLLBACK");
       throw new UserError("non-convergent", `backfill refused: after the update, ${again} of ${rows} rows would still need it (the expression changes its own input, e.g. n = n + 1), so repeating a batch would change them again; nothing of this batch was kept`, {

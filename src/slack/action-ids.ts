@@ -3,6 +3,10 @@ export const ACTION = {
   approve: "lockstep_approve",
   reject: "lockstep_reject",
   apply: "lockstep_apply",
+  applyCancel: "lockstep_apply_cancel",
+  blockerEnd: "lockstep_blocker_end",
+  blockerWait: "lockstep_blocker_wait",
+  blockerAbort: "lockstep_blocker_abort",
 } as const;
 
 export const VIEW = {

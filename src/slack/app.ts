@@ -6,6 +6,7 @@ import { dedupeRequests } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { rejectFutureTimestamps } from "./http-guard.js";
 import { registerActions } from "./listeners/actions.js";
+import { registerApplyActions } from "./listeners/apply.js";
 import { registerCommand } from "./listeners/command.js";
 import { registerViews } from "./listeners/views.js";
 import type { SlackSettings } from "./settings.js";
@@ -58,6 +59,7 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
   app.use(dedupeRequests(deps.pool, deps.log));
   registerCommand(app, deps);
   registerActions(app, deps);
+  registerApplyActions(app, deps);
   registerViews(app, deps);
   app.error(async (e) => {
     deps.log.error({ err: e }, "unhandled Slack listener error");

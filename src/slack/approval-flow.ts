@@ -10,7 +10,8 @@ import { EXPIRED, contentUnchanged, verifyApproval } from "./approval.js";
 import type { BotDeps } from "./deps.js";
 import { emitApplyRequested } from "./hooks.js";
 import { checkApprover } from "./policy.js";
-import { userMention } from "./mrkdwn.js";
+import { escapeMrkdwn, userMention } from "./mrkdwn.js";
+import { postInThread } from "./thread.js";
 
 type WebClient = webApi.WebClient;
 
@@ -28,8 +29,14 @@ export async function refreshReport(deps: BotDeps, client: WebClient, check: Che
   await client.chat.update({ channel: check.channel, ts: check.messageTs, text: m.text, blocks: m.blocks });
 }
 
+/** A line in the report's thread: the thread keeps the history of every decision. */
+async function threadNote(client: WebClient, check: CheckRecord, text: string): Promise<void> {
+  if (!check.messageTs) return;
+  await postInThread(client, { channel: check.channel, threadTs: check.messageTs }, noteMessage(text));
+}
+
 async function refuse(deps: BotDeps, client: WebClient, click: Click, check: CheckRecord | undefined, action: string, why: string): Promise<void> {
-  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:no_entry_sign: ${why}`) });
+  // the audit entry first: it is the record, the message is a courtesy
   await writeAudit(deps.pool, {
     actor: click.user,
     action,
@@ -38,6 +45,7 @@ async function refuse(deps: BotDeps, client: WebClient, click: Click, check: Che
     decision: "refused",
     detail: { check: click.checkId, reason: why },
   });
+  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:no_entry_sign: ${why}`) });
 }
 
 /**
@@ -47,13 +55,14 @@ async function refuse(deps: BotDeps, client: WebClient, click: Click, check: Che
 async function voidIfChanged(deps: BotDeps, client: WebClient, click: Click, check: CheckRecord, action: string): Promise<boolean> {
   const content = contentUnchanged(deps.loaded, deps.cwd, check);
   if (content.same) return false;
-  const voided = await transition(deps.pool, check.id, ["pending", "approved"], "void", click.user, content.why);
-  const now = voided ?? (await loadCheck(deps.pool, check.id))!;
-  await refreshReport(deps, client, now);
+  const why = content.why ?? "the migration changed after it was checked";
+  const voided = await transition(deps.pool, check.id, ["pending", "approved"], "void", click.user, why);
   if (voided) {
-    await writeAudit(deps.pool, { actor: click.user, action, target: check.target, contentHash: check.contentHash, decision: "void", detail: { check: check.id, reason: content.why } });
+    await writeAudit(deps.pool, { actor: click.user, action, target: check.target, contentHash: check.contentHash, decision: "void", detail: { check: check.id, reason: why } });
   }
-  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:warning: Approval void: ${content.why}. Run \`/migrate check\` again.`) });
+  await refreshReport(deps, client, voided ?? (await loadCheck(deps.pool, check.id))!);
+  if (voided) await threadNote(client, voided, `:warning: Approval void: ${escapeMrkdwn(why)}.`);
+  await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`:warning: Approval void: ${escapeMrkdwn(why)}. Run \`/migrate check\` again.`) });
   return true;
 }
 
@@ -78,7 +87,6 @@ export async function approve(deps: BotDeps, client: WebClient, click: Click): P
     contentHash: check.contentHash,
     inRequiredGroup: allowed.inRequiredGroup,
   });
-  await refreshReport(deps, client, now);
   if (outcome === "counted") {
     await writeAudit(deps.pool, {
       actor: click.user,
@@ -88,6 +96,11 @@ export async function approve(deps: BotDeps, client: WebClient, click: Click): P
       decision: now.status === "approved" ? "approved (fully)" : "approved",
       detail: { check: check.id, approvals: now.approvals.length, required: now.required },
     });
+  }
+  await refreshReport(deps, client, now);
+  if (outcome === "counted") {
+    const fully = now.status === "approved" ? " — fully approved" : "";
+    await threadNote(client, now, `:white_check_mark: ${userMention(click.user)} approved (${now.approvals.length}/${now.required})${fully}.`);
   } else if (outcome !== "already-approved-by-you") {
     await client.chat.postEphemeral({ channel: click.channel, user: click.user, ...noteMessage(`This check is ${now.status}: nothing to approve.`) });
   }
@@ -112,6 +125,7 @@ export async function reject(deps: BotDeps, client: WebClient, click: Click, rea
   if (!now) return;
   await refreshReport(deps, client, now);
   await writeAudit(deps.pool, { actor: click.user, action: "reject", target: check.target, contentHash: check.contentHash, decision: "rejected", detail: { check: check.id, reason } });
+  await threadNote(client, now, `:no_entry: ${userMention(click.user)} rejected: ${escapeMrkdwn(reason)}`);
 }
 
 /** Apply: re-verify the approval for the exact content, record the request once, hand it to the apply feature. */
@@ -137,9 +151,5 @@ export async function requestApply(deps: BotDeps, client: WebClient, click: Clic
   await writeAudit(deps.pool, { actor: click.user, action: "apply", target: check.target, contentHash: check.contentHash, decision: "requested", detail: { check: check.id, request: request.id } });
   const thread = { channel: now.channel, threadTs: now.messageTs! };
   const handled = await emitApplyRequested({ request, check: now, thread, client });
-  await client.chat.postMessage({
-    channel: thread.channel,
-    thread_ts: thread.threadTs,
-    ...noteMessage(`:rocket: Apply requested by ${userMention(click.user)}${handled ? "." : ": recorded; it runs when the apply worker picks it up."}`),
-  });
+  await threadNote(client, now, `:rocket: Apply requested by ${userMention(click.user)}${handled ? "." : ": recorded; it runs when the apply worker picks it up."}`);
 }

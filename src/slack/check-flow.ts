@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { webApi } from "@slack/bolt";
 import { getTarget, type TargetConfig } from "../config.js";
 import { connect, resolveDatabaseUrl } from "../db/connection.js";
@@ -10,7 +11,8 @@ import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js"
 import { reportMarkdown } from "./blocks/report-markdown.js";
 import { contentHash } from "./content-hash.js";
 import type { BotDeps } from "./deps.js";
-import { HISTORY_TABLES, appliedVersions, filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
+import { filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
+import { inspectTarget } from "../apply/run.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { policyFor } from "./policy.js";
 import type { CheckFile } from "./run-check.js";
@@ -30,6 +32,13 @@ export function targetForChannel(deps: BotDeps, name: string, channel: string): 
     throw new UserError("wrong-channel", `target ${name} does not answer in this channel`, { hint: "use one of its configured channels" });
   }
   return target;
+}
+
+/** The targets that answer in a channel (those without a channel list answer everywhere). */
+export function targetsInChannel(deps: BotDeps, channel: string): string[] {
+  return Object.entries(deps.loaded.config.targets)
+    .filter(([, t]) => t.channels.length === 0 || t.channels.includes(channel))
+    .map(([name]) => name);
 }
 
 /** The target's database for reading (readonly_url_env when set); undefined when its env var is unset. */
@@ -54,20 +63,16 @@ export async function resolveSpec(deps: BotDeps, name: string, target: TargetCon
     const { url } = schemaUrl(deps, name);
     if (!url) throw new UserError("env-missing", `target ${name}: its database is not configured on the bot, so its history cannot be read`);
     const client = await connect(url, { applicationName: "lockstep-slack", readonly: true });
-    let applied: Awaited<ReturnType<typeof appliedVersions>>;
+    let found: Awaited<ReturnType<typeof inspectTarget>>;
     try {
-      applied = await appliedVersions(client);
+      // the same reading of the target's history (Lockstep's and the tool's own) that apply uses
+      const baseDir = deps.loaded.path ? path.dirname(deps.loaded.path) : deps.cwd;
+      found = await inspectTarget(client, { name, target, url, baseDir }, { create: false });
     } finally {
       await client.end();
     }
-    if (!applied) {
-      throw new UserError("no-history", `no migration history recorded in ${name} (looked for ${HISTORY_TABLES.join(", ")})`, {
-        hint: "check a path or `latest` instead",
-      });
-    }
-    const pending = listMigrations(root, target.layout).filter((u) => !applied.versions.has(u.version));
-    if (pending.length === 0) throw new UserError("nothing-pending", `nothing pending in ${name}: every migration is recorded in ${applied.tables.join(", ")}`);
-    return { root, files: pending.flatMap((u) => u.files) };
+    if (found.pending.length === 0) throw new UserError("nothing-pending", `nothing pending in ${name}: every migration is recorded in its history`);
+    return { root, files: found.pending.map((m) => m.path) };
   }
   return { root, files: filesForPath(root, spec) };
 }

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import type pg from "pg";
 import type { LoadedConfig, TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { detectLayout, listMigrationFiles, type Layout } from "../analyze/sources.js";
@@ -116,27 +115,3 @@ function versionKey(layout: Layout, name: string): string {
 function numeric(v: string): string {
   return v.replace(/^0+(?=\d)/, "");
 }
-
-/** Native history tables we can read before the apply feature writes its own. */
-const HISTORY_QUERIES: Array<{ table: string; sql: string }> = [
-  { table: "schema_migrations", sql: "SELECT version::text AS v FROM schema_migrations" },
-  { table: "flyway_schema_history", sql: "SELECT version::text AS v FROM flyway_schema_history WHERE success AND version IS NOT NULL" },
-  { table: "__diesel_schema_migrations", sql: "SELECT version::text AS v FROM __diesel_schema_migrations" },
-  { table: "_prisma_migrations", sql: "SELECT migration_name AS v FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL" },
-  { table: "lockstep.migrations", sql: "SELECT version::text AS v FROM lockstep.migrations" },
-];
-
-/** Versions recorded as applied in the target, or null when no history table exists. */
-export async function appliedVersions(client: pg.ClientBase): Promise<{ tables: string[]; versions: Set<string> } | null> {
-  const tables: string[] = [];
-  const versions = new Set<string>();
-  for (const q of HISTORY_QUERIES) {
-    const exists = await client.query<{ r: string | null }>("SELECT to_regclass($1)::text AS r", [q.table]);
-    if (!exists.rows[0]?.r) continue;
-    tables.push(q.table);
-    for (const row of (await client.query<{ v: string }>(q.sql)).rows) versions.add(/^\d+$/.test(row.v) ? numeric(row.v) : row.v);
-  }
-  return tables.length ? { tables, versions } : null;
-}
-
-export const HISTORY_TABLES = HISTORY_QUERIES.map((q) => q.table);

@@ -4,6 +4,7 @@ import { openStateDatabase } from "../store/state-db.js";
 import { openStore, type Store } from "../store/store.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
 import { createSlackBot, type SlackBot } from "./app.js";
+import { startSlackApply } from "./apply-flow.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
 import { runCheck, type Analyzer } from "./run-check.js";
@@ -44,6 +45,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
     const bot = createSlackBot(settings, deps);
     deps.groups = slackGroupDirectory(bot.app.client);
     const { port } = await bot.start();
+    const stopApply = await startSlackApply(deps, store, bot.app.client);
     const opened = store;
     return {
       bot,
@@ -53,6 +55,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       async stop() {
         await bot.stop().catch(() => undefined);
         await deps.work.idle();
+        await stopApply().catch(() => undefined);
         await opened.close();
         await state.close();
       },

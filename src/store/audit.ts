@@ -26,15 +26,15 @@ export async function writeAudit(db: pg.Pool | pg.ClientBase, e: AuditEntry): Pr
   );
 }
 
-/** The newest entries first, optionally for one target. */
-export async function listAudit(db: pg.Pool | pg.ClientBase, opts: { target?: string; limit?: number } = {}): Promise<AuditRow[]> {
+/** The newest entries first, optionally for some targets only. */
+export async function listAudit(db: pg.Pool | pg.ClientBase, opts: { targets?: string[]; limit?: number } = {}): Promise<AuditRow[]> {
   const { rows } = await db.query<AuditRow & { content_hash: string | null }>(
     `SELECT id::int AS id, at, actor, action, target, content_hash, decision, detail
        FROM ${STORE_SCHEMA}.audit_log
-      WHERE $1::text IS NULL OR target = $1
+      WHERE $1::text[] IS NULL OR target = ANY($1)
       ORDER BY at DESC, id DESC
       LIMIT $2`,
-    [opts.target ?? null, opts.limit ?? 50],
+    [opts.targets ?? null, opts.limit ?? 50],
   );
   return rows.map(({ content_hash, ...r }) => ({ ...r, contentHash: content_hash }));
 }

@@ -79,11 +79,11 @@ export async function loadCheck(db: Db, id: string, opts: { forUpdate?: boolean 
   return toRecord(rows[0], approvals.rows);
 }
 
-/** Recent checks of a target (or of all targets), newest first. */
-export async function recentChecks(db: Db, opts: { target?: string; limit?: number } = {}): Promise<CheckRecord[]> {
+/** Recent checks of some targets (all when none given), newest first. */
+export async function recentChecks(db: Db, opts: { targets?: string[]; limit?: number } = {}): Promise<CheckRecord[]> {
   const { rows } = await db.query(
-    `SELECT id FROM ${T}.checks WHERE $1::text IS NULL OR target = $1 ORDER BY created_at DESC LIMIT $2`,
-    [opts.target ?? null, opts.limit ?? 10],
+    `SELECT id FROM ${T}.checks WHERE $1::text[] IS NULL OR target = ANY($1) ORDER BY created_at DESC LIMIT $2`,
+    [opts.targets ?? null, opts.limit ?? 10],
   );
   const out: CheckRecord[] = [];
   for (const r of rows as Array<{ id: string }>) out.push((await loadCheck(db, r.id))!);

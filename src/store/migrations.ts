@@ -85,6 +85,45 @@ export const storeMigrations: StoreMigration[] = [
     `,
   },
   {
+    version: 3,
+    name: "apply runs and schema snapshots",
+    sql: `
+      CREATE TABLE ${STORE_SCHEMA}.apply_runs (
+        job_id uuid PRIMARY KEY,
+        target text NOT NULL,
+        requested_by text NOT NULL,
+        source text NOT NULL,
+        content_hash text NOT NULL,
+        versions jsonb NOT NULL,
+        status text NOT NULL DEFAULT 'queued',
+        attempts integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        started_at timestamptz,
+        finished_at timestamptz,
+        progress jsonb,
+        outcome jsonb,
+        thread jsonb,
+        check_id text,
+        progress_ts text,
+        cancel_requested_by text,
+        blocker_decision text
+      );
+      CREATE INDEX apply_runs_target ON ${STORE_SCHEMA}.apply_runs (target, created_at DESC);
+      CREATE TABLE ${STORE_SCHEMA}.schema_snapshots (
+        target text PRIMARY KEY,
+        taken_at timestamptz NOT NULL DEFAULT now(),
+        job_id uuid,
+        snapshot jsonb NOT NULL
+      );
+      -- One drift check per target and cron tick, however many bot replicas run the schedule.
+      CREATE TABLE ${STORE_SCHEMA}.drift_checks (
+        target text PRIMARY KEY,
+        checked_at timestamptz NOT NULL DEFAULT now(),
+        report jsonb
+      );
+    `,
+  },
+  {
     version: 4,
     name: "backfill runs and checkpoints",
     sql: `

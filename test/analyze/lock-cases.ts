@@ -205,6 +205,10 @@ export const LOCK_CASES: LockCase[] = [
   { name: "truncate two tables", sql: "TRUNCATE plain, scores" },
   { name: "drop view cascade", sql: "DROP VIEW active_users CASCADE" },
   { name: "drop type cascade", setup: "CREATE TYPE color AS ENUM ('red'); ALTER TABLE plain ADD COLUMN c color", sql: "DROP TYPE color CASCADE" },
+  { name: "set access method heap", sql: "ALTER TABLE plain SET ACCESS METHOD heap" },
+  { name: "index on only the partitioned parent", sql: "CREATE INDEX events_id_idx ON ONLY events (id)" },
+  { name: "sequence owned by", setup: "CREATE SEQUENCE s1", sql: "ALTER SEQUENCE s1 OWNED BY plain.a" },
+  { name: "drop schema cascade", setup: "CREATE SCHEMA archive; CREATE TABLE archive.old (id int); CREATE VIEW archive.v AS SELECT id FROM archive.old", sql: "DROP SCHEMA archive CASCADE" },
 ];
 
 export const LOCK_CASES_BASE = BASE;

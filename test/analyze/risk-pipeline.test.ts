@@ -51,7 +51,7 @@ describe("risk and estimates through the analyzer", () => {
 
   it("without --db, risk assumes a large busy table and says so; no estimate is invented", async () => {
     const { file, st } = await statement("CREATE INDEX users_email_idx ON users (email);");
-    expect(st.risk).toBe("high");
+    expect(st.risk).toBe("critical"); // over a minute of blocked writes on the assumed 10 GB, busy table
     expect(st.estimate).toBeUndefined();
     expect(file.assumptions).toContain("public.users: size and traffic unknown (no --db); assumed a large (10 GB), busy table");
   });

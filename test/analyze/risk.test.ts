@@ -27,7 +27,7 @@ describe("risk", () => {
 
   it("without sizes assumes a large busy table and says so; a table new in this migration is low", () => {
     const unknown = assessRisk({ ...createIndex("public.users"), schema: { source: "statements", relations: {}, types: {}, assumptions: [] } });
-    expect(unknown.risk).toBe("high"); // ~45 s of blocked writes on the assumed 10 GB table
+    expect(unknown.risk).toBe("critical"); // over a minute of blocked writes on the assumed 10 GB, busy table
     expect(unknown.estimate).toBeUndefined();
     expect(unknown.assumptions).toEqual([expect.stringContaining("public.users: size and traffic unknown")]);
     const fresh = assessRisk({ ...createIndex("public.users"), schema: { source: "statements", relations: { "public.users": table("users", { isNew: true }) }, types: {}, assumptions: [] } });

@@ -29,19 +29,29 @@ targets:
     approvals:
       approvers: [${APPROVER_A}, ${APPROVER_B}, ${REQUESTER}]
       user_groups: [dba]
-      required: { low: 1, medium: 1, high: 2, critical: 2 }
+      required: { low: 2, medium: 2, high: 2, critical: 2 }
+  solo:
+    url_env: PROD_URL
+    migrations: ${migrations}
+    channels: [C1]
+    approvals:
+      approvers: [${APPROVER_A}, ${APPROVER_B}, ${REQUESTER}]
+      required: { low: 1, medium: 1, high: 1, critical: 1 }
 `,
     fake: { userGroups: [{ id: "S0DBA", handle: "dba", users: [DBA] }] },
   });
   await bot.targetDb.client.query("CREATE TABLE users (id bigint PRIMARY KEY, email text)");
+  // a table with data: the risk model weighs locks by the table's size
+  await bot.targetDb.client.query("INSERT INTO users SELECT g, 'u' || g || '@example.com' FROM generate_series(1, 200000) g");
+  await bot.targetDb.client.query("ANALYZE users");
   writeFileSync(path.join(bot.migrations, "001_add_name.up.sql"), "ALTER TABLE users ADD COLUMN name text NOT NULL;\n");
   writeFileSync(path.join(bot.migrations, "002_index.up.sql"), "CREATE INDEX users_email ON users (email);\n");
 });
 
 /** Run a check and wait for its report; returns the check id and the message ts. */
-async function reportFor(spec: string, user = REQUESTER): Promise<{ checkId: string; ts: string; text: string; args: Record<string, any> }> {
+async function reportFor(spec: string, opts: { user?: string; target?: string } = {}): Promise<{ checkId: string; ts: string; text: string; args: Record<string, any> }> {
   const before = bot.fake.called("chat.postMessage").length;
-  const res = await bot.command(`check prod ${spec}`, user);
+  const res = await bot.command(`check ${opts.target ?? "prod"} ${spec}`, opts.user ?? REQUESTER);
   expect(res.status).toBe(200);
   const call = await bot.fake.waitFor(() => bot.fake.called("chat.postMessage").slice(before).find((c) => !c.args.thread_ts), "the report");
   const ts = call.result.ts as string;
@@ -64,7 +74,8 @@ describe("slash command -> report -> approvals", () => {
   it("posts the report in the channel (not ephemeral) with risk, locks and findings", async () => {
     const r = await reportFor("001_add_name.up.sql");
     expect(r.args.channel).toBe("C1");
-    expect(r.text).toContain("high risk");
+    expect(r.text).toMatch(/Migration check: prod — (low|medium|high|critical) risk/);
+    expect(r.text).toContain("adding-required-field");
     expect(r.text).toContain("AccessExclusiveLock on public.users");
     expect(r.text).toContain("001_add_name.up.sql");
     // the target's database is the schema context: public.users is known, nothing is assumed
@@ -80,6 +91,11 @@ describe("slash command -> report -> approvals", () => {
     expect((await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts })).status).toBe(200);
     const first = await bot.fake.waitFor(() => updatesOf(r.ts)[0], "the first update");
     expect(blockText(first.args)).toContain("Approvals 1/2");
+    const approvedNote = await bot.fake.waitFor(
+      () => bot.fake.called("chat.postMessage").find((c) => c.args.thread_ts === r.ts && /approved \(1\/2\)/.test(c.args.text)),
+      "the thread note",
+    );
+    expect(approvedNote.args.text).toContain(APPROVER_A);
     expect(actionIds(first.args)).toContain(ACTION.approve);
 
     await bot.click(ACTION.approve, r.checkId, DBA, { messageTs: r.ts }); // approver through the dba user group
@@ -148,7 +164,7 @@ describe("slash command -> report -> approvals", () => {
   it("voids the approval when the file changes after it was approved", async () => {
     const file = path.join(bot.migrations, "003_change_me.up.sql");
     writeFileSync(file, "CREATE INDEX users_id_email ON users (id, email);\n");
-    const r = await reportFor("003_change_me.up.sql"); // medium: one approval needed
+    const r = await reportFor("003_change_me.up.sql", { target: "solo" }); // one approval needed
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
     const opts = { pool: bot.running.store.pool, loaded: bot.running.deps.loaded, cwd: bot.dir };
@@ -169,7 +185,7 @@ describe("slash command -> report -> approvals", () => {
   });
 
   it("an expired approval cannot be applied, and the message says so", async () => {
-    const r = await reportFor("002_index.up.sql"); // medium: one approval
+    const r = await reportFor("002_index.up.sql", { target: "solo" }); // one approval needed
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
     await bot.query("UPDATE lockstep_state.checks SET expires_at = now() - interval '1 second' WHERE id = $1", [r.checkId]);
@@ -205,14 +221,15 @@ describe("two bot replicas on one state database", () => {
 describe("hooks for apply and backfill", () => {
   it("findValidApproval finds the approval for exactly these files", async () => {
     writeFileSync(path.join(bot.migrations, "004_cli.up.sql"), "CREATE INDEX users_email2 ON users (email);\n");
-    const r = await reportFor("004_cli.up.sql");
+    const r = await reportFor("004_cli.up.sql", { target: "solo" });
     const opts = { pool: bot.running.store.pool, loaded: bot.running.deps.loaded, cwd: bot.dir };
     const files = () => readContent(bot.migrations, ["004_cli.up.sql"]);
-    expect(await findValidApproval(opts, "prod", files())).toBeUndefined();
+    expect(await findValidApproval(opts, "solo", files())).toBeUndefined();
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
-    expect(await findValidApproval(opts, "prod", files())).toMatchObject({ valid: true, check: { id: r.checkId } });
-    expect(await findValidApproval(opts, "prod", readContent(bot.migrations, ["002_index.up.sql"]))).toBeUndefined();
+    expect(await findValidApproval(opts, "solo", files())).toMatchObject({ valid: true, check: { id: r.checkId } });
+    expect(await findValidApproval(opts, "prod", files())).toBeUndefined(); // bound to the target too
+    expect(await findValidApproval(opts, "solo", readContent(bot.migrations, ["002_index.up.sql"]))).toBeUndefined();
   });
 
   it("postInThread posts into the report's thread with a client built from the environment", async () => {

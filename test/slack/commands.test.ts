@@ -26,7 +26,14 @@ targets:
     channels: [C1]
     migrations: ${migrations}
 `,
-    fake: { files: { F1SQL: { name: "big.sql", content: longSql }, F2TXT: { name: "notes.txt", content: "hi" } } },
+    fake: {
+      files: {
+        F1SQL: { name: "big.sql", content: longSql },
+        F2TXT: { name: "notes.txt", content: "hi" },
+        F3LINKED: { name: "linked.sql", content: "ALTER TABLE users ADD COLUMN linked text;", channels: ["C2"] },
+        F4ELSEWHERE: { name: "elsewhere.sql", content: "SELECT 1;", channels: ["C1"] },
+      },
+    },
   });
   await bot.targetDb.client.query("CREATE TABLE users (id bigint PRIMARY KEY)");
   await bot.targetDb.client.query("CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)");
@@ -42,6 +49,9 @@ async function nextReport(send: () => Promise<Response>) {
   expect((await send()).status).toBe(200);
   return bot.fake.waitFor(() => reports()[before], "a report");
 }
+/** The check row of a report (its message ts is stored just after the report is posted). */
+const checkOf = (ts: string) =>
+  bot.fake.waitFor(async () => (await bot.query("SELECT id, source, adhoc_sql FROM lockstep_state.checks WHERE message_ts = $1", [ts]))[0], "the check row");
 const ephemeral = (re: RegExp) => bot.fake.waitFor(() => bot.fake.called("chat.postEphemeral").find((c) => re.test(blockText(c.args))), String(re));
 
 describe("/migrate check <target> latest | pending", () => {
@@ -93,7 +103,7 @@ describe("/migrate check without arguments: the modal", () => {
       }),
     );
     expect(blockText(r.args)).toContain("ad-hoc SQL");
-    const [check] = await bot.query("SELECT id, source, adhoc_sql, message_ts FROM lockstep_state.checks WHERE message_ts = $1", [r.result.ts]);
+    const check = await checkOf(r.result.ts);
     expect(check).toMatchObject({ source: "adhoc", adhoc_sql: "ALTER TABLE users ADD COLUMN nick text;" });
     await bot.fake.waitFor(() => bot.fake.called("chat.postMessage").find((c) => c.args.thread_ts === r.result.ts && /not applied/.test(c.args.text)), "the ad-hoc note");
     await bot.click(ACTION.approve, check.id, "UAPP", { messageTs: r.result.ts });
@@ -125,6 +135,20 @@ describe("/migrate check without arguments: the modal", () => {
     expect(upload?.body).toContain("ALTER TABLE users ADD COLUMN c79 text");
   });
 
+  it("takes the link of a .sql file shared in the channel, and only in that channel", async () => {
+    const submit = (link: string) =>
+      bot.submitView(VIEW.checkModal, "UREQ", JSON.stringify({ channel: "C2" }), {
+        [INPUT.target.block]: { [INPUT.target.action]: { selected_option: { value: "staging" } } },
+        [INPUT.sql.block]: { [INPUT.sql.action]: { value: link } },
+        [INPUT.file.block]: { [INPUT.file.action]: { files: [] } },
+      });
+    const r = await nextReport(() => submit("https://acme.slack.com/files/U0REQ/F3LINKED/linked.sql"));
+    expect(blockText(r.args)).toContain("linked.sql");
+    expect(blockText(r.args)).toContain("ADD COLUMN linked");
+    await submit("https://acme.slack.com/files/U0REQ/F4ELSEWHERE/elsewhere.sql");
+    await ephemeral(/elsewhere\.sql was not shared in this channel/);
+  });
+
   it("refuses a file that is not .sql, and an empty form", async () => {
     await bot.submitView(VIEW.checkModal, "UREQ", JSON.stringify({ channel: "C2" }), {
       [INPUT.target.block]: { [INPUT.target.action]: { selected_option: { value: "staging" } } },
@@ -144,7 +168,7 @@ describe("/migrate check without arguments: the modal", () => {
 describe("reject, status, audit", () => {
   it("reject asks for a reason and records it", async () => {
     const r = await nextReport(() => bot.command("check prod 2_email.up.sql", "UREQ"));
-    const [check] = await bot.query("SELECT id FROM lockstep_state.checks WHERE message_ts = $1", [r.result.ts]);
+    const check = await checkOf(r.result.ts);
     await bot.click(ACTION.reject, check.id, "UAPP", { messageTs: r.result.ts });
     const open = await bot.fake.waitFor(() => bot.fake.called("views.open").find((c) => c.args.view.callback_id === VIEW.rejectModal), "the reason modal");
     expect(open.args.view.private_metadata).toBe(check.id);
@@ -162,5 +186,14 @@ describe("reject, status, audit", () => {
     await bot.command("audit prod", "UREQ");
     const audit = await ephemeral(/Audit log for/);
     expect(blockText(audit.args)).toMatch(/reject → \*rejected\*/);
+  });
+
+  it("without a target, status shows only the targets answering in this channel", async () => {
+    const before = bot.fake.called("chat.postEphemeral").length;
+    await bot.command("status", "UREQ", { channel: "C2" });
+    const status = await bot.fake.waitFor(() => bot.fake.called("chat.postEphemeral").slice(before).find((c) => /Recent checks/.test(c.args.text)), "status");
+    const text = blockText(status.args);
+    expect(text).toContain("`staging`");
+    expect(text).not.toContain("`prod`");
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appliedVersions, filesForPath, insideDir, listMigrations } from "../../src/slack/migration-source.js";
+import { filesForPath, insideDir, listMigrations } from "../../src/slack/migration-source.js";
 import { createTestDatabase } from "../helpers/db.js";
 
 function tree(files: Record<string, string>): string {
@@ -55,21 +55,5 @@ describe("paths stay inside the migrations dir", () => {
       expect(() => insideDir(root, bad), bad).toThrow(/outside/);
     }
     expect(() => filesForPath(root, "missing.sql")).toThrow(/not found/);
-  });
-});
-
-describe("history tables", () => {
-  it("says none recorded when the target has no history table", async () => {
-    expect(await appliedVersions(db.client)).toBeNull();
-  });
-
-  it("reads golang-migrate and Prisma histories", async () => {
-    await db.client.query("CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)");
-    await db.client.query("INSERT INTO schema_migrations VALUES (1, false), (2, false)");
-    await db.client.query("CREATE TABLE _prisma_migrations (migration_name text, finished_at timestamptz, rolled_back_at timestamptz)");
-    await db.client.query("INSERT INTO _prisma_migrations VALUES ('20240101_init', now(), NULL), ('20240202_more', NULL, NULL)");
-    const applied = await appliedVersions(db.client);
-    expect(applied?.tables).toEqual(["schema_migrations", "_prisma_migrations"]);
-    expect([...applied!.versions].sort()).toEqual(["1", "2", "20240101_init"]);
   });
 });

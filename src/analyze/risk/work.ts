@@ -9,9 +9,11 @@ import type { Work } from "./risk.js";
  */
 export function workOf(s: StatementSummary, p: LockPrediction, isNew: (relation: string) => boolean): Work[] {
   const work: Work[] = p.rewrites.map((relation) => ({ relation, kind: "rewrite" as const }));
-  const scanKind = buildsIndex(s) ? "index-build" : validates(s) ? "validate" : "scan";
   // ADD COLUMN ... NOT NULL without a default fails at the first row (or finds none): no long scan
-  if (!onlyRequiredColumns(s)) for (const relation of p.scans) work.push({ relation, kind: scanKind });
+  if (p.scans.length > 0 && !onlyRequiredColumns(s)) {
+    const scanKind = buildsIndex(s) ? "index-build" : validates(s) ? "validate" : "scan";
+    for (const relation of p.scans) work.push({ relation, kind: scanKind });
+  }
   for (const d of wholeTableDml(s)) if (!isNew(d)) work.push({ relation: d, kind: "update-all" });
   return work;
 }

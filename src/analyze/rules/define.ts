@@ -15,6 +15,8 @@ export interface RuleContext {
   file: FileContext;
   /** the Postgres major version facts are checked against */
   pgVersion: number;
+  /** a non-zero lock_timeout is in effect (SET earlier in the file) */
+  lockTimeout: boolean;
 }
 
 export interface FileContext {
@@ -27,6 +29,8 @@ export interface FileContext {
   index: number;
   /** the migration tool runs the whole file in a transaction it opens itself */
   wrapped: boolean;
+  /** per-file facts a rule computes once (keeps rules linear on 100,000-statement files) */
+  memo<T>(key: string, compute: () => T): T;
 }
 
 export interface RuleFinding {

@@ -18,7 +18,7 @@ export default defineRule({
   check(ctx) {
     const changed = dataChanges(ctx, ctx.statement);
     if (changed.length === 0) return [];
-    const ddl = ctx.file.statements.find((s, i) => i !== ctx.file.index && isSchemaChange(s));
+    const ddl = ctx.file.memo("mixing-schema-and-data-changes:ddl", () => ctx.file.statements.find(isSchemaChange));
     if (!ddl) return [];
     return [
       {

@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { atLeast, earlier, isExisting } from "../rule-helpers.js";
+import { atLeast, isExisting } from "../rule-helpers.js";
 
 export default defineRule({
   id: "require-timeout-settings",
@@ -11,13 +11,11 @@ export default defineRule({
     why: "Waiting for its lock, the statement blocks every later query on the table. A lock_timeout makes it give up (and retry) instead; Lockstep's apply retries with backoff.",
   },
   check(ctx) {
-    const { statement, report } = ctx;
-    const strong = (locks: typeof report.locks) => locks.filter((l) => atLeast(l.mode, "ShareLock") && isExisting(ctx, l.relation));
-    const mine = strong(report.locks);
-    if (mine.length === 0 || hasLockTimeout(ctx)) return [];
-    // once per file: only the first statement that needs it
-    if (ctx.file.reports.slice(0, ctx.file.index).some((r) => r && strong(r.locks).length > 0)) return [];
-    void statement;
+    const mine = ctx.report.locks.filter((l) => atLeast(l.mode, "ShareLock") && isExisting(ctx, l.relation));
+    if (mine.length === 0 || ctx.lockTimeout) return [];
+    // once per file: only the first statement that needs it (statements are checked in order)
+    const first = ctx.file.memo("require-timeout-settings:first", () => ctx.file.index);
+    if (first !== ctx.file.index) return [];
     return [
       {
         message: `no lock_timeout is set before ${mine[0]!.mode} on ${mine.map((l) => l.relation).join(", ")}: while it waits, every query on ${mine.length > 1 ? "them" : "it"} queues behind it`,
@@ -26,7 +24,3 @@ export default defineRule({
     ];
   },
 });
-
-function hasLockTimeout(ctx: Parameters<typeof earlier>[0]): boolean {
-  return earlier(ctx).some((s) => s.setting?.name === "lock_timeout" && s.setting.value !== "0" && s.kind === "set");
-}

@@ -4,7 +4,7 @@ import { recentChecks } from "../../store/checks.js";
 import { helpMessage } from "../blocks/help.js";
 import { auditMessage, noteMessage, statusMessage } from "../blocks/lists.js";
 import { checkModal } from "../blocks/modals.js";
-import { checkFromSpec, targetForChannel, type Requester } from "../check-flow.js";
+import { checkFromSpec, targetForChannel, targetsInChannel, type Requester } from "../check-flow.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
 
@@ -31,9 +31,7 @@ export function registerCommand(app: App, deps: BotDeps): void {
 }
 
 async function openCheckModal(deps: BotDeps, client: webApi.WebClient, who: Requester, triggerId: string): Promise<void> {
-  const targets = Object.entries(deps.loaded.config.targets)
-    .filter(([, t]) => t.channels.length === 0 || t.channels.includes(who.channel))
-    .map(([name]) => name);
+  const targets = targetsInChannel(deps, who.channel);
   if (targets.length === 0) {
     await client.chat.postEphemeral({ ...who, ...noteMessage("No target answers in this channel.") });
     return;
@@ -50,10 +48,12 @@ async function subcommand(deps: BotDeps, client: webApi.WebClient, who: Requeste
     await checkFromSpec(deps, client, who, args[0]!, args[1]!);
     return;
   }
+  // only what this channel may see: the named target, or every target answering here
   if (args[0]) targetForChannel(deps, args[0], who.channel);
+  const targets = args[0] ? [args[0]] : targetsInChannel(deps, who.channel);
   const message =
     sub === "status"
-      ? statusMessage(await recentChecks(deps.pool, { target: args[0] }), args[0])
-      : auditMessage(await listAudit(deps.pool, { target: args[0], limit: 30 }), args[0]);
+      ? statusMessage(await recentChecks(deps.pool, { targets }), args[0])
+      : auditMessage(await listAudit(deps.pool, { targets, limit: 30 }), args[0]);
   await client.chat.postEphemeral({ ...who, ...message });
 }

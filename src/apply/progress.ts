@@ -1,0 +1,50 @@
+import type { Writable } from "node:stream";
+import type { ApplyEvent } from "./types.js";
+import { describeBlocker } from "./preflight.js";
+
+/** Progress for the CLI: a redrawn bar on a terminal, JSON lines otherwise (one event per line). */
+export function progressReporter(out: Writable & { isTTY?: boolean }): (e: ApplyEvent) => void {
+  if (!out.isTTY) return (e) => out.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`);
+  const t0 = Date.now();
+  let waits = 0;
+  let barShown = false;
+  const line = (text: string) => {
+    out.write(`${barShown ? "\r\x1b[2K" : ""}${text}\n`);
+    barShown = false;
+  };
+  return (e) => {
+    const elapsed = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+    switch (e.type) {
+      case "statement-start": {
+        const width = 24;
+        const filled = Math.round((width * (e.step - 1)) / Math.max(1, e.steps));
+        const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
+        out.write(`\r\x1b[2K${bar} ${e.step}/${e.steps} ${e.version} #${e.statement + 1} ${e.sql.slice(0, 50)}  ${elapsed}${waits ? `  lock waits ${waits}` : ""}`);
+        barShown = true;
+        break;
+      }
+      case "retry":
+        waits++;
+        line(`lock wait: ${e.reason}; retry ${e.attempt}/${e.of} in ${(e.delayMs / 1000).toFixed(1)}s (${e.version} statement ${e.statement + 1})`);
+        break;
+      case "preflight":
+        line(`preflight (${e.version} statement ${e.statement + 1}): ${e.blockers.length} blocking session(s), action: ${e.action}\n  ${e.blockers.map(describeBlocker).join("\n  ")}`);
+        break;
+      case "migration-done":
+        line(`applied ${e.version} ${e.name} in ${(e.durationMs / 1000).toFixed(2)}s`);
+        break;
+      case "cleanup":
+      case "resolved":
+        line(e.message);
+        break;
+      case "stopped":
+        line(`stopped: ${e.reason}`);
+        break;
+      case "start":
+        line(`applying ${e.migrations} migration(s), ${e.steps} statement(s) to ${e.target} (history: ${e.history})`);
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { progressReporter } from "../../src/apply/progress.js";
+import type { ApplyEvent } from "../../src/apply/types.js";
+
+function sink(isTTY: boolean): Writable & { isTTY?: boolean; text: () => string } {
+  let out = "";
+  const w = new Writable({
+    write(chunk, _enc, cb) {
+      out += String(chunk);
+      cb();
+    },
+  }) as Writable & { isTTY?: boolean; text: () => string };
+  w.isTTY = isTTY;
+  w.text = () => out;
+  return w;
+}
+
+const events: ApplyEvent[] = [
+  { type: "start", target: "prod", migrations: 1, steps: 2, history: "golang-migrate" },
+  { type: "statement-start", step: 1, steps: 2, version: "1", statement: 0, sql: "ALTER TABLE users ADD COLUMN a int" },
+  { type: "retry", version: "1", statement: 0, attempt: 1, of: 5, delayMs: 200, reason: "could not get the lock in time (lock_timeout)" },
+  { type: "statement-start", step: 2, steps: 2, version: "1", statement: 1, sql: "CREATE INDEX CONCURRENTLY i ON users (a)" },
+  { type: "migration-done", version: "1", name: "a", durationMs: 1234 },
+];
+
+describe("CLI progress", () => {
+  it("is JSON lines, one event per line, when not on a terminal", () => {
+    const out = sink(false);
+    const report = progressReporter(out);
+    events.forEach(report);
+    const lines = out.text().trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(events.map((e) => e.type));
+    expect(lines[2]).toMatchObject({ attempt: 1, of: 5, at: expect.any(String) });
+  });
+
+  it("is a redrawn bar with step n/m and lock waits on a terminal", () => {
+    const out = sink(true);
+    const report = progressReporter(out);
+    events.forEach(report);
+    const text = out.text();
+    expect(text).toContain("1/2 1 #1 ALTER TABLE users ADD COLUMN a int");
+    expect(text).toMatch(/\[#{12}-{12}\] 2\/2 1 #2 CREATE INDEX CONCURRENTLY/);
+    expect(text).toContain("lock waits 1");
+    expect(text).toContain("retry 1/5");
+    expect(text).toContain("applied 1 a in 1.23s");
+  });
+});
