@@ -125,6 +125,22 @@ export interface FileReport {
 export interface CheckReport {
   version: 1;
   files: FileReport[];
+  /** a backfill spec checked in Slack (`/migrate backfill`): files is empty */
+  backfill?: BackfillCheck;
+}
+
+export interface BackfillCheck {
+  spec_path: string;
+  table: string;
+  set: string[];
+  where?: string;
+  /** rows the WHERE selects now, estimated from the target (null without a connection) */
+  estimated_rows: number | null;
+  batch_size: number | "auto";
+  target_batch_ms?: number;
+  max_rows_per_s?: number;
+  workers: number;
+  risk: Risk;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -19,6 +19,8 @@ export interface BackfillJobData {
   run_id?: string;
   actor?: string;
   restart?: boolean;
+  /** where the Slack bot shows this run's progress (a check's thread) */
+  thread?: { channel: string; ts: string };
 }
 
 export async function ensureBackfillQueue(boss: PgBoss): Promise<void> {
@@ -37,7 +39,7 @@ export interface BackfillWorkerDeps {
   config: Config;
   env?: NodeJS.ProcessEnv;
   /** Every progress event (throttle it with throttleProgress for Slack). */
-  onProgress?: (p: BackfillProgress) => void;
+  onProgress?: (p: BackfillProgress, data: BackfillJobData) => void;
   /** Called when a job's run stops (done, paused, cancelled, failed, or handed on). */
   onResult?: (r: BackfillResult, data: BackfillJobData) => void | Promise<void>;
   /** Called when a job is refused before it starts (bad spec, volatile expression, no key, ...). */
@@ -78,7 +80,7 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobD
       windows: target.backfill.windows,
       waitForWindow: false,
       lagSource: deps.lagSource,
-      onProgress: deps.onProgress,
+      onProgress: deps.onProgress ? (p) => deps.onProgress!(p, data) : undefined,
       sliceMs: deps.sliceMs ?? 30 * 60_000,
     });
   } catch (e) {
@@ -112,8 +114,8 @@ async function requeueOrphans(store: Store, deps: BackfillWorkerDeps): Promise<v
  * Resume a paused (or failed) run in the background: the Resume button and `/migrate backfill`.
  * Pause and cancel need no job: requestControl() is read by the runner before every batch.
  */
-export async function resumeInBackground(store: Store, runId: string, actor: string): Promise<string> {
+export async function resumeInBackground(store: Store, runId: string, actor: string, extra: Pick<BackfillJobData, "thread"> = {}): Promise<string> {
   const run = await requestControl(store.pool, runId, "run", actor);
   if (await isRunLive(store.pool, runId)) return "running";
-  return enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor });
+  return enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor, ...extra });
 }

@@ -7,6 +7,9 @@ export const ACTION = {
   blockerEnd: "lockstep_blocker_end",
   blockerWait: "lockstep_blocker_wait",
   blockerAbort: "lockstep_blocker_abort",
+  backfillPause: "lockstep_backfill_pause",
+  backfillResume: "lockstep_backfill_resume",
+  backfillCancel: "lockstep_backfill_cancel",
 } as const;
 
 export const VIEW = {

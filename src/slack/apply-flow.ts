@@ -77,6 +77,7 @@ export async function postDrift(deps: BotDeps, client: WebClient, report: DriftR
 async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEvent): Promise<void> {
   const { check, request, thread } = ev;
   const say = (text: string) => postInThread(ev.client, thread, noteMessage(text));
+  if (check.source === "backfill") return; // the backfill flow runs it
   if (check.source !== "files") {
     await say(":no_entry: Lockstep applies migration files only; put this SQL in a migration in the migrations dir.");
     return;

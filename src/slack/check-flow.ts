@@ -6,6 +6,9 @@ import { UserError, isUserError } from "../errors.js";
 import { writeAudit } from "../store/audit.js";
 import { insertCheck, setMessageTs, type CheckRecord } from "../store/checks.js";
 import { VERSION } from "../version.js";
+import type { BackfillCheck, CheckReport, Risk } from "../analyze/types.js";
+import { dryRunBackfill, loadSpecFile, withTargetDefaults } from "../backfill/index.js";
+import { HIGH_RISK_ROWS } from "./blocks/backfill.js";
 import { noteMessage } from "./blocks/lists.js";
 import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
 import { reportMarkdown } from "./blocks/report-markdown.js";
@@ -90,16 +93,44 @@ export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requeste
   return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8"), layout: "plain" }] });
 }
 
+/**
+ * `/migrate backfill <target> <spec file>`: the spec (relative to the migrations dir) is checked
+ * like a migration — same approval flow, bound to the spec file's bytes — and reported.
+ */
+export async function backfillFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, specPath: string): Promise<CheckRecord> {
+  const target = targetForChannel(deps, name, who.channel);
+  const root = migrationsDir(deps.loaded, name, target, deps.cwd);
+  const files = filesForPath(root, specPath);
+  const content = readContent(root, files, "plain");
+  const spec = withTargetDefaults(loadSpecFile(path.join(root, files[0]!)), target);
+  const { url } = schemaUrl(deps, name);
+  const estimated = url ? (await dryRunBackfill(url, spec)).estimated_rows : null;
+  const risk: Risk = estimated !== null && estimated > HIGH_RISK_ROWS ? "high" : "medium";
+  const backfill: BackfillCheck = {
+    spec_path: files[0]!,
+    table: spec.table,
+    set: spec.set,
+    ...(spec.where !== undefined ? { where: spec.where } : {}),
+    estimated_rows: estimated,
+    batch_size: spec.batch_size,
+    ...(spec.target_batch_ms !== undefined ? { target_batch_ms: spec.target_batch_ms } : {}),
+    ...(spec.max_rows_per_s !== undefined ? { max_rows_per_s: spec.max_rows_per_s } : {}),
+    workers: spec.workers,
+    risk,
+  };
+  return checkAndPost(deps, client, who, { name, target, source: "backfill", files: content, analysed: { report: { version: 1, files: [], backfill }, risk } });
+}
+
 async function checkAndPost(
   deps: BotDeps,
   client: WebClient,
   who: Requester,
-  input: { name: string; target: TargetConfig; source: "files" | "adhoc"; files: CheckFile[] },
+  input: { name: string; target: TargetConfig; source: CheckRecord["source"]; files: CheckFile[]; analysed?: { report: CheckReport; risk: Risk } },
 ): Promise<CheckRecord> {
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);
-  const report = await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version });
-  const risk = overallRisk(report);
+  const report = input.analysed?.report ?? (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version }));
+  const risk = input.analysed?.risk ?? overallRisk(report);
   const policy = policyFor(input.target, risk);
   let check = await insertCheck(deps.pool, {
     target: input.name,
@@ -161,7 +192,7 @@ export function viewOf(deps: BotDeps, check: CheckRecord): ReportView {
     required: check.required,
     requireGroup: check.requireGroup,
     approvals: check.approvals.filter((a) => a.contentHash === check.contentHash).map((a) => a.approver),
-    applyAllowed: check.source === "files" || Boolean(target?.approvals.allow_adhoc_sql),
+    applyAllowed: check.source !== "adhoc" || Boolean(target?.approvals.allow_adhoc_sql),
     schemaNote: target ? schemaUrl(deps, check.target).note : undefined,
   };
 }

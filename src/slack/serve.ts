@@ -5,6 +5,7 @@ import { openStore, type Store } from "../store/store.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
 import { createSlackBot, type SlackBot } from "./app.js";
 import { startSlackApply } from "./apply-flow.js";
+import { startSlackBackfill } from "./backfill-flow.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
 import { runCheck, type Analyzer } from "./run-check.js";
@@ -46,6 +47,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
     deps.groups = slackGroupDirectory(bot.app.client);
     const { port } = await bot.start();
     const stopApply = await startSlackApply(deps, store, bot.app.client);
+    const stopBackfill = await startSlackBackfill(deps, store, bot.app);
     const opened = store;
     return {
       bot,
@@ -56,6 +58,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
         await bot.stop().catch(() => undefined);
         await deps.work.idle();
         await stopApply().catch(() => undefined);
+        await stopBackfill().catch(() => undefined);
         await opened.close();
         await state.close();
       },

@@ -20,7 +20,8 @@ export interface CheckRecord {
   /** the report message; the thread everything else goes into */
   messageTs: string | null;
   requestedBy: string;
-  source: "files" | "adhoc";
+  /** "backfill": paths is the one spec file; report.backfill says what it does */
+  source: "files" | "adhoc" | "backfill";
   /** relative to the target's migrations dir; for ad-hoc SQL the label it was given */
   paths: string[];
   adhocSql: string | null;

@@ -170,4 +170,13 @@ export const storeMigrations: StoreMigration[] = [
       ALTER TABLE ${STORE_SCHEMA}.backfill_runs ADD COLUMN shards jsonb;
     `,
   },
+  {
+    version: 6,
+    name: "slack backfill checks",
+    sql: `
+      -- a backfill spec file goes through the same approval flow as a migration
+      ALTER TABLE ${STORE_SCHEMA}.checks DROP CONSTRAINT checks_source_check;
+      ALTER TABLE ${STORE_SCHEMA}.checks ADD CONSTRAINT checks_source_check CHECK (source IN ('files', 'adhoc', 'backfill'));
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { CheckStatus } from "../../store/checks.js";
 import { ACTION } from "../action-ids.js";
 import { codeBlock, escapeMrkdwn, shorten, userMention } from "../mrkdwn.js";
 import { RISK_WORD, formatEstimate, lockLine, shortHash } from "./format.js";
+import { backfillReportMessage } from "./backfill.js";
 import { LIMITS } from "./limits.js";
 import type { Block, Button, Message } from "./types.js";
 
@@ -11,7 +12,7 @@ export interface ReportView {
   checkId: string;
   target: string;
   requestedBy: string;
-  source: "files" | "adhoc";
+  source: "files" | "adhoc" | "backfill";
   report: CheckReport;
   contentHash: string;
   status: CheckStatus;
@@ -48,6 +49,7 @@ export function overallRisk(report: CheckReport): Risk {
  * (`summarised: true`) and the caller uploads the markdown version into the thread.
  */
 export function reportMessage(view: ReportView): Message & { summarised: boolean } {
+  if (view.report.backfill) return { ...backfillReportMessage(view, view.report.backfill), summarised: false };
   const risk = overallRisk(view.report);
   const head = headBlocks(view, risk);
   const detail = view.report.files.flatMap(fileBlocks);
@@ -156,7 +158,7 @@ function summaryBlocks(report: CheckReport): Block[] {
   ];
 }
 
-function approvalBlocks(view: ReportView): Block[] {
+export function approvalBlocks(view: ReportView): Block[] {
   const blocks: Block[] = [section(approvalText(view))];
   const buttons = actionButtons(view);
   if (buttons.length) blocks.push({ type: "actions", block_id: `lockstep_actions`, elements: buttons });
@@ -194,7 +196,7 @@ function actionButtons(view: ReportView): Button[] {
   }
   if (view.status === "approved") {
     const buttons: Button[] = [];
-    if (view.applyAllowed) buttons.push({ type: "button", action_id: ACTION.apply, text: { type: "plain_text", text: "Apply" }, style: "primary", value });
+    if (view.applyAllowed) buttons.push({ type: "button", action_id: ACTION.apply, text: { type: "plain_text", text: view.source === "backfill" ? "Run backfill" : "Apply" }, style: "primary", value });
     buttons.push({ type: "button", action_id: ACTION.reject, text: { type: "plain_text", text: "Reject" }, style: "danger", value });
     return buttons;
   }

@@ -1,0 +1,158 @@
+import path from "node:path";
+import type { App, BlockButtonAction, webApi } from "@slack/bolt";
+import { getTarget } from "../config.js";
+import {
+  enqueueBackfill, getRun, loadSpecFile, withTargetDefaults, requestControl, resumeInBackground, startBackfillWorker, throttleProgress,
+  type BackfillJobData, type BackfillProgress, type BackfillResult,
+} from "../backfill/index.js";
+import type { UserError } from "../errors.js";
+import { writeAudit } from "../store/audit.js";
+import type { Store } from "../store/store.js";
+import { ACTION } from "./action-ids.js";
+import { backfillProgressMessage, backfillSummaryMessage } from "./blocks/backfill.js";
+import { noteMessage } from "./blocks/lists.js";
+import type { Message } from "./blocks/types.js";
+import type { BotDeps } from "./deps.js";
+import { tellError } from "./errors.js";
+import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
+import { migrationsDir } from "./migration-source.js";
+import { escapeMrkdwn, userMention } from "./mrkdwn.js";
+import { checkApprover } from "./policy.js";
+import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
+
+type WebClient = webApi.WebClient;
+
+/** At most one progress update per second per run (Slack's rate limit is per channel). */
+const UPDATE_INTERVAL_MS = 1000;
+
+/**
+ * The backfill side of the bot: "Run backfill" on an approved backfill check queues a durable
+ * pg-boss job; this process's worker runs it, with one progress message in the check's thread
+ * (updated in place, <= 1/s) carrying Pause / Resume / Cancel, then a summary in its place.
+ */
+export async function startSlackBackfill(deps: BotDeps, store: Store, app: App): Promise<() => Promise<void>> {
+  const client = app.client;
+  const threads = new RunThreads(client);
+  const unregister = onApplyRequested((ev) => queueFromClick(deps, store, ev));
+  registerBackfillActions(app, deps, store);
+  const workerId = await startBackfillWorker(store, {
+    config: deps.loaded.config,
+    env: deps.env,
+    pollingIntervalSeconds: 0.5,
+    onProgress: (p, data) => threads.progress(data, p),
+    onResult: (r, data) => threads.finish(data, r),
+    onRefused: (e: UserError, data: BackfillJobData) => threads.note(data, `:no_entry: Backfill refused: ${escapeMrkdwn(e.message)}`),
+  });
+  return async () => {
+    unregister();
+    await store.boss.offWork({ id: workerId }).catch(() => undefined);
+    await threads.idle();
+  };
+}
+
+/** Run-backfill click (recorded by the approval flow) -> a durable job carrying the thread. */
+async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEvent): Promise<void> {
+  const { check, request, thread } = ev;
+  if (check.source !== "backfill" || !check.report.backfill) return;
+  const target = getTarget(deps.loaded.config, check.target);
+  // the bytes were re-verified against the approval's hash by the approval flow just before this
+  const spec = withTargetDefaults(loadSpecFile(path.join(migrationsDir(deps.loaded, check.target, target, deps.cwd), check.paths[0]!)), target);
+  const job = await enqueueBackfill(store.boss, { target: check.target, spec, actor: request.requestedBy, thread: { channel: thread.channel, ts: thread.threadTs } });
+  await writeAudit(deps.pool, { actor: request.requestedBy, action: "backfill", target: check.target, contentHash: check.contentHash, decision: "queued", detail: { check: check.id, job } });
+}
+
+/** One progress message per run, in the thread its job names; sends are serialised per run. */
+class RunThreads {
+  private readonly runs = new Map<string, { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void }>();
+
+  constructor(private readonly client: WebClient) {}
+
+  private entry(runId: string, thread: ThreadRef, target: string) {
+    let e = this.runs.get(runId);
+    if (!e) {
+      const created: { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void } = {
+        chain: Promise.resolve(),
+        throttled: throttleProgress((p) => this.send(created, thread, backfillProgressMessage(target, p)), UPDATE_INTERVAL_MS),
+      };
+      this.runs.set(runId, created);
+      e = created;
+    }
+    return e;
+  }
+
+  private send(e: { ts?: string; chain: Promise<void> }, thread: ThreadRef, message: Message): void {
+    e.chain = e.chain
+      .then(async () => {
+        if (e.ts) await updateInThread(this.client, thread, e.ts, message);
+        else e.ts = await postInThread(this.client, thread, message);
+      })
+      .catch(() => undefined);
+  }
+
+  progress(data: BackfillJobData, p: BackfillProgress): void {
+    // the end of a run is shown by finish() as the summary
+    if (!data.thread || (p.status !== "running" && p.status !== "throttled")) return;
+    this.entry(p.run_id, threadOf(data.thread), data.target).throttled(p);
+  }
+
+  async finish(data: BackfillJobData, r: BackfillResult): Promise<void> {
+    if (!data.thread) return;
+    // a time slice hands the run on to a fresh job: keep showing progress
+    if (r.status === "paused" && r.reason === "time slice over") return;
+    const e = this.entry(r.run_id, threadOf(data.thread), data.target);
+    this.send(e, threadOf(data.thread), backfillSummaryMessage(data.target, r));
+    await e.chain;
+    // a resumed run starts a fresh progress message under the summary
+    this.runs.delete(r.run_id);
+  }
+
+  async note(data: BackfillJobData, text: string): Promise<void> {
+    if (data.thread) await postInThread(this.client, threadOf(data.thread), noteMessage(text));
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((e) => e.chain));
+  }
+}
+
+function threadOf(t: { channel: string; ts: string }): ThreadRef {
+  return { channel: t.channel, threadTs: t.ts };
+}
+
+/** Pause / Resume / Cancel on a run's progress message: approvers of its target only. */
+function registerBackfillActions(app: App, deps: BotDeps, store: Store): void {
+  const control = (actionId: string, words: string, act: (runId: string, user: string, thread: ThreadRef) => Promise<string>) =>
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, client }) => {
+      await ack();
+      const runId = body.actions[0]?.value ?? "";
+      const user = body.user.id;
+      const channel = body.channel?.id ?? body.container?.channel_id ?? "";
+      const message = body.message as { ts?: string; thread_ts?: string } | undefined;
+      const thread = { channel, threadTs: message?.thread_ts ?? message?.ts ?? "" };
+      try {
+        const run = await getRun(deps.pool, runId);
+        const target = run ? deps.loaded.config.targets[run.target] : undefined;
+        const who = target ? await checkApprover(target, user, deps.groups) : undefined;
+        if (!run || !who?.approver) {
+          await writeAudit(deps.pool, { actor: user, action: `backfill ${words}`, target: run?.target ?? null, decision: "refused", detail: { run: runId } });
+          await client.chat.postEphemeral({ channel, user, text: run ? `Only approvers of ${run.target} can ${words} this backfill.` : "This backfill is no longer known." });
+          return;
+        }
+        const outcome = await act(runId, user, thread);
+        await writeAudit(deps.pool, { actor: user, action: `backfill ${words}`, target: run.target, decision: "recorded", detail: { run: runId, outcome } });
+        await postInThread(client, thread, noteMessage(`${userMention(user)}: backfill ${words} — ${escapeMrkdwn(outcome)}.`));
+      } catch (e) {
+        await tellError(client, deps.log, { channel, user }, e);
+      }
+    });
+  control(ACTION.backfillPause, "pause", async (id, user) => settled(await requestControl(deps.pool, id, "pause", user), "pausing after the current batch"));
+  control(ACTION.backfillCancel, "cancel", async (id, user) => settled(await requestControl(deps.pool, id, "cancel", user), "stopping after the current batch"));
+  control(ACTION.backfillResume, "resume", async (id, user, thread) => {
+    const job = await resumeInBackground(store, id, user, { thread: { channel: thread.channel, ts: thread.threadTs } });
+    return job === "running" ? "it is running already" : "queued to resume";
+  });
+}
+
+function settled(run: { status: string }, pending: string): string {
+  return run.status === "running" || run.status === "queued" ? pending : `now ${run.status}`;
+}
