@@ -66,6 +66,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       ...(schema ? { schema } : {}),
       pgVersion: Math.min(18, Math.max(11, pgVersion)),
       ...(layout && layout !== "auto" ? { layout } : {}),
+      keepStatements: a.verifyRollback, // only the rollback check reads past the reports
     });
     const changed = a.changedSince ? await changedSince(a.changedSince, ctx.cwd) : undefined;
     const reported = changed ? files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, ctx.cwd).length > 0) : files;

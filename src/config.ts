@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { parseDocument } from "yaml";
 import { z } from "zod";
 import { UserError } from "./errors.js";
 import { looksLikeConnectionString, redact } from "./redact.js";
@@ -115,6 +115,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
 
 /** Parse YAML text; syntax errors are a UserError listing every problem with line and column. */
 export function parseYaml(text: string, file: string, code = "config-invalid"): unknown {
+  // loaded on first use: most `check` runs have no lockstep.yml and never need the YAML parser
+  const { parseDocument } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {

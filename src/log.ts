@@ -1,4 +1,5 @@
-import { pino, type Logger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger } from "pino";
 import { redact } from "./redact.js";
 
 /**
@@ -7,6 +8,7 @@ import { redact } from "./redact.js";
  * and well-known secret keys are censored outright.
  */
 export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
   return pino(
     {
       name: opts.name ?? "lockstep",
@@ -34,4 +36,16 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
   );
 }
 
-export const log: Logger = createLogger();
+let logger: Logger | undefined;
+const instance = (): Logger => (logger ??= createLogger());
+
+/** The process logger, created on first use (`check` never logs: it does not load pino at all). */
+export const log: Logger = new Proxy({} as Logger, {
+  get(_, prop) {
+    const l = instance();
+    const value: unknown = Reflect.get(l, prop, l);
+    return typeof value === "function" ? value.bind(l) : value;
+  },
+  set: (_, prop, value) => Reflect.set(instance(), prop, value),
+  has: (_, prop) => Reflect.has(instance(), prop),
+});

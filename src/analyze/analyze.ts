@@ -16,6 +16,11 @@ export interface AnalyzeOptions {
   pgVersion?: number;
   /** force a layout instead of detecting it */
   layout?: string;
+  /**
+   * keep each file's per-statement details (`AnalyzedFile.statements`: parse trees, summaries);
+   * default true. Callers that read only `report` pass false: memory stays flat on big inputs.
+   */
+  keepStatements?: boolean;
 }
 
 /** One analysed statement with everything rules need: parse position, typed summary, locks. */
@@ -57,12 +62,16 @@ export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions
   const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
   return sources.map((src) => {
     schema.startMigration();
-    return analyzeSource(src, schema, pg);
+    return analyzeSource(src, schema, pg, { keepStatements: opts.keepStatements ?? true });
   });
 }
 
-/** Parse, describe and predict one source file, applying its effects to `schema`. */
-export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: number): AnalyzedFile {
+/**
+ * Parse, describe and predict one source file, applying its effects to `schema`.
+ * With `keepStatements: false`, `statements` stays empty (only `report` is filled).
+ */
+export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: number, opts: { keepStatements?: boolean } = {}): AnalyzedFile {
+  const keep = opts.keepStatements ?? true;
   const report: FileReport = { path: source.path, risk: "low", statements: [], errors: [...source.errors], layout: source.layout };
   const out: AnalyzedFile = { source, statements: [], report };
   if (source.text === undefined) return out;
@@ -82,7 +91,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql);
-      out.statements.push({ parsed: st, summary, prediction, report: stmt, rollback });
+      if (keep) out.statements.push({ parsed: st, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
       (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));
       schema.apply(summary);

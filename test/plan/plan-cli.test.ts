@@ -38,7 +38,7 @@ describe("lockstep plan (CLI)", () => {
     const r = await runLockstep(["plan", "0042_add_role.up.sql", "--db", "env:PROD_URL", "--out", "out-text"], { cwd: dir, env });
     expect(r.stdout).toMatch(/DEPLOY: Deploy application code that sets role on every INSERT/);
     expect(r.stdout).toMatch(/lockstep backfill --spec backfills\/03_backfill_users_role\.yml/);
-    expect(r.stdout).toMatch(/statement 1: \(clean, verified\): ALTER TABLE users DROP COLUMN role;/);
+    expect(r.stdout).toMatch(/statement 1 \(clean, verified\): ALTER TABLE users DROP COLUMN role;/);
     expect(r.stdout).toMatch(/does NOT restore the schema/);
     expect(r.stdout).toMatch(/lockstep check on the generated files: no errors/);
   });
