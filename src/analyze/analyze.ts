@@ -1,6 +1,6 @@
 import { FileAssessor } from "./assess.js";
 import { describe, type StatementSummary } from "./describe.js";
-import { DEFAULT_PG_VERSION, predictLocks, type LockPrediction } from "./locks.js";
+import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, parseSql, type ParsedStatement } from "./parse.js";
 import { SchemaContext } from "./schema.js";
 import { detectLayout, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
@@ -85,6 +85,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
     try {
       summary.newTable = summary.relation ? schema.isNew(summary.relation) : false;
       summary.inTransaction = inTx[i]!;
+      summary.transactional = runsInTransactionBlock(summary, schema);
       noteAssumptions(summary, schema);
       const prediction = predictLocks(summary, schema, pg);
       const stmt = statementReport(st, summary, prediction, schema);

@@ -180,6 +180,10 @@ export interface DmlSummary {
   rows?: number;
   /** INSERT ... VALUES: listed columns given NULL in every row */
   nullColumns?: string[];
+  /** UPDATE/DELETE: the WHERE clause's top-level AND terms of the form `column op constant` (what plan-time partition pruning uses) */
+  keyFilters?: Array<{ column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string }>;
+  /** INSERT ... VALUES of at most 100 rows: each value as a constant's text, null for NULL, false when not a constant */
+  values?: Array<Array<string | null | false>>;
   returning: boolean;
   /** UPDATE: each SET target with its expression's source text (`lower(email)`) */
   sets?: Array<{ column: string; expression: string }>;
@@ -231,6 +235,10 @@ export interface StatementSummary {
   /** default partition (PARTITION OF ... DEFAULT) */
   defaultPartition?: boolean;
   partitionBy?: string;
+  /** CREATE TABLE ... PARTITION BY on plain columns, as pg_get_partkeydef() shows it: "RANGE (created_at)" */
+  partitionKey?: string;
+  /** CREATE TABLE ... PARTITION OF with constant bounds, as pg_get_expr() shows it: "FOR VALUES IN ('a')", "DEFAULT" */
+  partitionBound?: string;
   inherits: string[];
   /** CREATE TABLE (LIKE x) */
   like: string[];
@@ -800,9 +808,13 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (n.partbound) {
         s.partitionOf = parents[0];
         if (n.partbound.is_default) s.defaultPartition = true;
+        const bound = boundText(n.partbound);
+        if (bound) s.partitionBound = bound;
       } else s.inherits = parents;
       if (n.partspec) {
         s.partitionBy = kebab(String(n.partspec.strategy ?? "").replace(/^PARTITION_STRATEGY_/, ""));
+        const keys = ((n.partspec.partParams as N[] | undefined) ?? []).map((p) => p.PartitionElem?.name as string | undefined);
+        if (keys.length && keys.every(Boolean)) s.partitionKey = `${s.partitionBy.toUpperCase()} (${keys.join(", ")})`;
         s.objectType = "partitioned-table";
       }
       return s;
@@ -925,6 +937,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         fromQuery: Boolean((n.selectStmt && !values) || (n.fromClause && n.fromClause.length) || (n.usingClause && n.usingClause.length)),
         columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
         ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
+        ...(values && type === "InsertStmt" && values.length <= 100 ? { values: values.map((r) => ((r.List?.items as N[] | undefined) ?? []).map(constantText)) } : {}),
         returning: Boolean(n.returningList?.length),
       };
       if (src && type === "UpdateStmt") {
@@ -933,6 +946,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
           .map((t) => ({ column: t.ResTarget.name as string, expression: src.clause(t.ResTarget.val, ["FROM", "WHERE", "RETURNING"]) }));
       }
       if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
+      if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
       return s;
     }
     case "SelectStmt": {
@@ -1194,6 +1208,61 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
 function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
   const names = (cols ?? []).map((c) => String(c.ResTarget?.name ?? ""));
   return names.filter((_, i) => rows.every((r) => (r.List?.items as N[] | undefined)?.[i]?.A_Const?.isnull === true));
+}
+
+const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" } as const;
+
+/** `col op constant` terms ANDed at the top of a WHERE clause; other terms only narrow it further. */
+function keyFilters(where: N): NonNullable<DmlSummary["keyFilters"]> {
+  const terms: N[] = where.BoolExpr?.boolop === "AND_EXPR" ? (where.BoolExpr.args as N[]) : [where];
+  const out: NonNullable<DmlSummary["keyFilters"]> = [];
+  for (const t of terms) {
+    const e = t.A_Expr;
+    const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
+    if (!op || !(op in FLIPPED)) continue;
+    const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
+    const [c, v, o] = col(e.lexpr) ? [col(e.lexpr), constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
+    if (c && typeof v === "string") out.push({ column: c, op: o, value: v });
+  }
+  return out;
+}
+
+/** A partition bound of constants in pg_get_expr()'s form; undefined for expressions and hash bounds. */
+function boundText(b: N): string | undefined {
+  if (b.is_default) return "DEFAULT";
+  const list = (datums: N[] | undefined): string | undefined => {
+    const out: string[] = [];
+    for (const d of datums ?? []) {
+      const word = d.ColumnRef?.fields?.[0]?.String?.sval;
+      if (word === "minvalue" || word === "maxvalue") out.push(word.toUpperCase());
+      else {
+        const c = constantText(d);
+        if (c === false) return undefined;
+        out.push(c === null ? "NULL" : d.A_Const?.sval || d.TypeCast?.arg?.A_Const?.sval ? `'${c.replace(/'/g, "''")}'` : c);
+      }
+    }
+    return out.join(", ");
+  };
+  if (b.strategy === "l") {
+    const items = list(b.listdatums);
+    return items === undefined ? undefined : `FOR VALUES IN (${items})`;
+  }
+  if (b.strategy !== "r") return undefined;
+  const lo = list(b.lowerdatums);
+  const hi = list(b.upperdatums);
+  return lo === undefined || hi === undefined ? undefined : `FOR VALUES FROM (${lo}) TO (${hi})`;
+}
+
+/** A literal's text ('2024-03-01'::date -> "2024-03-01"), null for NULL, false for anything else. */
+function constantText(e: N): string | null | false {
+  const c = e?.A_Const ?? e?.TypeCast?.arg?.A_Const;
+  if (!c) return false;
+  if (c.isnull) return null;
+  if (c.sval) return String(c.sval.sval ?? "");
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return String(c.fval.fval);
+  if (c.boolval) return String(c.boolval.boolval === true);
+  return false;
 }
 
 const LOCK_STMT_MODES: Record<number, string> = {

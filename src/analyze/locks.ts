@@ -1,6 +1,7 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import { prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
-import { LOCK_MODES, type LockMode, type StatementLock } from "./types.js";
+import { LOCK_MODES, type ColumnInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
 
 export interface LockPrediction {
   /** one entry per relation, strongest mode, sorted by relation */
@@ -62,6 +63,19 @@ export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DE
   return acc.result();
 }
 
+/**
+ * Can the statement run inside a transaction block, given the schema? REINDEX of a partitioned
+ * table or index processes each partition in its own transaction (ReindexPartitions).
+ */
+export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContext): boolean {
+  if (!s.transactional) return false;
+  if (s.kind === "reindex" && s.relation) {
+    const table = s.objectType === "index" ? schema.tableOfIndex(s.relation) : s.relation;
+    if (schema.relation(s.relation)?.kind === "partitioned-index" || schema.relation(table)?.kind === "partitioned-table") return false;
+  }
+  return true;
+}
+
 function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const rel = s.relation;
   // IF EXISTS on a relation the catalog does not have: a notice, no locks
@@ -117,6 +131,12 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       const mode: LockMode = s.concurrently ? SUE : "ShareLock";
       if (s.objectType === "index") acc.lockTree(rel ? schema.tableOfIndex(rel) : undefined, mode);
       else if (s.objectType === "table") acc.lockTree(rel, mode);
+      else if (s.objectType === "schema" || s.objectType === "database") {
+        // ReindexMultipleTables: every table and materialized view (partitioned tables have no storage), one transaction each
+        for (const [key, r] of Object.entries(schema.snapshot.relations)) {
+          if ((r.kind === "table" || r.kind === "materialized-view") && (s.objectType === "database" || r.schema === rel)) acc.lock(key, mode);
+        }
+      }
       return;
     }
     case "drop-table":
@@ -158,15 +178,21 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       if (s.ownedBy) acc.lock(s.ownedBy, "AccessShareLock");
       return;
     case "drop-schema":
-      if (s.cascade) {
-        for (const [key, r] of Object.entries(schema.snapshot.relations)) {
-          if (s.objects.some((o) => o === `public.${r.schema}` || o === r.schema) && ["table", "partitioned-table", "view", "materialized-view", "foreign-table"].includes(r.kind)) acc.lock(key, AEL);
-        }
-      }
+      if (s.cascade) lockDropSchemas(s.objects.map((o) => o.replace(/^public\./, "")), schema, acc);
       return;
     case "drop-type":
     case "drop-domain":
-      if (s.cascade) for (const t of s.objects) for (const table of schema.tablesUsingType(t)) acc.lockTree(table, AEL);
+      if (!s.cascade) return;
+      for (const t of s.objects) {
+        for (const table of schema.tablesUsingType(t)) acc.lockTree(table, AEL);
+        lockDependents(`type ${t}`, schema, acc);
+      }
+      return;
+    case "drop-function":
+    case "drop-procedure":
+    case "drop-routine":
+    case "drop-sequence":
+      if (s.cascade) for (const o of s.objects) lockDependents(`${s.kind === "drop-sequence" ? "sequence" : "function"} ${o}`, schema, acc);
       return;
     case "vacuum":
     case "analyze":
@@ -241,6 +267,26 @@ function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: 
   if (cascade) for (const v of schema.dependentViews(t)) acc.lock(v, AEL);
 }
 
+/** Relations whose defaults, triggers, constraints, indexes, policies, columns or queries DROP ... CASCADE of `object` removes. */
+function lockDependents(object: string, schema: SchemaContext, acc: Acc): void {
+  for (const rel of schema.snapshot.dependents?.[object] ?? []) {
+    acc.lock(rel, AEL);
+    const kind = schema.relation(rel)?.kind;
+    if (kind === "view" || kind === "materialized-view") for (const v of schema.dependentViews(rel)) acc.lock(v, AEL);
+  }
+}
+
+/** DROP SCHEMA ... CASCADE: everything in it, and what depends on that elsewhere. */
+function lockDropSchemas(names: string[], schema: SchemaContext, acc: Acc): void {
+  const inSchemas = (qualified: string) => names.includes(qualified.slice(0, qualified.indexOf(".")));
+  for (const [key, r] of Object.entries(schema.snapshot.relations)) {
+    if (!names.includes(r.schema)) continue;
+    if (["table", "partitioned-table", "foreign-table", "view", "materialized-view"].includes(r.kind)) lockDropTable(key, true, schema, acc);
+  }
+  for (const object of Object.keys(schema.snapshot.dependents ?? {})) if (inSchemas(object.slice(object.indexOf(" ") + 1))) lockDependents(object, schema, acc);
+  for (const type of Object.keys(schema.snapshot.types)) if (inSchemas(type)) for (const table of schema.tablesUsingType(type)) acc.lockTree(table, AEL);
+}
+
 function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   const targets = new Set<string>();
   const add = (t: string) => {
@@ -261,8 +307,18 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   const target = s.relation!;
   const viaViews = schema.expandViews([target]);
   for (const t of viaViews) {
-    if (s.kind === "insert") acc.lock(t, "RowExclusiveLock");
-    else acc.lockTree(t, "RowExclusiveLock");
+    if (s.kind !== "insert") {
+      // plan-time pruning: only the partitions the WHERE clause can reach are opened
+      const kept = s.dml?.keyFilters && t === target && s.kind !== "merge" ? prunedPartitions(t, s.dml.keyFilters, schema) : undefined;
+      if (kept) [t, ...kept].forEach((p) => acc.lock(p, "RowExclusiveLock"));
+      else acc.lockTree(t, "RowExclusiveLock");
+    } else if (schema.relation(t)?.kind !== "partitioned-table") acc.lock(t, "RowExclusiveLock");
+    else {
+      // rows are routed at execution time: only the partitions that receive one are opened
+      acc.lock(t, "RowExclusiveLock");
+      const routed = s.dml?.values ? routedPartitions(t, s.dml.columns, s.dml.values, schema) : undefined;
+      for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
+    }
   }
   lockReads(schema.expandViews(s.reads), "AccessShareLock", schema, acc, true);
   if (s.kind === "insert" && s.dml) {
@@ -385,6 +441,12 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         recurse(mode);
         for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lock(fk.references, AEL);
         for (const r of schema.referencing(rel)) if (a.column && r.constraint.definition.includes(a.column) && a.cascade) acc.lock(r.table, AEL);
+        if (a.cascade && a.column) {
+          for (const v of schema.viewsUsingColumn(rel, a.column)) {
+            acc.lock(v, AEL);
+            for (const d of schema.dependentViews(v)) acc.lock(d, AEL);
+          }
+        }
         break;
       }
       case "set-not-null": {
@@ -477,9 +539,16 @@ function lockAlterType(rel: string, a: AlterAction, schema: SchemaContext, pg: n
     acc.rewrite(rel);
     return;
   }
-  const verdict = typeChange(normalizeType(col.type), { name: a.type.schema && a.type.schema !== "public" ? `${a.type.schema}.${a.type.name}` : a.type.name, typmods: a.type.typmods, array: a.type.array }, a.using, a.column!, schema, pg);
+  const verdict = typeChange(columnType(col, schema), { name: a.type.schema && a.type.schema !== "public" ? `${a.type.schema}.${a.type.name}` : a.type.name, typmods: a.type.typmods, array: a.type.array }, a.using, a.column!, schema, pg);
   if (verdict === "rewrite") acc.rewrite(rel);
   else if (verdict === "scan") acc.scan(rel);
+}
+
+/** A column's type as a cast sees it: a domain column reads as its base type, without the domain's typmod. */
+function columnType(col: ColumnInfo, schema: SchemaContext): NormType {
+  const domain = schema.snapshot.types[col.typeName];
+  if (domain?.kind === "domain" && domain.baseType) return { ...normalizeType(domain.baseType), typmods: [] };
+  return normalizeType(col.type);
 }
 
 function referencedColumns(definition: string): string[] {
@@ -537,7 +606,19 @@ export function normalizeType(text: string): NormType {
 }
 
 /** binary-coercible casts between different types (pg_cast castmethod 'b'), the common ones */
-const BINARY_COERCIBLE = new Set(["varchar>text", "text>varchar", "bpchar>text", "bpchar>varchar", "cidr>inet", "xml>text", "xml>varchar", "int4>oid", "oid>int4", "regclass>oid", "varbit>bit"]);
+const BINARY_COERCIBLE = new Set(["varchar>text", "text>varchar", "text>citext", "varchar>citext", "citext>text", "citext>varchar", "bpchar>text", "bpchar>varchar", "cidr>inet", "xml>text", "xml>varchar", "int4>oid", "oid>int4", "regclass>oid", "varbit>bit"]);
+const castSets = new WeakMap<SchemaSnapshot, Set<string>>();
+
+/** The catalog's binary-coercible casts (normalized names) when known, else the built-in common ones. */
+function binaryCoercible(snapshot: SchemaSnapshot): Set<string> {
+  if (!snapshot.binaryCasts) return BINARY_COERCIBLE;
+  let set = castSets.get(snapshot);
+  if (!set) {
+    set = new Set(snapshot.binaryCasts.map((c) => c.split(">").map((t) => normalizeType(t).name).join(">")));
+    castSets.set(snapshot, set);
+  }
+  return set;
+}
 const LENGTH_SUPPORTED = new Set(["varchar", "varbit", "numeric", "timestamp", "timestamptz", "time", "timetz", "interval"]);
 
 /**
@@ -551,9 +632,12 @@ export function typeChange(from: NormType, to: NormType, using: ExpressionSummar
     if (!cast.test(using.text)) return "rewrite";
   }
   if (from.array !== to.array) return "rewrite";
+  // arrays of another element type or a new element typmod are coerced element by element (ArrayCoerceExpr)
+  if (from.array) return from.name === to.name && (sameMods(from, to) || to.typmods.length === 0) ? "none" : "rewrite";
   const domain = schema.snapshot.types[to.name.includes(".") ? to.name : `public.${to.name}`];
   if (domain?.kind === "domain" && domain.baseType) {
-    const base = normalizeType(domain.baseType);
+    // the domain's own typmod (varchar(20)) is applied as a length coercion
+    const base = normalizeType(domain.baseTypeFormatted ?? domain.baseType);
     const inner = typeChange(from, { ...base, array: to.array }, undefined, column, schema, pg);
     if (inner === "rewrite") return "rewrite";
     // coercing to a domain with constraints counts as a rewrite (ATColumnChangeRequiresRewrite)
@@ -571,7 +655,7 @@ export function typeChange(from: NormType, to: NormType, using: ExpressionSummar
     schema.assume("timestamp <-> timestamptz changes are free only when the session TimeZone is UTC (assumed)");
     return pg >= 12 && (to.typmods.length === 0 || (from.typmods.length > 0 && to.typmods[0]! >= from.typmods[0]!)) ? "none" : "rewrite";
   }
-  if (BINARY_COERCIBLE.has(`${from.name}>${to.name}`)) {
+  if (binaryCoercible(schema.snapshot).has(`${from.name}>${to.name}`)) {
     // varchar -> varchar(n) and text -> varchar(n) need a length check: a rewrite
     if (to.typmods.length && to.name !== "numeric") return from.name === "varchar" && from.typmods.length && to.typmods[0]! >= from.typmods[0]! ? "none" : "rewrite";
     if (from.name === "bpchar") return "rewrite"; // bpchar -> text strips padding

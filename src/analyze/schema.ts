@@ -53,6 +53,15 @@ export class SchemaContext implements DescribeContext {
     return [...out];
   }
 
+  /** Views and materialized views whose query uses `column` of `rel` (all readers when the columns are unknown). */
+  viewsUsingColumn(rel: string, column: string): string[] {
+    return [...(this.readers.get(rel) ?? [])].filter((key) => {
+      const r = this.snapshot.relations[key];
+      if (!r || !(r.kind === "view" || r.kind === "materialized-view") || !(r.reads ?? []).includes(rel)) return false;
+      return !r.readColumns || (r.readColumns[rel] ?? []).includes(column);
+    });
+  }
+
   private indexFk(source: string, target: string): void {
     let set = this.fkSources.get(target);
     if (!set) this.fkSources.set(target, (set = new Set()));
@@ -193,6 +202,8 @@ export class SchemaContext implements DescribeContext {
           isNew: true,
           ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
           ...(s.persistence ? { persistence: s.persistence } : {}),
+          ...(s.partitionKey ? { partitionKey: s.partitionKey } : {}),
+          ...(s.partitionBound ? { partitionBound: s.partitionBound } : {}),
         };
         rels[rel] = info;
         this.created.add(rel);
@@ -229,7 +240,7 @@ export class SchemaContext implements DescribeContext {
           name,
           kind: t.kind,
           ...(t.labels ? { labels: t.labels } : {}),
-          ...(t.baseType ? { baseType: typeNameOf(t.baseType) } : {}),
+          ...(t.baseType ? { baseType: typeNameOf(t.baseType), baseTypeFormatted: t.baseType.text } : {}),
           ...(t.kind === "domain" ? { checks, notNull: s.constraints.some((c) => c.type === "not-null") } : {}),
         };
         return;
@@ -331,7 +342,7 @@ export class SchemaContext implements DescribeContext {
     const type = ({ "primary-key": "p", unique: "u", "foreign-key": "f", check: "c", exclusion: "x", "not-null": "n" } as const)[c.type];
     const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
     const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
-    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: c.expression?.text ?? "", ...(c.references ? { references: c.references.relation } : {}) });
+    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c), ...(c.references ? { references: c.references.relation } : {}) });
     if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
       const index = c.usingIndex ?? name;
@@ -377,6 +388,13 @@ export class SchemaContext implements DescribeContext {
       this.indexOwners.set(i.qualifiedName, to);
     }
   }
+}
+
+/** Like pg_get_constraintdef for a CHECK, so that rules read statement-derived and catalog constraints alike. */
+function checkDefinition(c: StatementSummary["constraints"][number]): string {
+  if (c.type !== "check") return c.expression?.text ?? "";
+  if (c.checksNotNullOf) return `CHECK (${c.checksNotNullOf} IS NOT NULL)`;
+  return c.expression ? `CHECK (${c.expression.text})` : "";
 }
 
 function split(q: string): [string, string] {

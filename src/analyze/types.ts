@@ -213,6 +213,8 @@ export interface RelationInfo {
   partitions?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];
+  /** for views and materialized views: the columns each read relation's query uses (from pg_depend) */
+  readColumns?: Record<string, string[]>;
   /** for views and materialized views: pg_get_viewdef() */
   viewDefinition?: string;
   /** tables whose foreign keys reference this relation (schema-qualified, sorted) */
@@ -263,4 +265,13 @@ export interface SchemaSnapshot {
   types: Record<string, TypeInfo>;
   /** what had to be assumed (shown to the user) */
   assumptions: string[];
+  /** binary-coercible casts (pg_cast castmethod 'b') as "pg_catalog.text>public.citext", when read from a catalog */
+  binaryCasts?: string[];
+  /**
+   * What DROP ... CASCADE of a function, sequence or type reaches, when read from a catalog:
+   * "function public.touch_updated_at" / "sequence public.order_seq" / "type app.status" -> the
+   * relations (sorted) whose defaults, triggers, constraints, indexes, policies, columns or view
+   * queries depend on it.
+   */
+  dependents?: Record<string, string[]>;
 }

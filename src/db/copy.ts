@@ -67,10 +67,16 @@ class CopyOut extends CopySubmittable {
   constructor(text: string, private readonly out: Writable) {
     super(text);
   }
+  private paused = false;
   override handleCopyData(msg: { chunk: Buffer }, connection: Connection): void {
-    if (!this.out.write(msg.chunk)) {
+    // messages already read from the socket keep arriving after pause(): one drain listener is enough
+    if (!this.out.write(msg.chunk) && !this.paused) {
+      this.paused = true;
       connection.stream.pause();
-      this.out.once("drain", () => connection.stream.resume());
+      this.out.once("drain", () => {
+        this.paused = false;
+        connection.stream.resume();
+      });
     }
   }
   override handleCopyInResponse(connection: Connection): void {

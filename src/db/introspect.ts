@@ -88,8 +88,19 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
 
   for (const v of await q<{ view_oid: number; reads: string[] }>(VIEW_READS_SQL)) {
     const view = byOid.get(v.view_oid);
-    if (view) view.reads = v.reads;
+    if (view) {
+      view.reads = v.reads;
+      view.readColumns = {}; // filled below: a read relation without an entry has none of its columns used
+    }
   }
+
+  for (const v of await q<{ view_oid: number; relation: string; columns: string[] }>(VIEW_COLUMNS_SQL)) {
+    const view = byOid.get(v.view_oid);
+    if (view) (view.readColumns ??= {})[v.relation] = v.columns;
+  }
+
+  const dependents: Record<string, string[]> = {};
+  for (const d of await q<{ ref: string; relations: string[] }>(DEPENDENTS_SQL)) dependents[d.ref] = d.relations;
 
   for (const s of await q<StatsRow>(STATS_SQL)) {
     const rel = byOid.get(s.relid);
@@ -108,12 +119,16 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
   const types: Record<string, TypeInfo> = {};
   for (const t of await q<TypeRow>(TYPES_SQL)) types[qualified(t.nspname, t.typname)] = typeInfo(t);
 
+  const binaryCasts = (await client.query<{ cast: string }>(BINARY_CASTS_SQL)).rows.map((r) => r.cast);
+
   return {
     source: "catalog",
     serverVersion: Number(version),
     relations,
     types,
     assumptions: [],
+    binaryCasts,
+    dependents,
   };
 }
 
@@ -279,6 +294,54 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE r.rulename = '_RETURN'
 GROUP BY r.ev_class`;
 
+/** Per view and read relation, the columns its query uses (what DROP COLUMN ... CASCADE reaches). */
+const VIEW_COLUMNS_SQL = `
+WITH ${RELS_CTE}
+SELECT r.ev_class::int AS view_oid, n.nspname || '.' || c.relname AS relation, array_agg(DISTINCT a.attname::text ORDER BY a.attname::text) AS columns
+FROM pg_rewrite r
+JOIN rels ON rels.oid = r.ev_class
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class AND d.refobjsubid > 0
+JOIN pg_class c ON c.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE r.rulename = '_RETURN'
+GROUP BY r.ev_class, n.nspname, c.relname`;
+
+/**
+ * Functions, sequences and types of the user's schemas -> the relations holding objects that
+ * depend on them (normal dependencies): defaults, triggers, constraints, indexes, policies,
+ * columns, view queries. An array type counts as its element type.
+ */
+const DEPENDENTS_SQL = `
+WITH refs AS (
+  SELECT 'pg_proc'::regclass AS refclassid, p.oid AS refobjid, 'function ' || n.nspname || '.' || p.proname AS ref
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${USER_NAMESPACE}
+  UNION ALL
+  SELECT 'pg_class'::regclass, c.oid, 'sequence ' || n.nspname || '.' || c.relname
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${USER_NAMESPACE}
+  UNION ALL
+  SELECT 'pg_type'::regclass, x.oid, 'type ' || n.nspname || '.' || t.typname
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+  CROSS JOIN LATERAL (VALUES (t.oid), (t.typarray)) x(oid)
+  WHERE t.typtype IN ('b','d','e','c','r','m') AND t.typcategory <> 'A' AND x.oid <> 0 AND ${USER_NAMESPACE}
+), owners AS (
+  SELECT refs.ref, CASE d.classid
+      WHEN 'pg_class'::regclass THEN COALESCE((SELECT x.indrelid FROM pg_index x WHERE x.indexrelid = d.objid), d.objid)
+      WHEN 'pg_attrdef'::regclass THEN (SELECT ad.adrelid FROM pg_attrdef ad WHERE ad.oid = d.objid)
+      WHEN 'pg_constraint'::regclass THEN (SELECT NULLIF(con.conrelid, 0) FROM pg_constraint con WHERE con.oid = d.objid)
+      WHEN 'pg_trigger'::regclass THEN (SELECT tg.tgrelid FROM pg_trigger tg WHERE tg.oid = d.objid)
+      WHEN 'pg_rewrite'::regclass THEN (SELECT rw.ev_class FROM pg_rewrite rw WHERE rw.oid = d.objid)
+      WHEN 'pg_policy'::regclass THEN (SELECT pol.polrelid FROM pg_policy pol WHERE pol.oid = d.objid)
+    END AS relid
+  FROM refs JOIN pg_depend d ON d.refclassid = refs.refclassid AND d.refobjid = refs.refobjid AND d.deptype = 'n'
+)
+SELECT owners.ref, array_agg(DISTINCT n.nspname || '.' || c.relname ORDER BY n.nspname || '.' || c.relname) AS relations
+FROM owners
+JOIN pg_class c ON c.oid = owners.relid AND c.relkind IN ('r','p','v','m','f')
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_NAMESPACE}
+GROUP BY owners.ref`;
+
 interface StatsRow {
   relid: number;
   seq_scan: string | null;
@@ -323,3 +386,12 @@ JOIN pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_class rc ON rc.oid = t.typrelid
 WHERE t.typtype IN ('d','e','c','r') AND (t.typtype <> 'c' OR rc.relkind = 'c') AND ${USER_NAMESPACE}
 ORDER BY n.nspname, t.typname`;
+
+/** Casts that only relabel (no function, no I/O): a column type change along one needs no rewrite. */
+const BINARY_CASTS_SQL = `
+SELECT sn.nspname || '.' || s.typname || '>' || tn.nspname || '.' || t.typname AS cast
+FROM pg_cast c
+JOIN pg_type s ON s.oid = c.castsource JOIN pg_namespace sn ON sn.oid = s.typnamespace
+JOIN pg_type t ON t.oid = c.casttarget JOIN pg_namespace tn ON tn.oid = t.typnamespace
+WHERE c.castmethod = 'b' AND c.castsource <> c.casttarget
+ORDER BY 1`;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { AnalyzedFile } from "../analyze/analyze.js";
+import type { CommandContext } from "../command.js";
 import { shadowFrom } from "../db/shadow.js";
 import { catalogState } from "./catalog-diff.js";
 import { downFileOf } from "./plan.js";
@@ -10,7 +11,12 @@ import { applyVerification, verifyDownFile, verifyRollbacks } from "./verify.js"
  * files in order: each statement then its rollback (catalog diffed), then the file's down file.
  * Fills `verified` (and `diff`) in each file's rollback entries and `down` in its report.
  */
-export async function verifyFileRollbacks(files: AnalyzedFile[], source: { url?: string; schemaFile?: string; adminUrl?: string }, cwd: string): Promise<string[]> {
+export async function verifyFileRollbacks(
+  files: AnalyzedFile[],
+  source: { url?: string; schemaFile?: string; adminUrl?: string },
+  /** where each file is on disk (to find its down file); undefined: no down file */
+  locate: (f: AnalyzedFile) => string | undefined,
+): Promise<string[]> {
   const shadow = await shadowFrom(source);
   try {
     for (const f of files) {
@@ -21,8 +27,8 @@ export async function verifyFileRollbacks(files: AnalyzedFile[], source: { url?:
         f.statements.map((st) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: st.rollback?.sql ?? [] })),
       );
       applyVerification(f.report.rollback, verified);
-      if (f.source.path === "-") continue;
-      const down = downFileOf(path.resolve(cwd, f.source.path), f.source.layout);
+      const abs = locate(f);
+      const down = abs ? downFileOf(abs, f.source.layout) : undefined;
       if (!down) continue;
       f.report.down = await verifyDownFile(shadow.client, down.path, down.text, before);
       // back to the state after this file, for the next one
@@ -35,12 +41,13 @@ export async function verifyFileRollbacks(files: AnalyzedFile[], source: { url?:
 }
 
 /** What `check --verify-rollback` needs from the command: where the schema comes from. */
-export async function verifyForCheck(files: AnalyzedFile[], a: { db?: string; target?: string; schema?: string }, ctx: { config: { config: import("../config.js").Config }; env: NodeJS.ProcessEnv; cwd: string }): Promise<string[]> {
+export async function verifyForCheck(files: AnalyzedFile[], a: { db?: string; target?: string; schema?: string }, ctx: Pick<CommandContext, "config" | "env" | "cwd">): Promise<string[]> {
   const { resolveDatabaseUrl } = await import("../db/connection.js");
   const { closeShadowServer } = await import("../db/shadow.js");
   const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
   try {
-    return await verifyFileRollbacks(files, { ...(url ? { url } : {}), ...(a.schema ? { schemaFile: path.resolve(ctx.cwd, a.schema) } : {}), ...(ctx.env.LOCKSTEP_SHADOW_ADMIN_URL ? { adminUrl: ctx.env.LOCKSTEP_SHADOW_ADMIN_URL } : {}) }, ctx.cwd);
+    const source = { ...(url ? { url } : {}), ...(a.schema ? { schemaFile: path.resolve(ctx.cwd, a.schema) } : {}), ...(ctx.env.LOCKSTEP_SHADOW_ADMIN_URL ? { adminUrl: ctx.env.LOCKSTEP_SHADOW_ADMIN_URL } : {}) };
+    return await verifyFileRollbacks(files, source, (f) => (f.source.path === "-" ? undefined : path.resolve(ctx.cwd, f.source.path)));
   } finally {
     await closeShadowServer();
   }

@@ -19,7 +19,9 @@ export function planSteps(file: AnalyzedFile, schema: SchemaContext): { steps: P
     schema.apply(st.summary);
   }
   b.flush();
-  return { steps: b.steps, notes: b.notes, changed: b.changed };
+  // contract phases go last: nothing else in the migration may need what they drop
+  const steps = [...b.steps.filter((x) => x.phase !== "contract"), ...b.steps.filter((x) => x.phase === "contract")];
+  return { steps, notes: b.notes, changed: b.changed };
 }
 
 const DML = new Set(["insert", "update", "delete", "merge", "copy"]);
@@ -89,9 +91,33 @@ function planStatement(st: AnalyzedStatement, schema: SchemaContext, b: StepBuil
       return;
     case "alter-table":
       return alterTable(st, schema, b);
+    case "drop-table":
+      return contractDrop(st, schema, b, s.objects.map((o) => `table ${o}`), "ban-drop-table");
     default:
       return keepAsIs();
   }
+}
+
+/**
+ * DROP COLUMN / DROP TABLE of existing data: a contract step, after the code stops using it and
+ * after the data is saved (`lockstep save`), marked so that `lockstep check` knows it is deliberate.
+ */
+function contractDrop(st: AnalyzedStatement, schema: SchemaContext, b: StepBuilder, what: string[], rule: string): void {
+  const r = rollbackOf(st.summary, schema, st.parsed.sql);
+  const save = /BEFORE applying, save (?:it|them): (.*?)(?: \(its| \(their|$)/.exec(r.note ?? "")?.[1];
+  b.add(
+    { kind: "deploy", phase: "contract", text: `Deploy code that no longer reads or writes ${what.join(", ")} (ORMs that cache columns restarted).` },
+    { kind: "deploy", phase: "contract", text: save ? `Save the data the next migration destroys: ${save}` : `Take a backup of ${what.join(", ")}.` },
+    {
+      kind: "migration",
+      phase: "contract",
+      slug: `contract_${st.summary.kind.replace(/-/g, "_")}_${bareName(st.summary.relation ?? "x")}`,
+      statements: [`-- lockstep-ignore ${rule}: contract step; the code stopped using ${what.join(", ")} and the data was saved (see the plan)\n${st.parsed.sql}`],
+      down: r.sql,
+      transactional: true,
+      why: `drop ${what.join(", ")} once no code uses it and its data is saved`,
+    },
+  );
 }
 
 /* ------------------------------------------ ALTER TABLE ------------------------------------------ */
@@ -99,6 +125,8 @@ function planStatement(st: AnalyzedStatement, schema: SchemaContext, b: StepBuil
 function alterTable(st: AnalyzedStatement, schema: SchemaContext, b: StepBuilder): void {
   const s = st.summary;
   const rel = s.relation!;
+  const drops = s.actions.filter((a) => a.action === "drop-column" && a.column);
+  if (drops.length && drops.length === s.actions.length) return contractDrop(st, schema, b, drops.map((a) => `${rel}.${a.column}`), "ban-drop-column");
   const rewrites = st.prediction.rewrites.includes(rel);
   const unsafe = s.actions.filter((a) => isUnsafe(a, rel, schema, rewrites));
   if (unsafe.length === 0) return b.keep(st.parsed.sql, rollbackOf(s, schema, st.parsed.sql).sql);

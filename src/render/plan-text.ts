@@ -50,7 +50,7 @@ function renderStep(s: PlanStep, i: number, r: PlanResult, md: boolean): string[
 
 function renderRollback(e: RollbackEntry, md: boolean): string[] {
   const [head, ...rest] = rollbackLines(e, "");
-  const lines = [`- statement ${e.statement + 1}: ${head!.replace(/^rollback /, "")}`, ...rest.map((l) => `  ${l}`)];
+  const lines = [`- statement ${e.statement + 1} ${head!.replace(/^rollback /, "")}`, ...rest.map((l) => `  ${l}`)];
   if (e.sql.includes("\n")) lines.push(...(md ? ["```sql", e.sql, "```"] : e.sql.split("\n").map((l) => `    ${l}`)));
   return lines;
 }

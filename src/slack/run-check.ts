@@ -21,6 +21,8 @@ export interface CheckInput {
   /** the target's database (readonly_url_env when set): schema context */
   schemaUrl?: string;
   pgVersion?: number;
+  /** verify each statement's rollback (and down files) on a shadow copy of schemaUrl's schema */
+  verifyRollback?: boolean;
 }
 
 /** Analysis as the bot needs it; injectable so the Slack flow does not care where reports come from. */
@@ -37,13 +39,15 @@ export const runCheck: Analyzer = async (input) => {
   // like `lockstep check`: the server's own version first, then the target's pg_version
   const serverMajor = snapshot?.serverVersion ? Math.floor(snapshot.serverVersion / 10000) : undefined;
   const pg = Math.min(18, Math.max(11, serverMajor ?? input.pgVersion ?? DEFAULT_PG_VERSION));
-  const report: CheckReport = { version: 1, files: [] };
-  for (const f of input.files) {
+  const analysed = input.files.map((f) => {
     schema.startMigration();
-    const source = sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs);
-    report.files.push(analyzeSource(source, schema, pg).report);
+    return analyzeSource(sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs), schema, pg);
+  });
+  if (input.verifyRollback && input.schemaUrl) {
+    const { verifyFileRollbacks } = await import("../plan/check-verify.js");
+    await verifyFileRollbacks(analysed, { url: input.schemaUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
-  return report;
+  return { version: 1, files: analysed.map((a) => a.report) };
 };
 
 async function readSchema(url: string): Promise<SchemaSnapshot> {

@@ -3,12 +3,30 @@ import { UserError } from "../errors.js";
 
 const MAX_BYTES = 1024 * 1024;
 
-/** Download a .sql file shared in Slack: files.info for its private URL, then fetch it with the bot token. */
-export async function downloadSqlFile(client: webApi.WebClient, botToken: string, fileId: string): Promise<{ name: string; sql: string }> {
+/** A Slack file link (https://team.slack.com/files/U.../F.../name.sql) or a bare file id -> the file id. */
+export function fileIdFromLink(text: string): string | undefined {
+  const t = text.trim();
+  return /^https:\/\/[^\s]+\/files\/[A-Z0-9]+\/(F[A-Z0-9]+)(?:\/\S*)?$/.exec(t)?.[1] ?? /^(F[A-Z0-9]{6,})$/.exec(t)?.[1];
+}
+
+/**
+ * Download a .sql file from Slack: files.info for its private URL, then fetch it with the bot
+ * token. `sharedIn`: the file must have been shared in that channel (a linked file).
+ */
+export async function downloadSqlFile(
+  client: webApi.WebClient,
+  botToken: string,
+  fileId: string,
+  opts: { sharedIn?: string } = {},
+): Promise<{ name: string; sql: string }> {
   const info = await client.files.info({ file: fileId });
   const file = info.file;
   const name = file?.name ?? "";
   if (!file || !/\.sql$/i.test(name)) throw new UserError("not-sql", "the attached file must be a .sql file");
+  if (opts.sharedIn) {
+    const places = [...(file.channels ?? []), ...(file.groups ?? []), ...(file.ims ?? [])];
+    if (!places.includes(opts.sharedIn)) throw new UserError("not-shared-here", `${name} was not shared in this channel`);
+  }
   if ((file.size ?? 0) > MAX_BYTES) throw new UserError("too-large", `the attached file is larger than ${MAX_BYTES / 1024} kB`);
   const url = file.url_private_download ?? file.url_private;
   if (!url) throw new UserError("file-unavailable", "Slack did not give a download URL for the file");

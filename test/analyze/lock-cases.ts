@@ -6,6 +6,8 @@ export interface LockCase {
   name: string;
   setup?: string;
   sql: string;
+  /** the prediction needs catalog dependencies (pg_depend) that statements alone do not give */
+  catalogOnly?: boolean;
 }
 
 const BASE = `
@@ -209,6 +211,28 @@ export const LOCK_CASES: LockCase[] = [
   { name: "index on only the partitioned parent", sql: "CREATE INDEX events_id_idx ON ONLY events (id)" },
   { name: "sequence owned by", setup: "CREATE SEQUENCE s1", sql: "ALTER SEQUENCE s1 OWNED BY plain.a" },
   { name: "drop schema cascade", setup: "CREATE SCHEMA archive; CREATE TABLE archive.old (id int); CREATE VIEW archive.v AS SELECT id FROM archive.old", sql: "DROP SCHEMA archive CASCADE" },
+  { name: "array element type change", setup: "ALTER TABLE plain ADD COLUMN tags text[]", sql: "ALTER TABLE plain ALTER COLUMN tags TYPE varchar[]" },
+  { name: "array to unconstrained element typmod", setup: "ALTER TABLE plain ADD COLUMN tags varchar(10)[]", sql: "ALTER TABLE plain ALTER COLUMN tags TYPE varchar[]" },
+  { name: "domain column to its base type", setup: "CREATE DOMAIN zipcode AS text CHECK (VALUE <> ''); ALTER TABLE plain ADD COLUMN z zipcode", sql: "ALTER TABLE plain ALTER COLUMN z TYPE text" },
+  { name: "to a domain with a shorter typmod", setup: "CREATE DOMAIN short_name AS varchar(10)", sql: "ALTER TABLE users ALTER COLUMN email TYPE short_name" },
+  { name: "to a domain with a longer typmod", setup: "CREATE DOMAIN long_name AS varchar(100)", sql: "ALTER TABLE users ALTER COLUMN email TYPE long_name" },
+  { name: "drop column cascade drops the views using it", sql: "ALTER TABLE users DROP COLUMN id CASCADE", catalogOnly: true },
+  {
+    name: "drop function cascade drops its trigger",
+    setup: "CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER t BEFORE UPDATE ON plain FOR EACH ROW EXECUTE FUNCTION trg()",
+    sql: "DROP FUNCTION trg() CASCADE",
+    catalogOnly: true,
+  },
+  { name: "drop sequence cascade drops a default", setup: "CREATE SEQUENCE s1; ALTER TABLE plain ALTER COLUMN a SET DEFAULT nextval('s1')", sql: "DROP SEQUENCE s1 CASCADE", catalogOnly: true },
+  { name: "drop schema cascade drops columns of its types", setup: "CREATE SCHEMA archive; CREATE TYPE archive.kind AS ENUM ('a'); ALTER TABLE plain ADD COLUMN k archive.kind", sql: "DROP SCHEMA archive CASCADE" },
+  { name: "insert routed to one partition", sql: "INSERT INTO events (id, at) VALUES (1, '2024-05-01')" },
+  { name: "insert routed to two partitions", sql: "INSERT INTO events (id, at) VALUES (1, '2024-05-01'), (2, '2025-05-01'::date)" },
+  { name: "insert routed to a list partition", setup: "CREATE TABLE tagged (t text) PARTITION BY LIST (t); CREATE TABLE tagged_a PARTITION OF tagged FOR VALUES IN ('a', 'b'); CREATE TABLE tagged_rest PARTITION OF tagged DEFAULT", sql: "INSERT INTO tagged VALUES ('b')" },
+  { name: "insert routed to the default partition", setup: "CREATE TABLE tagged (t text) PARTITION BY LIST (t); CREATE TABLE tagged_a PARTITION OF tagged FOR VALUES IN ('a', 'b'); CREATE TABLE tagged_rest PARTITION OF tagged DEFAULT", sql: "INSERT INTO tagged VALUES ('z')" },
+  { name: "update pruned to one partition", sql: "UPDATE events SET payload = 'x' WHERE at = '2024-03-01'" },
+  { name: "delete pruned by a range", sql: "DELETE FROM events WHERE at >= '2025-02-01' AND id > 0" },
+  { name: "update matching no partition", sql: "UPDATE events SET payload = 'x' WHERE at = '2030-01-01'" },
+  { name: "delete not prunable", sql: "DELETE FROM events WHERE payload = 'x' OR at = '2024-03-01'" },
 ];
 
 export const LOCK_CASES_BASE = BASE;

@@ -39,9 +39,9 @@ describe.each([
   ["the statements seen so far", false],
   ["the live catalog (--db)", true],
 ])("predicted locks and rewrites equal what Postgres 18 does, schema from %s", (_label, fromCatalog) => {
-  it(`agrees on all ${LOCK_CASES.length} statements`, async () => {
+  it(`agrees on all ${LOCK_CASES.length} statements (those needing the catalog with --db only)`, async () => {
     const disagreements: string[] = [];
-    for (const c of LOCK_CASES) {
+    for (const c of LOCK_CASES.filter((x) => fromCatalog || !x.catalogOnly)) {
       await db.client.query("DROP SCHEMA IF EXISTS archive CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public");
       const setup = `${LOCK_CASES_BASE};\n${c.setup ?? ""}`;
       await db.client.query(setup);
@@ -53,5 +53,5 @@ describe.each([
       }
     }
     expect(disagreements.join("\n")).toBe("");
-  });
+  }, 240_000); // ~180 cases, each on a fresh schema: slow on a loaded machine, never waiting on anything
 });

@@ -16,7 +16,7 @@ export interface FakeSlackOptions {
   /** usergroups.list: handle -> id; usergroups.users.list: id -> members */
   userGroups?: Array<{ id: string; handle: string; users: string[] }>;
   /** files.info / url_private downloads */
-  files?: Record<string, { name: string; content: string }>;
+  files?: Record<string, { name: string; content: string; channels?: string[] }>;
 }
 
 /**
@@ -135,7 +135,7 @@ export class FakeSlack {
       case "files.info": {
         const f = this.opts.files?.[args.file];
         return f
-          ? { ok: true, file: { id: args.file, name: f.name, size: Buffer.byteLength(f.content), url_private: `${this.base}/files/${args.file}` } }
+          ? { ok: true, file: { id: args.file, name: f.name, size: Buffer.byteLength(f.content), channels: f.channels ?? [], url_private: `${this.base}/files/${args.file}` } }
           : { ok: false, error: "file_not_found" };
       }
       default:

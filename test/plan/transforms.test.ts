@@ -145,6 +145,16 @@ describe("plan transformations", () => {
     expect(r.rollback[0]!.sql).toBe("CREATE INDEX CONCURRENTLY users_org_idx ON public.users USING btree (org_id);");
   });
 
+  it("DROP COLUMN / DROP TABLE of existing data: contract steps after a deploy and the exact save command", async () => {
+    const { r, target } = await planned("0024_drop.up.sql", "ALTER TABLE users DROP COLUMN normalized_email;\nDROP TABLE orgs;\n");
+    expect(r.steps.map((s) => `${s.kind}:${s.phase}`)).toEqual(["deploy:contract", "deploy:contract", "migration:contract", "deploy:contract", "deploy:contract", "migration:contract"]);
+    expect(r.steps[1]).toMatchObject({ text: "Save the data the next migration destroys: lockstep save --db env:PROD_URL --table public.users --columns id,normalized_email --out users.normalized_email.csv" });
+    expect(migrations(r)[0]!.statements[0]).toMatch(/^-- lockstep-ignore ban-drop-column: contract step;.*\nALTER TABLE users DROP COLUMN normalized_email$/);
+    expect(migrations(r)[1]!.statements[0]).toMatch(/^-- lockstep-ignore ban-drop-table: /);
+    expect(r.rollback.map((e) => e.recoverability)).toEqual(["unrecoverable", "unrecoverable"]);
+    expect((await target.client.query("SELECT to_regclass('orgs') AS t")).rows[0].t).toBeNull();
+  });
+
   it("a table created in the same migration needs no phases", async () => {
     const r = await planAgainst(db, dir, "0023_new.up.sql", "CREATE TABLE t (id bigint PRIMARY KEY, x text NOT NULL);\nCREATE INDEX t_x_idx ON t (x);\nALTER TABLE t ADD COLUMN y int NOT NULL;\n");
     expect(r.changed).toBe(false);

@@ -26,7 +26,14 @@ targets:
     channels: [C1]
     migrations: ${migrations}
 `,
-    fake: { files: { F1SQL: { name: "big.sql", content: longSql }, F2TXT: { name: "notes.txt", content: "hi" } } },
+    fake: {
+      files: {
+        F1SQL: { name: "big.sql", content: longSql },
+        F2TXT: { name: "notes.txt", content: "hi" },
+        F3LINKED: { name: "linked.sql", content: "ALTER TABLE users ADD COLUMN linked text;", channels: ["C2"] },
+        F4ELSEWHERE: { name: "elsewhere.sql", content: "SELECT 1;", channels: ["C1"] },
+      },
+    },
   });
   await bot.targetDb.client.query("CREATE TABLE users (id bigint PRIMARY KEY)");
   await bot.targetDb.client.query("CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)");
@@ -126,6 +133,20 @@ describe("/migrate check without arguments: the modal", () => {
     expect(complete.args).toMatchObject({ channel_id: "C2", thread_ts: r.result.ts });
     const upload = bot.fake.uploads.find((u) => u.fileId === complete.args.files[0].id);
     expect(upload?.body).toContain("ALTER TABLE users ADD COLUMN c79 text");
+  });
+
+  it("takes the link of a .sql file shared in the channel, and only in that channel", async () => {
+    const submit = (link: string) =>
+      bot.submitView(VIEW.checkModal, "UREQ", JSON.stringify({ channel: "C2" }), {
+        [INPUT.target.block]: { [INPUT.target.action]: { selected_option: { value: "staging" } } },
+        [INPUT.sql.block]: { [INPUT.sql.action]: { value: link } },
+        [INPUT.file.block]: { [INPUT.file.action]: { files: [] } },
+      });
+    const r = await nextReport(() => submit("https://acme.slack.com/files/U0REQ/F3LINKED/linked.sql"));
+    expect(blockText(r.args)).toContain("linked.sql");
+    expect(blockText(r.args)).toContain("ADD COLUMN linked");
+    await submit("https://acme.slack.com/files/U0REQ/F4ELSEWHERE/elsewhere.sql");
+    await ephemeral(/elsewhere\.sql was not shared in this channel/);
   });
 
   it("refuses a file that is not .sql, and an empty form", async () => {

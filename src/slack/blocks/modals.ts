@@ -27,7 +27,10 @@ export function checkModal(opts: { targets: string[]; channel: string }): Modal 
         block_id: INPUT.sql.block,
         optional: true,
         label: { type: "plain_text", text: "SQL" },
-        hint: { type: "plain_text", text: `Up to ${LIMITS.textInput} characters; attach a .sql file below for longer migrations.` },
+        hint: {
+          type: "plain_text",
+          text: `Up to ${LIMITS.textInput} characters. Longer: attach a .sql file below, or paste the link of a .sql file shared in this channel.`,
+        },
         element: { type: "plain_text_input", action_id: INPUT.sql.action, multiline: true, max_length: LIMITS.textInput },
       },
       {

@@ -4,7 +4,7 @@ import { reject } from "../approval-flow.js";
 import { checkAdhoc } from "../check-flow.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
-import { downloadSqlFile } from "../shared-file.js";
+import { downloadSqlFile, fileIdFromLink } from "../shared-file.js";
 import { loadCheck } from "../../store/checks.js";
 
 /** Modal submissions: the check form and the reject reason. */
@@ -13,7 +13,10 @@ export function registerViews(app: App, deps: BotDeps): void {
     const values = view.state.values;
     const target = values[INPUT.target.block]?.[INPUT.target.action]?.selected_option?.value ?? "";
     const sql = values[INPUT.sql.block]?.[INPUT.sql.action]?.value ?? "";
-    const fileId = (values[INPUT.file.block]?.[INPUT.file.action] as { files?: Array<{ id: string }> } | undefined)?.files?.[0]?.id;
+    const uploaded = (values[INPUT.file.block]?.[INPUT.file.action] as { files?: Array<{ id: string }> } | undefined)?.files?.[0]?.id;
+    // a link to a .sql file already shared in the channel works too (pasted instead of SQL)
+    const linked = uploaded ? undefined : fileIdFromLink(sql);
+    const fileId = uploaded ?? linked;
     if (!sql.trim() && !fileId) {
       await ack({ response_action: "errors", errors: { [INPUT.sql.block]: "Paste SQL here, or attach a .sql file below." } });
       return;
@@ -23,7 +26,9 @@ export function registerViews(app: App, deps: BotDeps): void {
     const who = { user: body.user.id, channel: channel ?? "" };
     deps.work.push(async () => {
       try {
-        const input = fileId ? await downloadSqlFile(client, deps.botToken, fileId) : { name: "pasted.sql", sql };
+        const input = fileId
+          ? await downloadSqlFile(client, deps.botToken, fileId, { sharedIn: linked ? who.channel : undefined })
+          : { name: "pasted.sql", sql };
         await checkAdhoc(deps, client, who, target, input.name, input.sql);
       } catch (e) {
         await tellError(client, deps.log, who, e);
