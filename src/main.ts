@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { runCli } from "./cli.js";
 
+// `lockstep check ... | head`: a reader that goes away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const argv = process.argv.slice(2);
 // `check` runs in CI on every push: load only its command, not Slack, pg-boss and the embedded server
 const registry = argv[0] === "check" ? [(await import("../commands/check.js")).checkCommand] : undefined;

@@ -246,6 +246,8 @@ export interface StatementSummary {
   actions: AlterAction[];
   index?: IndexSummary;
   dml?: DmlSummary;
+  /** SELECT from one table: the WHERE clause's `column op constant` terms (plan-time partition pruning) */
+  keyFilters?: DmlSummary["keyFilters"];
   /** relations a query reads (SELECT, view definitions, CTAS, subqueries in DML), schema-qualified */
   reads: string[];
   /** CREATE TYPE / DOMAIN / enum: the new type */
@@ -960,6 +962,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         s.objects = [s.relation];
       }
       if (n.lockingClause?.length) s.lockMode = "RowShareLock";
+      if (n.whereClause && n.fromClause?.length === 1 && n.fromClause[0].RangeVar) s.keyFilters = keyFilters(n.whereClause);
       return s;
     }
     case "CreateTableAsStmt": {

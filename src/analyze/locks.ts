@@ -159,9 +159,13 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "merge":
       lockDml(s, schema, acc);
       return;
-    case "select":
-      lockReads(schema.expandViews(s.reads), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+    case "select": {
+      const mode: LockMode = s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock";
+      const kept = s.keyFilters && s.reads.length === 1 ? prunedPartitions(s.reads[0]!, s.keyFilters, schema) : undefined;
+      if (kept) [s.reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
+      else lockReads(schema.expandViews(s.reads), mode, schema, acc, true);
       return;
+    }
     case "lock-table":
       for (const t of s.objects) {
         for (const x of schema.expandViews([t])) {

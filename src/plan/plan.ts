@@ -35,7 +35,7 @@ export async function planMigration(opts: PlanOptions): Promise<PlanResult> {
     throw new UserError(e.code, `${file.report.path}${e.line ? `:${e.line}:${e.column}` : ""}: ${e.message}`);
   }
   const layout = file.source.layout;
-  const { steps, notes, changed } = planSteps(file, new SchemaContext(opts.schema));
+  const { steps, notes, changed } = planSteps(file, new SchemaContext(opts.schema), opts.dbLabel ? { db: opts.dbLabel } : {});
   const rollbacks = rollbacksOf(file, opts);
   const rollback = rollbacks.map((r, i) => toRollbackEntry(file.statements[i]!.parsed.index, r));
   const result: PlanResult = { source: file.report.path, layout, changed, steps, files: [], rollback, checks: [], notes: [...notes] };

@@ -11,8 +11,8 @@ import type { PlanMigration, PlanStep } from "./types.js";
  * out into backfill specs), safe statements are kept as they are, grouped into migration files.
  * `schema` must hold the schema as it was before the file (it is advanced statement by statement).
  */
-export function planSteps(file: AnalyzedFile, schema: SchemaContext): { steps: PlanStep[]; notes: string[]; changed: boolean } {
-  const b = new StepBuilder();
+export function planSteps(file: AnalyzedFile, schema: SchemaContext, opts: { db?: string } = {}): { steps: PlanStep[]; notes: string[]; changed: boolean } {
+  const b = new StepBuilder(opts.db);
   const hasSchemaChanges = file.statements.some((s) => !DML.has(s.summary.kind) && !s.summary.transaction && s.summary.kind !== "set");
   for (const st of file.statements) {
     planStatement(st, schema, b, hasSchemaChanges);
@@ -32,6 +32,9 @@ class StepBuilder {
   readonly notes: string[] = [];
   changed = false;
   private pending: PlanMigration | undefined;
+
+  /** how save commands name the database ("--db env:PROD_URL") */
+  constructor(readonly db?: string) {}
 
   /** A statement that is safe as written: it joins the current migration file. */
   keep(sql: string, down: string[], phase = "schema"): void {
@@ -103,7 +106,7 @@ function planStatement(st: AnalyzedStatement, schema: SchemaContext, b: StepBuil
  * after the data is saved (`lockstep save`), marked so that `lockstep check` knows it is deliberate.
  */
 function contractDrop(st: AnalyzedStatement, schema: SchemaContext, b: StepBuilder, what: string[], rule: string): void {
-  const r = rollbackOf(st.summary, schema, st.parsed.sql);
+  const r = rollbackOf(st.summary, schema, st.parsed.sql, b.db ? { db: b.db } : {});
   const save = /BEFORE applying, save (?:it|them): (.*?)(?: \(its| \(their|$)/.exec(r.note ?? "")?.[1];
   b.add(
     { kind: "deploy", phase: "contract", text: `Deploy code that no longer reads or writes ${what.join(", ")} (ORMs that cache columns restarted).` },

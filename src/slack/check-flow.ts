@@ -129,7 +129,8 @@ async function checkAndPost(
 ): Promise<CheckRecord> {
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);
-  const report = input.analysed?.report ?? (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version }));
+  // with the target's schema at hand, every rollback in the report is verified on a shadow copy of it
+  const report = input.analysed?.report ?? (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version, verifyRollback: Boolean(db.url) }));
   const risk = input.analysed?.risk ?? overallRisk(report);
   const policy = policyFor(input.target, risk);
   let check = await insertCheck(deps.pool, {

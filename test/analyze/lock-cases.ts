@@ -233,6 +233,8 @@ export const LOCK_CASES: LockCase[] = [
   { name: "delete pruned by a range", sql: "DELETE FROM events WHERE at >= '2025-02-01' AND id > 0" },
   { name: "update matching no partition", sql: "UPDATE events SET payload = 'x' WHERE at = '2030-01-01'" },
   { name: "delete not prunable", sql: "DELETE FROM events WHERE payload = 'x' OR at = '2024-03-01'" },
+  { name: "select pruned to one partition", sql: "SELECT * FROM events e WHERE e.at > '2025-03-01'" },
+  { name: "select for update pruned", sql: "SELECT id FROM events WHERE at = '2024-02-02' FOR UPDATE" },
 ];
 
 export const LOCK_CASES_BASE = BASE;

@@ -27,6 +27,9 @@ export default async function setup(project: TestProject) {
   await client.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await client.end();
   project.provide("pgAdminUrl", adminUrl);
+  // shadow databases (trace, --schema replay, rollback verification) go to the same server
+  // instead of each test process starting one; test workers inherit this environment
+  process.env.LOCKSTEP_SHADOW_ADMIN_URL ??= adminUrl;
   return async () => {
     await server?.stop();
   };
