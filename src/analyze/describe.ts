@@ -473,28 +473,21 @@ export class ExprSource {
 
 /** `s` up to the first top-level comma or top-level keyword in `stops` (outside quotes and parentheses). */
 function untilTopLevel(s: string, stops: string[]): string {
-  const stop = stops.length ? new RegExp(`^(${stops.join("|")})\\b`, "i") : undefined;
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"') quote = c;
-    else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth--;
-    else if (depth === 0 && (c === "," || c === ";")) return s.slice(0, i).trim();
-    else if (depth === 0 && stop && /\s/.test(c) && stop.test(s.slice(i + 1))) return s.slice(0, i).trim();
-  }
-  return s.trim();
+  return topLevelPrefix(s, stops.length ? new RegExp(`(${stops.join("|")})\\b`, "iy") : undefined, false);
 }
 
 const CLAUSE_KEYWORD = /(NOT\s+NULL|NULL|CONSTRAINT|CHECK|REFERENCES|PRIMARY|UNIQUE|COLLATE|GENERATED|NOT\s+VALID|DEFAULT|USING)\b/iy;
 
 /** The expression text starting at `s`: up to the first top-level comma / closing paren / keyword boundary. */
 function balancedPrefix(s: string): string {
+  return topLevelPrefix(s, CLAUSE_KEYWORD, true);
+}
+
+/**
+ * `s` up to the first top-level `,` or `;`, or whitespace followed by a match of the sticky `stop`
+ * regex, or (with `closeEnds`) a `)`/`]` closing a bracket opened before `s`. Quoted text is skipped.
+ */
+function topLevelPrefix(s: string, stop: RegExp | undefined, closeEnds: boolean): string {
   let depth = 0;
   let quote: string | null = null;
   for (let i = 0; i < s.length; i++) {
@@ -506,12 +499,12 @@ function balancedPrefix(s: string): string {
     if (c === "'" || c === '"') quote = c;
     else if (c === "(" || c === "[") depth++;
     else if (c === ")" || c === "]") {
-      if (depth === 0) return s.slice(0, i).trim();
+      if (depth === 0 && closeEnds) return s.slice(0, i).trim();
       depth--;
-    } else if ((c === "," || c === ";") && depth === 0) return s.slice(0, i).trim();
-    else if (depth === 0 && (c === " " || c === "\n" || c === "\t" || c === "\r")) {
-      CLAUSE_KEYWORD.lastIndex = i + 1;
-      if (CLAUSE_KEYWORD.test(s)) return s.slice(0, i).trim();
+    } else if (depth === 0 && (c === "," || c === ";")) return s.slice(0, i).trim();
+    else if (depth === 0 && stop && /\s/.test(c)) {
+      stop.lastIndex = i + 1;
+      if (stop.test(s)) return s.slice(0, i).trim();
     }
   }
   return s.trim();
