@@ -1,5 +1,5 @@
+import "./liftoff.js"; // before libpg-query: see there
 import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
-import { setFlagsFromString } from "node:v8";
 import type { AnalysisError } from "./types.js";
 
 /** A raw libpg-query node: `{ NodeType: { ...fields } }`. Only describe.ts looks inside. */
@@ -25,16 +25,13 @@ export interface ParsedSql {
   errors: AnalysisError[];
 }
 
+export { scanSync } from "libpg-query";
+
 let loaded: Promise<void> | undefined;
 
 /** Load the WASM parser once per process. */
 export function loadParser(): Promise<void> {
-  if (!loaded) {
-    // The parser is WebAssembly only (nothing else in Lockstep is). Its baseline (Liftoff) code is
-    // fast enough; optimising it in the background costs more CPU than a CLI run ever gets back.
-    setFlagsFromString("--liftoff-only");
-    loaded = loadModule();
-  }
+  loaded ??= loadModule();
   return loaded;
 }
 
