@@ -1,6 +1,6 @@
 /** Small facts rules share: is a relation pre-existing, how to name it in a fix, what came before. */
 import type { ColumnSummary, StatementSummary, TypeRef } from "./describe.js";
-import type { RuleContext } from "./rules/define.js";
+import type { RuleContext, RuleScope } from "./rules/define.js";
 import type { ColumnInfo, LockMode } from "./types.js";
 import { LOCK_MODES } from "./types.js";
 
@@ -57,6 +57,9 @@ export function atLeast(mode: LockMode | undefined, floor: LockMode): boolean {
 export function definedColumns(s: StatementSummary): ColumnSummary[] {
   return s.columns;
 }
+
+/** The scope of rules that read typedColumns(): statements with column definitions or ALTER subcommands. */
+export const TYPED_COLUMNS: RuleScope = { actions: true, columns: true };
 
 /** Columns whose type a statement sets: defined columns and ALTER COLUMN TYPE targets. */
 export function typedColumns(s: StatementSummary): Array<{ column: string; type: TypeRef; def?: ColumnSummary }> {
