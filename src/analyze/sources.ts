@@ -77,16 +77,17 @@ export async function readSources(inputs: string[], opts: ReadOptions = {}): Pro
       }
       for (const f of files) out.push(readSourceFile(path.join(input, path.relative(abs, f)), f, opts.layout));
     } else {
-      out.push(readSourceFile(input, abs, opts.layout));
+      out.push(readSourceFile(input, abs, opts.layout, st.size));
     }
   }
   return out;
 }
 
-function readSourceFile(display: string, abs: string, forced?: string): SourceFile {
+/** `size`: when the caller has just stat'ed the file (one stat per file, not two). */
+function readSourceFile(display: string, abs: string, forced?: string, knownSize?: number): SourceFile {
   let buf: Buffer;
   try {
-    const size = statSync(abs).size;
+    const size = knownSize ?? statSync(abs).size;
     if (size > MAX_FILE_BYTES) {
       return { path: display, layout: "plain", wrap: "none", errors: [{ code: "too-large", message: `${display}: ${size} bytes is over the ${MAX_FILE_BYTES}-byte limit` }] };
     }
