@@ -123,16 +123,23 @@ export function typeFindings(
 
 /** UNIQUE / PRIMARY KEY constraints a statement adds that build their own index (no USING INDEX). */
 export function indexBuildingConstraints(s: StatementSummary, type: "unique" | "primary-key"): Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> {
-  const table = s.relation?.split(".").pop() ?? "";
-  return s.actions.flatMap((a) => {
+  const out: Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> = [];
+  // a plain loop: every statement's risk asks this twice (risk/work.ts), most have no actions
+  for (const a of s.actions) {
     const col = a.columnDef;
     if (a.action === "add-column" && col && (type === "unique" ? col.unique : col.primaryKey)) {
-      return [{ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col }];
+      const table = tableName(s);
+      out.push({ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col });
+      continue;
     }
     const c = a.constraint;
     if (a.action === "add-constraint" && c?.type === type && !c.usingIndex) {
-      return [{ columns: c.columns, name: c.name ?? (type === "unique" ? `${table}_${c.columns.join("_")}_key` : `${table}_pkey`) }];
+      out.push({ columns: c.columns, name: c.name ?? (type === "unique" ? `${tableName(s)}_${c.columns.join("_")}_key` : `${tableName(s)}_pkey`) });
     }
-    return [];
-  });
+  }
+  return out;
+}
+
+function tableName(s: StatementSummary): string {
+  return s.relation?.split(".").pop() ?? "";
 }
