@@ -1,10 +1,10 @@
 import { FileAssessor } from "./assess.js";
-import { AHEAD_MIN_CHARS, DescribeAhead } from "./describe-ahead.js";
+import { AHEAD_MIN_FILES, DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
-import { detectLayout, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
+import { detectLayout, listSources, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
 import { rollbackOf, toRollbackEntry, type Rollback } from "../plan/rollback.js";
 import { LOCK_MODES, RISKS, type CheckReport, type FileReport, type Risk, type SchemaSnapshot, type StatementReport } from "./types.js";
 
@@ -23,9 +23,9 @@ export interface AnalyzeOptions {
    */
   keepStatements?: boolean;
   /**
-   * parse and describe in a worker thread, ahead of the analysis (describe-ahead.ts): "auto"
-   * (default) when statements are not kept and there are several files with enough SQL to pay for
-   * the thread; "worker-only" leaves every file to the worker (tests)
+   * read, parse and describe files in a worker thread, ahead of the analysis (describe-ahead.ts):
+   * "auto" (default) when statements are not kept and there are enough files to pay for the
+   * thread; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
    */
   describeAhead?: boolean | "auto" | "worker-only";
 }
@@ -64,26 +64,27 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 /** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
 export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalyzedFile[]> {
   await loadParser();
-  const sources = await readSources(paths, opts);
-  const schema = new SchemaContext(opts.schema);
-  const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
   const keepStatements = opts.keepStatements ?? true;
   const mode = opts.describeAhead ?? "auto";
-  const ahead = !keepStatements && wantsAhead(sources, mode) ? DescribeAhead.start(sources.map((s) => s.text), { steal: mode !== "worker-only" }) : undefined;
-  try {
-    return sources.map((src, i) => {
-      const described = ahead && src.text !== undefined ? ahead.describe(i, src.text) : undefined;
+  const schema = new SchemaContext(opts.schema);
+  const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
+  if (keepStatements || mode === false) {
+    return (await readSources(paths, opts)).map((src) => {
       schema.startMigration();
-      return analyzeSource(src, schema, pg, { keepStatements, ...(described ? { described } : {}) });
+      return analyzeSource(src, schema, pg, { keepStatements });
+    });
+  }
+  const listed = await listSources(paths, opts);
+  const ahead = mode !== "auto" || listed.length >= AHEAD_MIN_FILES ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
+  try {
+    return listed.map((item, i) => {
+      const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
+      schema.startMigration();
+      return analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) });
     });
   } finally {
     ahead?.close();
   }
-}
-
-function wantsAhead(sources: SourceFile[], mode: NonNullable<AnalyzeOptions["describeAhead"]>): boolean {
-  if (mode !== "auto") return mode !== false;
-  return sources.length > 1 && sources.reduce((n, s) => n + (s.text?.length ?? 0), 0) >= AHEAD_MIN_CHARS;
 }
 
 /**

@@ -1,42 +1,77 @@
 /**
- * Parsing and describing a file do not depend on the schema (describeSql), so with many files a
- * worker thread describes files ahead while the main thread analyses earlier ones in order (locks,
- * rules, risk and rollback need the schema the files before built). The main thread never waits
- * for a file the worker has not started: it claims and describes that one itself, so a busy
- * machine (where the worker gets little CPU) costs no more than describing everything in-process.
- * Results are the same either way: summaries are structured-cloned (key order kept).
+ * Reading, parsing and describing a file do not depend on the schema (describeSql), so with many
+ * files a worker thread does them ahead while the main thread analyses earlier files in order
+ * (locks, rules, risk and rollback need the schema the files before built). The main thread never
+ * waits for a file the worker has not started: it claims that one and does it itself, so a busy
+ * machine (where the worker gets little CPU) costs no more than doing everything in-process.
+ * Results are the same either way: sources and summaries are structured-cloned (key order kept).
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { describeSql, type DescribedSql } from "./describe.js";
 import type { StatementPosition } from "./parse.js";
+import { readListed, type ListedFile, type SourceFile } from "./sources.js";
 
-/** Who describes file i: FREE until the worker or the main thread claims it (Atomics.compareExchange). */
+/** Who handles file i: FREE until the worker or the main thread claims it (Atomics.compareExchange). */
 export const FREE = 0;
 export const BY_WORKER = 1;
 export const BY_MAIN = 2;
 
-/** What the worker gets: the texts (undefined: nothing to describe), the claims, and where to post. */
+/** A file as listSources gives it: to read, or already read (stdin, a problem). */
+export type AheadItem = SourceFile | ListedFile;
+
+/** What the worker gets: the files, the claims, and where to post. */
 export interface AheadJob {
-  texts: Array<string | undefined>;
+  items: AheadItem[];
   /** Int32Array over a SharedArrayBuffer: one claim per file, then a counter of posted results */
   claims: SharedArrayBuffer;
   port: MessagePort;
 }
 
-/** One described file; `error` when describing threw (the main thread then repeats it to throw the same). */
-export type AheadResult = { index: number; described?: DescribedSql<StatementPosition>; error?: true };
+/** One file done by the worker; `error` when describing threw (the main thread repeats it, to throw the same). */
+export interface AheadResult {
+  index: number;
+  source: SourceFile;
+  described?: DescribedSql<StatementPosition>;
+  error?: true;
+}
 
-/** Below this much SQL, a worker's start-up costs more than it saves. */
-export const AHEAD_MIN_CHARS = 256 * 1024;
+export interface AheadFile {
+  source: SourceFile;
+  /** undefined when there is nothing to describe (no text) */
+  described?: DescribedSql<StatementPosition>;
+}
 
-/** How long to wait for a file the worker is on before describing it here anyway (a stuck worker). */
+/** Fewer files than this: a worker's start-up costs more than it saves. */
+export const AHEAD_MIN_FILES = 64;
+
+/** How long to wait for a file the worker is on before doing it here anyway (a stuck worker). */
 const STUCK_MS = 2000;
 /** The same when the main thread leaves every file to the worker (tests): its start-up included. */
 const STUCK_NO_STEAL_MS = 30_000;
 
 const WORKER_URL = new URL("./describe-worker.js", import.meta.url);
+
+/** A worker started early by prewarm(), waiting for its job. */
+let warm: Worker | undefined;
+
+/**
+ * Start the worker now, so that it loads the parser while the caller loads the rest of the
+ * command; DescribeAhead.start() adopts it. Unused, it does not keep the process alive.
+ */
+export function prewarm(): void {
+  if (!warm && existsSync(fileURLToPath(WORKER_URL))) warm = spawn();
+}
+
+function spawn(): Worker {
+  const worker = new Worker(WORKER_URL);
+  worker.unref(); // never keeps the process alive
+  // a failing worker only slows things down: the main thread does whatever it leaves (a file it
+  // had claimed after STUCK_MS); its error must not end the process
+  worker.on("error", () => undefined);
+  return worker;
+}
 
 export class DescribeAhead {
   private readonly claims: Int32Array;
@@ -46,30 +81,30 @@ export class DescribeAhead {
 
   private constructor(
     private readonly worker: Worker,
-    texts: Array<string | undefined>,
+    items: AheadItem[],
     private readonly steal: boolean,
   ) {
-    this.claims = new Int32Array(new SharedArrayBuffer((texts.length + 1) * Int32Array.BYTES_PER_ELEMENT));
-    this.posted = texts.length;
+    this.claims = new Int32Array(new SharedArrayBuffer((items.length + 1) * Int32Array.BYTES_PER_ELEMENT));
+    this.posted = items.length;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const job: AheadJob = { texts, claims: this.claims.buffer as SharedArrayBuffer, port: port2 };
+    const job: AheadJob = { items, claims: this.claims.buffer as SharedArrayBuffer, port: port2 };
     worker.postMessage(job, [port2]);
-    worker.unref(); // never keeps the process alive
   }
 
   /**
-   * Start a worker for `texts`; undefined when no worker script is at hand (running from sources).
+   * Start a worker on `items`; undefined when no worker script is at hand (running from sources).
    * `steal: false` leaves every file to the worker (tests), instead of taking those it has not started.
    */
-  static start(texts: Array<string | undefined>, opts: { steal?: boolean } = {}): DescribeAhead | undefined {
-    if (!existsSync(fileURLToPath(WORKER_URL))) return undefined;
-    return new DescribeAhead(new Worker(WORKER_URL), texts, opts.steal ?? true);
+  static start(items: AheadItem[], opts: { steal?: boolean } = {}): DescribeAhead | undefined {
+    const worker = warm ?? (existsSync(fileURLToPath(WORKER_URL)) ? spawn() : undefined);
+    warm = undefined;
+    return worker && new DescribeAhead(worker, items, opts.steal ?? true);
   }
 
-  /** File `index` (whose text is `text`) described: by the worker if it got to it, else here. */
-  describe(index: number, text: string): DescribedSql<StatementPosition> {
-    if (this.steal && Atomics.compareExchange(this.claims, index, FREE, BY_MAIN) === FREE) return describeSql(text);
+  /** File `index` (`item` in the list) read and described: by the worker if it got to it, else here. */
+  take(index: number, item: AheadItem): AheadFile {
+    if (this.steal && Atomics.compareExchange(this.claims, index, FREE, BY_MAIN) === FREE) return readAndDescribe(item);
     const since = Date.now();
     const stuck = this.steal ? STUCK_MS : STUCK_NO_STEAL_MS;
     for (;;) {
@@ -78,9 +113,9 @@ export class DescribeAhead {
       const r = this.results.get(index);
       if (r) {
         this.results.delete(index);
-        return r.described ?? describeSql(text); // on error: throw it from here, as in-process
+        return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: r.described } : {}) };
       }
-      if (Date.now() - since > stuck) return describeSql(text);
+      if (Date.now() - since > stuck) return readAndDescribe(item);
       Atomics.wait(this.claims, this.posted, seen, stuck);
     }
   }
@@ -96,4 +131,10 @@ export class DescribeAhead {
       this.results.set(r.index, r);
     }
   }
+}
+
+/** What the worker does for one file (the main thread too, for the files it takes). */
+export function readAndDescribe(item: AheadItem): AheadFile & { described?: DescribedSql } {
+  const source = "abs" in item ? readListed(item) : item;
+  return source.text === undefined ? { source } : { source, described: describeSql(source.text) };
 }

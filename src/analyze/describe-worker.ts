@@ -1,42 +1,42 @@
 /**
  * Worker thread of describe-ahead.ts: claims files in order (skipping those the main thread took),
- * parses and describes them, and posts the results. Parse trees stay here; positions and
- * summaries travel.
+ * reads, parses and describes them, and posts the results. Parse trees stay here; sources,
+ * positions and summaries travel.
  */
 import { parentPort } from "node:worker_threads";
-import { BY_WORKER, FREE, type AheadJob, type AheadResult } from "./describe-ahead.js";
-import { describeSql } from "./describe.js";
+import { BY_WORKER, FREE, readAndDescribe, type AheadItem, type AheadJob, type AheadResult } from "./describe-ahead.js";
 import { loadParser } from "./parse.js";
+import { readListed } from "./sources.js";
 
-parentPort!.once("message", (job: AheadJob) => {
-  void loadParser().then(() => run(job));
-});
-
-/** Main took a file: it has caught up, so jump this far ahead rather than race it file by file. */
+/** The main thread took a file: it has caught up, so leap this far ahead rather than race it file by file. */
 const LEAP = 8;
 
-function run({ texts, claims: shared, port }: AheadJob): void {
+const parser = loadParser(); // now: the worker may be started before its job is known (prewarm)
+parentPort!.once("message", (job: AheadJob) => {
+  void parser.then(() => run(job));
+});
+
+function run({ items, claims: shared, port }: AheadJob): void {
   const claims = new Int32Array(shared);
-  const posted = texts.length;
-  for (let index = 0; index < texts.length; index++) {
-    const text = texts[index];
-    if (text === undefined) continue;
+  const posted = items.length;
+  for (let index = 0; index < items.length; index++) {
     if (Atomics.compareExchange(claims, index, FREE, BY_WORKER) !== FREE) {
       index += LEAP - 1;
       continue;
     }
-    port.postMessage(describeOne(index, text));
+    port.postMessage(doOne(index, items[index]!));
     Atomics.add(claims, posted, 1);
     Atomics.notify(claims, posted);
   }
 }
 
-function describeOne(index: number, text: string): AheadResult {
+function doOne(index: number, item: AheadItem): AheadResult {
   try {
-    const d = describeSql(text);
-    const statements = d.statements.map(({ st, summary }) => ({ st: { index: st.index, sql: st.sql, byteStart: st.byteStart, line: st.line, column: st.column }, summary }));
-    return { index, described: { errors: d.errors, statements } };
+    const { source, described } = readAndDescribe(item);
+    if (!described) return { index, source };
+    const statements = described.statements.map(({ st, summary }) => ({ st: { index: st.index, sql: st.sql, byteStart: st.byteStart, line: st.line, column: st.column }, summary }));
+    return { index, source, described: { errors: described.errors, statements } };
   } catch {
-    return { index, error: true };
+    return { index, source: "abs" in item ? readListed(item) : item, error: true };
   }
 }

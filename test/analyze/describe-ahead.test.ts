@@ -21,14 +21,16 @@ function writeMigrations(): string {
   return dir;
 }
 
-describe("describing ahead in a worker thread", () => {
-  it("gives byte-identical reports to describing in-process, in the same order", async () => {
-    const migrations = writeMigrations();
-    const inProcess = await analyzePathsDetailed([migrations], { keepStatements: false, describeAhead: false });
-    const ahead = await analyzePathsDetailed([migrations], { keepStatements: false, describeAhead: "worker-only" });
-    const shared = await analyzePathsDetailed([migrations], { keepStatements: false, describeAhead: true }); // the main thread takes what the worker has not started
+describe("reading and describing ahead in a worker thread", () => {
+  it("gives byte-identical reports to doing it in-process, in the same order", async () => {
+    const inputs = [writeMigrations(), path.join(dir, "missing.sql")];
+    const inProcess = await analyzePathsDetailed(inputs, { keepStatements: false, describeAhead: false });
+    const ahead = await analyzePathsDetailed(inputs, { keepStatements: false, describeAhead: "worker-only" });
+    const shared = await analyzePathsDetailed(inputs, { keepStatements: false, describeAhead: true }); // the main thread takes what the worker has not started
     expect(inProcess.length).toBeGreaterThan(250);
     expect(inProcess.some((f) => f.report.errors.some((e) => e.code === "syntax-error"))).toBe(true);
+    expect(inProcess.at(-1)!.report.errors[0]!.code).toBe("not-found");
+    expect(ahead.map((f) => f.source)).toEqual(inProcess.map((f) => f.source));
     expect(JSON.stringify(ahead.map((f) => f.report))).toBe(JSON.stringify(inProcess.map((f) => f.report)));
     expect(JSON.stringify(shared.map((f) => f.report))).toBe(JSON.stringify(inProcess.map((f) => f.report)));
   });
