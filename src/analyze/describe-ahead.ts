@@ -24,7 +24,7 @@ export type AheadItem = SourceFile | ListedFile;
 /** What the worker gets: the files, the claims, and where to post. */
 export interface AheadJob {
   items: AheadItem[];
-  /** Int32Array over a SharedArrayBuffer: one claim per file, then a counter of posted results */
+  /** Int32Array over a SharedArrayBuffer: one claim per file, then a counter of posted results, then the file the main thread is at */
   claims: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -45,6 +45,9 @@ export interface AheadFile {
 
 /** Fewer files than this: a worker's start-up costs more than it saves. */
 export const AHEAD_MIN_FILES = 64;
+
+/** The worker stays at most this many files ahead of the main thread (memory stays flat on huge inputs). */
+export const AHEAD_WINDOW = 256;
 
 /** How long to wait for a file the worker is on before doing it here anyway (a stuck worker). */
 const STUCK_MS = 2000;
@@ -76,6 +79,7 @@ function spawn(): Worker {
 export class DescribeAhead {
   private readonly claims: Int32Array;
   private readonly posted: number;
+  private readonly mainAt: number;
   private readonly results = new Map<number, AheadResult>();
   private readonly port: MessagePort;
 
@@ -84,8 +88,9 @@ export class DescribeAhead {
     items: AheadItem[],
     private readonly steal: boolean,
   ) {
-    this.claims = new Int32Array(new SharedArrayBuffer((items.length + 1) * Int32Array.BYTES_PER_ELEMENT));
+    this.claims = new Int32Array(new SharedArrayBuffer((items.length + 2) * Int32Array.BYTES_PER_ELEMENT));
     this.posted = items.length;
+    this.mainAt = items.length + 1;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const job: AheadJob = { items, claims: this.claims.buffer as SharedArrayBuffer, port: port2 };
@@ -104,6 +109,8 @@ export class DescribeAhead {
 
   /** File `index` (`item` in the list) read and described: by the worker if it got to it, else here. */
   take(index: number, item: AheadItem): AheadFile {
+    Atomics.store(this.claims, this.mainAt, index);
+    Atomics.notify(this.claims, this.mainAt);
     if (this.steal && Atomics.compareExchange(this.claims, index, FREE, BY_MAIN) === FREE) return readAndDescribe(item);
     const since = Date.now();
     const stuck = this.steal ? STUCK_MS : STUCK_NO_STEAL_MS;

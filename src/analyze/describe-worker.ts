@@ -4,7 +4,7 @@
  * positions and summaries travel.
  */
 import { parentPort } from "node:worker_threads";
-import { BY_WORKER, FREE, readAndDescribe, type AheadItem, type AheadJob, type AheadResult } from "./describe-ahead.js";
+import { AHEAD_WINDOW, BY_WORKER, FREE, readAndDescribe, type AheadItem, type AheadJob, type AheadResult } from "./describe-ahead.js";
 import { loadParser } from "./parse.js";
 import { readListed } from "./sources.js";
 
@@ -19,7 +19,9 @@ parentPort!.once("message", (job: AheadJob) => {
 function run({ items, claims: shared, port }: AheadJob): void {
   const claims = new Int32Array(shared);
   const posted = items.length;
+  const mainAt = items.length + 1;
   for (let index = 0; index < items.length; index++) {
+    for (let at = Atomics.load(claims, mainAt); index - at > AHEAD_WINDOW; at = Atomics.load(claims, mainAt)) Atomics.wait(claims, mainAt, at);
     if (Atomics.compareExchange(claims, index, FREE, BY_WORKER) !== FREE) {
       index += LEAP - 1;
       continue;
