@@ -24,7 +24,9 @@ export type AheadItem = SourceFile | ListedFile;
 /** What the worker gets: the files, the claims, and where to post. */
 export interface AheadJob {
   items: AheadItem[];
-  /** Int32Array over a SharedArrayBuffer: one claim per file, then a counter of posted results, then the file the main thread is at */
+  /** the main thread takes files the worker has not started: the worker leaps ahead of it */
+  steal: boolean;
+  /** Int32Array over a SharedArrayBuffer: one claim per file, then a counter of posted results, then the file the main thread is at (-1: not started) */
   claims: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -49,10 +51,14 @@ export const AHEAD_MIN_FILES = 64;
 /** The worker stays at most this many files ahead of the main thread (memory stays flat on huge inputs). */
 export const AHEAD_WINDOW = 256;
 
-/** How long to wait for a file the worker is on before doing it here anyway (a stuck worker). */
-const STUCK_MS = 2000;
+/**
+ * How long to wait for a file the worker is on before doing it here anyway: a file takes the worker
+ * ~0.3 ms on average; on a busy machine the worker may not be running at all, and waiting for the
+ * scheduler would cost more than describing the file twice.
+ */
+const PATIENCE_MS = 2;
 /** The same when the main thread leaves every file to the worker (tests): its start-up included. */
-const STUCK_NO_STEAL_MS = 30_000;
+const PATIENCE_NO_STEAL_MS = 30_000;
 
 const WORKER_URL = new URL("./describe-worker.js", import.meta.url);
 
@@ -71,7 +77,7 @@ function spawn(): Worker {
   const worker = new Worker(WORKER_URL);
   worker.unref(); // never keeps the process alive
   // a failing worker only slows things down: the main thread does whatever it leaves (a file it
-  // had claimed after STUCK_MS); its error must not end the process
+  // had claimed after PATIENCE_MS); its error must not end the process
   worker.on("error", () => undefined);
   return worker;
 }
@@ -91,9 +97,10 @@ export class DescribeAhead {
     this.claims = new Int32Array(new SharedArrayBuffer((items.length + 2) * Int32Array.BYTES_PER_ELEMENT));
     this.posted = items.length;
     this.mainAt = items.length + 1;
+    this.claims[this.mainAt] = -1;
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const job: AheadJob = { items, claims: this.claims.buffer as SharedArrayBuffer, port: port2 };
+    const job: AheadJob = { items, steal, claims: this.claims.buffer as SharedArrayBuffer, port: port2 };
     worker.postMessage(job, [port2]);
   }
 
@@ -112,8 +119,8 @@ export class DescribeAhead {
     Atomics.store(this.claims, this.mainAt, index);
     Atomics.notify(this.claims, this.mainAt);
     if (this.steal && Atomics.compareExchange(this.claims, index, FREE, BY_MAIN) === FREE) return readAndDescribe(item);
-    const since = Date.now();
-    const stuck = this.steal ? STUCK_MS : STUCK_NO_STEAL_MS;
+    const since = performance.now();
+    const patience = this.steal ? PATIENCE_MS : PATIENCE_NO_STEAL_MS;
     for (;;) {
       const seen = Atomics.load(this.claims, this.posted);
       this.drain();
@@ -122,8 +129,9 @@ export class DescribeAhead {
         this.results.delete(index);
         return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: r.described } : {}) };
       }
-      if (Date.now() - since > stuck) return readAndDescribe(item);
-      Atomics.wait(this.claims, this.posted, seen, stuck);
+      const waited = performance.now() - since;
+      if (waited >= patience) return readAndDescribe(item); // the worker's result, when it comes, is dropped
+      Atomics.wait(this.claims, this.posted, seen, patience - waited);
     }
   }
 
@@ -133,9 +141,10 @@ export class DescribeAhead {
   }
 
   private drain(): void {
+    const at = Atomics.load(this.claims, this.mainAt);
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const r = m.message as AheadResult;
-      this.results.set(r.index, r);
+      if (r.index >= at) this.results.set(r.index, r); // (earlier: a file this thread did itself)
     }
   }
 }

@@ -8,7 +8,7 @@ import { AHEAD_WINDOW, BY_WORKER, FREE, readAndDescribe, type AheadItem, type Ah
 import { loadParser } from "./parse.js";
 import { readListed } from "./sources.js";
 
-/** The main thread took a file: it has caught up, so leap this far ahead rather than race it file by file. */
+/** The main thread has caught up: leap this far ahead of it rather than race it file by file. */
 const LEAP = 8;
 
 const parser = loadParser(); // now: the worker may be started before its job is known (prewarm)
@@ -16,12 +16,15 @@ parentPort!.once("message", (job: AheadJob) => {
   void parser.then(() => run(job));
 });
 
-function run({ items, claims: shared, port }: AheadJob): void {
+function run({ items, steal, claims: shared, port }: AheadJob): void {
   const claims = new Int32Array(shared);
   const posted = items.length;
   const mainAt = items.length + 1;
   for (let index = 0; index < items.length; index++) {
     for (let at = Atomics.load(claims, mainAt); index - at > AHEAD_WINDOW; at = Atomics.load(claims, mainAt)) Atomics.wait(claims, mainAt, at);
+    const at = Atomics.load(claims, mainAt);
+    if (steal && at >= 0 && index <= at + 1) index = at + LEAP; // the main thread would soon wait for this file
+    if (index >= items.length) break;
     if (Atomics.compareExchange(claims, index, FREE, BY_WORKER) !== FREE) {
       index += LEAP - 1;
       continue;
