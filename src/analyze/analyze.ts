@@ -1,5 +1,5 @@
 import { FileAssessor } from "./assess.js";
-import { AHEAD_MIN_FILES, DescribeAhead, readAndDescribe } from "./describe-ahead.js";
+import { AHEAD_MIN_FILES, DescribeAhead, readAndDescribe, worthAThread } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
@@ -24,8 +24,8 @@ export interface AnalyzeOptions {
   keepStatements?: boolean;
   /**
    * read, parse and describe files in a worker thread, ahead of the analysis (describe-ahead.ts):
-   * "auto" (default) when statements are not kept and there are enough files to pay for the
-   * thread; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
+   * "auto" (default) when statements are not kept, there are enough files to pay for the thread and
+   * more than one core; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
    */
   describeAhead?: boolean | "auto" | "worker-only";
 }
@@ -75,7 +75,7 @@ export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions
     });
   }
   const listed = await listSources(paths, opts);
-  const ahead = mode !== "auto" || listed.length >= AHEAD_MIN_FILES ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
+  const ahead = mode !== "auto" || (listed.length >= AHEAD_MIN_FILES && worthAThread()) ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
   try {
     return listed.map((item, i) => {
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);

@@ -7,6 +7,7 @@
  * Results are the same either way: sources and summaries are structured-cloned (key order kept).
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { describeSql, type DescribedSql } from "./describe.js";
@@ -70,7 +71,12 @@ let warm: Worker | undefined;
  * command; DescribeAhead.start() adopts it. Unused, it does not keep the process alive.
  */
 export function prewarm(): void {
-  if (!warm && existsSync(fileURLToPath(WORKER_URL))) warm = spawn();
+  if (!warm && worthAThread() && existsSync(fileURLToPath(WORKER_URL))) warm = spawn();
+}
+
+/** With one core a second thread only competes with the first. */
+export function worthAThread(): boolean {
+  return availableParallelism() > 1;
 }
 
 function spawn(): Worker {
