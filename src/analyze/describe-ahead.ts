@@ -7,7 +7,7 @@
  * Results are the same either way: sources and summaries are structured-cloned (key order kept).
  */
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { describeSql, type DescribedSql } from "./describe.js";
@@ -74,9 +74,14 @@ export function prewarm(): void {
   if (!warm && worthAThread() && existsSync(fileURLToPath(WORKER_URL))) warm = spawn();
 }
 
-/** With one core a second thread only competes with the first. */
+/**
+ * With one core, or every core already busy (1-minute load average at least the number of cores),
+ * a second thread only competes with the first: its start-up, its own JIT warm-up and the copying
+ * of summaries then cost more CPU than the parallelism gives back.
+ */
 export function worthAThread(): boolean {
-  return availableParallelism() > 1;
+  const cores = availableParallelism();
+  return cores > 1 && loadavg()[0]! < cores;
 }
 
 function spawn(): Worker {
