@@ -1,13 +1,16 @@
 /**
  * `npm run bench:check`: `lockstep check --format json` vs squawk on every parseable corpus file.
  * Prints JSON {files, statements, lockstep_s, squawk_s, ratio}; ratio = lockstep_s / squawk_s.
- * Each tool runs `RUNS` times (default 3); the best wall time counts (noisy shared machines).
+ * Each tool runs `RUNS` times (default 3), alternating (lockstep, squawk, lockstep, ...) so that both
+ * meet the same changes in machine load; the best wall time counts (noisy shared machines).
  * Both get the same file list in one invocation each. Also printed (Linux): the CPU time (user+sys)
  * of the same best runs, `lockstep_cpu_s`, `squawk_cpu_s`, `cpu_ratio` — steadier than wall time
- * when other work shares the machine.
+ * when other work shares the machine. `load_before` / `load_after`: the 1-minute load average around
+ * the runs (how busy the shared machine was).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -48,13 +51,17 @@ function run(cmd: string, args: string[]): Promise<{ seconds: number; cpu?: numb
   });
 }
 
-async function best(cmd: string, args: string[]) {
-  let fastest: Awaited<ReturnType<typeof run>> | undefined;
+type Run = Awaited<ReturnType<typeof run>>;
+
+const faster = (a: Run | undefined, b: Run): Run => (a && a.seconds <= b.seconds ? a : b);
+
+/** Best of RUNS for each command, the commands taking turns. */
+async function bestOfEach(commands: Array<[string, string[]]>): Promise<Run[]> {
+  const best: Array<Run | undefined> = commands.map(() => undefined);
   for (let i = 0; i < RUNS; i++) {
-    const r = await run(cmd, args);
-    if (!fastest || r.seconds < fastest.seconds) fastest = r;
+    for (const [k, [cmd, args]] of commands.entries()) best[k] = faster(best[k], await run(cmd, args));
   }
-  return fastest!;
+  return best as Run[];
 }
 
 async function main() {
@@ -68,9 +75,12 @@ async function main() {
     .map((l) => JSON.parse(l) as { path: string; parse_ok: boolean })
     .filter((e) => e.parse_ok)
     .map((e) => path.join(CORPUS, e.path));
-  const lockstep = await best(process.execPath, [CLI, "check", "--format", "json", "--fail-on", "never", ...files]);
+  const loadBefore = loadavg()[0]!;
+  const [lockstep, squawk] = (await bestOfEach([
+    [process.execPath, [CLI, "check", "--format", "json", "--fail-on", "never", ...files]],
+    [SQUAWK, files],
+  ])) as [Run, Run];
   const report = JSON.parse(lockstep.stdout) as { files: Array<{ statements: unknown[] }> };
-  const squawk = await best(SQUAWK, files);
   const out = {
     files: files.length,
     statements: report.files.reduce((n, f) => n + f.statements.length, 0),
@@ -80,6 +90,8 @@ async function main() {
     ...(lockstep.cpu !== undefined && squawk.cpu !== undefined && squawk.cpu > 0
       ? { lockstep_cpu_s: Number(lockstep.cpu.toFixed(2)), squawk_cpu_s: Number(squawk.cpu.toFixed(2)), cpu_ratio: Number((lockstep.cpu / squawk.cpu).toFixed(2)) }
       : {}),
+    load_before: Number(loadBefore.toFixed(2)),
+    load_after: Number(loadavg()[0]!.toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

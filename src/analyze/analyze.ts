@@ -1,9 +1,10 @@
 import { FileAssessor } from "./assess.js";
-import { describe, type StatementSummary } from "./describe.js";
+import { AHEAD_MIN_FILES, DescribeAhead, readAndDescribe, worthAThread } from "./describe-ahead.js";
+import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
-import { loadParser, parseSql, type ParsedStatement } from "./parse.js";
+import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
-import { detectLayout, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
+import { detectLayout, listSources, readSources, sourceFromBuffer, type Layout, type SourceFile } from "./sources.js";
 import { rollbackOf, toRollbackEntry, type Rollback } from "../plan/rollback.js";
 import { LOCK_MODES, RISKS, type CheckReport, type FileReport, type Risk, type SchemaSnapshot, type StatementReport } from "./types.js";
 
@@ -21,6 +22,12 @@ export interface AnalyzeOptions {
    * default true. Callers that read only `report` pass false: memory stays flat on big inputs.
    */
   keepStatements?: boolean;
+  /**
+   * read, parse and describe files in a worker thread, ahead of the analysis (describe-ahead.ts):
+   * "auto" (default) when statements are not kept, there are enough files to pay for the thread and
+   * more than one core; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
+   */
+  describeAhead?: boolean | "auto" | "worker-only";
 }
 
 /** One analysed statement with everything rules need: parse position, typed summary, locks. */
@@ -57,28 +64,50 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 /** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
 export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalyzedFile[]> {
   await loadParser();
-  const sources = await readSources(paths, opts);
+  const keepStatements = opts.keepStatements ?? true;
+  const mode = opts.describeAhead ?? "auto";
   const schema = new SchemaContext(opts.schema);
   const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
-  return sources.map((src) => {
-    schema.startMigration();
-    return analyzeSource(src, schema, pg, { keepStatements: opts.keepStatements ?? true });
-  });
+  if (keepStatements || mode === false) {
+    return (await readSources(paths, opts)).map((src) => {
+      schema.startMigration();
+      return analyzeSource(src, schema, pg, { keepStatements });
+    });
+  }
+  const listed = await listSources(paths, opts);
+  const ahead = mode !== "auto" || (listed.length >= AHEAD_MIN_FILES && worthAThread()) ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
+  try {
+    return listed.map((item, i) => {
+      const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
+      schema.startMigration();
+      return analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) });
+    });
+  } finally {
+    ahead?.close();
+  }
 }
 
 /**
  * Parse, describe and predict one source file, applying its effects to `schema`.
  * With `keepStatements: false`, `statements` stays empty (only `report` is filled).
+ * `described`: the file already parsed and described (describe-ahead.ts); statements cannot be kept then.
  */
-export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: number, opts: { keepStatements?: boolean } = {}): AnalyzedFile {
+export function analyzeSource(
+  source: SourceFile,
+  schema: SchemaContext,
+  pg: number,
+  opts: { keepStatements?: boolean; described?: DescribedSql<StatementPosition> } = {},
+): AnalyzedFile {
   const keep = opts.keepStatements ?? true;
+  if (keep && opts.described) throw new Error("analyzeSource: statements described ahead carry no parse trees to keep");
   const report: FileReport = { path: source.path, risk: "low", statements: [], errors: [...source.errors], layout: source.layout };
   const out: AnalyzedFile = { source, statements: [], report };
   if (source.text === undefined) return out;
-  const parsed = parseSql(source.text);
+  const parsed = opts.described ?? describeSql(source.text);
   report.errors.push(...parsed.errors);
   const assumedMark = schema.assumptionCount;
-  const summaries = parsed.statements.map((st) => ({ st, summary: describe(st, schema) }));
+  const summaries = parsed.statements;
+  for (const { summary } of summaries) markNewRelations(summary, schema);
   const inTx = transactionStates(source, summaries.map((x) => x.summary));
   const assessor = new FileAssessor(source, summaries.map((x) => x.summary), summaries.map((x) => x.st.line), pg);
   summaries.forEach(({ st, summary }, i) => {
@@ -91,7 +120,7 @@ export function analyzeSource(source: SourceFile, schema: SchemaContext, pg: num
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql);
-      if (keep) out.statements.push({ parsed: st, summary, prediction, report: stmt, rollback });
+      if (keep) out.statements.push({ parsed: st as ParsedStatement, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
       (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));
       schema.apply(summary);
@@ -135,7 +164,7 @@ function noteAssumptions(s: StatementSummary, schema: SchemaContext): void {
   for (const t of touched) schema.assumeExisting(t);
 }
 
-function statementReport(st: ParsedStatement, s: StatementSummary, p: LockPrediction, schema: SchemaContext): StatementReport {
+function statementReport(st: StatementPosition, s: StatementSummary, p: LockPrediction, schema: SchemaContext): StatementReport {
   const r: StatementReport = {
     index: st.index,
     line: st.line,

@@ -2,7 +2,8 @@
  * The ONE place that walks libpg-query's raw parse trees. Everything downstream (locks, rules,
  * plans, renderers) reads the typed summaries defined here.
  */
-import { parseFragment, type ParsedStatement, type RawNode } from "./parse.js";
+import { parseFragment, parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
+import type { AnalysisError } from "./types.js";
 
 export type Volatility = "immutable" | "stable" | "volatile";
 
@@ -770,6 +771,29 @@ export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT)
   const s = describeNode(st.ast, src, ctx);
   if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
   return s;
+}
+
+/** A whole SQL text parsed and described, before any schema is applied. */
+export interface DescribedSql<S extends StatementPosition = ParsedStatement> {
+  /** a syntax error (then no statements) */
+  errors: AnalysisError[];
+  statements: Array<{ st: S; summary: StatementSummary }>;
+}
+
+/**
+ * Parse and describe a file's SQL without a schema context: nothing here depends on earlier
+ * files, so it can run ahead of the analysis (describe-ahead.ts). Call `await loadParser()` first;
+ * then `markNewRelations` with the schema at the start of the file.
+ */
+export function describeSql(text: string): DescribedSql {
+  const parsed = parseSql(text);
+  return { errors: parsed.errors, statements: parsed.statements.map((st) => ({ st, summary: describe(st) })) };
+}
+
+/** Set `newTable` (of the statement and of its DO body's statements) from `ctx`, as describe(st, ctx) does. */
+export function markNewRelations(s: StatementSummary, ctx: DescribeContext): void {
+  if (s.relation) s.newTable = ctx.isNew(s.relation);
+  for (const inner of s.doBlock?.statements ?? []) if (inner.relation) inner.newTable = ctx.isNew(inner.relation);
 }
 
 /** Summarise a raw statement node (used for top-level statements and PL/pgSQL bodies). */

@@ -1,4 +1,4 @@
-import { scanSync } from "libpg-query";
+import { scanSync } from "./parse.js";
 
 /**
  * `-- lockstep-ignore rule-id[, rule-id]: reason` silences those rules for the next statement;

@@ -1,11 +1,12 @@
+import "./liftoff.js"; // before libpg-query: see there
 import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
-import { setFlagsFromString } from "node:v8";
 import type { AnalysisError } from "./types.js";
 
 /** A raw libpg-query node: `{ NodeType: { ...fields } }`. Only describe.ts looks inside. */
 export type RawNode = Record<string, unknown>;
 
-export interface ParsedStatement {
+/** Where a statement is and its text: what reports need once the statement is described. */
+export interface StatementPosition {
   index: number;
   /** statement text, from its first token to its end (without the terminating semicolon) */
   sql: string;
@@ -14,6 +15,9 @@ export interface ParsedStatement {
   /** 1-based line / column (characters) of the first token */
   line: number;
   column: number;
+}
+
+export interface ParsedStatement extends StatementPosition {
   /** the raw parse tree of the statement (a `{ StmtType: {...} }` node) */
   ast: RawNode;
   /** for DO blocks: the PL/pgSQL parse tree of the body, when it parses */
@@ -25,16 +29,13 @@ export interface ParsedSql {
   errors: AnalysisError[];
 }
 
+export { scanSync } from "libpg-query";
+
 let loaded: Promise<void> | undefined;
 
 /** Load the WASM parser once per process. */
 export function loadParser(): Promise<void> {
-  if (!loaded) {
-    // The parser is WebAssembly only (nothing else in Lockstep is). Its baseline (Liftoff) code is
-    // fast enough; optimising it in the background costs more CPU than a CLI run ever gets back.
-    setFlagsFromString("--liftoff-only");
-    loaded = loadModule();
-  }
+  loaded ??= loadModule();
   return loaded;
 }
 

@@ -1,6 +1,6 @@
 /** Small facts rules share: is a relation pre-existing, how to name it in a fix, what came before. */
 import type { ColumnSummary, StatementSummary, TypeRef } from "./describe.js";
-import type { RuleContext } from "./rules/define.js";
+import type { RuleContext, RuleScope } from "./rules/define.js";
 import type { ColumnInfo, LockMode } from "./types.js";
 import { LOCK_MODES } from "./types.js";
 
@@ -57,6 +57,9 @@ export function atLeast(mode: LockMode | undefined, floor: LockMode): boolean {
 export function definedColumns(s: StatementSummary): ColumnSummary[] {
   return s.columns;
 }
+
+/** The scope of rules that read typedColumns(): statements with column definitions or ALTER subcommands. */
+export const TYPED_COLUMNS: RuleScope = { actions: true, columns: true };
 
 /** Columns whose type a statement sets: defined columns and ALTER COLUMN TYPE targets. */
 export function typedColumns(s: StatementSummary): Array<{ column: string; type: TypeRef; def?: ColumnSummary }> {
@@ -120,16 +123,23 @@ export function typeFindings(
 
 /** UNIQUE / PRIMARY KEY constraints a statement adds that build their own index (no USING INDEX). */
 export function indexBuildingConstraints(s: StatementSummary, type: "unique" | "primary-key"): Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> {
-  const table = s.relation?.split(".").pop() ?? "";
-  return s.actions.flatMap((a) => {
+  const out: Array<{ columns: string[]; name: string; addsColumn?: ColumnSummary }> = [];
+  // a plain loop: every statement's risk asks this twice (risk/work.ts), most have no actions
+  for (const a of s.actions) {
     const col = a.columnDef;
     if (a.action === "add-column" && col && (type === "unique" ? col.unique : col.primaryKey)) {
-      return [{ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col }];
+      const table = tableName(s);
+      out.push({ columns: [col.name], name: type === "unique" ? `${table}_${col.name}_key` : `${table}_pkey`, addsColumn: col });
+      continue;
     }
     const c = a.constraint;
     if (a.action === "add-constraint" && c?.type === type && !c.usingIndex) {
-      return [{ columns: c.columns, name: c.name ?? (type === "unique" ? `${table}_${c.columns.join("_")}_key` : `${table}_pkey`) }];
+      out.push({ columns: c.columns, name: c.name ?? (type === "unique" ? `${tableName(s)}_${c.columns.join("_")}_key` : `${tableName(s)}_pkey`) });
     }
-    return [];
-  });
+  }
+  return out;
+}
+
+function tableName(s: StatementSummary): string {
+  return s.relation?.split(".").pop() ?? "";
 }

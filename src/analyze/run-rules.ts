@@ -1,5 +1,5 @@
 import type { Finding, SchemaSnapshot } from "./types.js";
-import type { Rule, RuleContext, RuleStatement } from "./rules/define.js";
+import { inScope, type Rule, type RuleContext, type RuleStatement } from "./rules/define.js";
 import { IgnoreIndex, parseIgnoreDirectives } from "./ignores.js";
 import { rules as allRules } from "./rules/index.js";
 
@@ -19,8 +19,21 @@ export interface RuleRunnerOptions {
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
+/** Per rule list: the rules in scope for each statement shape (kind, has actions, has columns), in list order. */
+const scopedLists = new WeakMap<readonly Rule[], Map<string, readonly Rule[]>>();
+
+function rulesInScope(rules: readonly Rule[], s: RuleStatement): readonly Rule[] {
+  let byShape = scopedLists.get(rules);
+  if (!byShape) scopedLists.set(rules, (byShape = new Map()));
+  const key = `${s.actions.length > 0 ? "a" : "-"}${s.columns.length > 0 ? "c" : "-"}${s.kind}`;
+  let list = byShape.get(key);
+  if (!list) byShape.set(key, (list = rules.filter((r) => inScope(r.appliesTo, s))));
+  return list;
+}
+
 /**
- * Runs every rule on the statements of one file, one statement at a time, while the analyzer
+ * Runs the rules (those whose `appliesTo` scope covers the statement) on the statements of one
+ * file, one statement at a time, while the analyzer
  * walks the file (so `schema` is the schema just before that statement). Ignored findings stay,
  * marked `ignored` with the comment's reason.
  */
@@ -50,7 +63,7 @@ export class RuleRunner {
       lockTimeout,
     };
     const findings: Finding[] = [];
-    for (const rule of this.rules) {
+    for (const rule of rulesInScope(this.rules, ctx.statement)) {
       for (const f of rule.check(ctx)) {
         const ignore = this.ignores.match(rule.id, report.line);
         findings.push({

@@ -54,8 +54,27 @@ export interface ReadOptions {
 
 /** Expand user inputs (files, directories, "-") into source files in the order they run. */
 export async function readSources(inputs: string[], opts: ReadOptions = {}): Promise<SourceFile[]> {
+  return (await listSources(inputs, opts)).map((s) => ("abs" in s ? readListed(s) : s));
+}
+
+/** A file to read (listSources), not read yet: readListed() reads it, here or in a worker thread. */
+export interface ListedFile {
+  display: string;
+  abs: string;
+  /** the forced layout, if any */
+  layout?: string;
+  /** from a stat the lister already made */
+  size?: number;
+}
+
+/**
+ * readSources in two steps: the inputs expanded into files in the order they run (stdin and
+ * problems such as a missing file already as SourceFiles), each file read later by readListed().
+ */
+export async function listSources(inputs: string[], opts: ReadOptions = {}): Promise<Array<SourceFile | ListedFile>> {
   const cwd = opts.cwd ?? process.cwd();
-  const out: SourceFile[] = [];
+  const out: Array<SourceFile | ListedFile> = [];
+  const layout = opts.layout !== undefined ? { layout: opts.layout } : {};
   for (const input of inputs) {
     if (input === "-") {
       const buf = opts.stdin ? await readStream(opts.stdin) : Buffer.alloc(0);
@@ -75,18 +94,24 @@ export async function readSources(inputs: string[], opts: ReadOptions = {}): Pro
       if (files.length === 0) {
         out.push({ path: input, layout: "plain", wrap: "none", errors: [{ code: "no-migrations", message: `${input}: no .sql migration files found` }] });
       }
-      for (const f of files) out.push(readSourceFile(path.join(input, path.relative(abs, f)), f, opts.layout));
+      for (const f of files) out.push({ display: path.join(input, path.relative(abs, f)), abs: f, ...layout });
     } else {
-      out.push(readSourceFile(input, abs, opts.layout));
+      out.push({ display: input, abs, ...layout, size: st.size });
     }
   }
   return out;
 }
 
-function readSourceFile(display: string, abs: string, forced?: string): SourceFile {
+/** Read and classify one listed file. */
+export function readListed(f: ListedFile): SourceFile {
+  return readSourceFile(f.display, f.abs, f.layout, f.size);
+}
+
+/** `size`: when the caller has just stat'ed the file (one stat per file, not two). */
+function readSourceFile(display: string, abs: string, forced?: string, knownSize?: number): SourceFile {
   let buf: Buffer;
   try {
-    const size = statSync(abs).size;
+    const size = knownSize ?? statSync(abs).size;
     if (size > MAX_FILE_BYTES) {
       return { path: display, layout: "plain", wrap: "none", errors: [{ code: "too-large", message: `${display}: ${size} bytes is over the ${MAX_FILE_BYTES}-byte limit` }] };
     }

@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE events ADD COLUMN seq bigint;\nCREATE SEQUENCE events_seq_seq OWNED BY events.seq;\nALTER TABLE events ALTER COLUMN seq SET DEFAULT nextval('events_seq_seq');\n-- then backfill existing rows in batches",
     why: "Every existing row needs its own sequence value, so Postgres writes the whole table again while holding its strongest lock.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

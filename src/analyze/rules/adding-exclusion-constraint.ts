@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE bookings (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));",
     why: "Exclusion constraints can only be declared when the table is created or in a maintenance window; on a large table consider a new table, dual writes and a switch-over.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

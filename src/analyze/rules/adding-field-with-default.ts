@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE users ADD COLUMN token uuid;\nALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();\n-- then backfill existing rows in batches",
     why: "Since Postgres 11 a constant or stable default is stored once in the catalog; a volatile one (random(), gen_random_uuid(), clock_timestamp(), nextval()) must be computed per row, which rewrites the table.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement, pgVersion } = ctx;
     if (!isExisting(ctx)) return [];

@@ -17,6 +17,7 @@ export default defineRule({
     ].join("\n"),
     why: "Postgres checks every row while holding its strongest lock, unless a validated CHECK constraint already proves the column has no NULLs.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

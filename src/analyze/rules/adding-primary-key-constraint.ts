@@ -9,6 +9,7 @@ export default defineRule({
     bad: "ALTER TABLE events ADD PRIMARY KEY (id);",
     good: "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS events_pkey ON events (id);\nALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY USING INDEX events_pkey;",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE users ADD COLUMN role text;\n-- or, when one value suits every existing row:\nALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';",
     why: "Existing rows would get NULL, so Postgres refuses (after taking an ACCESS EXCLUSIVE lock). Add the column nullable, backfill, then add the constraint.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE users ADD COLUMN email_lower text;\n-- keep it filled with a trigger, backfill in batches",
     why: "A stored generated column is computed and written for every existing row while the table is locked. Postgres 18's VIRTUAL generated columns are computed on read and need no rewrite.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement, pgVersion } = ctx;
     if (!isExisting(ctx)) return [];

@@ -8,6 +8,7 @@ export default defineRule({
     bad: "ALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE '%@%');",
     good: "ALTER DOMAIN email ADD CONSTRAINT email_at CHECK (VALUE LIKE '%@%') NOT VALID;",
   },
+  appliesTo: { kinds: ["alter-domain"] },
   check({ statement }) {
     const c = statement.domain?.constraint;
     if (statement.domain?.action !== "add-constraint" || !c || c.notValid || c.type === "not-null") return [];

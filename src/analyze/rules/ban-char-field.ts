@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "ban-char-field",
@@ -9,6 +9,7 @@ export default defineRule({
     bad: "CREATE TABLE countries (code char(2) PRIMARY KEY);",
     good: "CREATE TABLE countries (code text PRIMARY KEY CHECK (char_length(code) = 2));",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

@@ -8,6 +8,7 @@ export default defineRule({
     bad: "CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%');",
     good: "CREATE DOMAIN email AS text;\nCREATE TABLE contacts (address email CHECK (address LIKE '%@%'));",
   },
+  appliesTo: { kinds: ["create-domain"] },
   check({ statement }) {
     if (statement.kind !== "create-domain" || !statement.constraints.some((c) => c.type === "check")) return [];
     return [

@@ -10,6 +10,7 @@ export default defineRule({
     good: "-- lockstep-ignore ban-drop-column: no code reads legacy_name since release 2024.06 (backup taken)\nALTER TABLE users DROP COLUMN legacy_name;",
     why: "Drop a column only in the contract phase, after the deployed code has stopped using it (ORMs that cache columns, e.g. Rails, must ignore it first). The data cannot be recovered except from a backup: say why it is safe with an ignore comment.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

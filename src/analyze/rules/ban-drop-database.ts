@@ -8,6 +8,7 @@ export default defineRule({
     bad: "DROP DATABASE analytics;",
     good: "DROP SCHEMA IF EXISTS scratch_2023;",
   },
+  appliesTo: { kinds: ["drop-database"] },
   check({ statement }) {
     if (statement.kind !== "drop-database") return [];
     return [

@@ -9,6 +9,7 @@ export default defineRule({
     bad: "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
     good: "ALTER TABLE users ALTER COLUMN email SET DEFAULT '';",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE tmp_import (id bigint);\nDROP TABLE tmp_import;",
     why: "Drop a table only after no deployed code uses it, and with a backup; rename it aside first (audit_log_old) if you want a cheap way back.",
   },
+  appliesTo: { kinds: ["drop-table"] },
   check(ctx) {
     const { statement } = ctx;
     if (statement.kind !== "drop-table") return [];

@@ -10,6 +10,7 @@ export default defineRule({
     pgVersion: 11,
     why: "Postgres 11 and older reject ADD VALUE in a transaction block. From 12 it is allowed, but the new value cannot be used until the transaction commits, so a later statement of the same migration that uses it fails.",
   },
+  appliesTo: { kinds: ["alter-type"] },
   check({ statement, pgVersion }) {
     if (!statement.enumValue || !statement.inTransaction || pgVersion >= 12) return [];
     return [

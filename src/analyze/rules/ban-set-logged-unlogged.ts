@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE UNLOGGED TABLE import_staging (id bigint);",
     why: "Changing persistence writes a new copy of the table and its indexes (and for SET LOGGED, all of it into the WAL) while reads and writes wait. SET UNLOGGED also makes the table vanish from replicas and empty after a crash.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     const a = statement.actions.find((x) => x.action === "set-logged" || x.action === "set-unlogged");

@@ -9,6 +9,7 @@ export default defineRule({
     bad: "ALTER TABLE events SET TABLESPACE fast_ssd;",
     good: "CREATE TABLE events_archive (id bigint) TABLESPACE slow_hdd;",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx) || !statement.actions.some((a) => a.action === "set-tablespace")) return [];

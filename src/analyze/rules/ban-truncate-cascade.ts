@@ -8,6 +8,7 @@ export default defineRule({
     bad: "TRUNCATE users CASCADE;",
     good: "TRUNCATE import_staging;",
   },
+  appliesTo: { kinds: ["truncate"] },
   check({ statement }) {
     if (statement.kind !== "truncate" || !statement.cascade) return [];
     return [

@@ -9,6 +9,7 @@ export default defineRule({
     good: "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;",
     why: "Depending on the tool the open transaction is rolled back when the connection closes, or left holding its locks until it does.",
   },
+  appliesTo: { kinds: ["begin", "start-transaction"] },
   check({ statement, file }) {
     if (statement.transaction !== "begin") return [];
     const closed = file.statements.slice(file.index + 1).some((s) => s.transaction === "commit" || s.transaction === "rollback" || s.transaction === "prepare");

@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE users (id int PRIMARY KEY, name varchar(20));\nALTER TABLE users ALTER COLUMN name TYPE varchar(50);",
     why: "Most type changes rewrite every row and rebuild every index while reads and writes wait. Binary-compatible ones (varchar(n) to a longer varchar or to text, numeric precision increases, ...) only touch the catalog; with --db Lockstep knows the old type and stays silent on those.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement, report } = ctx;
     const relation = statement.relation;

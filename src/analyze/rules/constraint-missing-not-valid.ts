@@ -11,6 +11,7 @@ export default defineRule({
     good: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nCOMMIT;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;",
     why: "A CHECK scans the table under ACCESS EXCLUSIVE; a foreign key scans it under SHARE ROW EXCLUSIVE on both tables. NOT VALID adds the constraint for new rows instantly; VALIDATE CONSTRAINT later checks old rows under a lock that lets reads and writes through. Validate in a separate transaction, or the first lock is still held.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!statement.relation) return [];

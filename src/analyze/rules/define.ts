@@ -52,13 +52,32 @@ export interface RuleDocs {
   pgVersion?: number;
 }
 
+/**
+ * The statements a rule can fire on, so the runner skips it on the others: a statement is in
+ * scope when its kind is listed, or when it has ALTER subcommands (`actions`) or column
+ * definitions (`columns`) and that flag is set. A rule must return no finding out of its scope
+ * (test/analyze/rule-scope.test.ts checks this).
+ */
+export interface RuleScope {
+  kinds?: readonly string[];
+  actions?: boolean;
+  columns?: boolean;
+}
+
 export interface Rule {
   /** kebab-case, stable forever: users ignore rules by id */
   id: string;
   severity: Severity;
   summary: string;
   docs: RuleDocs;
+  /** default: every statement */
+  appliesTo?: RuleScope;
   check(ctx: RuleContext): RuleFinding[];
+}
+
+export function inScope(scope: RuleScope | undefined, s: Pick<StatementSummary, "kind" | "actions" | "columns">): boolean {
+  if (!scope) return true;
+  return (scope.kinds?.includes(s.kind) ?? false) || (scope.actions === true && s.actions.length > 0) || (scope.columns === true && s.columns.length > 0);
 }
 
 export function defineRule(rule: Rule): Rule {

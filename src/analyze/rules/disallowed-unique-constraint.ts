@@ -9,6 +9,7 @@ export default defineRule({
     bad: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
     good: "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

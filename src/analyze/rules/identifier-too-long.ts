@@ -1,4 +1,4 @@
-import { scanSync } from "libpg-query";
+import { scanSync } from "../parse.js";
 import { defineRule } from "./define.js";
 
 const MAX_BYTES = 63;

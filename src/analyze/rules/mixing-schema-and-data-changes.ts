@@ -15,6 +15,7 @@ export default defineRule({
     good: "CREATE TABLE roles (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO roles VALUES (1, 'member'), (2, 'admin');",
     why: "Schema changes take strong locks; data changes take long. Together in one transaction the locks are held for the data change's whole duration, and a failure rolls both back. Ship the schema change, then the data change (a batched backfill) as its own migration.",
   },
+  appliesTo: { kinds: ["do", ...DML] },
   check(ctx) {
     const changed = dataChanges(ctx, ctx.statement);
     if (changed.length === 0) return [];

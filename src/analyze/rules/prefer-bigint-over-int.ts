@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, isKeyColumn, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, isKeyColumn, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-bigint-over-int",
@@ -9,6 +9,7 @@ export default defineRule({
     bad: "CREATE TABLE orders (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id integer REFERENCES users (id));",
     good: "CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint REFERENCES users (id));",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

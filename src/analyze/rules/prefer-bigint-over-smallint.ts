@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, isKeyColumn, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, isKeyColumn, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-bigint-over-smallint",
@@ -9,6 +9,7 @@ export default defineRule({
     bad: "CREATE TABLE plans (id smallserial PRIMARY KEY, name text);",
     good: "CREATE TABLE plans (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

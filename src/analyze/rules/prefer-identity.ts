@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { typeFindings } from "../rule-helpers.js";
+import { TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-identity",
@@ -9,6 +9,7 @@ export default defineRule({
     bad: "CREATE TABLE teams (id bigserial PRIMARY KEY);",
     good: "CREATE TABLE teams (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

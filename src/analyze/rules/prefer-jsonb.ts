@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-jsonb",
@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE events (payload jsonb);",
     why: "A json column breaks SELECT DISTINCT, UNION and GROUP BY over the row (no equality operator).",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

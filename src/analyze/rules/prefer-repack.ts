@@ -10,6 +10,7 @@ export default defineRule({
     good: "VACUUM (ANALYZE) users;",
     why: "Reads and writes wait until the table and every index have been rewritten. pg_repack (or pg_squeeze) does the same online, holding the strong lock only for a moment at the end.",
   },
+  appliesTo: { kinds: ["vacuum", "cluster"] },
   check(ctx) {
     const { statement } = ctx;
     const full = statement.kind === "vacuum" && statement.vacuum?.full;

@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-text-field",
@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE teams (name text CHECK (char_length(name) <= 100));",
     why: "Raising a varchar limit is cheap, but lowering it rewrites the table; a CHECK constraint can be replaced with NOT VALID + VALIDATE without blocking.",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

@@ -1,5 +1,5 @@
 import { defineRule } from "./define.js";
-import { isBuiltin, typeFindings } from "../rule-helpers.js";
+import { isBuiltin, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-timestamptz",
@@ -9,6 +9,7 @@ export default defineRule({
     bad: "CREATE TABLE events (created_at timestamp NOT NULL DEFAULT now());",
     good: "CREATE TABLE events (created_at timestamptz NOT NULL DEFAULT now());",
   },
+  appliesTo: TYPED_COLUMNS,
   check(ctx) {
     return typeFindings(
       ctx,

@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE users ADD COLUMN full_name text;\n-- application writes both; backfill full_name in batches; switch reads; later drop name",
     why: "Expand (add the new column, write both) -> migrate (backfill, read the new one) -> contract (drop the old one after the code stops using it).",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!isExisting(ctx)) return [];

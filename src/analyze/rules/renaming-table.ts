@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\nALTER TABLE accounts RENAME TO members;",
     why: "Rename in phases: create the new name (a new table with dual writes, or for a transition an updatable view under the new name), move the code, then drop the old one.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     if (!["table", "partitioned-table", "view", "materialized-view"].includes(statement.objectType ?? "table") || !isExisting(ctx)) return [];

@@ -22,6 +22,7 @@ export default defineRule({
     ].join("\n"),
     why: "One huge UPDATE holds row locks on the whole table until commit (blocking every writer of those rows), bloats it with dead tuples and replicates as one giant transaction. Batches that commit one by one keep each lock short.",
   },
+  appliesTo: { kinds: ["do", "update", "delete"] },
   check(ctx) {
     const { statement } = ctx;
     const whole = (s: StatementSummary) => (s.kind === "update" || s.kind === "delete") && s.dml !== undefined && !s.dml.where && !s.dml.fromQuery;

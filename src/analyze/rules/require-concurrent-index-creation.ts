@@ -10,6 +10,7 @@ export default defineRule({
     good: "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);\n-- a table created in the same migration is empty: a plain CREATE INDEX is fine\nCREATE TABLE teams (id bigint PRIMARY KEY, name text);\nCREATE INDEX teams_name_idx ON teams (name);",
     why: "A plain CREATE INDEX holds a SHARE lock until the index is built: reads go on, every INSERT, UPDATE and DELETE waits. CONCURRENTLY builds it without blocking writes (it cannot run inside a transaction block).",
   },
+  appliesTo: { kinds: ["create-index"] },
   check(ctx) {
     const { statement } = ctx;
     if (statement.kind !== "create-index" || statement.concurrently || !isExisting(ctx)) return [];

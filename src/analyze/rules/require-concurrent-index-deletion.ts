@@ -10,6 +10,7 @@ export default defineRule({
     good: "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;",
     why: "The drop itself is quick, but it must wait for every running query on the table, and everything queues behind it meanwhile.",
   },
+  appliesTo: { kinds: ["drop-index"] },
   check(ctx) {
     const { statement } = ctx;
     if (statement.kind !== "drop-index" || statement.concurrently) return [];

@@ -10,6 +10,7 @@ export default defineRule({
     good: "ALTER TABLE events DETACH PARTITION events_2019 CONCURRENTLY;",
     why: "The detach is quick, but it waits for every query on the whole partitioned table while everything queues behind it. CONCURRENTLY (not in a transaction block, not with a DEFAULT partition) only takes SHARE UPDATE EXCLUSIVE.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement, pgVersion } = ctx;
     if (pgVersion < 14 || !isExisting(ctx)) return [];

@@ -10,6 +10,7 @@ export default defineRule({
     good: "REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals;",
     why: "CONCURRENTLY needs a unique index on the view (without a WHERE clause) and cannot be used WITH NO DATA; it lets reads continue while it refreshes.",
   },
+  appliesTo: { kinds: ["refresh-materialized-view"] },
   check(ctx) {
     const { statement } = ctx;
     if (statement.kind !== "refresh-materialized-view" || statement.concurrently || statement.withNoData || !isExisting(ctx)) return [];

@@ -15,6 +15,7 @@ export default defineRule({
     ].join("\n"),
     why: "Postgres proves every row of the new partition fits its bounds; a validated CHECK constraint that implies them lets it skip the scan. A DEFAULT partition is scanned too, unless its own CHECK excludes the new range.",
   },
+  appliesTo: { actions: true },
   check(ctx) {
     const { statement } = ctx;
     return statement.actions.flatMap((a) => {

@@ -10,6 +10,7 @@ export default defineRule({
     good: "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE users ADD COLUMN bio text;\nCOMMIT;",
     why: "Postgres only warns on a nested BEGIN; the first COMMIT then commits everything so far and later statements run outside the transaction the migration tool believes it holds.",
   },
+  appliesTo: { kinds: ["begin", "start-transaction"] },
   check(ctx) {
     const { statement, file } = ctx;
     if (statement.transaction !== "begin") return [];
