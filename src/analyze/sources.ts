@@ -218,7 +218,7 @@ export function listMigrationFiles(dir: string): string[] {
   walk(dir, found, 0);
   const ups = found.filter((f) => {
     const base = path.basename(f);
-    if (DOWN_FILE.test(base) || base === "down.sql") return false;
+    if (DOWN_FILE.test(base) || base === "down.sql" || FLYWAY_UNDO.test(base)) return false;
     return base.endsWith(".sql") || base.endsWith(".sql.postgres");
   });
   const journalOrder = drizzleJournalOrder(dir);
@@ -228,7 +228,7 @@ export function listMigrationFiles(dir: string): string[] {
       const ib = journalOrder.get(path.basename(b, ".sql")) ?? Infinity;
       if (ia !== ib) return ia - ib;
     }
-    return naturalCompare(path.relative(dir, a), path.relative(dir, b));
+    return flywayCompare(path.basename(a), path.basename(b)) || naturalCompare(path.relative(dir, a), path.relative(dir, b));
   });
 }
 
@@ -259,7 +259,33 @@ function drizzleJournalOrder(dir: string): Map<string, number> | undefined {
   }
 }
 
-/** Compare paths with digit runs as numbers (V2 < V10, 9_x < 10_x); Flyway's V1_1 sorts as 1.1. */
+const FLYWAY_UNDO = /^U\d+(?:[._]\d+)*__.+\.sql$/;
+const FLYWAY_VERSION = /^V(\d+(?:[._]\d+)*)__/;
+const FLYWAY_REPEATABLE = /^R__/;
+
+/**
+ * Flyway's order for two of its file names (0 when either is not one): versioned migrations by
+ * version, part by part (1 < 1.1 < 1.2 < 2 < 10), then repeatable ones (R__) after all of them.
+ */
+function flywayCompare(a: string, b: string): number {
+  const va = FLYWAY_VERSION.exec(a)?.[1];
+  const vb = FLYWAY_VERSION.exec(b)?.[1];
+  if (va && vb) {
+    const pa = va.split(/[._]/).map(BigInt);
+    const pb = vb.split(/[._]/).map(BigInt);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+      const x = pa[i] ?? -1n;
+      const y = pb[i] ?? -1n;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  }
+  if (va && FLYWAY_REPEATABLE.test(b)) return -1;
+  if (vb && FLYWAY_REPEATABLE.test(a)) return 1;
+  return 0;
+}
+
+/** Compare paths with digit runs as numbers (V2 < V10, 9_x < 10_x); see flywayCompare for Flyway's versions. */
 export function naturalCompare(a: string, b: string): number {
   const ta = a.split(/(\d+)/);
   const tb = b.split(/(\d+)/);

@@ -82,20 +82,7 @@ export function listMigrations(root: string, configured: TargetConfig["layout"])
     unit.files.push(rel);
     units.set(unitPath, unit);
   }
-  const list = [...units.values()];
-  // the shared listing sorts V1_1__x before V1__y; Flyway applies by version (1 < 1.1)
-  return list.some((u) => /^V\d/.test(u.path)) && list.every((u) => /^\d+(\.\d+)*$/.test(u.version)) ? list.sort(byDottedVersion) : list;
-}
-
-function byDottedVersion(a: MigrationUnit, b: MigrationUnit): number {
-  const pa = a.version.split(".").map(BigInt);
-  const pb = b.version.split(".").map(BigInt);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? -1n;
-    const y = pb[i] ?? -1n;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
+  return [...units.values()];
 }
 
 /** What the tool's history table records for a migration. */

@@ -65,6 +65,12 @@ describe("layouts", () => {
     expect(rel("drizzle")).toEqual(["0001_zeta.sql", "0000_alpha.sql"]);
   });
 
+  it("flyway: by version part by part (1 < 1.1 < 2 < 10), repeatable migrations after them, undo files left out", () => {
+    for (const f of ["V10__d.sql", "V2__c.sql", "V1_1__b.sql", "V1__a.sql", "R__view.sql", "U1_1__b.sql", "V1.2__dotted.sql"]) write(`fw-order/${f}`, "SELECT 1;");
+    const listed = listMigrationFiles(path.join(root, "fw-order")).map((f) => path.basename(f));
+    expect(listed).toEqual(["V1__a.sql", "V1_1__b.sql", "V1.2__dotted.sql", "V2__c.sql", "V10__d.sql", "R__view.sql"]);
+  });
+
   it("golang-migrate and prisma send a multi-statement file as one implicit transaction", async () => {
     expect(await inTx(path.join(root, "gm/2_two.up.sql"))).toEqual([["alter-table", true], ["create-index", true]]);
     expect(await inTx(path.join(root, "gm/3_one.up.sql"))).toEqual([["create-index", false]]);
