@@ -6,6 +6,7 @@ import { STORE_SCHEMA } from "../store/migrations.js";
 import { createSlackBot, type SlackBot } from "./app.js";
 import { startSlackApply } from "./apply-flow.js";
 import { startSlackBackfill } from "./backfill-flow.js";
+import { firstDeliveryIn } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
 import { runCheck, type Analyzer } from "./run-check.js";
@@ -42,6 +43,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       botToken: settings.botToken,
       groups: { members: async () => [] },
       work: workQueue(WORK_CONCURRENCY, (e) => opts.log.error({ err: e }, "slack job failed")),
+      firstDelivery: firstDeliveryIn(store.pool, opts.log),
     };
     const bot = createSlackBot(settings, deps);
     deps.groups = slackGroupDirectory(bot.app.client);

@@ -1,6 +1,6 @@
 /**
- * Work that runs after the ack, a few at a time: the ack path (signature check, dedupe insert,
- * ack) never queues behind analyses for the event loop or for state-database connections.
+ * Work that runs after the ack, a few at a time: the ack path (signature check, ack) never queues
+ * behind analyses for the event loop or for state-database connections.
  */
 export interface WorkQueue {
   /** Schedule; never throws (the job reports its own errors). */
