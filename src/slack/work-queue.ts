@@ -1,22 +1,46 @@
 /**
  * Work that runs after the ack, a few at a time: the ack path (signature check, ack) never queues
  * behind analyses for the event loop or for state-database connections.
+ *
+ * Acks go first for the machine's cores too: while requests are being answered (a burst of slash
+ * commands), jobs not yet started wait until none is, or until the oldest has waited `maxHoldMs`
+ * (so a steady stream of requests cannot starve them). A job's analysis, its Postgres work and
+ * its Slack calls would otherwise compete with the burst's acks on a small machine.
  */
 export interface WorkQueue {
   /** Schedule; never throws (the job reports its own errors). */
   push(job: () => Promise<void>): void;
   /** Resolves when nothing is queued or running (shutdown, tests). */
   idle(): Promise<void>;
+  /** A request is being answered (the HTTP receiver calls these; Socket Mode does not hold work). */
+  ackStarted(): void;
+  ackFinished(): void;
 }
 
-export function workQueue(concurrency: number, onError: (e: unknown) => void): WorkQueue {
-  const waiting: Array<() => Promise<void>> = [];
+export const DEFAULT_MAX_HOLD_MS = 1000;
+
+export function workQueue(concurrency: number, onError: (e: unknown) => void, opts: { maxHoldMs?: number } = {}): WorkQueue {
+  const maxHoldMs = opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+  const waiting: Array<{ job: () => Promise<void>; since: number }> = [];
   let running = 0;
+  let acks = 0;
+  let holdTimer: NodeJS.Timeout | undefined;
   let idleWaiters: Array<() => void> = [];
 
+  /** true (and a timer set to look again) while the oldest job may still wait for the acks */
+  const holding = (): boolean => {
+    const heldFor = Date.now() - waiting[0]!.since;
+    if (acks === 0 || heldFor >= maxHoldMs) return false;
+    holdTimer ??= setTimeout(() => {
+      holdTimer = undefined;
+      pump();
+    }, maxHoldMs - heldFor).unref();
+    return true;
+  };
+
   const pump = () => {
-    while (running < concurrency && waiting.length > 0) {
-      const job = waiting.shift()!;
+    while (running < concurrency && waiting.length > 0 && !holding()) {
+      const { job } = waiting.shift()!;
       running++;
       // a macrotask: the acks already in the event loop go out first
       setImmediate(() => {
@@ -37,11 +61,18 @@ export function workQueue(concurrency: number, onError: (e: unknown) => void): W
 
   return {
     push(job) {
-      waiting.push(job);
+      waiting.push({ job, since: Date.now() });
       pump();
     },
     idle() {
       return running === 0 && waiting.length === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    ackStarted() {
+      acks++;
+    },
+    ackFinished() {
+      acks--;
+      if (acks === 0) pump();
     },
   };
 }
