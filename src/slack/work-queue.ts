@@ -2,10 +2,12 @@
  * Work that runs after the ack, a few at a time: the ack path (signature check, ack) never queues
  * behind analyses for the event loop or for state-database connections.
  *
- * Acks go first for the machine's cores too: while requests are being answered (a burst of slash
- * commands), jobs not yet started wait until none is, or until the oldest has waited `maxHoldMs`
- * (so a steady stream of requests cannot starve them). A job's analysis, its Postgres work and
- * its Slack calls would otherwise compete with the burst's acks on a small machine.
+ * Acks go first for the machine's cores too: during a burst of requests (slash commands), jobs not
+ * yet started wait until no request is being answered and none came in for `quietMs`, or until the
+ * oldest has waited `maxHoldMs` (so a steady stream of requests cannot starve them). A job's
+ * analysis, its Postgres work and its Slack calls would otherwise compete with the burst's acks
+ * on a small machine. (The quiet period, not just "none in flight": the bot may answer every
+ * request in flight while the clients' next ones are still on their way.)
  */
 export interface WorkQueue {
   /** Schedule; never throws (the job reports its own errors). */
@@ -18,23 +20,29 @@ export interface WorkQueue {
 }
 
 export const DEFAULT_MAX_HOLD_MS = 1000;
+export const DEFAULT_QUIET_MS = 100;
 
-export function workQueue(concurrency: number, onError: (e: unknown) => void, opts: { maxHoldMs?: number } = {}): WorkQueue {
+export function workQueue(concurrency: number, onError: (e: unknown) => void, opts: { maxHoldMs?: number; quietMs?: number } = {}): WorkQueue {
   const maxHoldMs = opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+  const quietMs = opts.quietMs ?? DEFAULT_QUIET_MS;
   const waiting: Array<{ job: () => Promise<void>; since: number }> = [];
   let running = 0;
   let acks = 0;
+  let lastAckAt = -Infinity;
   let holdTimer: NodeJS.Timeout | undefined;
   let idleWaiters: Array<() => void> = [];
 
   /** true (and a timer set to look again) while the oldest job may still wait for the acks */
   const holding = (): boolean => {
-    const heldFor = Date.now() - waiting[0]!.since;
-    if (acks === 0 || heldFor >= maxHoldMs) return false;
+    const now = Date.now();
+    const heldFor = now - waiting[0]!.since;
+    const quietFor = now - lastAckAt;
+    if ((acks === 0 && quietFor >= quietMs) || heldFor >= maxHoldMs) return false;
+    const lookAgain = Math.min(maxHoldMs - heldFor, acks === 0 ? quietMs - quietFor : quietMs);
     holdTimer ??= setTimeout(() => {
       holdTimer = undefined;
       pump();
-    }, maxHoldMs - heldFor).unref();
+    }, Math.max(1, lookAgain)).unref();
     return true;
   };
 
@@ -69,10 +77,12 @@ export function workQueue(concurrency: number, onError: (e: unknown) => void, op
     },
     ackStarted() {
       acks++;
+      lastAckAt = Date.now();
     },
     ackFinished() {
       acks--;
-      if (acks === 0) pump();
+      lastAckAt = Date.now();
+      if (acks === 0 && waiting.length > 0) pump();
     },
   };
 }

@@ -39,7 +39,7 @@ describe("work queue", () => {
 
   it("holds jobs back while acks are being answered, and starts them when the last is", async () => {
     const log: string[] = [];
-    const q = workQueue(4, () => undefined, { maxHoldMs: 60_000 });
+    const q = workQueue(4, () => undefined, { maxHoldMs: 60_000, quietMs: 0 });
     q.ackStarted();
     q.ackStarted();
     const j = gatedJob(log, "report");
@@ -56,6 +56,27 @@ describe("work queue", () => {
     expect(log).toEqual(["report"]);
     j.finish();
     await q.idle();
+  });
+
+  it("waits for a quiet moment after the last ack", async () => {
+    const log: string[] = [];
+    const q = workQueue(1, () => undefined, { maxHoldMs: 60_000, quietMs: 60_000 });
+    q.ackStarted();
+    q.push(gatedJob(log, "report").job);
+    q.ackFinished();
+    await turn();
+    await turn();
+    expect(log).toEqual([]);
+    // a shorter quiet period lets it go: the same queue shape, quietMs small
+    const q2 = workQueue(1, () => undefined, { maxHoldMs: 60_000, quietMs: 5 });
+    q2.ackStarted();
+    const j = gatedJob(log, "soon");
+    q2.push(j.job);
+    q2.ackFinished();
+    await j.running;
+    expect(log).toEqual(["soon"]);
+    j.finish();
+    await q2.idle();
   });
 
   it("starts a held job after maxHoldMs even if acks never stop (no starvation)", async () => {
