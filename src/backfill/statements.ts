@@ -26,9 +26,21 @@ export interface BackfillStatements {
    * +20-50% per batch, so the engine runs it on probe batches only.
    */
   update(first: boolean, check: boolean): string;
+  /**
+   * Reads a committed batch's key range again (params as update()). Reading a heap page prunes
+   * the row versions a committed batch left dead on it, so this, run on a second connection while
+   * the next batch runs, does that work early instead of leaving it to the next reader (the final
+   * verification, or the application).
+   */
+  tidy(first: boolean): string;
   /** The key at a given position (OFFSET $1): where parallel shards split the table. */
   splitKey: string;
-  /** Rows that still need the change (the final verification). */
+  /**
+   * Rows that still need the change (the final verification). Param: the transaction ids of
+   * this session's batches (xid[], may be empty): a row whose version one of them wrote holds
+   * the value the batch computed and nobody has changed it since, so its expressions need not
+   * be evaluated again (most rows, after a walk).
+   */
   remaining: string;
   /** The side table of --save-old and its DDL. */
   saveOld?: { table: string; create: string[] };
@@ -95,9 +107,10 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
   return {
     upperBound: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyList} LIMIT 1 OFFSET ${offsetParam(first, bounded)}`,
     lastKey: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyCols.map((c) => `${c} DESC`).join(", ")} LIMIT 1`,
+    tidy: (first) => `SELECT count(*) FROM ${t} WHERE ${range(first)}`,
     splitKey: `SELECT ${keyText} FROM ${t} ORDER BY ${keyList} LIMIT 1 OFFSET $1`,
     update,
-    remaining: `SELECT count(*)::bigint AS remaining FROM ${t} WHERE ${needs}`,
+    remaining: `SELECT count(*)::bigint AS remaining FROM ${t} WHERE NOT (xmin = ANY($1::xid[])) AND ${needs}`,
     saveOld,
     keyColumns: keyList,
   };

@@ -1,11 +1,14 @@
 import type pg from "pg";
+import type { QueryRunner } from "../db/serial.js";
 
 /**
- * Batch size that converges on the target batch duration: start small, grow at most 4x per
- * batch (2x once within a quarter of the target), shrink fast when a batch runs long.
- * A fixed --batch-size disables adaptation.
+ * Batch size that keeps batches within the target duration: it aims below the target (AIM of
+ * it), so a batch somewhat slower than the last one (a checkpoint, a busier server) still fits.
+ * Starts small, grows at most 4x per batch (2x once within a quarter of the aim), and shrinks at
+ * once when a batch runs long. A fixed --batch-size disables adaptation.
  */
 export class BatchSizer {
+  static readonly AIM = 0.65;
   private size: number;
   constructor(
     private readonly opts: { fixed?: number; targetMs: number; initial?: number; min?: number; max?: number },
@@ -17,14 +20,18 @@ export class BatchSizer {
     return this.size;
   }
 
-  /** Feed the duration of a batch that scanned `keys` keys. */
-  observe(keys: number, ms: number): void {
-    if (this.opts.fixed || keys < this.size) return; // a short final batch says nothing about speed
+  /**
+   * Feed the duration of a batch of `keys` keys. A `partial` batch (the shard's last, shorter
+   * than asked) says nothing about speed.
+   */
+  observe(keys: number, ms: number, opts: { partial?: boolean } = {}): void {
+    if (this.opts.fixed || opts.partial) return;
     const min = this.opts.min ?? 10;
     const max = this.opts.max ?? 500_000;
-    const ideal = ms > 0 ? (this.size * this.opts.targetMs) / ms : this.size * 4;
-    const growth = ideal > this.size * 4 ? 4 : 2;
-    this.size = Math.round(Math.min(max, Math.max(min, this.size / 4, Math.min(ideal, this.size * growth))));
+    const aimMs = this.opts.targetMs * BatchSizer.AIM;
+    const ideal = ms > 0 ? (keys * aimMs) / ms : keys * 4;
+    const growth = ideal > keys * 4 ? 4 : 2;
+    this.size = Math.round(Math.min(max, Math.max(min, keys / 4, Math.min(ideal, keys * growth))));
   }
 
   /** After a timeout: halve. */
@@ -55,7 +62,7 @@ export function replicationLagSource(client: pg.Client): LagSource {
  * it (a migration queued behind us), or transactions holding a lock on it for longer than
  * `maxXactAgeS` (they hold back vacuum, so dead rows pile up). `ownPids`: our other walkers.
  */
-export async function tableContention(client: pg.Client, tableOid: number, maxXactAgeS: number, ownPids: number[] = []): Promise<string | null> {
+export async function tableContention(client: QueryRunner, tableOid: number, maxXactAgeS: number, ownPids: number[] = []): Promise<string | null> {
   const r = await client.query<{ pid: number; mode: string; granted: boolean; age_s: number | null }>(
     `SELECT l.pid, l.mode, l.granted, extract(epoch FROM now() - a.xact_start)::float8 AS age_s
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

@@ -126,6 +126,17 @@ describe("backfill control and throttles", () => {
     expect(await allDone("ins")).toEqual({ wrong: 0, max: 1 });
   });
 
+  it("re-checks by value every row its own batches did not write last: one set back behind the walk is found and swept", async () => {
+    await createUsers(db.client, "back", 600);
+    const r = await backfill(db, state, spec("back", { batch_size: 100 }), {
+      afterBatch: async (p) => {
+        if (p.batches === 3) await db.client.query("UPDATE back SET normalized_email = 'stale' WHERE id IN (5, 150)");
+      },
+    });
+    expect(r).toMatchObject({ status: "done", rows: 602, remaining: 0, pass: 2 });
+    expect((await allDone("back"))!.wrong).toBe(0);
+  });
+
   it("loses no concurrent update to the same rows", async () => {
     await createUsers(db.client, "cc", 2000);
     const writer = await other();

@@ -15,19 +15,22 @@ const event = (over: Partial<BackfillProgress> = {}): BackfillProgress => ({
 });
 
 describe("backfill pieces", () => {
-  it("batch size grows towards the target duration, at most 4x a batch, and shrinks fast", () => {
+  it("batch size grows towards its aim below the target duration, at most 4x a batch, and shrinks fast", () => {
     const s = new BatchSizer({ targetMs: 200 });
+    const aim = 200 * BatchSizer.AIM;
     expect(s.current).toBe(100);
-    s.observe(100, 10); // 20x under target: 4x
+    s.observe(100, aim / 20); // 20x under the aim: 4x
     expect(s.current).toBe(400);
-    s.observe(400, 60); // 3.3x under target: 2x
+    s.observe(400, aim / 3); // 3x under: 2x
     expect(s.current).toBe(800);
-    s.observe(800, 150); // close: to the ideal
-    expect(s.current).toBe(1067);
-    s.observe(1067, 800); // 4x over target: down to the ideal
-    expect(s.current).toBe(267);
-    s.observe(50, 1); // a short final batch says nothing
-    expect(s.current).toBe(267);
+    s.observe(800, aim / 1.25); // close: to the ideal
+    expect(s.current).toBe(1000);
+    s.observe(1000, aim * 4); // 4x over: down to the ideal
+    expect(s.current).toBe(250);
+    s.observe(50, 1, { partial: true }); // a short final batch says nothing
+    expect(s.current).toBe(250);
+    s.observe(200, aim); // judged by the keys it really had
+    expect(s.current).toBe(200);
     const fixed = new BatchSizer({ targetMs: 200, fixed: 77 });
     fixed.observe(77, 1);
     expect(fixed.current).toBe(77);
