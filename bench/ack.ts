@@ -4,7 +4,7 @@
  * and embedded Postgres for state and target. The analysis runs after the ack, so ack latency must
  * not grow with it. Goal: p95 <= 50 ms.
  *
- *   npx tsc -p . && node dist/bench/ack.js [--requests 200] [--concurrency 50]
+ *   npx tsc -p . && node dist/bench/ack.js [--requests 200] [--concurrency 50] [--bot-cpu-prof DIR]
  *
  * Prints JSON: {requests, concurrency, p50_ms, p95_ms, max_ms, baseline_help: {p50, p95, max},
  * reports_posted, all_reports_s, load_avg_1m, cpus}. baseline_help is the same load of `/migrate help`
@@ -23,7 +23,14 @@ import { ensureDatabase } from "../src/store/state-db.js";
 import { FakeSlack } from "../test/helpers/fake-slack.js";
 import { signatureHeaders, slashCommandBody } from "../test/helpers/slack-request.js";
 
-const { values } = parseArgs({ options: { requests: { type: "string", default: "200" }, concurrency: { type: "string", default: "50" } } });
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "200" },
+    concurrency: { type: "string", default: "50" },
+    // write a V8 CPU profile of the bot process into this directory (where its ack time goes)
+    "bot-cpu-prof": { type: "string" },
+  },
+});
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 const SECRET = "bench-secret";
@@ -88,7 +95,8 @@ try {
     PORT: "0",
   };
   const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
-  bot = spawn(process.execPath, [main, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+  const profile = values["bot-cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(values["bot-cpu-prof"])] : [];
+  bot = spawn(process.execPath, [...profile, main, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   bot.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const port = await fake.waitFor(() => /HTTP on port (\d+)/.exec(stderr)?.[1], "the bot to listen", 60_000);

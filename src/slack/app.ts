@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from "@slack/bolt";
+import { trackAcks } from "./ack-tracking.js";
 import { boltLogger } from "./bolt-logger.js";
-import { dedupeRequests } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { rejectFutureTimestamps } from "./http-guard.js";
 import { registerActions } from "./listeners/actions.js";
@@ -31,7 +31,10 @@ const healthz: CustomRoute = {
   },
 };
 
-/** The Bolt app: receiver per mode, /healthz, the future-timestamp guard, dedupe, listeners. */
+/**
+ * The Bolt app: receiver per mode, /healthz, the future-timestamp guard, ack tracking (queued work
+ * holds back during bursts), listeners (each deduplicates its work after its ack).
+ */
 export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot {
   const logger = boltLogger(deps.log);
   let httpReceiver: HTTPReceiver | undefined;
@@ -46,7 +49,7 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
     });
   } else {
     httpReceiver = new HTTPReceiver({ signingSecret: settings.signingSecret!, endpoints: EVENTS_PATH, customRoutes: [healthz], logger });
-    httpReceiver.requestListener = rejectFutureTimestamps(httpReceiver.requestListener);
+    httpReceiver.requestListener = trackAcks(rejectFutureTimestamps(httpReceiver.requestListener), deps.work);
     receiver = httpReceiver;
   }
   const app = new App({
@@ -54,9 +57,10 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
     receiver,
     logger,
     deferInitialization: true,
+    // no listener reads conversation state: skip the store lookup on every request
+    convoStore: false,
     clientOptions: { ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}), retryConfig: { retries: 2, maxTimeout: 2000 } },
   });
-  app.use(dedupeRequests(deps.pool, deps.log));
   registerCommand(app, deps);
   registerActions(app, deps);
   registerApplyActions(app, deps);

@@ -124,6 +124,7 @@ function registerBackfillActions(app: App, deps: BotDeps, store: Store): void {
   const control = (actionId: string, words: string, act: (runId: string, user: string, thread: ThreadRef) => Promise<string>) =>
     app.action<BlockButtonAction>(actionId, async ({ ack, body, client }) => {
       await ack();
+      if (!(await deps.firstDelivery(body))) return;
       const runId = body.actions[0]?.value ?? "";
       const user = body.user.id;
       const channel = body.channel?.id ?? body.container?.channel_id ?? "";

@@ -6,12 +6,16 @@ import { redact } from "../redact.js";
 export function boltLogger(log: Logger): BoltLogger {
   const child = log.child({ component: "bolt" });
   const text = (msgs: unknown[]) => redact(msgs.map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(" "));
+  // Bolt logs at debug on every request: format (and redact) only what will be written
+  const write = (lvl: "debug" | "info" | "warn" | "error", m: unknown[]) => {
+    if (child.isLevelEnabled(lvl)) child[lvl](text(m));
+  };
   let level = LogLevel.WARN;
   return {
-    debug: (...m: unknown[]) => child.debug(text(m)),
-    info: (...m: unknown[]) => child.info(text(m)),
-    warn: (...m: unknown[]) => child.warn(text(m)),
-    error: (...m: unknown[]) => child.error(text(m)),
+    debug: (...m: unknown[]) => write("debug", m),
+    info: (...m: unknown[]) => write("info", m),
+    warn: (...m: unknown[]) => write("warn", m),
+    error: (...m: unknown[]) => write("error", m),
     setLevel: (l: LogLevel) => (level = l),
     getLevel: () => level,
     setName: () => undefined,

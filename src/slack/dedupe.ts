@@ -1,4 +1,3 @@
-import type { AnyMiddlewareArgs, Middleware } from "@slack/bolt";
 import type { Logger } from "pino";
 import type pg from "pg";
 import { claimRequestKey } from "../store/checks.js";
@@ -15,16 +14,26 @@ export function requestKey(body: Record<string, any>): string | undefined {
   return undefined;
 }
 
-/** Global middleware: a request already seen is acknowledged and dropped. */
-export function dedupeRequests(pool: pg.Pool, log: Logger): Middleware<AnyMiddlewareArgs> {
-  return async (args) => {
-    const key = requestKey(args.body as Record<string, any>);
-    if (key && !(await claimRequestKey(pool, key))) {
-      log.info({ key, retry: args.context.retryNum }, "duplicate Slack request dropped");
-      const ack = (args as { ack?: () => Promise<void> }).ack;
-      if (ack) await ack();
-      return;
-    }
-    await args.next();
+/**
+ * Asked by a listener after its ack, before its work: true for the first delivery of a request,
+ * false for a retry or a copy another replica took first (dropped, logged). The ack never waits
+ * for this database round trip (a retry is acked like the original; only its work is skipped),
+ * and a request whose work never starts (help, a modal answered with validation errors) claims nothing.
+ */
+export type FirstDelivery = (body: object) => Promise<boolean>;
+
+export function firstDeliveryIn(pool: pg.Pool, log: Logger): FirstDelivery {
+  return async (body) => {
+    const key = requestKey(body as Record<string, any>);
+    if (!key || (await claimRequestKey(pool, key))) return true;
+    log.info({ key }, "duplicate Slack request dropped");
+    return false;
+  };
+}
+
+/** `job`, run only for the first delivery of `body` (for the work queue). */
+export function onFirstDelivery(firstDelivery: FirstDelivery, body: object, job: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    if (await firstDelivery(body)) await job();
   };
 }

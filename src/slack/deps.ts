@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config.js";
+import type { FirstDelivery } from "./dedupe.js";
 import type { GroupDirectory } from "./policy.js";
 import type { Analyzer } from "./run-check.js";
 import type { WorkQueue } from "./work-queue.js";
@@ -21,4 +22,6 @@ export interface BotDeps {
   botToken: string;
   /** where listeners put the work that follows their ack */
   work: WorkQueue;
+  /** after the ack, before the work: false for a retry or a request another replica took */
+  firstDelivery: FirstDelivery;
 }

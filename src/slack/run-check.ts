@@ -23,6 +23,8 @@ export interface CheckInput {
   pgVersion?: number;
   /** verify each statement's rollback (and down files) on a shadow copy of schemaUrl's schema */
   verifyRollback?: boolean;
+  /** superuser URL of the server hosting the shadow copies; default: LOCKSTEP_SHADOW_ADMIN_URL or an embedded server of this thread */
+  shadowAdminUrl?: string;
 }
 
 /** Analysis as the bot needs it; injectable so the Slack flow does not care where reports come from. */
@@ -45,7 +47,7 @@ export const runCheck: Analyzer = async (input) => {
   });
   if (input.verifyRollback && input.schemaUrl) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
-    await verifyFileRollbacks(analysed, { url: input.schemaUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
+    await verifyFileRollbacks(analysed, { url: input.schemaUrl, adminUrl: input.shadowAdminUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
   return { version: 1, files: analysed.map((a) => a.report) };
 };

@@ -3,12 +3,14 @@ import type { LoadedConfig } from "../config.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore, type Store } from "../store/store.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
+import { analysisPool, type AnalysisPool } from "./analysis-pool.js";
 import { createSlackBot, type SlackBot } from "./app.js";
 import { startSlackApply } from "./apply-flow.js";
 import { startSlackBackfill } from "./backfill-flow.js";
+import { firstDeliveryIn } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
-import { runCheck, type Analyzer } from "./run-check.js";
+import type { Analyzer } from "./run-check.js";
 import { readSlackSettings } from "./settings.js";
 import { workQueue } from "./work-queue.js";
 
@@ -19,6 +21,8 @@ export interface RunningBot {
   bot: SlackBot;
   store: Store;
   deps: BotDeps;
+  /** the worker threads analysing reports (absent when an analyzer was given) */
+  analysis?: AnalysisPool;
   port: number;
   stop(): Promise<void>;
 }
@@ -28,6 +32,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
   const settings = readSlackSettings(opts.env);
   const state = await openStateDatabase(opts.loaded.config, opts.env);
   let store: Store | undefined;
+  const analysis = opts.analyze ? undefined : analysisPool();
   try {
     store = await openStore(state.url);
     // retry keys only matter for minutes; keep the table small
@@ -37,11 +42,12 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       env: opts.env,
       cwd: opts.cwd,
       pool: store.pool,
-      analyze: opts.analyze ?? runCheck,
+      analyze: opts.analyze ?? analysis!.analyze,
       log: opts.log,
       botToken: settings.botToken,
       groups: { members: async () => [] },
       work: workQueue(WORK_CONCURRENCY, (e) => opts.log.error({ err: e }, "slack job failed")),
+      firstDelivery: firstDeliveryIn(store.pool, opts.log),
     };
     const bot = createSlackBot(settings, deps);
     deps.groups = slackGroupDirectory(bot.app.client);
@@ -53,10 +59,12 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       bot,
       store: opened,
       deps,
+      analysis,
       port,
       async stop() {
         await bot.stop().catch(() => undefined);
         await deps.work.idle();
+        await analysis?.close();
         await stopApply().catch(() => undefined);
         await stopBackfill().catch(() => undefined);
         await opened.close();
@@ -64,6 +72,7 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       },
     };
   } catch (e) {
+    await analysis?.close();
     await store?.close().catch(() => undefined);
     await state.close().catch(() => undefined);
     throw e;

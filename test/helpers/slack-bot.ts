@@ -27,7 +27,7 @@ export interface TestBot {
   baseUrl: string;
   command(text: string, user: string, opts?: { channel?: string; sign?: SignOptions; triggerId?: string }): Promise<Response>;
   click(actionId: string, value: string, user: string, opts?: { channel?: string; messageTs?: string }): Promise<Response>;
-  submitView(callbackId: string, user: string, privateMetadata: string, values: Record<string, Record<string, unknown>>): Promise<Response>;
+  submitView(callbackId: string, user: string, privateMetadata: string, values: Record<string, Record<string, unknown>>, view?: { id: string; hash: string }): Promise<Response>;
   query<T extends pg.QueryResultRow = any>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
@@ -86,8 +86,8 @@ export async function startTestBot(opts: {
       postSigned(eventsUrl, SIGNING_SECRET, slashCommandBody({ text, user, channel: o.channel ?? "C1", triggerId: o.triggerId }), o.sign),
     click: (actionId, value, user, o = {}) =>
       postSigned(eventsUrl, SIGNING_SECRET, buttonClickBody({ actionId, value, user, channel: o.channel ?? "C1", messageTs: o.messageTs ?? "1.0" })),
-    submitView: (callbackId, user, privateMetadata, values) =>
-      postSigned(eventsUrl, SIGNING_SECRET, viewSubmissionBody({ callbackId, user, privateMetadata, values })),
+    submitView: (callbackId, user, privateMetadata, values, view) =>
+      postSigned(eventsUrl, SIGNING_SECRET, viewSubmissionBody({ callbackId, user, privateMetadata, values, view })),
     query: async (sql, params) => (await state.client.query(sql, params)).rows,
   };
 }

@@ -75,16 +75,24 @@ export function buttonClickBody(opts: { actionId: string; value: string; user: s
 }
 
 /** A modal submission payload. */
-export function viewSubmissionBody(opts: { callbackId: string; user: string; privateMetadata: string; values: Record<string, Record<string, unknown>> }): string {
+/** A modal submission; a new view unless `view` names one (the same modal submitted again). */
+export function viewSubmissionBody(opts: {
+  callbackId: string;
+  user: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, unknown>>;
+  view?: { id: string; hash: string };
+}): string {
+  ++trigger;
   const payload = {
     type: "view_submission",
     ...payloadBase(opts.user),
     view: {
-      id: `V${++trigger}`,
+      id: opts.view?.id ?? `V${trigger}`,
       type: "modal",
       callback_id: opts.callbackId,
       private_metadata: opts.privateMetadata,
-      hash: `h${trigger}`,
+      hash: opts.view?.hash ?? `h${trigger}`,
       state: { values: opts.values },
     },
   };

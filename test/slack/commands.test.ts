@@ -163,6 +163,21 @@ describe("/migrate check without arguments: the modal", () => {
     });
     expect(await empty.json()).toMatchObject({ response_action: "errors" });
   });
+
+  it("checks the same modal submitted again after its validation errors are fixed", async () => {
+    // Slack keeps the view's id and hash while the user edits the form: the first (refused)
+    // submission must not claim the request key the corrected one will carry
+    const view = { id: "VRETRYFORM", hash: "hRETRYFORM" };
+    const submit = (sql: string) =>
+      bot.submitView(VIEW.checkModal, "UREQ", JSON.stringify({ channel: "C2" }), {
+        [INPUT.target.block]: { [INPUT.target.action]: { selected_option: { value: "staging" } } },
+        [INPUT.sql.block]: { [INPUT.sql.action]: { value: sql } },
+        [INPUT.file.block]: { [INPUT.file.action]: { files: [] } },
+      }, view);
+    expect(await (await submit("")).json()).toMatchObject({ response_action: "errors" });
+    const r = await nextReport(() => submit("ALTER TABLE users ADD COLUMN fixed_form text;"));
+    expect(blockText(r.args)).toContain("fixed_form");
+  });
 });
 
 describe("reject, status, audit", () => {

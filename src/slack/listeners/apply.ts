@@ -13,6 +13,7 @@ export function registerApplyActions(app: App, deps: BotDeps): void {
   const guarded = (actionId: string, act: (jobId: string, user: string) => Promise<boolean>, words: string) =>
     app.action<BlockButtonAction>(actionId, async ({ ack, body, client }) => {
       await ack();
+      if (!(await deps.firstDelivery(body))) return;
       const jobId = body.actions[0]?.value ?? "";
       const user = body.user.id;
       const channel = body.channel?.id ?? body.container?.channel_id ?? "";

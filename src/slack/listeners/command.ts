@@ -7,6 +7,7 @@ import { helpMessage } from "../blocks/help.js";
 import { auditMessage, noteMessage, statusMessage } from "../blocks/lists.js";
 import { checkModal } from "../blocks/modals.js";
 import { backfillFromSpec, checkFromSpec, targetForChannel, targetsInChannel, type Requester } from "../check-flow.js";
+import { onFirstDelivery } from "../dedupe.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
 
@@ -15,9 +16,12 @@ export const SLASH_COMMAND = "/migrate";
 const USAGE = "usage: `/migrate check &lt;target&gt; &lt;path | latest | pending&gt;` (or `/migrate help`)";
 const BACKFILL_USAGE = "usage: `/migrate backfill &lt;target&gt; &lt;spec file&gt;` or `/migrate backfill status [target]`";
 
-/** `/migrate ...`: ack at once; the modal opens right away (its trigger expires in 3 s), the rest is queued. */
+/**
+ * `/migrate ...`: ack at once (nothing before it waits for the database); the modal opens right away
+ * (its trigger expires in 3 s), the rest is queued. Retries are acked too; their work is dropped.
+ */
 export function registerCommand(app: App, deps: BotDeps): void {
-  app.command(SLASH_COMMAND, async ({ command, ack, client }) => {
+  app.command(SLASH_COMMAND, async ({ command, body, ack, client }) => {
     const [sub = "", ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const who = { user: command.user_id, channel: command.channel_id };
     if (sub === "help" || (sub !== "" && !["check", "status", "audit", "backfill"].includes(sub))) {
@@ -26,10 +30,11 @@ export function registerCommand(app: App, deps: BotDeps): void {
     }
     await ack();
     if (sub === "" || (sub === "check" && args.length === 0)) {
+      if (!(await deps.firstDelivery(body))) return;
       await openCheckModal(deps, client, who, command.trigger_id).catch((e) => tellError(client, deps.log, who, e));
       return;
     }
-    deps.work.push(() => subcommand(deps, client, who, sub, args).catch((e) => tellError(client, deps.log, who, e)));
+    deps.work.push(onFirstDelivery(deps.firstDelivery, body, () => subcommand(deps, client, who, sub, args).catch((e) => tellError(client, deps.log, who, e))));
   });
 }
 

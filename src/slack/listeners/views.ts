@@ -2,6 +2,7 @@ import type { App } from "@slack/bolt";
 import { INPUT, VIEW } from "../action-ids.js";
 import { reject } from "../approval-flow.js";
 import { checkAdhoc } from "../check-flow.js";
+import { onFirstDelivery } from "../dedupe.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
 import { downloadSqlFile, fileIdFromLink } from "../shared-file.js";
@@ -24,7 +25,7 @@ export function registerViews(app: App, deps: BotDeps): void {
     await ack();
     const { channel } = JSON.parse(view.private_metadata || "{}") as { channel?: string };
     const who = { user: body.user.id, channel: channel ?? "" };
-    deps.work.push(async () => {
+    deps.work.push(onFirstDelivery(deps.firstDelivery, body, async () => {
       try {
         const input = fileId
           ? await downloadSqlFile(client, deps.botToken, fileId, { sharedIn: linked ? who.channel : undefined })
@@ -33,7 +34,7 @@ export function registerViews(app: App, deps: BotDeps): void {
       } catch (e) {
         await tellError(client, deps.log, who, e);
       }
-    });
+    }));
   });
 
   app.view(VIEW.rejectModal, async ({ ack, view, body, client }) => {
@@ -43,10 +44,10 @@ export function registerViews(app: App, deps: BotDeps): void {
       return;
     }
     await ack();
-    deps.work.push(async () => {
+    deps.work.push(onFirstDelivery(deps.firstDelivery, body, async () => {
       const check = await loadCheck(deps.pool, view.private_metadata);
       const click = { checkId: view.private_metadata, user: body.user.id, channel: check?.channel ?? "" };
       await reject(deps, client, click, reason).catch((e) => tellError(client, deps.log, click, e));
-    });
+    }));
   });
 }
