@@ -1,15 +1,10 @@
-import { z } from "zod";
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
 import { FAIL_ON, checkExitCode } from "../src/analyze/fail-on.js";
-import { rules } from "../src/analyze/rules/index.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
-import { defineCommand, type CommandContext } from "../src/command.js";
+import { defineCommand, leanArgs, type CommandContext } from "../src/command.js";
 import { UserError } from "../src/errors.js";
-import { renderCheckText } from "../src/render/check-text.js";
 import { wantsColour } from "../src/render/colour.js";
-import { renderMarkdown } from "../src/render/markdown.js";
-import { renderSarif } from "../src/render/sarif.js";
-import { changedSince, keepChanged } from "../src/vcs/changed-since.js";
+import type { CheckArgs } from "./check-args.js";
 
 export interface CheckResult {
   report: CheckReport;
@@ -19,17 +14,22 @@ export interface CheckResult {
   color?: boolean;
 }
 
-const args = z.object({
-  paths: z.array(z.string()).min(1, "give at least one file, directory or -"),
-  db: z.string().optional(),
-  target: z.string().optional(),
-  schema: z.string().optional(),
-  pgVersion: z.coerce.number().int().min(11, "11..18").max(18, "11..18").optional(),
-  failOn: z.enum(FAIL_ON).default("error"),
-  verifyRollback: z.boolean().default(false),
-  changedSince: z.string().min(1).optional(),
-});
-type CheckArgs = z.infer<typeof args>;
+const STRING_OPTIONS = new Set(["db", "target", "schema", "changedSince"]);
+
+/**
+ * The usual args without zod (CI runs check on every push; zod's ~95 modules would cost a tenth of
+ * the run): paths, --fail-on, --verify-rollback and plain string options. Anything else
+ * (--pg-version, bad values) goes to the zod schema in check-args.ts. Must agree with it (tested).
+ */
+export function quickCheckArgs(raw: Record<string, unknown>): CheckArgs | undefined {
+  const { paths, failOn = "error", verifyRollback = false, ...rest } = raw;
+  if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === "string")) return undefined;
+  if (!(FAIL_ON as readonly unknown[]).includes(failOn) || typeof verifyRollback !== "boolean") return undefined;
+  for (const [key, value] of Object.entries(rest)) if (!STRING_OPTIONS.has(key) || typeof value !== "string" || value === "") return undefined;
+  return { paths, failOn: failOn as CheckArgs["failOn"], verifyRollback, ...(rest as Pick<CheckArgs, "db" | "target" | "schema" | "changedSince">) };
+}
+
+const args = leanArgs(quickCheckArgs, async () => (await import("./check-args.js")).checkArgs);
 
 /** `lockstep check`: predict every lock and rewrite of migration files, per statement. */
 export const checkCommand = defineCommand({
@@ -68,17 +68,17 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       ...(layout && layout !== "auto" ? { layout } : {}),
       keepStatements: a.verifyRollback, // only the rollback check reads past the reports
     });
-    const changed = a.changedSince ? await changedSince(a.changedSince, ctx.cwd) : undefined;
-    const reported = changed ? files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, ctx.cwd).length > 0) : files;
+    const reported = a.changedSince ? await onlyChanged(files, a.changedSince, ctx.cwd) : files;
     if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(reported, a, ctx);
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
     return { report: { version: 1, files: reported.map((f) => f.report) }, sources: sourcesOf(reported), color };
   },
-  render(result, format) {
+  // renderers load on demand: `check --format json` in CI needs none of them
+  async render(result, format) {
     if (format === "json") return JSON.stringify(result.report);
-    if (format === "markdown") return renderMarkdown(result.report);
-    if (format === "sarif") return renderSarif(result.report, rules);
-    return renderCheckText(result.report, { sources: result.sources, color: result.color === true });
+    if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(result.report);
+    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(result.report, (await import("../src/analyze/rules/index.js")).rules);
+    return (await import("../src/render/check-text.js")).renderCheckText(result.report, { sources: result.sources, color: result.color === true });
   },
   exitCode(result, a) {
     return checkExitCode(result.report, a.failOn);
@@ -86,6 +86,13 @@ into a throwaway database; otherwise the statements seen so far are the schema (
 });
 
 export { checkExitCode };
+
+/** The files git says changed since `ref` (and stdin); git is asked only when --changed-since is given. */
+async function onlyChanged(files: AnalyzedFile[], ref: string, cwd: string): Promise<AnalyzedFile[]> {
+  const { changedSince, keepChanged } = await import("../src/vcs/changed-since.js");
+  const changed = await changedSince(ref, cwd);
+  return files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, cwd).length > 0);
+}
 
 function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { z } from "zod";
 import { FORMATS, type CommandContext, type CommandDef, type Format } from "./command.js";
-import { loadConfig } from "./config.js";
+import { loadConfigLean } from "./config-file.js";
 import { ExitCode, UserError, isUserError } from "./errors.js";
 import { log } from "./log.js";
 import { redact } from "./redact.js";
@@ -82,9 +81,9 @@ function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (co
     const positional = Object.fromEntries((def.arguments ?? []).map((a, i) => [camel(a.name), actionArgs[i]]));
     const raw = { ...positional, ...command.opts() };
     const { format, ...rest } = raw as { format: Format } & Record<string, unknown>;
-    const args = parseArgs(def, rest);
+    const args = await parseArgs(def, rest);
     const ctx: CommandContext = {
-      config: loadConfig({ path: program.opts().config, env: io.env, cwd: io.cwd }),
+      config: await loadConfigLean({ path: program.opts().config, env: io.env, cwd: io.cwd }),
       env: io.env,
       cwd: io.cwd,
       log,
@@ -94,17 +93,17 @@ function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (co
       format,
     };
     const result = await def.run(ctx, args);
-    const out = def.render(result, format, args);
+    const out = await def.render(result, format, args);
     if (out) io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
     setExit(def.exitCode?.(result, args) ?? ExitCode.ok);
   });
   return cmd;
 }
 
-function parseArgs(def: CommandDef, raw: Record<string, unknown>): unknown {
-  const parsed = def.args.safeParse(raw);
+async function parseArgs(def: CommandDef, raw: Record<string, unknown>): Promise<unknown> {
+  const parsed = await def.args.safeParseAsync(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i: z.core.$ZodIssue) => `${flagName(i.path)}: ${i.message}`);
+  const problems = parsed.error.issues.map((i) => `${flagName(i.path)}: ${i.message}`);
   throw new UserError("usage", `${def.name}: ${problems.join("; ")}`);
 }
 

@@ -38,11 +38,42 @@ export interface CommandOption {
   repeatable?: boolean;
 }
 
+/** One problem with the args: which one (`path[0]`) and why. */
+export interface ArgsIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** What validates a command's args: a zod schema, or leanArgs() for a command whose start-up matters. */
+export interface ArgsSchema<T = unknown> {
+  safeParseAsync(raw: unknown): Promise<{ success: true; data: T } | { success: false; error: { issues: ArgsIssue[] } }>;
+}
+
+/** The validated args type of a schema. */
+export type ArgsOf<A> = A extends z.ZodType ? z.infer<A> : A extends ArgsSchema<infer T> ? T : never;
+
 /**
- * A command: zod-validated args -> a result object. Shared by the CLI and Slack.
+ * Args of a command on a start-up-critical path (`check` in CI, where loading zod would cost a
+ * tenth of the run): `quick` accepts the common cases without zod and returns undefined for
+ * anything else; the zod schema from `load` decides those and words the errors. Where `quick`
+ * answers it must agree with the schema (a test checks each such pair).
+ */
+export function leanArgs<T>(quick: (raw: Record<string, unknown>) => T | undefined, load: () => Promise<ArgsSchema<T>>): ArgsSchema<T> & { quick: typeof quick; load: typeof load } {
+  return {
+    quick,
+    load,
+    async safeParseAsync(raw) {
+      const data = quick(raw as Record<string, unknown>);
+      return data !== undefined ? { success: true, data } : (await load()).safeParseAsync(raw);
+    },
+  };
+}
+
+/**
+ * A command: validated args (zod) -> a result object. Shared by the CLI and Slack.
  * Commands never print and never catch; rendering and exit codes are derived from the result.
  */
-export interface CommandDef<A extends z.ZodType = z.ZodType, R = unknown> {
+export interface CommandDef<A extends ArgsSchema = ArgsSchema, R = unknown> {
   name: string;
   summary: string;
   /** Longer help text shown under the usage line. */
@@ -51,11 +82,12 @@ export interface CommandDef<A extends z.ZodType = z.ZodType, R = unknown> {
   options?: CommandOption[];
   formats: readonly Format[];
   args: A;
-  run(ctx: CommandContext, args: z.infer<A>): Promise<R>;
-  render(result: R, format: Format, args: z.infer<A>): string;
-  exitCode?(result: R, args: z.infer<A>): number;
+  run(ctx: CommandContext, args: ArgsOf<A>): Promise<R>;
+  /** may be async: a command can load the renderer of a format on demand */
+  render(result: R, format: Format, args: ArgsOf<A>): string | Promise<string>;
+  exitCode?(result: R, args: ArgsOf<A>): number;
 }
 
-export function defineCommand<A extends z.ZodType, R>(def: CommandDef<A, R>): CommandDef<A, R> {
+export function defineCommand<A extends ArgsSchema, R>(def: CommandDef<A, R>): CommandDef<A, R> {
   return def;
 }

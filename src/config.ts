@@ -1,7 +1,7 @@
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_CONFIG_FILE, emptyConfig, findConfigFile, type ConfigLocation } from "./config-file.js";
 import { UserError } from "./errors.js";
 import { looksLikeConnectionString, redact } from "./redact.js";
 
@@ -89,21 +89,15 @@ export interface LoadedConfig {
   path?: string;
 }
 
-export const DEFAULT_CONFIG_FILE = "lockstep.yml";
+export { DEFAULT_CONFIG_FILE };
 
 /**
  * Read the config once. A named file (--config or LOCKSTEP_CONFIG) that is missing is an error;
  * no file and none named means an empty config. Every problem is reported at once.
  */
-export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
-  const env = opts.env ?? process.env;
-  const cwd = opts.cwd ?? process.cwd();
-  const named = opts.path ?? (env.LOCKSTEP_CONFIG || undefined);
-  const file = path.resolve(cwd, named ?? DEFAULT_CONFIG_FILE);
-  if (!existsSync(file)) {
-    if (named) throw new UserError("config-missing", `config file not found: ${named}`);
-    return { config: configSchema.parse({}) };
-  }
+export function loadConfig(opts: ConfigLocation = {}): LoadedConfig {
+  const file = findConfigFile(opts);
+  if (!file) return { config: emptyConfig() };
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -1,5 +1,5 @@
 import "./liftoff.js"; // before libpg-query: see there
-import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
+import { loadModule, parsePlPgSQLSync, parseSync } from "./pg-wasm.js";
 import type { AnalysisError } from "./types.js";
 
 /** A raw libpg-query node: `{ NodeType: { ...fields } }`. Only describe.ts looks inside. */
@@ -29,7 +29,7 @@ export interface ParsedSql {
   errors: AnalysisError[];
 }
 
-export { scanSync } from "libpg-query";
+export { parseSync, scanSync } from "./pg-wasm.js";
 
 let loaded: Promise<void> | undefined;
 

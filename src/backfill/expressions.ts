@@ -1,4 +1,4 @@
-import { loadModule, parseSync, scanSync } from "libpg-query";
+import { loadParser as loadModule, parseSync, scanSync } from "../analyze/parse.js";
 import { UserError } from "../errors.js";
 
 /** One `--set "col = expr"`: the column and the expression text exactly as the user wrote it. */

@@ -1,4 +1,4 @@
-import { loadModule, parseSync } from "libpg-query";
+import { loadParser as loadModule, parseSync } from "../analyze/parse.js";
 
 /**
  * Splitting SQL scripts (pg_dump output, migration files) into statements with positions, for

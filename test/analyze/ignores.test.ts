@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadModule } from "libpg-query";
+import { loadParser as loadModule } from "../../src/analyze/parse.js";
 import { IgnoreIndex, parseIgnoreDirectives } from "../../src/analyze/ignores.js";
 
 beforeAll(async () => {
