@@ -20,6 +20,11 @@ export class BatchSizer {
     return this.size;
   }
 
+  /** False with a fixed --batch-size: then every batch has exactly that size. */
+  get adaptive(): boolean {
+    return !this.opts.fixed;
+  }
+
   /**
    * Feed the duration of a batch of `keys` keys. A `partial` batch (the shard's last, shorter
    * than asked) says nothing about speed.
