@@ -8,7 +8,7 @@ import type { QueryRunner } from "../db/serial.js";
  * once when a batch runs long. A fixed --batch-size disables adaptation.
  */
 export class BatchSizer {
-  static readonly AIM = 0.65;
+  static readonly AIM = 0.5;
   private size: number;
   constructor(
     private readonly opts: { fixed?: number; targetMs: number; initial?: number; min?: number; max?: number },
