@@ -270,18 +270,21 @@ const FLYWAY_REPEATABLE = /^R__/;
 function flywayCompare(a: string, b: string): number {
   const va = FLYWAY_VERSION.exec(a)?.[1];
   const vb = FLYWAY_VERSION.exec(b)?.[1];
-  if (va && vb) {
-    const pa = va.split(/[._]/).map(BigInt);
-    const pb = vb.split(/[._]/).map(BigInt);
-    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-      const x = pa[i] ?? -1n;
-      const y = pb[i] ?? -1n;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  }
+  if (va && vb) return compareDotted(va.replace(/_/g, "."), vb.replace(/_/g, "."));
   if (va && FLYWAY_REPEATABLE.test(b)) return -1;
   if (vb && FLYWAY_REPEATABLE.test(a)) return 1;
+  return 0;
+}
+
+/** Flyway-style version order: 1.2 < 1.10, leading zeros ignored, 1 = 1.0. */
+export function compareDotted(a: string, b: string): number {
+  const pa = a.split(".").map((p) => BigInt(p));
+  const pb = b.split(".").map((p) => BigInt(p));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0n;
+    const y = pb[i] ?? 0n;
+    if (x !== y) return x < y ? -1 : 1;
+  }
   return 0;
 }
 

@@ -66,14 +66,3 @@ function identity(layout: ApplyLayout, rel: string, dir: string): { version: str
   }
 }
 
-/** Flyway-style version order: 1.2 < 1.10, leading zeros ignored. */
-export function compareDotted(a: string, b: string): number {
-  const pa = a.split(".").map((p) => BigInt(p));
-  const pb = b.split(".").map((p) => BigInt(p));
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0n;
-    const y = pb[i] ?? 0n;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { flywayChecksum, prismaChecksums } from "../checksum.js";
-import { compareDotted } from "../source.js";
+import { compareDotted } from "../../analyze/sources.js";
 import type { Migration } from "../types.js";
 import type { AppliedRecord, NativeHistory, NativeReading } from "./types.js";
 
