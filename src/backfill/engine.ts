@@ -463,9 +463,7 @@ class Runner {
     const shard = this.shards[w.index]!;
     const start = shard.last ?? shard.from;
     const first = start === null;
-    const bounded = shard.to !== null;
     const last = start ?? [];
-    const to = shard.to ?? [];
     const spec = this.opts.spec;
     const client = w.client;
     // The bound is found before the transaction (an index-only walk; rows inserted in between
@@ -479,7 +477,7 @@ class Runner {
     const { upper, size, partial } = bound;
     const scanned = partial ? Math.max(1, Math.min(size, (this.info.estimatedRows || size) - this.totals.rows_scanned)) : size;
     if (!partial) {
-      w.ahead = { from: upper, size: w.sizer.current, upper: later(this.keyQuery(w.scout, `ub_0${+bounded}`, this.sql.upperBound(false, bounded), [...upper, ...to, w.sizer.current - 1])) };
+      w.ahead = { from: upper, size: w.sizer.current, upper: later(this.keyAfter(w.scout, w, upper, w.sizer.current)) };
     }
     w.contention = later(this.readContention(w));
     this.tidyLastBatch(w);
@@ -540,8 +538,10 @@ class Runner {
     w.tidy = null;
     if (!range || w.tidying) return;
     w.tidying = true;
-    const q = w.scout.query({ name: `lockstep_bf_tidy_${+range.first}`, text: this.sql.tidy(range.first), values: range.values });
-    later(q).finally(() => (w.tidying = false)).catch(() => undefined);
+    w.scout
+      .query({ name: `lockstep_bf_tidy_${+range.first}`, text: this.sql.tidy(range.first), values: range.values })
+      .finally(() => (w.tidying = false))
+      .catch(() => undefined);
   }
 
   /**
@@ -553,19 +553,25 @@ class Runner {
   private async upperBound(w: Walker, start: KeyValue | null, size: number): Promise<{ upper: KeyValue; size: number; partial: boolean } | null> {
     const ahead = w.ahead;
     w.ahead = null;
-    const first = start === null;
-    const bounded = this.shards[w.index]!.to !== null;
-    const from = [...(start ?? []), ...(this.shards[w.index]!.to ?? [])];
     let upper: KeyValue | null;
     if (ahead && start && sameKey(ahead.from, start) && ahead.size <= size && ahead.size >= size * 0.75) {
       size = ahead.size;
       upper = await ahead.upper;
     } else {
-      upper = await this.keyQuery(w.client, `ub_${+first}${+bounded}`, this.sql.upperBound(first, bounded), [...from, size - 1]);
+      upper = await this.keyAfter(w.client, w, start, size);
     }
     if (upper) return { upper, size, partial: false };
-    const lastKey = await this.keyQuery(w.client, `lk_${+first}${+bounded}`, this.sql.lastKey(first, bounded), from);
+    const first = start === null;
+    const to = this.shards[w.index]!.to;
+    const lastKey = await this.keyQuery(w.client, `lk_${+first}${+(to !== null)}`, this.sql.lastKey(first, to !== null), [...(start ?? []), ...(to ?? [])]);
     return lastKey ? { upper: lastKey, size, partial: true } : null;
+  }
+
+  /** The key `size` entries after `start` (null: the shard's start) in w's shard; null past its end. */
+  private keyAfter(client: QueryRunner, w: Walker, start: KeyValue | null, size: number): Promise<KeyValue | null> {
+    const first = start === null;
+    const to = this.shards[w.index]!.to;
+    return this.keyQuery(client, `ub_${+first}${+(to !== null)}`, this.sql.upperBound(first, to !== null), [...(start ?? []), ...(to ?? []), size - 1]);
   }
 
   private async keyQuery(client: QueryRunner, name: string, text: string, values: unknown[]): Promise<KeyValue | null> {
