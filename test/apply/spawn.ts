@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { CLI, REPO_ROOT, type CliResult } from "../helpers/cli.js";
+import { until } from "../helpers/until.js";
 
 export interface RunningCli {
   child: ChildProcess;
@@ -24,14 +25,8 @@ export function startLockstep(args: string[], env: NodeJS.ProcessEnv, cwd = REPO
 }
 
 /** Poll until `check` returns a truthy value (no fixed sleeps); fails after the deadline. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, deadlineMs = 30_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, deadlineMs = 30_000): Promise<T> {
+  return until(check, what, deadlineMs);
 }
 
 export function jsonLines(text: string): Array<Record<string, unknown>> {
