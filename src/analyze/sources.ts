@@ -268,12 +268,17 @@ const FLYWAY_REPEATABLE = /^R__/;
  * version, part by part (1 < 1.1 < 1.2 < 2 < 10), then repeatable ones (R__) after all of them.
  */
 function flywayCompare(a: string, b: string): number {
-  const va = FLYWAY_VERSION.exec(a)?.[1];
-  const vb = FLYWAY_VERSION.exec(b)?.[1];
-  if (va && vb) return compareDotted(va.replace(/_/g, "."), vb.replace(/_/g, "."));
+  const va = flywayVersion(a);
+  const vb = flywayVersion(b);
+  if (va && vb) return compareDotted(va, vb);
   if (va && FLYWAY_REPEATABLE.test(b)) return -1;
   if (vb && FLYWAY_REPEATABLE.test(a)) return 1;
   return 0;
+}
+
+/** The version of a versioned Flyway file name as Flyway records it (V1_2__x.sql -> "1.2"). */
+export function flywayVersion(name: string): string | undefined {
+  return FLYWAY_VERSION.exec(name)?.[1]?.replace(/_/g, ".");
 }
 
 /** Flyway-style version order: 1.2 < 1.10, leading zeros ignored, 1 = 1.0. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import type { LoadedConfig, TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
-import { detectLayout, listMigrationFiles, type Layout } from "../analyze/sources.js";
+import { detectLayout, flywayVersion, listMigrationFiles, type Layout } from "../analyze/sources.js";
 import type { CheckFile } from "./run-check.js";
 
 /** One migration in layout order: a file (golang-migrate, Flyway, plain) or a directory (diesel, Prisma). */
@@ -89,7 +89,7 @@ export function listMigrations(root: string, configured: TargetConfig["layout"])
 function versionKey(layout: Layout, name: string): string {
   switch (layout) {
     case "flyway":
-      return /^V(\d+(?:[._]\d+)*)__/.exec(name)?.[1]?.replace(/_/g, ".") ?? name;
+      return flywayVersion(name) ?? name;
     case "diesel":
       return name.split("_")[0]!.replace(/-/g, "");
     case "prisma":
