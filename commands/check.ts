@@ -1,18 +1,17 @@
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
-import { FAIL_ON, checkExitCode } from "../src/analyze/fail-on.js";
+import { FAIL_ON, NO_OUTCOME, addFileOutcome, exitCodeOf, type CheckOutcome } from "../src/analyze/fail-on.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
 import { defineCommand, leanArgs, type CommandContext } from "../src/command.js";
 import { UserError } from "../src/errors.js";
 import { wantsColour } from "../src/render/colour.js";
 import type { CheckArgs } from "./check-args.js";
 
-export interface CheckResult {
-  report: CheckReport;
-  /** source text per path, for code frames (not part of the JSON contract) */
-  sources: Record<string, string>;
-  /** text output is going to a terminal: colour it */
-  color?: boolean;
-}
+/**
+ * `--format json` (what CI runs on every push): each file's JSON is made as soon as the file is
+ * analysed and its report let go, so memory stays flat and the garbage collector does not keep
+ * copying finished reports. Other formats (and --verify-rollback) keep the reports.
+ */
+export type CheckResult = { kind: "json"; fileJson: string[]; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean };
 
 const STRING_OPTIONS = new Set(["db", "target", "schema", "changedSince"]);
 
@@ -55,43 +54,54 @@ into a throwaway database; otherwise the statements seen so far are the schema (
   formats: ["text", "json", "markdown", "sarif"],
   args,
   async run(ctx, a): Promise<CheckResult> {
-    const { analyzePathsDetailed } = await import("../src/analyze/analyze.js");
+    const { analyzeEach } = await import("../src/analyze/analyze.js");
     const { schema, serverVersion } = await loadSchema(ctx, a);
     const targetVersion = a.target ? ctx.config.config.targets[a.target]?.pg_version : undefined;
     const pgVersion = a.pgVersion ?? (serverVersion ? Math.floor(serverVersion / 10000) : undefined) ?? targetVersion ?? 18;
     const layout = a.target ? ctx.config.config.targets[a.target]?.layout : undefined;
-    const files = await analyzePathsDetailed(a.paths, {
+    const opts = {
       cwd: ctx.cwd,
       stdin: ctx.stdin,
       ...(schema ? { schema } : {}),
       pgVersion: Math.min(18, Math.max(11, pgVersion)),
       ...(layout && layout !== "auto" ? { layout } : {}),
       keepStatements: a.verifyRollback, // only the rollback check reads past the reports
-    });
-    const reported = a.changedSince ? await onlyChanged(files, a.changedSince, ctx.cwd) : files;
-    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(reported, a, ctx);
+    };
+    const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
+    if (ctx.format === "json" && !a.verifyRollback) {
+      let outcome = NO_OUTCOME;
+      const fileJson = await analyzeEach(a.paths, opts, ({ report }) => {
+        if (!reported(report.path)) return undefined;
+        outcome = addFileOutcome(outcome, report);
+        return JSON.stringify(report);
+      });
+      return { kind: "json", fileJson: fileJson.filter((j) => j !== undefined), outcome };
+    }
+    const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
+    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
+    const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
-    return { report: { version: 1, files: reported.map((f) => f.report) }, sources: sourcesOf(reported), color };
+    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
-    if (format === "json") return JSON.stringify(result.report);
-    if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(result.report);
-    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(result.report, (await import("../src/analyze/rules/index.js")).rules);
-    return (await import("../src/render/check-text.js")).renderCheckText(result.report, { sources: result.sources, color: result.color === true });
+    if (result.kind === "json") return `{"version":1,"files":[${result.fileJson.join(",")}]}`; // what JSON.stringify(report) gives
+    const { report } = result;
+    if (format === "json") return JSON.stringify(report);
+    if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(report);
+    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(report, (await import("../src/analyze/rules/index.js")).rules);
+    return (await import("../src/render/check-text.js")).renderCheckText(report, { sources: result.sources, color: result.color });
   },
   exitCode(result, a) {
-    return checkExitCode(result.report, a.failOn);
+    return exitCodeOf(result.outcome, a.failOn);
   },
 });
 
-export { checkExitCode };
-
-/** The files git says changed since `ref` (and stdin); git is asked only when --changed-since is given. */
-async function onlyChanged(files: AnalyzedFile[], ref: string, cwd: string): Promise<AnalyzedFile[]> {
+/** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */
+async function changedFilter(ref: string, cwd: string): Promise<(path: string) => boolean> {
   const { changedSince, keepChanged } = await import("../src/vcs/changed-since.js");
   const changed = await changedSince(ref, cwd);
-  return files.filter((f) => f.report.path === "-" || keepChanged([f.report.path], changed, cwd).length > 0);
+  return (p) => p === "-" || keepChanged([p], changed, cwd).length > 0;
 }
 
 function sourcesOf(files: AnalyzedFile[]): Record<string, string> {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { analyzePaths } from "../src/analyze/analyze.js";
 import type { CheckReport } from "../src/analyze/types.js";
 import { runLockstep } from "./helpers/cli.js";
 
@@ -49,6 +50,12 @@ describe("lockstep check", () => {
     ]);
     const idx = report.files[2]!.statements[0]!;
     expect(idx).toMatchObject({ kind: "create-index", transactional: false, locks: [{ relation: "public.users", mode: "ShareUpdateExclusiveLock" }] });
+  });
+
+  it("--format json, written file by file as the files are analysed, is the whole report's JSON, byte for byte", async () => {
+    const r = await runLockstep(["check", dir, broken, "--format", "json"]);
+    expect(r.code).toBe(2); // the syntax error outranks the findings
+    expect(r.stdout).toBe(`${JSON.stringify(await analyzePaths([dir, broken]))}\n`);
   });
 
   it("shows locks, rewrites and a code frame in text, with a summary line", async () => {

@@ -62,7 +62,16 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 }
 
 /** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
-export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalyzedFile[]> {
+export function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions = {}): Promise<AnalyzedFile[]> {
+  return analyzeEach(paths, opts, (file) => file);
+}
+
+/**
+ * Analyse files in order and keep only what `each` makes of each one: a caller that needs little
+ * of a file (e.g. its JSON) lets the rest go at once, so memory stays flat and the garbage
+ * collector does not keep copying thousands of finished reports.
+ */
+export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each: (file: AnalyzedFile) => T): Promise<T[]> {
   await loadParser();
   const keepStatements = opts.keepStatements ?? true;
   const mode = opts.describeAhead ?? "auto";
@@ -71,7 +80,7 @@ export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions
   if (keepStatements || mode === false) {
     return (await readSources(paths, opts)).map((src) => {
       schema.startMigration();
-      return analyzeSource(src, schema, pg, { keepStatements });
+      return each(analyzeSource(src, schema, pg, { keepStatements }));
     });
   }
   const listed = await listSources(paths, opts);
@@ -80,7 +89,7 @@ export async function analyzePathsDetailed(paths: string[], opts: AnalyzeOptions
     return listed.map((item, i) => {
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
       schema.startMigration();
-      return analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) });
+      return each(analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) }));
     });
   } finally {
     ahead?.close();
