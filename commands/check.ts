@@ -11,7 +11,7 @@ import type { CheckArgs } from "./check-args.js";
  * analysed and its report let go, so memory stays flat and the garbage collector does not keep
  * copying finished reports. Other formats (and --verify-rollback) keep the reports.
  */
-export type CheckResult = { kind: "json"; fileJson: string[]; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean };
+export type CheckResult = { kind: "json"; json: Buffer; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean };
 
 const STRING_OPTIONS = new Set(["db", "target", "schema", "changedSince"]);
 
@@ -69,13 +69,18 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     };
     const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
     if (ctx.format === "json" && !a.verifyRollback) {
+      const { ByteSink } = await import("../src/render/byte-sink.js");
+      const json = new ByteSink();
       let outcome = NO_OUTCOME;
-      const fileJson = await analyzeEach(a.paths, opts, ({ report }) => {
-        if (!reported(report.path)) return undefined;
+      let files = 0;
+      json.append('{"version":1,"files":['); // what JSON.stringify(report) gives, a file at a time
+      await analyzeEach(a.paths, opts, ({ report }) => {
+        if (!reported(report.path)) return;
+        json.append(`${files++ > 0 ? "," : ""}${JSON.stringify(report)}`);
         outcome = addFileOutcome(outcome, report);
-        return JSON.stringify(report);
       });
-      return { kind: "json", fileJson: fileJson.filter((j) => j !== undefined), outcome };
+      json.append("]}\n");
+      return { kind: "json", json: json.bytes(), outcome };
     }
     const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
     if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
@@ -85,7 +90,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
-    if (result.kind === "json") return `{"version":1,"files":[${result.fileJson.join(",")}]}`; // what JSON.stringify(report) gives
+    if (result.kind === "json") return result.json;
     const { report } = result;
     if (format === "json") return JSON.stringify(report);
     if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(report);

@@ -94,7 +94,8 @@ function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (co
     };
     const result = await def.run(ctx, args);
     const out = await def.render(result, format, args);
-    if (out) io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
+    if (typeof out !== "string") io.stdout.write(out);
+    else if (out) io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
     setExit(def.exitCode?.(result, args) ?? ExitCode.ok);
   });
   return cmd;

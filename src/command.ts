@@ -83,8 +83,8 @@ export interface CommandDef<A extends ArgsSchema = ArgsSchema, R = unknown> {
   formats: readonly Format[];
   args: A;
   run(ctx: CommandContext, args: ArgsOf<A>): Promise<R>;
-  /** may be async: a command can load the renderer of a format on demand */
-  render(result: R, format: Format, args: ArgsOf<A>): string | Promise<string>;
+  /** may be async: a command can load the renderer of a format on demand; bytes are written as they are (UTF-8) */
+  render(result: R, format: Format, args: ArgsOf<A>): string | Uint8Array | Promise<string | Uint8Array>;
   exitCode?(result: R, args: ArgsOf<A>): number;
 }
 

@@ -134,12 +134,8 @@ export class DescribeAhead {
     const patience = this.steal ? PATIENCE_MS : PATIENCE_NO_STEAL_MS;
     for (;;) {
       const seen = Atomics.load(this.claims, this.posted);
-      this.drain();
-      const r = this.results.get(index);
-      if (r) {
-        this.results.delete(index);
-        return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: r.described } : {}) };
-      }
+      const r = this.receive(index);
+      if (r) return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: r.described } : {}) };
       const waited = performance.now() - since;
       if (waited >= patience) return readAndDescribe(item); // the worker's result, when it comes, is dropped
       Atomics.wait(this.claims, this.posted, seen, patience - waited);
@@ -151,12 +147,26 @@ export class DescribeAhead {
     void this.worker.terminate();
   }
 
-  private drain(): void {
-    const at = Atomics.load(this.claims, this.mainAt);
+  /**
+   * The worker's result for file `index`, if posted. Messages are taken off the port only up to it:
+   * the worker runs up to AHEAD_WINDOW files ahead, and results left serialized in the port's
+   * queue (outside the JS heap) until needed are not copied around by the garbage collector.
+   */
+  private receive(index: number): AheadResult | undefined {
+    const stashed = this.results.get(index);
+    if (stashed) {
+      this.results.delete(index);
+      return stashed;
+    }
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const r = m.message as AheadResult;
-      if (r.index >= at) this.results.set(r.index, r); // (earlier: a file this thread did itself)
+      if (r.index === index) return r;
+      if (r.index > index) {
+        this.results.set(r.index, r); // not expected: the worker posts in file order
+        return undefined;
+      } // (earlier: a file this thread did itself)
     }
+    return undefined;
   }
 }
 
