@@ -6,13 +6,13 @@
  * machine (where the worker gets little CPU) costs no more than doing everything in-process.
  * Results are the same either way: sources and summaries are structured-cloned (key order kept).
  */
-import { existsSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
+import { takeWorker } from "./ahead-worker.js";
 import { describeSql, type DescribedSql } from "./describe.js";
 import type { StatementPosition } from "./parse.js";
 import { readListed, type ListedFile, type SourceFile } from "./sources.js";
+
+export { worthAThread } from "./ahead-worker.js";
 
 /** Who handles file i: FREE until the worker or the main thread claims it (Atomics.compareExchange). */
 export const FREE = 0;
@@ -46,8 +46,7 @@ export interface AheadFile {
   described?: DescribedSql<StatementPosition>;
 }
 
-/** Fewer files than this: a worker's start-up costs more than it saves. */
-export const AHEAD_MIN_FILES = 64;
+export { AHEAD_MIN_FILES } from "./ahead-worker.js";
 
 /** The worker stays at most this many files ahead of the main thread (memory stays flat on huge inputs). */
 export const AHEAD_WINDOW = 256;
@@ -60,38 +59,6 @@ export const AHEAD_WINDOW = 256;
 const PATIENCE_MS = 2;
 /** The same when the main thread leaves every file to the worker (tests): its start-up included. */
 const PATIENCE_NO_STEAL_MS = 30_000;
-
-const WORKER_URL = new URL("./describe-worker.js", import.meta.url);
-
-/** A worker started early by prewarm(), waiting for its job. */
-let warm: Worker | undefined;
-
-/**
- * Start the worker now, so that it loads the parser while the caller loads the rest of the
- * command; DescribeAhead.start() adopts it. Unused, it does not keep the process alive.
- */
-export function prewarm(): void {
-  if (!warm && worthAThread() && existsSync(fileURLToPath(WORKER_URL))) warm = spawn();
-}
-
-/**
- * With one core, or every core already busy (1-minute load average at least the number of cores),
- * a second thread only competes with the first: its start-up, its own JIT warm-up and the copying
- * of summaries then cost more CPU than the parallelism gives back.
- */
-export function worthAThread(): boolean {
-  const cores = availableParallelism();
-  return cores > 1 && loadavg()[0]! < cores;
-}
-
-function spawn(): Worker {
-  const worker = new Worker(WORKER_URL);
-  worker.unref(); // never keeps the process alive
-  // a failing worker only slows things down: the main thread does whatever it leaves (a file it
-  // had claimed after PATIENCE_MS); its error must not end the process
-  worker.on("error", () => undefined);
-  return worker;
-}
 
 export class DescribeAhead {
   private readonly claims: Int32Array;
@@ -120,8 +87,7 @@ export class DescribeAhead {
    * `steal: false` leaves every file to the worker (tests), instead of taking those it has not started.
    */
   static start(items: AheadItem[], opts: { steal?: boolean } = {}): DescribeAhead | undefined {
-    const worker = warm ?? (existsSync(fileURLToPath(WORKER_URL)) ? spawn() : undefined);
-    warm = undefined;
+    const worker = takeWorker();
     return worker && new DescribeAhead(worker, items, opts.steal ?? true);
   }
 
