@@ -239,9 +239,10 @@ interface Walker {
   ahead: { from: KeyValue; size: number; upper: Promise<KeyValue | null> } | null;
   /** Contention on the table, read while the last batch ran; used once, before the next batch. */
   contention: Promise<string | null> | null;
-  /** The last committed batch's range, for BackfillStatements.tidy(); and whether a tidy is running. */
+  /** The last committed batch's range, for BackfillStatements.rangeRead() (tidy). */
   tidy: { first: boolean; values: KeyValue } | null;
-  tidying: boolean;
+  /** Range reads running on the scout, by purpose: one of each at a time (they are optional work). */
+  reading: Set<"tidy" | "warm">;
 }
 
 /** A promise that is awaited later (or dropped): its rejection must not count as unhandled meanwhile. */
@@ -319,7 +320,7 @@ class Runner {
       const walkers: Walker[] = [];
       for (let i = 0; i < this.shards.length; i++) {
         const client = i === 0 ? this.target : await connectTarget();
-        walkers.push({ index: i, client, scout: new SerialClient(await connectTarget()), sizer: this.newSizer(), batches: 0, ahead: null, contention: null, tidy: null, tidying: false });
+        walkers.push({ index: i, client, scout: new SerialClient(await connectTarget()), sizer: this.newSizer(), batches: 0, ahead: null, contention: null, tidy: null, reading: new Set() });
       }
       this.walkerPids = walkers.flatMap((w) => [w.client, w.scout.client]).map((c) => (c as pg.Client & { processID: number }).processID);
       for (;;) {
@@ -477,7 +478,9 @@ class Runner {
     const { upper, size, partial } = bound;
     const scanned = partial ? Math.max(1, Math.min(size, (this.info.estimatedRows || size) - this.totals.rows_scanned)) : size;
     if (!partial) {
-      w.ahead = { from: upper, size: w.sizer.current, upper: later(this.keyAfter(w.scout, w, upper, w.sizer.current)) };
+      const next = later(this.keyAfter(w.scout, w, upper, w.sizer.current));
+      w.ahead = { from: upper, size: w.sizer.current, upper: next };
+      void next.then((to) => to && this.readRange(w, "warm", { first: false, values: [...upper, ...to] }), () => undefined);
     }
     w.contention = later(this.readContention(w));
     this.tidyLastBatch(w);
@@ -531,16 +534,27 @@ class Runner {
 
   /**
    * Prune the last batch's dead row versions on the scout while this batch runs: queued after the
-   * next batch's read-ahead, and skipped while an earlier one still runs (it is optional work).
+   * next batch's read-ahead.
    */
   private tidyLastBatch(w: Walker): void {
     const range = w.tidy;
     w.tidy = null;
-    if (!range || w.tidying) return;
-    w.tidying = true;
+    if (range) this.readRange(w, "tidy", range);
+  }
+
+  /**
+   * Read a key range on the scout while a batch runs on the walker's connection, on another core
+   * of the server: "tidy" re-reads the last committed batch's range (reading a heap page prunes
+   * the row versions the batch left dead on it), "warm" the next batch's (its heap and index
+   * pages are then in shared buffers when the batch runs). Optional work, so skipped while the
+   * previous read of the same purpose still runs.
+   */
+  private readRange(w: Walker, purpose: "tidy" | "warm", range: { first: boolean; values: KeyValue }): void {
+    if (w.reading.has(purpose)) return;
+    w.reading.add(purpose);
     w.scout
-      .query({ name: `lockstep_bf_tidy_${+range.first}`, text: this.sql.tidy(range.first), values: range.values })
-      .finally(() => (w.tidying = false))
+      .query({ name: `lockstep_bf_range_${+range.first}`, text: this.sql.rangeRead(range.first), values: range.values })
+      .finally(() => w.reading.delete(purpose))
       .catch(() => undefined);
   }
 

@@ -27,12 +27,12 @@ export interface BackfillStatements {
    */
   update(first: boolean, check: boolean): string;
   /**
-   * Reads a committed batch's key range again (params as update()). Reading a heap page prunes
-   * the row versions a committed batch left dead on it, so this, run on a second connection while
-   * the next batch runs, does that work early instead of leaving it to the next reader (the final
-   * verification, or the application).
+   * Reads a key range (params as update()), on a second connection while a batch runs: a
+   * committed batch's range again (reading a heap page prunes the row versions the batch left
+   * dead on it, work otherwise left to the next reader: the final verification, or the
+   * application), or the next batch's (so its pages are in shared buffers when it runs).
    */
-  tidy(first: boolean): string;
+  rangeRead(first: boolean): string;
   /** The key at a given position (OFFSET $1): where parallel shards split the table. */
   splitKey: string;
   /**
@@ -107,7 +107,8 @@ export function buildStatements(info: TableInfo, exprs: BackfillExpressions, opt
   return {
     upperBound: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyList} LIMIT 1 OFFSET ${offsetParam(first, bounded)}`,
     lastKey: (first, bounded) => `SELECT ${keyText} FROM ${t} ${after(first, bounded)} ORDER BY ${keyCols.map((c) => `${c} DESC`).join(", ")} LIMIT 1`,
-    tidy: (first) => `SELECT count(*) FROM ${t} WHERE ${range(first)}`,
+    // xmin: a column no index holds, so every heap page of the range is read (an index-only scan would skip them)
+    rangeRead: (first) => `SELECT count(xmin) FROM ${t} WHERE ${range(first)}`,
     splitKey: `SELECT ${keyText} FROM ${t} ORDER BY ${keyList} LIMIT 1 OFFSET $1`,
     update,
     remaining: `SELECT count(*)::bigint AS remaining FROM ${t} WHERE NOT (xmin = ANY($1::xid[])) AND ${needs}`,
