@@ -11,8 +11,4 @@ import { setFlagsFromString } from "node:v8";
 export function tuneForShortRun(): void {
   setFlagsFromString("--interrupt-budget=200000"); // default 66 KB of bytecode executed before tiering up
   setFlagsFromString("--max-inlined-bytecode-size-cumulative=150"); // default 920
-  // Read only when a heap is made, so this sizes the young generation of worker threads started
-  // from now on (describe-ahead's): parsing makes mostly short-lived garbage, and a larger nursery
-  // means fewer scavenges (on the corpus 26 -> 8, about half the worker's GC time).
-  setFlagsFromString("--min-semi-space-size=16");
 }
