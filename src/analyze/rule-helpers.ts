@@ -61,12 +61,22 @@ export function definedColumns(s: StatementSummary): ColumnSummary[] {
 /** The scope of rules that read typedColumns(): statements with column definitions or ALTER subcommands. */
 export const TYPED_COLUMNS: RuleScope = { actions: true, columns: true };
 
+type TypedColumn = { column: string; type: TypeRef; def?: ColumnSummary };
+
+/** Per statement: eight type-preference rules ask for the same list. */
+const typedColumnsOf = new WeakMap<StatementSummary, readonly TypedColumn[]>();
+
 /** Columns whose type a statement sets: defined columns and ALTER COLUMN TYPE targets. */
-export function typedColumns(s: StatementSummary): Array<{ column: string; type: TypeRef; def?: ColumnSummary }> {
-  return [
-    ...s.columns.map((c) => ({ column: c.name, type: c.type, def: c })),
-    ...s.actions.flatMap((a) => (a.action === "alter-column-type" && a.type && a.column ? [{ column: a.column, type: a.type }] : [])),
-  ];
+export function typedColumns(s: StatementSummary): readonly TypedColumn[] {
+  let list = typedColumnsOf.get(s);
+  if (!list) {
+    list = [
+      ...s.columns.map((c) => ({ column: c.name, type: c.type, def: c })),
+      ...s.actions.flatMap((a) => (a.action === "alter-column-type" && a.type && a.column ? [{ column: a.column, type: a.type }] : [])),
+    ];
+    typedColumnsOf.set(s, list);
+  }
+  return list;
 }
 
 /** A column is a key when it is a primary key, identity/serial, or references another table. */

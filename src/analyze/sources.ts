@@ -122,6 +122,9 @@ function readSourceFile(display: string, abs: string, forced?: string, knownSize
   return sourceFromBuffer(display, buf, forced ? asLayout(forced) : detectLayout(abs, buf), abs);
 }
 
+/** Reusable: decode() without `stream` keeps no state between calls. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Decode and classify one file's bytes. `abs` (when a real file) lets layouts read siblings. */
 export function sourceFromBuffer(display: string, buf: Buffer, layout: Layout, abs?: string): SourceFile {
   const file: SourceFile = { path: display, layout, wrap: "none", errors: [] };
@@ -131,7 +134,7 @@ export function sourceFromBuffer(display: string, buf: Buffer, layout: Layout, a
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
+    text = strictUtf8.decode(buf);
   } catch {
     const at = firstInvalidUtf8(buf);
     file.errors.push({ code: "invalid-utf8", message: `${display}: not valid UTF-8 (first bad byte at offset ${at})`, ...lineColumnAt(buf, at) });
@@ -165,9 +168,11 @@ export function detectLayout(abs: string, buf?: Buffer): Layout {
   return "plain";
 }
 
+/** The file's bytes; empty when it cannot be read. Asks existsSync first: most probed files (a diesel
+ * migration's metadata.toml, a Flyway script's .conf) do not exist, and a failed read throws. */
 function safeRead(abs: string): Buffer {
   try {
-    return readFileSync(abs);
+    return existsSync(abs) ? readFileSync(abs) : Buffer.alloc(0);
   } catch {
     return Buffer.alloc(0);
   }
