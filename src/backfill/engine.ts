@@ -270,6 +270,12 @@ class Runner {
   private readonly batchXids: string[] = [];
   /** The run's control as the last checkpoint returned it; read (once) at the next batch boundary. */
   private controlSeen: RunControl | null = null;
+  /**
+   * The last batch's checkpoint in a separate state database, still on its way: the next batch
+   * starts meanwhile, and awaits it (and its control) when it ends. A checkpoint lost to a crash
+   * makes the resumed run repeat its batch, which finds nothing left to change.
+   */
+  private checkpointing: Promise<RunControl> | null = null;
 
   constructor(
     private readonly opts: BackfillOptions,
@@ -327,6 +333,7 @@ class Runner {
       this.walkerPids = walkers.flatMap((w) => [w.client, w.scout.client]).map((c) => (c as pg.Client & { processID: number }).processID);
       for (;;) {
         await Promise.all(walkers.map((w) => this.walk(w)));
+        await this.checkpointed();
         if (this.stopping) return await this.finish(this.stopping);
         const remaining = await this.countRemaining();
         if (remaining === 0) return await this.finish({ status: "done", remaining: 0 });
@@ -511,7 +518,11 @@ class Runner {
     if (this.sameDatabase) this.controlSeen = controlOf(await client.query(batchCheckpointQuery(this.record.id, checkpoint)));
     await client.query("COMMIT");
     const batchMs = performance.now() - t0;
-    if (!this.sameDatabase) this.controlSeen = controlOf(await this.state.query(batchCheckpointQuery(this.record.id, { ...checkpoint, batch_ms: batchMs })));
+    if (!this.sameDatabase) {
+      const previous = this.checkpointing;
+      this.checkpointing = later(this.state.query(batchCheckpointQuery(this.record.id, { ...checkpoint, batch_ms: batchMs })).then(controlOf));
+      if (previous) this.controlSeen = await previous;
+    }
     shard.last = upper;
     w.tidy = { first, values: [...last, ...upper] };
     this.batchXids.push(began.at(-1)!.rows[0]!.xid);
@@ -532,6 +543,13 @@ class Runner {
     }
     await this.pace();
     return true;
+  }
+
+  /** Wait for the checkpoint still on its way (its failure fails the run). */
+  private async checkpointed(): Promise<void> {
+    const pending = this.checkpointing;
+    this.checkpointing = null;
+    if (pending) this.controlSeen = await pending;
   }
 
   /**
