@@ -14,7 +14,8 @@ const isCheck = argv[0] === "check";
 if (isCheck) {
   (await import("./short-run.js")).tuneForShortRun();
   (await import("./analyze/ahead-worker.js")).prewarm(argv.slice(1));
-  void (await import("./analyze/parse.js")).loadParser(); // reads and compiles the parser while the command loads
+  // reads and compiles the parser while the command loads (a failure surfaces where check awaits it)
+  void (await import("./analyze/parse.js")).loadParser().catch(() => undefined);
 }
 const { runCli } = await import("./cli.js");
 const registry = isCheck ? [(await import("../commands/check.js")).checkCommand] : undefined;

@@ -1,5 +1,6 @@
 import { FileAssessor } from "./assess.js";
-import { AHEAD_MIN_FILES, DescribeAhead, readAndDescribe, worthAThread } from "./describe-ahead.js";
+import { AHEAD_MIN_FILES, worthAThread } from "./ahead-worker.js";
+import { DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";

@@ -12,8 +12,6 @@ import { describeSql, type DescribedSql } from "./describe.js";
 import type { StatementPosition } from "./parse.js";
 import { readListed, type ListedFile, type SourceFile } from "./sources.js";
 
-export { worthAThread } from "./ahead-worker.js";
-
 /** Who handles file i: FREE until the worker or the main thread claims it (Atomics.compareExchange). */
 export const FREE = 0;
 export const BY_WORKER = 1;
@@ -45,8 +43,6 @@ export interface AheadFile {
   /** undefined when there is nothing to describe (no text) */
   described?: DescribedSql<StatementPosition>;
 }
-
-export { AHEAD_MIN_FILES } from "./ahead-worker.js";
 
 /** The worker stays at most this many files ahead of the main thread (memory stays flat on huge inputs). */
 export const AHEAD_WINDOW = 256;
@@ -126,11 +122,10 @@ export class DescribeAhead {
     }
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const r = m.message as AheadResult;
+      if (r.index < index) continue; // a file this thread did itself
       if (r.index === index) return r;
-      if (r.index > index) {
-        this.results.set(r.index, r); // not expected: the worker posts in file order
-        return undefined;
-      } // (earlier: a file this thread did itself)
+      this.results.set(r.index, r); // not expected: the worker posts in file order
+      return undefined;
     }
     return undefined;
   }
