@@ -8,7 +8,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { takeWorker } from "./ahead-worker.js";
-import { describeSql, type DescribedSql } from "./describe.js";
+import { describeSql, expandSummary, type CompactSummary, type DescribedSql } from "./describe.js";
 import type { StatementPosition } from "./parse.js";
 import { readListed, type ListedFile, type SourceFile } from "./sources.js";
 
@@ -30,11 +30,14 @@ export interface AheadJob {
   port: MessagePort;
 }
 
-/** One file done by the worker; `error` when describing threw (the main thread repeats it, to throw the same). */
+/**
+ * One file done by the worker; `error` when describing threw (the main thread repeats it, to throw
+ * the same). Summaries travel compacted (compactSummary).
+ */
 export interface AheadResult {
   index: number;
   source: SourceFile;
-  described?: DescribedSql<StatementPosition>;
+  described?: { errors: DescribedSql["errors"]; statements: Array<{ st: StatementPosition; summary: CompactSummary }> };
   error?: true;
 }
 
@@ -97,7 +100,7 @@ export class DescribeAhead {
     for (;;) {
       const seen = Atomics.load(this.claims, this.posted);
       const r = this.receive(index);
-      if (r) return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: r.described } : {}) };
+      if (r) return r.error ? readAndDescribe(r.source) : { source: r.source, ...(r.described ? { described: expanded(r.described) } : {}) };
       const waited = performance.now() - since;
       if (waited >= patience) return readAndDescribe(item); // the worker's result, when it comes, is dropped
       Atomics.wait(this.claims, this.posted, seen, patience - waited);
@@ -129,6 +132,10 @@ export class DescribeAhead {
     }
     return undefined;
   }
+}
+
+function expanded(d: NonNullable<AheadResult["described"]>): DescribedSql<StatementPosition> {
+  return { errors: d.errors, statements: d.statements.map(({ st, summary }) => ({ st, summary: expandSummary(summary) })) };
 }
 
 /** What the worker does for one file (the main thread too, for the files it takes). */

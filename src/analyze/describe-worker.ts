@@ -5,6 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { AHEAD_WINDOW, BY_WORKER, FREE, readAndDescribe, type AheadItem, type AheadJob, type AheadResult } from "./describe-ahead.js";
+import { compactSummary } from "./describe.js";
 import { loadParser } from "./parse.js";
 import { readListed } from "./sources.js";
 
@@ -39,7 +40,7 @@ function doOne(index: number, item: AheadItem): AheadResult {
   try {
     const { source, described } = readAndDescribe(item);
     if (!described) return { index, source };
-    const statements = described.statements.map(({ st, summary }) => ({ st: { index: st.index, sql: st.sql, byteStart: st.byteStart, line: st.line, column: st.column }, summary }));
+    const statements = described.statements.map(({ st, summary }) => ({ st: { index: st.index, sql: st.sql, byteStart: st.byteStart, line: st.line, column: st.column }, summary: compactSummary(summary) }));
     return { index, source, described: { errors: described.errors, statements } };
   } catch {
     return { index, source: "abs" in item ? readListed(item) : item, error: true };

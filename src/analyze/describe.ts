@@ -344,6 +344,29 @@ function emptySummary(kind: string): StatementSummary {
   };
 }
 
+/** A summary as it crosses between threads: only the fields that differ from emptySummary()'s. */
+export type CompactSummary = Partial<StatementSummary> & { kind: string };
+
+/**
+ * The summary without the fields that still hold emptySummary()'s defaults (most statements leave
+ * seven lists empty and five flags as they were): a third fewer objects to copy between threads.
+ */
+export function compactSummary(s: StatementSummary): CompactSummary {
+  const defaults = emptySummary(s.kind) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(s)) {
+    const d = defaults[key];
+    if (key !== "kind" && key in defaults && (value === d || (Array.isArray(value) && value.length === 0 && Array.isArray(d)))) continue;
+    out[key] = value;
+  }
+  return out as CompactSummary;
+}
+
+/** compactSummary() undone: the same fields with the same values, in the same order. */
+export function expandSummary(c: CompactSummary): StatementSummary {
+  return Object.assign(emptySummary(c.kind), c);
+}
+
 /* ------------------------------- types and expressions ------------------------------------ */
 
 const SERIALS: Record<string, string> = { serial: "int4", serial4: "int4", bigserial: "int8", serial8: "int8", smallserial: "int2", serial2: "int2" };
