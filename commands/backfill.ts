@@ -65,7 +65,7 @@ export const backfillCommand = defineCommand({
   summary: "run a batched, resumable data backfill (keyset batches, adaptive size, throttles, checkpoints)",
   description: `Actions: (none) run | status [--run ID] | pause --run ID | resume --run ID | cancel --run ID | restore --run ID.
 Running the same --table/--set/--where again resumes from its checkpoint; --restart discards it.
-Exit 4 when a run stops before done (paused, cancelled, failed). See README "lockstep backfill".`,
+Exit 4 when a run stops before done (paused, cancelled, failed). See docs/backfill.md.`,
   arguments: [{ name: "action", description: `one of ${ACTIONS.join(", ")} (default: run)` }],
   options: [
     { flags: "--db <url>", description: "target database URL, or env:VAR" },

@@ -1,4 +1,4 @@
-/** Exit codes are a public interface (README "Exit codes"). */
+/** Exit codes are a public interface (docs/cli.md "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   findings: 1,

@@ -38,7 +38,7 @@ export function parseSpec(raw: unknown, source: string): BackfillSpec {
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
   throw new UserError("usage", `invalid backfill spec ${source}: ${problems.join("; ")}`, {
-    hint: "fields: table, set, where, batch_size, target_batch_ms, max_rows_per_s, sleep_ms, save_old, target or db (see README)",
+    hint: "fields: table, set, where, batch_size, target_batch_ms, max_rows_per_s, sleep_ms, save_old, target or db (see docs/backfill.md)",
   });
 }
 

@@ -24,7 +24,7 @@ export function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings {
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number (got ${JSON.stringify(env.PORT)})`);
   if (problems.length > 0) {
     throw new UserError("serve-settings", `cannot start the Slack bot:\n  - ${problems.join("\n  - ")}`, {
-      hint: "see the Slack section of the README",
+      hint: "see docs/slack.md",
     });
   }
   return {

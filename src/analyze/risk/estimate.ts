@@ -1,7 +1,7 @@
 /**
  * How long the heavy part of a statement takes, from the table's size (pg_total_relation_size).
  * Throughputs were measured on embedded Postgres 18 by bench/calibrate-risk.ts (default settings,
- * maintenance_work_mem 64MB, warm cache, one index); README "Risk and estimates" gives the
+ * maintenance_work_mem 64MB, warm cache, one index); docs/check.md "Risk and estimates" gives the
  * measured error. Production disks, cold caches and extra indexes make real runs slower, so the
  * estimate is a lower bound of the right order of magnitude, not a promise.
  */
