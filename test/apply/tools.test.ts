@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -206,18 +206,7 @@ describe("Prisma", () => {
 /* ------------------------------------------------- Django ------------------------------------------------- */
 
 /** What `python manage.py sqlmigrate accounts 0042` prints for an AddField with a default and an index. */
-const SQLMIGRATE = `BEGIN;
---
--- Add field role to user
---
-ALTER TABLE "accounts_user" ADD COLUMN "role" varchar(20) DEFAULT 'member' NOT NULL;
-ALTER TABLE "accounts_user" ALTER COLUMN "role" DROP DEFAULT;
---
--- Create index accounts_user_email_idx on field(s) email of model user
---
-CREATE INDEX "accounts_user_email_idx" ON "accounts_user" ("email");
-COMMIT;
-`;
+const SQLMIGRATE = readFileSync(path.join(REPO_ROOT, "test", "fixtures", "django-sqlmigrate.sql"), "utf8");
 
 describe("Django: migrations are Python; check through sqlmigrate, apply with Django's migrate", () => {
   it("sqlmigrate output piped into lockstep check - --db env:...: findings for the live table, exit 1", async () => {

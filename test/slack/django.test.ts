@@ -1,22 +1,15 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTION, INPUT, VIEW } from "../../src/slack/action-ids.js";
+import { REPO_ROOT } from "../helpers/cli.js";
 import { blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 
 /**
  * Django's migrations are Python: the SQL `python manage.py sqlmigrate APP NNNN` prints is pasted in
  * the /migrate check modal; the check, the approval and the audit trail work as for any migration.
  */
-const SQLMIGRATE = `BEGIN;
---
--- Add field role to user
---
-ALTER TABLE "accounts_user" ADD COLUMN "role" varchar(20) DEFAULT 'member' NOT NULL;
-ALTER TABLE "accounts_user" ALTER COLUMN "role" DROP DEFAULT;
---
--- Create index accounts_user_email_idx on field(s) email of model user
---
-CREATE INDEX "accounts_user_email_idx" ON "accounts_user" ("email");
-COMMIT;`;
+const SQLMIGRATE = readFileSync(path.join(REPO_ROOT, "test", "fixtures", "django-sqlmigrate.sql"), "utf8").trim();
 
 let bot: TestBot;
 beforeAll(async () => {
