@@ -14,6 +14,7 @@ const args = z.object({
   schema: z.string().optional(),
   out: z.string().optional(),
   verify: z.boolean().default(true),
+  fill: z.array(z.string()).default([]),
 });
 
 /** `lockstep plan`: rewrite a migration into safe phases, with a verified rollback for every statement. */
@@ -21,17 +22,22 @@ export const planCommand = defineCommand({
   name: "plan",
   summary: "rewrite a migration into safe phases (new files in the same layout) with a verified rollback for every statement",
   description: `Writes the safe sequence as migration files in the source's layout (golang-migrate, Flyway, diesel, Prisma,
-dbmate, plain) under --out (default ./lockstep-plan/<migration>), backfill specs under backfills/ (run them with
-lockstep backfill --spec FILE), and lists the application deploys between phases. Rollbacks are verified by applying
-each statement and its rollback on a throwaway shadow database built from --db (schema only, read from the catalog)
-or --schema, and diffing the catalog. A down file next to the migration is verified the same way.
-Exit code 1 when a rollback or down file fails verification or a generated file has error findings.`,
+Drizzle with its journal, dbmate, plain) under --out (default ./lockstep-plan/<migration>), numbered after the highest
+version in the source's migrations directory; an existing file is never overwritten (--out may be that directory).
+Backfill specs go under backfills/ (run them with lockstep backfill --spec FILE; --fill gives the value for existing
+rows), and the application deploys between phases are listed. The generated files are checked as one migration set.
+Rollbacks are verified by applying each statement and its rollback on a throwaway shadow database built from --db
+(schema only, read from the catalog), --schema, or else the directory's earlier migrations, and diffing the catalog.
+A down file next to the migration is verified the same way.
+Exit code 1 when a rollback or down file fails verification or a generated file has error findings; 2 for bad input
+(a syntax error, a --fill the plan cannot use, files that would be overwritten).`,
   arguments: [{ name: "file", description: "the migration file to plan", required: true }],
   options: [
     { flags: "--db <url>", description: "database whose schema to read (URL or env:VAR); only read, never modified" },
     { flags: "--target <name>", description: "a target from lockstep.yml (its read-only URL when set)" },
     { flags: "--schema <file>", description: "schema file (pg_dump --schema-only or earlier migrations) instead of --db" },
     { flags: "--out <dir>", description: "where to write the files (default ./lockstep-plan/<migration>)" },
+    { flags: "--fill <assignment>", description: `"column = expression": the value existing rows get where a column is added NOT NULL without a default (repeatable)`, repeatable: true },
     { flags: "--no-verify", description: "skip rollback verification on a shadow database" },
   ],
   formats: ["text", "json", "markdown"],
@@ -49,6 +55,7 @@ Exit code 1 when a rollback or down file fails verification or a generated file 
         ...(a.out ? { out: a.out } : {}),
         ...(schema ? { schema } : {}),
         dbLabel: dbLabel(a),
+        fills: a.fill,
         verify: a.verify ? { ...(url ? { url } : {}), ...(a.schema ? { schemaFile: path.resolve(ctx.cwd, a.schema) } : {}), ...(ctx.env.LOCKSTEP_SHADOW_ADMIN_URL ? { adminUrl: ctx.env.LOCKSTEP_SHADOW_ADMIN_URL } : {}) } : false,
       });
     } finally {

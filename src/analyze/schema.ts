@@ -263,7 +263,21 @@ export class SchemaContext implements DescribeContext {
         for (const o of s.objects) this.drop(o);
         return;
     }
+    if (s.kind === "alter-table" && rel && !rels[rel] && !this.known) return this.applyToAssumed(rel, s);
     if (s.kind.startsWith("alter-") && rel && rels[rel]) this.applyAlter(rel, s);
+  }
+
+  /**
+   * ALTER TABLE on a table no statement created (assumed to exist): its columns stay unknown, but
+   * the constraints the migrations add, validate and drop are kept, so a later migration sees a
+   * CHECK validated by an earlier one (NOT VALID, VALIDATE, SET NOT NULL in three files).
+   */
+  private applyToAssumed(rel: string, s: StatementSummary): void {
+    const actions = s.actions.filter((a) => CONSTRAINT_ACTIONS.has(a.action));
+    if (!actions.length) return;
+    const [schema, name] = split(rel);
+    this.snapshot.relations[rel] = { schema, name, kind: "table", columns: [], constraints: [], indexes: [] };
+    this.applyAlter(rel, { ...s, actions });
   }
 
   private applyAlter(rel: string, s: StatementSummary): void {
@@ -389,6 +403,8 @@ export class SchemaContext implements DescribeContext {
     }
   }
 }
+
+const CONSTRAINT_ACTIONS = new Set(["add-constraint", "validate-constraint", "drop-constraint"]);
 
 /** Like pg_get_constraintdef for a CHECK, so that rules read statement-derived and catalog constraints alike. */
 function checkDefinition(c: StatementSummary["constraints"][number]): string {

@@ -8,7 +8,7 @@ import type { StatementLock } from "../analyze/types.js";
  */
 export type TxMode = "file" | "statement" | "none";
 
-export type ApplyLayout = "golang-migrate" | "flyway" | "diesel" | "prisma" | "plain";
+export type ApplyLayout = "golang-migrate" | "flyway" | "diesel" | "prisma" | "drizzle" | "dbmate" | "plain";
 
 export interface MigrationStatement {
   /** 0-based position in the file */
@@ -39,6 +39,10 @@ export interface Migration {
   downPath?: string;
   txMode: TxMode;
   statements: MigrationStatement[];
+  /** Flyway repeatable (R__) migration: no version, applied again whenever its checksum changes */
+  repeatable?: boolean;
+  /** Drizzle: the journal entry's `when` (ms), which drizzle-kit records as created_at */
+  journalWhen?: number;
 }
 
 export interface Blocker {

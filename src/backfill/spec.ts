@@ -42,7 +42,10 @@ export function parseSpec(raw: unknown, source: string): BackfillSpec {
   });
 }
 
-/** Read a YAML spec file; YAML errors carry line and column. */
+/** What `lockstep plan` writes where only the user knows the value (the existing rows of a new NOT NULL column). */
+export const FILL_PLACEHOLDER = "<value for existing rows>";
+
+/** Read a YAML spec file; YAML errors carry line and column; a placeholder left in it is refused. */
 export function loadSpecFile(file: string): BackfillSpec {
   let text: string;
   try {
@@ -50,7 +53,17 @@ export function loadSpecFile(file: string): BackfillSpec {
   } catch (e) {
     throw new UserError("spec-unreadable", `cannot read backfill spec ${file}: ${(e as Error).message}`);
   }
+  refusePlaceholder(text, file);
   return parseSpec(parseYaml(text, file, "usage"), file);
+}
+
+function refusePlaceholder(text: string, file: string): void {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => !l.trimStart().startsWith("#") && l.includes(FILL_PLACEHOLDER));
+  if (at < 0) return;
+  throw new UserError("spec-placeholder", `${file}:${at + 1}: the spec still holds ${FILL_PLACEHOLDER}: ${lines[at]!.trim()}`, {
+    hint: `write the value the existing rows get in its place (e.g. set: role = 'member'), or plan again with --fill "column = expression"`,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CommandContext } from "../command.js";
 import { shadowFrom } from "../db/shadow.js";
 import { catalogState } from "./catalog-diff.js";
 import { downFileOf } from "./plan.js";
-import { applyVerification, verifyDownFile, verifyRollbacks } from "./verify.js";
+import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } from "./verify.js";
 
 /**
  * `check --verify-rollback`: on one shadow database built from --db (schema only) or --schema, the
@@ -30,7 +30,7 @@ export async function verifyFileRollbacks(
       const abs = locate(f);
       const down = abs ? downFileOf(abs, f.source.layout) : undefined;
       if (!down) continue;
-      f.report.down = await verifyDownFile(shadow.client, down.path, down.text, before);
+      f.report.down = verified.forwardFailed ? downNotVerified(down.path) : await verifyDownFile(shadow.client, down.path, down.text, before);
       // back to the state after this file, for the next one
       for (const st of f.statements) if (!st.summary.transaction) await shadow.client.query(st.parsed.sql).catch(() => undefined);
     }

@@ -1,33 +1,46 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { analyzePathsDetailed, type AnalyzedFile } from "../analyze/analyze.js";
 import { SchemaContext } from "../analyze/schema.js";
-import { dbmateUpSection, type Layout } from "../analyze/sources.js";
+import { dbmateUpSection, detectLayout, readSources, type Layout, type SourceFile } from "../analyze/sources.js";
 import type { SchemaSnapshot } from "../analyze/types.js";
 import { UserError } from "../errors.js";
 import { catalogState } from "./catalog-diff.js";
-import { layoutFiles, type PlannedFile } from "./layouts.js";
+import { appendEntries, readJournal } from "./drizzle-journal.js";
+import { earlierMigrations, replayMigrations, schemaAfter } from "./earlier.js";
+import { parseFills, type Fill } from "./fill.js";
+import { layoutFiles, migrationCount, type PlannedFile } from "./layouts.js";
+import { migrationsDirOf, numberPlan } from "./numbering.js";
 import { rollbackOf, toRollbackEntry, type Rollback } from "./rollback.js";
 import { planSteps } from "./transforms.js";
 import type { GeneratedCheck, PlanResult } from "./types.js";
-import { applyVerification, verifyDownFile, verifyRollbacks, type VerifiableStatement } from "./verify.js";
+import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks, type VerifiableStatement } from "./verify.js";
 
 export interface PlanOptions {
   file: string;
   cwd: string;
   /** where to write the files; default ./lockstep-plan/<source name> */
   out?: string;
-  /** the starting schema (from --db or --schema), for the plan's facts */
+  /** the starting schema (from --db or --schema), for the plan's facts; else the earlier migrations' */
   schema?: SchemaSnapshot;
   /** how save commands name the database (e.g. "env:PROD_URL"); never a URL with a password */
   dbLabel?: string;
-  /** verify rollbacks on a shadow database built from this source; false: skip verification */
+  /** verify rollbacks on a shadow database built from this source (none: the earlier migrations replayed); false: skip */
   verify?: { url?: string; schemaFile?: string; adminUrl?: string } | false;
+  /** --fill "column = expression": the value existing rows get where the plan backfills a new NOT NULL column */
+  fills?: string[];
+  /** the clock for timestamp versions */
+  now?: Date;
 }
 
 /** `lockstep plan`: the safe phased rewrite of one migration, its rollback plan, verified. */
 export async function planMigration(opts: PlanOptions): Promise<PlanResult> {
-  const [file] = await analyzePathsDetailed([opts.file], { cwd: opts.cwd, ...(opts.schema ? { schema: opts.schema } : {}) });
+  const abs = path.resolve(opts.cwd, opts.file);
+  const fills = await parseFills(opts.fills ?? []);
+  // Without --db/--schema the migrations before the source tell what exists, as `check DIR` reads them.
+  const earlier = opts.schema || !existsSync(abs) ? [] : await readSources(earlierMigrations(abs, detectLayout(abs)));
+  const base = opts.schema ?? (earlier.length ? await schemaAfter(earlier) : undefined);
+  const [file] = await analyzePathsDetailed([opts.file], { cwd: opts.cwd, ...(base ? { schema: base } : {}) });
   if (!file) throw new UserError("usage", `plan: ${opts.file}: nothing to plan`);
   const errors = file.report.errors;
   if (errors.length) {
@@ -35,22 +48,26 @@ export async function planMigration(opts: PlanOptions): Promise<PlanResult> {
     throw new UserError(e.code, `${file.report.path}${e.line ? `:${e.line}:${e.column}` : ""}: ${e.message}`);
   }
   const layout = file.source.layout;
-  const { steps, notes, changed } = planSteps(file, new SchemaContext(opts.schema), opts.dbLabel ? { db: opts.dbLabel } : {});
-  const rollbacks = rollbacksOf(file, opts);
+  const { steps, notes, changed, usedFills } = planSteps(file, new SchemaContext(base), { ...(opts.dbLabel ? { db: opts.dbLabel } : {}), fills });
+  refuseUnusedFills(fills, usedFills);
+  const rollbacks = rollbacksOf(file, base, opts.dbLabel);
   const rollback = rollbacks.map((r, i) => toRollbackEntry(file.statements[i]!.parsed.index, r));
   const result: PlanResult = { source: file.report.path, layout, changed, steps, files: [], rollback, checks: [], notes: [...notes] };
   if (!changed) result.notes.push("every statement is safe as written: no files written");
 
   if (changed) {
-    const laid = layoutFiles(path.resolve(opts.cwd, opts.file), layout, steps);
-    result.notes.push(...laid.notes);
     const outDir = path.resolve(opts.cwd, opts.out ?? path.join("lockstep-plan", sourceStem(opts.file)));
-    writePlanFiles(outDir, laid.files);
+    const numbering = numberPlan(abs, layout, outDir, migrationCount(steps), opts.now ?? new Date());
+    const laid = layoutFiles(abs, layout, steps, numbering.versions);
+    const journal = layout === "drizzle" ? drizzleJournalFile(abs, outDir, laid.files, opts.now ?? new Date()) : undefined;
+    const files = journal ? [...laid.files, journal.file] : laid.files;
+    result.notes.push(...numbering.notes, ...laid.notes, ...(journal ? [journal.note] : []));
+    writePlanFiles(outDir, files, { defaultDir: !opts.out, replace: journal?.replaces });
     result.outDir = outDir;
-    result.files = laid.files.map(({ content: _c, ...f }) => ({ ...f, path: path.join(outDir, f.path) }));
-    result.checks = await checkGenerated(outDir, laid.files, layout, opts.schema);
+    result.files = files.map(({ content: _c, ...f }) => ({ ...f, path: path.join(outDir, f.path) }));
+    result.checks = await checkGenerated(outDir, laid.files, layout, base);
   }
-  if (opts.verify !== false) await verifyPlan(result, file, rollbacks, opts);
+  if (opts.verify !== false) await verifyPlan(result, file, rollbacks, opts, earlier);
   return result;
 }
 
@@ -60,25 +77,60 @@ function sourceStem(file: string): string {
   return stem.replace(/[^A-Za-z0-9_.-]+/g, "_") || "migration";
 }
 
+/** A --fill the plan has no use for is a mistake (a typo in the column, or a migration that needs none). */
+function refuseUnusedFills(fills: Fill[], used: Fill[]): void {
+  const unused = fills.filter((f) => !used.includes(f));
+  if (!unused.length) return;
+  const needed = used.map((f) => f.column);
+  throw new UserError("usage", `--fill ${unused.map((f) => JSON.stringify(f.text)).join(", ")}: the plan backfills no new NOT NULL column of that name${needed.length ? ` (it fills ${needed.join(", ")})` : ""}`, {
+    hint: "--fill gives the value existing rows get for a column added NOT NULL without a default",
+  });
+}
+
 /** Each statement's rollback, from the schema just before it; save commands name the database as given. */
-function rollbacksOf(file: AnalyzedFile, opts: PlanOptions): Rollback[] {
-  const schema = new SchemaContext(opts.schema);
+function rollbacksOf(file: AnalyzedFile, base: SchemaSnapshot | undefined, dbLabel: string | undefined): Rollback[] {
+  const schema = new SchemaContext(base);
   return file.statements.map((st) => {
-    const r = rollbackOf(st.summary, schema, st.parsed.sql, opts.dbLabel ? { db: opts.dbLabel } : {});
+    const r = rollbackOf(st.summary, schema, st.parsed.sql, dbLabel ? { db: dbLabel } : {});
     schema.apply(st.summary);
     return r;
   });
 }
 
-function writePlanFiles(outDir: string, files: PlannedFile[]): void {
+/** drizzle-kit runs only what its journal lists: the journal with the plan's files appended. */
+function drizzleJournalFile(sourceAbs: string, outDir: string, files: PlannedFile[], now: Date): { file: PlannedFile; note: string; replaces?: string } {
+  const dir = migrationsDirOf(sourceAbs, "drizzle");
+  const tags = files.filter((f) => f.role === "migration").map((f) => path.basename(f.path, ".sql"));
+  const journal = appendEntries(readJournal(dir), tags, now);
+  const file: PlannedFile = { path: path.join("meta", "_journal.json"), role: "config", step: -1, content: `${JSON.stringify(journal, null, 2)}\n` };
+  if (path.resolve(outDir) === dir) return { file, note: `meta/_journal.json: ${tags.length} entries appended (${tags.join(", ")})`, replaces: file.path };
+  return { file, note: `meta/_journal.json is ${path.join(dir, "meta", "_journal.json")} with the plan's ${tags.length} entries appended: copy it over that file together with the migrations` };
+}
+
+/**
+ * Write the plan's files; never over an existing file (checked for all of them before the first
+ * is written). `replace`: the one file that is updated in place (drizzle's journal, entries appended).
+ * `defaultDir` (no --out): a default output directory that holds an earlier plan is refused whole.
+ */
+function writePlanFiles(outDir: string, files: PlannedFile[], opts: { defaultDir: boolean; replace?: string }): void {
+  if (opts.defaultDir && existsSync(outDir) && readdirSync(outDir).length > 0) {
+    throw new UserError("exists", `plan: ${outDir} already holds files (an earlier plan?): nothing was written`, { hint: "remove that directory, or write this plan elsewhere with --out DIR" });
+  }
+  const taken = files.filter((f) => f.path !== opts.replace && existsSync(path.join(outDir, f.path))).map((f) => f.path);
+  if (taken.length) {
+    throw new UserError("exists", `plan: ${taken.length} file(s) already exist in ${outDir} and are never overwritten: ${taken.join(", ")}; nothing was written`, { hint: "remove them, or write the plan elsewhere with --out DIR" });
+  }
   for (const f of files) {
     const target = path.join(outDir, f.path);
     mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, f.content);
+    writeFileSync(target, f.content, { flag: f.path === opts.replace ? "w" : "wx" });
   }
 }
 
-/** `lockstep check` on the generated migrations, in order, from the same starting schema. */
+/**
+ * `lockstep check` on the generated migrations as one migration set, in order, from the schema the
+ * plan started from (--db/--schema, or what the source's earlier migrations leave).
+ */
 export async function checkGenerated(outDir: string, files: PlannedFile[], layout: Layout, schema?: SchemaSnapshot): Promise<GeneratedCheck[]> {
   const migrations = files.filter((f) => f.role === "migration").map((f) => path.join(outDir, f.path));
   const analysed = await analyzePathsDetailed(migrations, { layout, ...(schema ? { schema } : {}) });
@@ -90,19 +142,22 @@ export async function checkGenerated(outDir: string, files: PlannedFile[], layou
 }
 
 /** Apply each statement and its rollback on a shadow database; then the down file, if any. */
-async function verifyPlan(result: PlanResult, file: AnalyzedFile, rollbacks: Rollback[], opts: PlanOptions): Promise<void> {
+async function verifyPlan(result: PlanResult, file: AnalyzedFile, rollbacks: Rollback[], opts: PlanOptions, earlier: SourceFile[]): Promise<void> {
   const { shadowFrom } = await import("../db/shadow.js");
   const source = opts.verify || {};
   const shadow = await shadowFrom(source);
   try {
     result.notes.push(...shadow.notes);
-    if (!source.url && !source.schemaFile) result.notes.push("rollbacks verified on an empty shadow database (no --db/--schema): statements on existing tables cannot be tried");
+    if (!source.url && !source.schemaFile) {
+      if (earlier.length) result.notes.push(...(await replayMigrations(shadow.client, earlier, opts.cwd)));
+      else result.notes.push("rollbacks verified on an empty shadow database (no --db/--schema, and no earlier migrations in the directory): statements on existing tables cannot be tried");
+    }
     const before = await catalogState(shadow.client);
     const statements: VerifiableStatement[] = file.statements.map((st, i) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: rollbacks[i]!.sql }));
     const verified = await verifyRollbacks(shadow.client, statements);
     applyVerification(result.rollback, verified);
     const down = downFileOf(path.resolve(opts.cwd, opts.file), file.source.layout);
-    if (down) result.down = await verifyDownFile(shadow.client, down.path, down.text, before);
+    if (down) result.down = verified.forwardFailed ? downNotVerified(down.path) : await verifyDownFile(shadow.client, down.path, down.text, before);
   } finally {
     await shadow.drop();
   }

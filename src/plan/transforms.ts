@@ -3,6 +3,8 @@ import type { AlterAction, ConstraintSummary, StatementSummary } from "../analyz
 import type { SchemaContext } from "../analyze/schema.js";
 import { rollbackOf } from "./rollback.js";
 import { bareName, ident, objectName, sqlName } from "./sql.js";
+import { FILL_PLACEHOLDER } from "../backfill/spec.js";
+import { fillFor, type Fill } from "./fill.js";
 import type { PlanMigration, PlanStep } from "./types.js";
 
 /**
@@ -11,8 +13,8 @@ import type { PlanMigration, PlanStep } from "./types.js";
  * out into backfill specs), safe statements are kept as they are, grouped into migration files.
  * `schema` must hold the schema as it was before the file (it is advanced statement by statement).
  */
-export function planSteps(file: AnalyzedFile, schema: SchemaContext, opts: { db?: string } = {}): { steps: PlanStep[]; notes: string[]; changed: boolean } {
-  const b = new StepBuilder(opts.db);
+export function planSteps(file: AnalyzedFile, schema: SchemaContext, opts: { db?: string; fills?: Fill[] } = {}): { steps: PlanStep[]; notes: string[]; changed: boolean; usedFills: Fill[] } {
+  const b = new StepBuilder(opts.db, opts.fills ?? []);
   const hasSchemaChanges = file.statements.some((s) => !DML.has(s.summary.kind) && !s.summary.transaction && s.summary.kind !== "set");
   for (const st of file.statements) {
     planStatement(st, schema, b, hasSchemaChanges);
@@ -21,7 +23,7 @@ export function planSteps(file: AnalyzedFile, schema: SchemaContext, opts: { db?
   b.flush();
   // contract phases go last: nothing else in the migration may need what they drop
   const steps = [...b.steps.filter((x) => x.phase !== "contract"), ...b.steps.filter((x) => x.phase === "contract")];
-  return { steps, notes: b.notes, changed: b.changed };
+  return { steps, notes: b.notes, changed: b.changed, usedFills: [...b.usedFills] };
 }
 
 const DML = new Set(["insert", "update", "delete", "merge", "copy"]);
@@ -31,10 +33,18 @@ class StepBuilder {
   readonly steps: PlanStep[] = [];
   readonly notes: string[] = [];
   changed = false;
+  readonly usedFills = new Set<Fill>();
   private pending: PlanMigration | undefined;
 
-  /** how save commands name the database ("--db env:PROD_URL") */
-  constructor(readonly db?: string) {}
+  /** db: how save commands name the database ("--db env:PROD_URL"); fills: --fill values for backfills */
+  constructor(readonly db: string | undefined, private readonly fills: Fill[]) {}
+
+  /** The --fill value for a column's existing rows, if given (and remember it was used). */
+  fill(relation: string, column: string): Fill | undefined {
+    const f = fillFor(this.fills, relation, column);
+    if (f) this.usedFills.add(f);
+    return f;
+  }
 
   /** A statement that is safe as written: it joins the current migration file. */
   keep(sql: string, down: string[], phase = "schema"): void {
@@ -259,13 +269,16 @@ function addColumn(a: AlterAction, rel: string, b: StepBuilder): void {
     steps.push(batchedDml({ relation: rel }, "update", `${col} IS NULL`, `fill ${c.name} of existing rows with ${c.default.text} in batches (a volatile expression cannot be a repeatable lockstep backfill)`, `${col} = ${c.default.text}`));
   } else {
     steps.push({ kind: "deploy", phase: "migrate", text: `Deploy application code that sets ${c.name} on every INSERT into ${rel} (so no new row gets a NULL) before the backfill.` });
+    const fill = b.fill(rel, c.name);
     steps.push({
       kind: "backfill",
       phase: "backfill",
       slug: `backfill_${bareName(rel)}_${c.name}`,
-      spec: { table: rel, set: `${col} = <value for existing rows>`, where: `${col} IS NULL`, batch_size: "auto" },
+      spec: { table: rel, set: `${col} = ${fill?.expression ?? FILL_PLACEHOLDER}`, where: `${col} IS NULL`, batch_size: "auto" },
       why: `give the existing rows a ${c.name} in batches that commit one by one`,
-      todo: `the migration gives no value for the existing rows of ${rel}: replace <value for existing rows> in the spec before running it`,
+      ...(fill
+        ? {}
+        : { todo: `the migration gives no value for the existing rows of ${rel}: replace ${FILL_PLACEHOLDER} in the spec with it, or plan again with --fill "${c.name} = <expression>" (lockstep backfill refuses the spec until then)` }),
     });
   }
   if (c.notNull) steps.push(...notNullSteps(rel, c.name));

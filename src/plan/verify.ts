@@ -18,6 +18,8 @@ export interface VerifiableStatement {
 export interface VerifiedRollbacks {
   /** per statement index: verified true / false / null (could not try), and why */
   results: Map<number, { verified: boolean | null; note?: string; diff: CatalogChange[] }>;
+  /** a statement of the migration itself failed on the shadow: a down file cannot be judged from there */
+  forwardFailed: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export interface VerifiedRollbacks {
 export async function verifyRollbacks(client: pg.ClientBase, statements: VerifiableStatement[]): Promise<VerifiedRollbacks> {
   const results: VerifiedRollbacks["results"] = new Map();
   let before = await catalogState(client);
+  let forwardFailed = false;
   for (const st of statements) {
     if (st.summary.transaction) {
       results.set(st.index, { verified: null, note: "transaction control: not executed on the shadow", diff: [] });
@@ -35,6 +38,7 @@ export async function verifyRollbacks(client: pg.ClientBase, statements: Verifia
     }
     const forward = await run(client, st.sql);
     if (forward) {
+      forwardFailed = true;
       results.set(st.index, { verified: null, note: `not verified: the statement fails on the shadow database (${forward})`, diff: [] });
       continue;
     }
@@ -52,7 +56,12 @@ export async function verifyRollbacks(client: pg.ClientBase, statements: Verifia
     if (again && !failed) results.get(st.index)!.note = `${results.get(st.index)!.note ?? ""} (re-applying after the rollback failed: ${again})`.trim();
     before = await catalogState(client);
   }
-  return { results };
+  return { results, forwardFailed };
+}
+
+/** The down file's report when the up migration could not run on the shadow database. */
+export function downNotVerified(path: string): DownFileReport {
+  return { path, verified: null, diff: [], destroys: [], note: "not verified: the up migration fails on the shadow database (see the rollback notes)" };
 }
 
 /** Fold verification results into rollback entries (same statement indexes). */

@@ -29,7 +29,7 @@ describe("founding doc examples", () => {
   });
 
   it("role text NOT NULL without default: nullable add -> deploy -> backfill spec -> CHECK NOT VALID -> VALIDATE -> SET NOT NULL + drop check", async () => {
-    const r = await planAgainst(db, dir, "0003_role.up.sql", "ALTER TABLE users ADD COLUMN role text NOT NULL;\n");
+    const r = await planAgainst(db, dir, "0003_role.up.sql", "ALTER TABLE users ADD COLUMN role text NOT NULL;\n", {}, { fills: ["role = 'member'"] });
     expect(r.changed).toBe(true);
     expect(r.steps.map((s) => s.kind)).toEqual(["migration", "deploy", "backfill", "migration", "migration", "migration"]);
     expect(migrationSql(r)).toEqual([
@@ -42,19 +42,20 @@ describe("founding doc examples", () => {
       "ALTER TABLE users DROP CONSTRAINT users_role_nn_check",
     ]);
     const spec = r.files.find((f) => f.role === "backfill-spec")!;
-    expect(readFileSync(spec.path, "utf8")).toMatch(/table: public\.users\nset: role = <value for existing rows>\nwhere: role IS NULL/);
+    expect(readFileSync(spec.path, "utf8")).toMatch(/table: public\.users\nset: role = 'member'\nwhere: role IS NULL/);
+    expect(readFileSync(spec.path, "utf8")).not.toMatch(/TODO/);
     expect(r.files.filter((f) => f.role === "migration").map((f) => f.path.split("/").pop())).toEqual([
-      "0003_role_add_users_role_nullable.up.sql",
-      "0004_role_check_users_role_not_null.up.sql",
-      "0005_role_validate_users_role_not_null.up.sql",
-      "0006_role_set_users_role_not_null.up.sql",
+      "0004_role_add_users_role_nullable.up.sql",
+      "0005_role_check_users_role_not_null.up.sql",
+      "0006_role_validate_users_role_not_null.up.sql",
+      "0007_role_set_users_role_not_null.up.sql",
     ]);
     expect(r.files.filter((f) => f.role === "down")).toHaveLength(4);
     expect(checkProblems(r)).toEqual([]);
     expect(r.rollback[0]).toMatchObject({ recoverability: "clean", verified: true });
     // the plan really works: applied to a copy of the schema, role ends NOT NULL, filled
     const target = await fixtureDb("apply");
-    await applyPlan(target, r, { role: "'member'" });
+    await applyPlan(target, r);
     const col = await target.client.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'role'");
     expect(col.rows[0].is_nullable).toBe("NO");
     const checks = await target.client.query("SELECT count(*)::int AS n FROM pg_constraint WHERE conname = 'users_role_nn_check'");

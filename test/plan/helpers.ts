@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadSpecFile } from "../../src/backfill/spec.js";
 import { introspect } from "../../src/db/introspect.js";
-import { planMigration } from "../../src/plan/plan.js";
+import { planMigration, type PlanOptions } from "../../src/plan/plan.js";
 import type { PlanResult } from "../../src/plan/types.js";
 import { adminUrl, createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -32,8 +32,11 @@ export function tempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), "lockstep-plan-"));
 }
 
+/** A clock before every timestamp the tests use: timestamp versions come out as the highest existing one + 1 s. */
+export const TEST_CLOCK = new Date("2020-01-01T00:00:00Z");
+
 /** Write a migration (relative path under `dir`) and plan it against `db`'s schema, verifying on a shadow. */
-export async function planAgainst(db: TestDatabase, dir: string, file: string, sql: string, extra: Record<string, string> = {}): Promise<PlanResult> {
+export async function planAgainst(db: TestDatabase, dir: string, file: string, sql: string, extra: Record<string, string> = {}, more: Partial<PlanOptions> = {}): Promise<PlanResult> {
   const abs = path.join(dir, file);
   mkdirSync(path.dirname(abs), { recursive: true });
   writeFileSync(abs, sql);
@@ -42,22 +45,21 @@ export async function planAgainst(db: TestDatabase, dir: string, file: string, s
     writeFileSync(path.join(dir, f), text);
   }
   const schema = await introspect(db.client);
-  return planMigration({ file, cwd: dir, schema, dbLabel: "--db env:PROD_URL", verify: { url: db.url, adminUrl: adminUrl() } });
+  return planMigration({ file, cwd: dir, schema, dbLabel: "--db env:PROD_URL", verify: { url: db.url, adminUrl: adminUrl() }, now: TEST_CLOCK, ...more });
 }
 
 /**
  * Apply a plan's migrations in order to `db`, as the tool would (each file as one query), and
- * its backfill specs as a plain UPDATE (placeholders replaced by `values[column]`).
+ * its backfill specs as a plain UPDATE.
  */
-export async function applyPlan(db: TestDatabase, plan: PlanResult, values: Record<string, string> = {}): Promise<void> {
+export async function applyPlan(db: TestDatabase, plan: PlanResult): Promise<void> {
   for (let i = 0; i < plan.steps.length; i++) {
     const step = plan.steps[i]!;
     if (step.kind === "deploy") continue;
     const file = plan.files.find((f) => f.step === i && (f.role === "migration" || f.role === "backfill-spec"))!;
     if (step.kind === "backfill") {
       const spec = loadSpecFile(file.path);
-      const sets = spec.set.map((s) => s.replace(/<value for existing rows>/, () => values[s.split("=")[0]!.trim()] ?? "NULL"));
-      await db.client.query(`UPDATE ${spec.table} SET ${sets.join(", ")}${spec.where ? ` WHERE ${spec.where}` : ""}`);
+      await db.client.query(`UPDATE ${spec.table} SET ${spec.set.join(", ")}${spec.where ? ` WHERE ${spec.where}` : ""}`);
       continue;
     }
     const text = readFileSync(file.path, "utf8");

@@ -30,7 +30,7 @@ describe("lockstep plan (CLI)", () => {
     // the down file forgets the column: reported, and exit 1
     expect(plan.down).toMatchObject({ verified: false, diff: [{ object: "column public.users.role", change: "added" }] });
     expect(r.code).toBe(1);
-    expect(plan.files.map((f: { path: string }) => path.relative(dir, f.path))).toContain(path.join("out", "0046_add_role_index_idx_users_email.up.sql"));
+    expect(plan.files.map((f: { path: string }) => path.relative(dir, f.path))).toContain(path.join("out", "0047_add_role_index_idx_users_email.up.sql"));
     expect(r.stdout).not.toContain(new URL(db.url).password);
   });
 

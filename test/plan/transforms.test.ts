@@ -16,12 +16,12 @@ beforeAll(async () => {
 const migrations = (r: PlanResult) => r.steps.filter((s): s is PlanMigration => s.kind === "migration");
 const sqlOf = (r: PlanResult) => migrations(r).flatMap((s) => s.statements.filter((x) => !x.startsWith("SET lock_timeout")));
 
-async function planned(file: string, sql: string, values: Record<string, string> = {}) {
+async function planned(file: string, sql: string) {
   const r = await planAgainst(db, dir, file, sql);
   expect(checkProblems(r)).toEqual([]);
   expect(r.rollback.every((e) => e.verified === true)).toBe(true);
   const target = await fixtureDb("apply");
-  await applyPlan(target, r, values);
+  await applyPlan(target, r);
   return { r, target };
 }
 
@@ -165,10 +165,11 @@ describe("plan transformations", () => {
 describe("layouts", () => {
   const cic = "CREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ADD CONSTRAINT users_age_pos CHECK (age > 0);\n";
 
-  it("Flyway: V<n>_<k> files, U undo files, executeInTransaction=false in a .conf for CONCURRENTLY", async () => {
-    const r = await planAgainst(db, dir, "flyway/V7__add_index.sql", cic);
+  it("Flyway: V<next> files after the highest version, U undo files, executeInTransaction=false in a .conf for CONCURRENTLY", async () => {
+    const r = await planAgainst(db, dir, "flyway/V7__add_index.sql", cic, { "flyway/V1_2__older.sql": "SELECT 1;\n", "flyway/V12__later.sql": "SELECT 1;\n" });
     const names = r.files.map((f) => path.basename(f.path));
-    expect(names).toEqual(expect.arrayContaining(["V7_1__add_index_index_users_email_idx.sql", "V7_1__add_index_index_users_email_idx.sql.conf", "U7_1__add_index_index_users_email_idx.sql", "V7_2__add_index_add_users_users_age_pos_not_valid.sql", "V7_3__add_index_validate_users_users_age_pos.sql"]));
+    expect(names).toEqual(expect.arrayContaining(["V13__add_index_index_users_email_idx.sql", "V13__add_index_index_users_email_idx.sql.conf", "U13__add_index_index_users_email_idx.sql", "V14__add_index_add_users_users_age_pos_not_valid.sql", "V15__add_index_validate_users_users_age_pos.sql"]));
+    expect(r.notes.join("\n")).toMatch(/renumbered: not next to 7, because 1 later migration\(s\) already exist \(12\)/);
     expect(readFileSync(r.files.find((f) => f.path.endsWith(".conf"))!.path, "utf8")).toBe("executeInTransaction=false\n");
     expect(checkProblems(r)).toEqual([]);
   });
@@ -176,21 +177,21 @@ describe("layouts", () => {
   it("diesel: directories with up.sql/down.sql, metadata.toml run_in_transaction = false", async () => {
     const r = await planAgainst(db, dir, "diesel/2024-01-01-120000_add_index/up.sql", cic, { "diesel/2024-01-01-120000_add_index/down.sql": "DROP INDEX users_email_idx;\n" });
     const rel = r.files.map((f) => path.relative(r.outDir!, f.path));
-    expect(rel).toEqual(expect.arrayContaining(["2024-01-01-120000_add_index_index_users_email_idx/up.sql", "2024-01-01-120000_add_index_index_users_email_idx/down.sql", "2024-01-01-120000_add_index_index_users_email_idx/metadata.toml", "2024-01-01-120001_add_index_add_users_users_age_pos_not_valid/up.sql"]));
-    expect(readFileSync(path.join(r.outDir!, "2024-01-01-120000_add_index_index_users_email_idx/metadata.toml"), "utf8")).toBe("run_in_transaction = false\n");
+    expect(rel).toEqual(expect.arrayContaining(["2024-01-01-120001_add_index_index_users_email_idx/up.sql", "2024-01-01-120001_add_index_index_users_email_idx/down.sql", "2024-01-01-120001_add_index_index_users_email_idx/metadata.toml", "2024-01-01-120002_add_index_add_users_users_age_pos_not_valid/up.sql"]));
+    expect(readFileSync(path.join(r.outDir!, "2024-01-01-120001_add_index_index_users_email_idx/metadata.toml"), "utf8")).toBe("run_in_transaction = false\n");
     expect(checkProblems(r)).toEqual([]);
     expect(r.down).toMatchObject({ verified: false });
   });
 
   it("Prisma: migration directories; says it cannot mark a migration non-transactional", async () => {
     const r = await planAgainst(db, dir, "prisma/20240101120000_add_index/migration.sql", cic);
-    expect(r.files.map((f) => path.relative(r.outDir!, f.path))).toEqual(["20240101120000_add_index_index_users_email_idx/migration.sql", "20240101120001_add_index_add_users_users_age_pos_not_valid/migration.sql", "20240101120002_add_index_validate_users_users_age_pos/migration.sql"]);
+    expect(r.files.map((f) => path.relative(r.outDir!, f.path))).toEqual(["20240101120001_add_index_index_users_email_idx/migration.sql", "20240101120002_add_index_add_users_users_age_pos_not_valid/migration.sql", "20240101120003_add_index_validate_users_users_age_pos/migration.sql"]);
     expect(r.notes.join("\n")).toMatch(/Prisma cannot mark a migration as non-transactional/);
     expect(checkProblems(r)).toEqual([]);
   });
 
   it("dbmate: one file per step with migrate:up/down sections, transaction:false for CONCURRENTLY", async () => {
-    const r = await planAgainst(db, dir, "dbmate/20240101120000_add_index.sql", `-- migrate:up\n${cic}\n-- migrate:down\nDROP INDEX users_email_idx;\nALTER TABLE users DROP CONSTRAINT users_age_pos;\n`);
+    const r = await planAgainst(db, dir, "dbmate/20240101120000_add_dbmate_index.sql", `-- migrate:up\n${cic}\n-- migrate:down\nDROP INDEX users_email_idx;\nALTER TABLE users DROP CONSTRAINT users_age_pos;\n`);
     const first = readFileSync(r.files[0]!.path, "utf8");
     expect(first).toMatch(/^-- migrate:up transaction:false\n/);
     expect(first).toMatch(/-- migrate:down transaction:false\n[\s\S]*DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;/);
@@ -202,7 +203,7 @@ describe("layouts", () => {
 
   it("plain numbered files: multi-statement steps wrapped in BEGIN/COMMIT, .down.sql beside them", async () => {
     const r = await planAgainst(db, dir, "plain/042_add_role.sql", "ALTER TABLE users ADD COLUMN role text NOT NULL;\n");
-    const set = r.files.find((f) => f.path.endsWith("045_add_role_set_users_role_not_null.sql"))!;
+    const set = r.files.find((f) => f.path.endsWith("046_add_role_set_users_role_not_null.sql"))!;
     expect(readFileSync(set.path, "utf8")).toMatch(/BEGIN;[\s\S]*SET NOT NULL;[\s\S]*DROP CONSTRAINT users_role_nn_check;\n\nCOMMIT;/);
     expect(existsSync(set.path.replace(/\.sql$/, ".down.sql"))).toBe(true);
     expect(checkProblems(r)).toEqual([]);

@@ -82,7 +82,7 @@ export async function openHistory(client: pg.ClientBase, local: Migration[], opt
     const ownInterrupted = dirtyVersion !== undefined && (await hasSteps(client, qSteps, dirtyVersion));
     problems.push(...(ownInterrupted ? reading.problems.filter((p) => !p.includes("dirty")) : reading.problems));
   }
-  const key = (m: Migration) => (opts.layout === "flyway" ? normalizeDotted(m.version) : m.version);
+  const key = (m: Migration) => (opts.layout === "flyway" && !m.repeatable ? normalizeDotted(m.version) : m.version);
   // Lockstep's own rows: applied, with the SHA-256 of the file as applied.
   if (await tableExists(client, qTable)) {
     const rows = await client.query<{ version: string; checksum: string }>(`SELECT version, checksum FROM ${qTable}`);
@@ -108,8 +108,9 @@ export async function openHistory(client: pg.ClientBase, local: Migration[], opt
     problems: opts.mode === "lockstep" ? [] : problems,
     dirtyVersion,
     key,
-    pending: (ms) => ms.filter((m) => !applied.has(key(m))),
-    edited: (ms) => ms.filter((m) => applied.get(key(m))?.matches?.(m) === false),
+    // a repeatable migration is pending again whenever its checksum changed; others once
+    pending: (ms) => ms.filter((m) => (m.repeatable ? applied.get(key(m))?.matches?.(m) !== true : !applied.has(key(m)))),
+    edited: (ms) => ms.filter((m) => !m.repeatable && applied.get(key(m))?.matches?.(m) === false),
     async markStarted(c, m) {
       if (writeNative && !nativeExists) await writeNative.create(c);
       await writeNative?.markStarted?.(c, m);
@@ -117,7 +118,8 @@ export async function openHistory(client: pg.ClientBase, local: Migration[], opt
     async record(c, m, info) {
       await c.query(
         `INSERT INTO ${qTable} (version, name, checksum, applied_at, applied_by, duration_ms, lockstep_version, path, history)
-         VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8)`,
+         VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8)
+         ${m.repeatable ? "ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(), applied_by = EXCLUDED.applied_by, duration_ms = EXCLUDED.duration_ms, lockstep_version = EXCLUDED.lockstep_version, path = EXCLUDED.path" : ""}`,
         [m.version, m.name, sha256Hex(m.bytes), info.appliedBy, Math.round(info.durationMs), VERSION, m.path, writes],
       );
       if (writeNative) {

@@ -1,16 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { flywayChecksum, prismaChecksums } from "../checksum.js";
+import { flywayChecksum, prismaChecksums, sha256Hex } from "../checksum.js";
+import { flywayRepeatableKey } from "../source.js";
 import { compareDotted } from "../../analyze/sources.js";
 import type { Migration } from "../types.js";
 import type { AppliedRecord, NativeHistory, NativeReading } from "./types.js";
 
-async function tableHasColumns(client: pg.ClientBase, table: string, columns: string[]): Promise<boolean> {
-  const r = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2) AND NOT attisdropped`,
-    [table, columns],
+async function tableHasColumns(client: pg.ClientBase, table: string, columns: string[], without: string[] = []): Promise<boolean> {
+  const r = await client.query<{ n: number; other: number }>(
+    `SELECT count(*) FILTER (WHERE attname = ANY($2))::int AS n, count(*) FILTER (WHERE attname = ANY($3))::int AS other
+       FROM pg_attribute WHERE attrelid = to_regclass($1) AND NOT attisdropped`,
+    [table, columns, without],
   );
-  return r.rows[0]!.n === columns.length;
+  return r.rows[0]!.n === columns.length && r.rows[0]!.other === 0;
 }
 
 /** golang-migrate: ONE row holding the current version and a dirty flag; every version <= it is applied. */
@@ -65,8 +67,8 @@ export const flyway: NativeHistory = {
     await c.query(`CREATE INDEX IF NOT EXISTS flyway_schema_history_s_idx ON flyway_schema_history (success)`);
   },
   async read(c, local): Promise<NativeReading> {
-    const r = await c.query<{ version: string | null; checksum: number | null; success: boolean; type: string; script: string }>(
-      `SELECT version, checksum, success, type, script FROM flyway_schema_history ORDER BY installed_rank`,
+    const r = await c.query<{ version: string | null; description: string; checksum: number | null; success: boolean; type: string; script: string }>(
+      `SELECT version, description, checksum, success, type, script FROM flyway_schema_history ORDER BY installed_rank`,
     );
     const applied = new Map<string, AppliedRecord>();
     const problems: string[] = [];
@@ -75,18 +77,25 @@ export const flyway: NativeHistory = {
       if (!row.success) problems.push(`Flyway history has a failed migration (${row.script}); run \`flyway repair\` first`);
       if (row.type === "BASELINE" && row.version) baseline = row.version;
       else if (["UNDO_SQL", "DELETE"].includes(row.type)) problems.push(`Flyway history has ${row.type} rows, which Lockstep does not replay`);
+      if (!row.version && row.success && row.type === "SQL") {
+        // a repeatable migration: the latest row per description holds the checksum it last ran with
+        const key = flywayRepeatableKey(row.description);
+        applied.set(key, { version: key, source: "flyway", matches: (m) => flywayChecksum(m.bytes) === row.checksum });
+        continue;
+      }
       if (!row.version || !row.success || row.type === "BASELINE" || row.type === "SCHEMA") continue;
       const version = normalizeDotted(row.version);
       applied.set(version, { version, source: "flyway", matches: (m) => row.checksum === null || flywayChecksum(m.bytes) === row.checksum });
     }
+    const versioned = local.filter((m) => !m.repeatable);
     if (baseline) {
-      for (const m of local) {
+      for (const m of versioned) {
         const key = normalizeDotted(m.version);
         if (compareDotted(key, baseline) <= 0 && !applied.has(key)) applied.set(key, { version: key, source: "flyway" });
       }
     }
-    const latest = [...applied.keys()].sort(compareDotted).at(-1);
-    const outOfOrder = latest ? local.filter((m) => !applied.has(normalizeDotted(m.version)) && compareDotted(m.version, latest) < 0) : [];
+    const latest = [...applied.values()].filter((a) => !a.version.startsWith("R__")).map((a) => a.version).sort(compareDotted).at(-1);
+    const outOfOrder = latest ? versioned.filter((m) => !applied.has(normalizeDotted(m.version)) && compareDotted(m.version, latest) < 0) : [];
     for (const m of outOfOrder) problems.push(`${m.path} is older than the latest applied Flyway version ${latest}; Flyway would ignore it (outOfOrder is off)`);
     return { applied, problems };
   },
@@ -94,7 +103,7 @@ export const flyway: NativeHistory = {
     await c.query(
       `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
        SELECT coalesce(max(installed_rank), 0) + 1, $1, $2, 'SQL', $3, $4, current_user, $5, true FROM flyway_schema_history`,
-      [m.version, m.name, m.path, flywayChecksum(m.bytes), Math.round(info.durationMs)],
+      [m.repeatable ? null : m.version, m.name, m.path, flywayChecksum(m.bytes), Math.round(info.durationMs)],
     );
   },
 };
@@ -156,4 +165,59 @@ export const prisma: NativeHistory = {
   },
 };
 
-export const NATIVE_HISTORIES: NativeHistory[] = [golangMigrate, flyway, diesel, prisma];
+/**
+ * Drizzle (drizzle-kit migrate / drizzle-orm's migrator): drizzle.__drizzle_migrations, one row per
+ * migration with the SHA-256 of the file's text and created_at = the journal entry's `when`. drizzle-kit
+ * runs the journal entries whose `when` is later than the newest created_at.
+ */
+export const drizzle: NativeHistory = {
+  tool: "drizzle",
+  layout: "drizzle",
+  exists: (c) => tableHasColumns(c, "drizzle.__drizzle_migrations", ["id", "hash", "created_at"]),
+  async create(c) {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS "drizzle"`);
+    await c.query(`CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  },
+  async read(c, local): Promise<NativeReading> {
+    const r = await c.query<{ hash: string; created_at: string | null }>(`SELECT hash, created_at::text FROM "drizzle"."__drizzle_migrations"`);
+    const hashes = new Map(r.rows.map((row) => [Number(row.created_at), row.hash]));
+    const last = r.rows.reduce((max, row) => Math.max(max, Number(row.created_at ?? 0)), -Infinity);
+    const applied = new Map<string, AppliedRecord>();
+    const problems: string[] = [];
+    for (const m of local) {
+      const when = m.journalWhen ?? 0;
+      if (when > last) continue;
+      const hash = hashes.get(when);
+      if (hash === undefined) problems.push(`${m.path} was never run, but its journal \`when\` (${when}) is not later than the newest drizzle migration applied (${last}): drizzle-kit migrate would skip it`);
+      applied.set(m.version, { version: m.version, source: "drizzle", ...(hash === undefined ? {} : { matches: (x: Migration) => drizzleHash(x.bytes) === hash }) });
+    }
+    return { applied, problems };
+  },
+  async record(c, m) {
+    await c.query(`INSERT INTO "drizzle"."__drizzle_migrations" ("hash", "created_at") VALUES ($1, $2)`, [drizzleHash(m.bytes), m.journalWhen]);
+  },
+};
+
+/** drizzle-orm's migrator hashes the file read as a UTF-8 string. */
+function drizzleHash(bytes: Buffer): string {
+  return sha256Hex(bytes.toString("utf8"));
+}
+
+/** dbmate: schema_migrations(version) — the same name as golang-migrate's table, without its dirty column. */
+export const dbmate: NativeHistory = {
+  tool: "dbmate",
+  layout: "dbmate",
+  exists: (c) => tableHasColumns(c, "schema_migrations", ["version"], ["dirty"]),
+  async create(c) {
+    await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version varchar NOT NULL PRIMARY KEY)`);
+  },
+  async read(c): Promise<NativeReading> {
+    const r = await c.query<{ version: string }>(`SELECT version FROM schema_migrations`);
+    return { applied: new Map(r.rows.map((row) => [row.version, { version: row.version, source: "dbmate" as const }])), problems: [] };
+  },
+  async record(c, m) {
+    await c.query(`INSERT INTO schema_migrations (version) VALUES ($1)`, [m.version]);
+  },
+};
+
+export const NATIVE_HISTORIES: NativeHistory[] = [golangMigrate, flyway, diesel, prisma, drizzle, dbmate];

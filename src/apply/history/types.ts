@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { ApplyLayout, Migration } from "../types.js";
 
-export type NativeTool = "golang-migrate" | "flyway" | "diesel" | "prisma";
+export type NativeTool = "golang-migrate" | "flyway" | "diesel" | "prisma" | "drizzle" | "dbmate";
 
 /** One applied migration as a history table knows it. */
 export interface AppliedRecord {
