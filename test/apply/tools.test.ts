@@ -100,7 +100,9 @@ describe("Drizzle", () => {
 
 /* ------------------------------------------------- dbmate ------------------------------------------------- */
 
-const DBMATE_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "dbmate");
+// dbmate's own binary package for this platform (an optional dependency: the registry we install
+// from serves only the linux-x64 build, so the `dbmate` wrapper package cannot be locked)
+const DBMATE_BIN = path.join(REPO_ROOT, "node_modules", "@dbmate", "linux-x64", "bin", "dbmate");
 
 async function dbmate(db: TestDatabase, dir: string, ...args: string[]): Promise<string> {
   const url = `${db.url}${db.url.includes("?") ? "&" : "?"}sslmode=disable`;
@@ -114,7 +116,7 @@ const DBMATE = {
   "20240103000000_orgs.sql": "-- migrate:up\nCREATE TABLE orgs (id bigint PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE orgs;\n",
 };
 
-describe.skipIf(!existsSync(DBMATE_BIN))("dbmate (the dbmate npm package's binary)", () => {
+describe.skipIf(!existsSync(DBMATE_BIN))("dbmate (the binary of npm package @dbmate/linux-x64)", () => {
   it("dbmate first, then Lockstep (transaction:false honoured), then dbmate finds nothing pending", async () => {
     const db = await createTestDatabase("dbm");
     const p = testProject(db.url);
