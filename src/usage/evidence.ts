@@ -5,8 +5,8 @@ import { IgnoreIndex, parseIgnoreDirectives } from "../analyze/ignores.js";
 import type { CheckReport, EvidenceSources, Finding } from "../analyze/types.js";
 import { connect } from "../db/connection.js";
 import { queryStatsAccess, statementsMentioning } from "../db/query-stats.js";
-import { projectFrameworks, type Framework } from "./code/frameworks.js";
-import { searchCode } from "./code/search.js";
+import { frameworksFor, projectFrameworks } from "./code/frameworks.js";
+import { displayPath, searchCode } from "./code/search.js";
 import { codeFinding, queryFinding, type UsageFinding } from "./findings.js";
 import { columnForms, tableForms, type NameForms } from "./names.js";
 import { scanStatement, statementsUsing } from "./queries.js";
@@ -75,12 +75,11 @@ async function searchTargets(targets: UsageTarget[], opts: NonNullable<UsageEvid
   for (const t of targets) {
     const i = keys.indexOf(nameKey(t));
     const hits = result.hits[i]!;
-    const used = [...new Set(hits.map((h) => result.frameworks.get(h.path)).filter((f): f is Framework => f !== undefined))];
-    const frameworks = used.length ? used : [...project];
+    const frameworks = frameworksFor([...new Set(hits.map((h) => h.path))], result.frameworks, project);
     const f = forms[i]!;
     found.get(t)!.push(codeFinding(t, { name: t.label, forms: [...f.exact, ...f.anyCase.map((x) => `${x} (any case)`)], files: result.files, total: hits.length, hits }, frameworks));
   }
-  return { dirs: opts.dirs, files: result.files, searcher: result.searcher, ...(opts.missing?.length ? { missing: opts.missing } : {}) };
+  return { dirs: opts.dirs.map((d) => displayPath(opts.base, path.resolve(opts.base, d))), files: result.files, searcher: result.searcher, ...(opts.missing?.length ? { missing: opts.missing } : {}) };
 }
 
 async function queryTargets(targets: UsageTarget[], url: string, found: Map<UsageTarget, UsageFinding[]>): Promise<NonNullable<EvidenceSources["queries"]>> {

@@ -1,4 +1,5 @@
 import type { FindingEvidence } from "../analyze/types.js";
+import { shortTime } from "../render/evidence.js";
 import type { Framework } from "./code/frameworks.js";
 import { singular, words } from "./names.js";
 import { breaksCode, type UsageTarget } from "./targets.js";
@@ -23,14 +24,14 @@ export function codeFinding(t: UsageTarget, code: NonNullable<FindingEvidence["c
   const more = code.total > 1 ? ` (${count(code.total, "reference")} in ${count(files, "file")})` : "";
   const where = `${first.path}:${first.line} \`${first.text}\`${more}`;
   if (!breaksCode(t.change)) {
-    return { rule: "code-references", severity: "warning", message: `code uses ${t.label}, whose type changes: ${where}`, fix: "check that each use reads and writes the new type (see changing-column-type for a change without a rewrite)", evidence };
+    return { rule: "code-references", severity: "warning", message: `code uses ${t.label}, whose type changes: ${where}`, fix: "-- check that each use listed reads and writes the new type (see changing-column-type for a change without a rewrite)", evidence };
   }
   return { rule: "code-references", severity: "error", message: `code still references ${t.label}: ${where}`, fix: twoStepFix(t, frameworks), evidence };
 }
 
 /** What pg_stat_statements recorded for one target. */
 export function queryFinding(t: UsageTarget, q: NonNullable<FindingEvidence["queries"]>): UsageFinding {
-  const since = q.since ? ` since ${q.since.slice(0, 16).replace("T", " ")} UTC` : " since the statistics were last reset";
+  const since = q.since ? ` since ${shortTime(q.since)}` : " since the statistics were last reset";
   const evidence = { queries: q };
   if (q.statements === 0) return { rule: "live-queries", severity: "info", message: `no statement recorded by pg_stat_statements${since} uses ${t.label}`, evidence };
   const what = `${count(q.statements, "statement")} (${count(q.calls, "call")}${since})`;
@@ -40,7 +41,7 @@ export function queryFinding(t: UsageTarget, q: NonNullable<FindingEvidence["que
     rule: "live-queries",
     severity: "error",
     message: `the application still runs ${what} that use ${t.label}${example}`,
-    fix: "deploy the code that stops using it and wait until no new calls are recorded (reset the statistics after the deploy: SELECT pg_stat_statements_reset();), then apply",
+    fix: "-- deploy the code that stops using it, reset the statistics (SELECT pg_stat_statements_reset();), and apply once no new calls are recorded",
     evidence,
   };
 }
@@ -48,11 +49,11 @@ export function queryFinding(t: UsageTarget, q: NonNullable<FindingEvidence["que
 /** The founding doc's two steps, in the words of the ORM the code uses: make the application forget the name, deploy, then change the schema. */
 export function twoStepFix(t: UsageTarget, frameworks: Framework[]): string {
   if (t.change === "rename-column" || t.change === "rename-table") {
-    return `move every reference listed to ${t.newName} in phases: expand (the new name beside the old), deploy code that uses the new name, then contract (drop the old name) — see ${t.change === "rename-column" ? "renaming-column" : "renaming-table"}`;
+    return `-- move every reference listed to ${t.newName} in phases: expand (the new name beside the old), deploy code that uses the new name, then contract (drop the old name): see ${t.change === "rename-column" ? "renaming-column" : "renaming-table"}`;
   }
   const model = modelName(t.table);
   const steps = frameworks.length ? frameworks.map((f) => forget(f, t, model)) : [`remove every reference listed from the code`];
-  return [`1. ${steps.join("\n   ")}`, "2. deploy it", `3. then drop ${t.column ? "the column" : "the table"} in the next migration (this statement)`].join("\n");
+  return [`-- 1. ${steps.join("\n--    ")}`, "-- 2. deploy it", `-- 3. then drop ${t.column ? "the column" : "the table"} in the next migration (this statement)`].join("\n");
 }
 
 function forget(f: Framework, t: UsageTarget, model: { pascal: string; django: string }): string {

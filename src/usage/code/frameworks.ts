@@ -14,6 +14,25 @@ export function frameworkOf(file: string, text: string): Framework | undefined {
   return undefined;
 }
 
+/** The files in which an ORM's models and queries are written. */
+const LANGUAGE_OF: Record<Framework, RegExp> = {
+  django: /\.py$/,
+  rails: /\.(rb|rake)$/,
+  prisma: /\.(prisma|[cm]?[jt]sx?)$/,
+  drizzle: /\.[cm]?[jt]sx?$/,
+};
+
+/**
+ * The ORMs a fix should speak of for references in `files`: those the files themselves show, else
+ * those of the project whose language the files are written in (a Rails controller using
+ * user.nickname is Rails even without ActiveRecord in sight; a Go file in a Prisma project is not Prisma).
+ */
+export function frameworksFor(files: string[], shown: Map<string, Framework>, project: Set<Framework>): Framework[] {
+  const own = [...new Set(files.map((f) => shown.get(f)).filter((f): f is Framework => f !== undefined))];
+  if (own.length) return own;
+  return [...project].filter((fw) => files.some((f) => LANGUAGE_OF[fw].test(f)));
+}
+
 const MARKERS: Array<[Framework, (dir: string) => boolean]> = [
   ["django", (d) => existsSync(path.join(d, "manage.py"))],
   ["rails", (d) => existsSync(path.join(d, "config", "application.rb")) && existsSync(path.join(d, "Gemfile"))],

@@ -28,7 +28,7 @@ export interface CodeSearchResult {
   searcher: "ripgrep" | "builtin";
   /** per name (in the order given): its references, sorted by path and line */
   hits: CodeReference[][];
-  /** the ORM each file with a reference uses, when it shows */
+  /** the ORM each file with a reference uses, when it shows (by displayed path) */
   frameworks: Map<string, Framework>;
 }
 
@@ -81,10 +81,10 @@ async function collect(opts: CodeSearchOptions, searcher: CodeSearchResult["sear
     if (!text || !syntax) return true;
     const lines = matcher.lines(text, syntax);
     if (lines.length === 0) return true;
-    const shown = display(base, abs);
+    const shown = displayPath(base, abs);
     const framework = frameworkOf(abs, text);
     if (framework) frameworks.set(shown, framework);
-    for (const l of lines) for (const i of l.names) hits[i]!.push({ path: shown, line: l.line, text: shorten(redact(l.text.trim())) });
+    for (const l of lines) for (const i of l.names) hits[i]!.push({ path: shown, line: l.line, text: shorten(redact(l.text.trim().replace(/\s+/g, " "))) });
     return true;
   };
   const files = await run(scan);
@@ -135,9 +135,11 @@ function real(p: string): string {
   }
 }
 
-function display(base: string, abs: string): string {
+/** `abs` relative to `base` when inside it (with / separators), else absolute. */
+export function displayPath(base: string, abs: string): string {
   const rel = path.relative(base, abs);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
+  if (rel === "") return ".";
+  return !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : abs;
 }
 
 function shorten(s: string): string {
