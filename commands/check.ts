@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import path from "node:path";
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
 import { FAIL_ON, NO_OUTCOME, addFileOutcome, exitCodeOf, type CheckOutcome } from "../src/analyze/fail-on.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
@@ -128,17 +130,30 @@ async function usageOptions(ctx: CommandContext, a: CheckArgs): Promise<UsageEvi
   const fromConfig = !a.code?.length && Boolean(target?.code.length);
   const given = a.code?.length ? a.code : (target?.code ?? []);
   if (given.length === 0 && !a.db && !a.target) return undefined;
-  const { default: path } = await import("node:path");
   const { codeDirs } = await import("../src/usage/evidence.js");
   const base = fromConfig && ctx.config.path ? path.dirname(ctx.config.path) : ctx.cwd;
   const { dirs, missing } = codeDirs(given, base);
+  const roots = dirs.map((d) => path.resolve(base, d));
   if (missing.length && !fromConfig) throw new UserError("usage", `check: --code ${missing[0]}: no such directory`, { hint: "give the application's source directory, e.g. --code src" });
   const { resolveDatabaseUrl } = await import("../src/db/connection.js");
   const db = a.db || a.target ? resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env) : undefined;
   return {
-    ...(given.length ? { code: { dirs: dirs.map((d) => path.resolve(base, d)), missing, exclude: a.paths.filter((p) => p !== "-").map((p) => path.resolve(ctx.cwd, p)), base: ctx.cwd, env: ctx.env } } : {}),
+    ...(given.length ? { code: { dirs: roots, missing, exclude: migrationDirs(a.paths.filter((p) => p !== "-").map((p) => path.resolve(ctx.cwd, p)), roots), base: ctx.cwd, env: ctx.env } } : {}),
     ...(db ? { db } : {}),
   };
+}
+
+/**
+ * Where the migrations being checked live, never searched as code (the earlier ones add the very
+ * column being dropped): each directory given, and each file's directory unless that holds a code
+ * directory (then just the file).
+ */
+function migrationDirs(paths: string[], codeRoots: string[]): string[] {
+  return paths.map((p) => {
+    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
+    const dir = path.dirname(p);
+    return codeRoots.some((root) => root === dir || root.startsWith(dir + path.sep)) ? p : dir;
+  });
 }
 
 /** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */
@@ -160,7 +175,6 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
-    const { default: path } = await import("node:path");
     try {
       const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
       return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };

@@ -44,7 +44,7 @@ export async function* ripgrepCandidates(rg: string, sel: Selection, pattern: st
     const p = event.data.path.text ?? Buffer.from(event.data.path.bytes ?? "", "base64").toString();
     yield path.resolve(sel.root, p);
   }
-  const code = await exited;
+  const code = await exited.wait();
   // 0: matches, 1: none, 2: an error (some files unreadable still give a summary)
   if (code !== 0 && code !== 1 && !summary) throw new RipgrepFailed(`ripgrep failed (exit code ${code}): ${stderr.trim()}`);
 }
@@ -52,16 +52,29 @@ export async function* ripgrepCandidates(rg: string, sel: Selection, pattern: st
 /** How many files the selection holds (ripgrep's own listing, so the count is the files it searched). */
 export async function ripgrepFileCount(rg: string, sel: Selection): Promise<number> {
   const child = spawn(rg, [...ripgrepGlobs(sel), "--files", "--", "."], { cwd: sel.root, stdio: ["ignore", "pipe", "ignore"] });
+  const exited = exitOf(child);
   let count = 0;
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count++;
-  const code = await exitOf(child);
+  const code = await exited.wait();
   if (code !== 0 && code !== 1 && count === 0) throw new RipgrepFailed(`ripgrep --files failed (exit code ${code})`);
   return count;
 }
 
-function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
+/** The exit code; a binary that cannot be started gives an error, thrown when awaited (not before: the output is read first). */
+function exitOf(child: ReturnType<typeof spawn>): { wait(): Promise<number> } {
+  let failed: Error | undefined;
+  const closed = new Promise<number>((resolve) => {
+    child.once("error", (e) => {
+      failed = e;
+      resolve(-1);
+    });
     child.once("close", (code) => resolve(code ?? 2));
   });
+  return {
+    async wait() {
+      const code = await closed;
+      if (failed) throw new RipgrepFailed(`ripgrep could not run: ${failed.message}`);
+      return code;
+    },
+  };
 }
