@@ -21,11 +21,10 @@ export async function queryStatsAccess(client: pg.Client): Promise<QueryStatsAcc
   const ext = await client.query<{ schema: string }>("SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'");
   const db = (await client.query<{ db: string; login: string }>("SELECT current_database() AS db, current_user AS login")).rows[0]!;
   if (ext.rows.length === 0) {
-    const preloaded = (await client.query<{ libs: string }>("SELECT current_setting('shared_preload_libraries') AS libs")).rows[0]!.libs.split(",").map((s) => s.trim());
     return {
       available: false,
       note: `pg_stat_statements is not installed in database ${db.db}`,
-      hint: preloaded.includes("pg_stat_statements") ? "run CREATE EXTENSION pg_stat_statements; in this database" : PRELOAD_HINT,
+      hint: (await preloaded(client)) ? "run CREATE EXTENSION pg_stat_statements; in this database" : PRELOAD_HINT,
     };
   }
   const schema = quoteIdent(ext.rows[0]!.schema);
@@ -39,6 +38,16 @@ export async function queryStatsAccess(client: pg.Client): Promise<QueryStatsAcc
     return { available: false, note: `pg_stat_statements cannot be read: ${(e as Error).message}`, hint: PRELOAD_HINT };
   }
   return { available: true, schema, ...(await statsReset(client, schema)) };
+}
+
+/** Is the library preloaded? Only superusers and pg_read_all_settings may ask: unknown counts as no. */
+async function preloaded(client: pg.Client): Promise<boolean> {
+  try {
+    const r = await client.query<{ libs: string }>("SELECT current_setting('shared_preload_libraries') AS libs");
+    return r.rows[0]!.libs.split(",").some((lib) => lib.trim() === "pg_stat_statements");
+  } catch {
+    return false;
+  }
 }
 
 /** pg_stat_statements_info.stats_reset (extension 1.9, PostgreSQL 14, and later). */

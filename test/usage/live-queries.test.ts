@@ -77,10 +77,7 @@ describe("check --db: statements pg_stat_statements recorded", () => {
     const role = `lockstep_nostats_${randomBytes(4).toString("hex")}`;
     await db.client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw-${role}' IN ROLE pg_read_all_data`);
     try {
-      const url = new URL(withDatabase(adminUrl(), db.name));
-      url.username = role;
-      url.password = `pw-${role}`;
-      const { report, stderr } = await check(url.toString());
+      const { report, stderr } = await check(loginUrl(role, db.name));
       expect(stderr).toBe("");
       expect(live(report)).toBeUndefined();
       expect(report.evidence!.queries).toEqual({
@@ -92,7 +89,31 @@ describe("check --db: statements pg_stat_statements recorded", () => {
       await db.client.query(`DROP ROLE ${role}`);
     }
   });
+
+  it("no extension in the database, and a login that may not read server settings: says so, with the whole recipe", async () => {
+    const bare = await createTestDatabase("nopgss");
+    await bare.client.query("CREATE TABLE users (id int PRIMARY KEY, username text)");
+    const role = `lockstep_plain_${randomBytes(4).toString("hex")}`;
+    await bare.client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw-${role}' IN ROLE pg_read_all_data`);
+    try {
+      const { report, stderr, code } = await check(loginUrl(role, bare.name));
+      expect(stderr).toBe("");
+      expect(code).toBe(1); // ban-drop-column, as always
+      expect(live(report)).toBeUndefined();
+      expect(report.evidence!.queries).toMatchObject({ available: false, note: `pg_stat_statements is not installed in database ${bare.name}` });
+      expect(report.evidence!.queries!.hint).toMatch(/^add pg_stat_statements to shared_preload_libraries .* restart Postgres, then run CREATE EXTENSION pg_stat_statements;/);
+    } finally {
+      await bare.client.query(`DROP ROLE ${role}`);
+    }
+  });
 });
+
+function loginUrl(role: string, database: string): string {
+  const url = new URL(withDatabase(adminUrl(), database));
+  url.username = role;
+  url.password = `pw-${role}`;
+  return url.toString();
+}
 
 describe("what is shown of a recorded statement", () => {
   it("comments dropped, constants Postgres left as $n, whitespace collapsed, at most 200 characters", async () => {
