@@ -118,6 +118,8 @@ describe("check --code", () => {
     // with a database, its recorded statements are evidence too: here the extension is not installed, and the report says so
     expect(report.evidence!.queries).toMatchObject({ available: false, note: `pg_stat_statements is not installed in database ${db.name}` });
     expect(report.evidence!.queries!.hint).toMatch(/CREATE EXTENSION pg_stat_statements/);
+    // the rollback plan: the save line for just the key and that column, to run before applying, naming the target
+    expect(report.files[0]!.rollback![0]!.note).toContain("BEFORE applying, save it: lockstep save --target prod --table public.users --columns id,username --out users.username.csv");
     expect(codeFindings(report)[0]!.evidence!.code!.hits.map((h) => h.path)).toEqual([path.join(app, "worker/report.py")]);
   });
 });
