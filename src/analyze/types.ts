@@ -47,7 +47,7 @@ export interface CodeReference {
   path: string;
   /** 1-based */
   line: number;
-  /** the line, trimmed and shortened to 200 characters */
+  /** the line, whitespace collapsed, at most 200 characters */
   text: string;
 }
 
@@ -90,6 +90,7 @@ export interface EvidenceSources {
   queries?: {
     /** pg_stat_statements could be read */
     available: boolean;
+    /** when its statistics were last reset (ISO 8601), when the server says */
     since?: string;
     /** why it could not be read */
     note?: string;

@@ -1,7 +1,7 @@
 import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
 import { codeFrame } from "./code-frame.js";
-import { evidenceLines, hitText } from "./evidence.js";
 import { paint, type Paint } from "./colour.js";
+import { evidenceLines, hitText } from "./evidence.js";
 import { downFileLines, rollbackLines } from "./rollback-text.js";
 
 /** code references listed under a finding; the message names the first */

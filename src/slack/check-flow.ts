@@ -131,7 +131,7 @@ async function checkAndPost(
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);
   // with the target's schema at hand, every rollback in the report is verified on a shadow copy of it
-  const code = codeSearchOf(deps, input.target);
+  const code = input.analysed ? undefined : codeSearchOf(deps, input.target);
   const report =
     input.analysed?.report ??
     (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version, verifyRollback: Boolean(db.url), dbLabel: `--target ${input.name}`, ...(code ? { code } : {}) }));
