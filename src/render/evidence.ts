@@ -4,11 +4,10 @@ import type { CodeReference, EvidenceSources } from "../analyze/types.js";
 export function evidenceLines(e: EvidenceSources | undefined): string[] {
   if (!e) return [];
   const out: string[] = [];
-  if (e.code) {
-    const dirs = e.code.dirs.length ? e.code.dirs.join(", ") : "no directory";
-    out.push(`code searched: ${dirs} — ${e.code.files.toLocaleString("en-US")} source file${e.code.files === 1 ? "" : "s"} (${e.code.searcher === "ripgrep" ? "ripgrep" : "built-in scanner"})`);
-    if (e.code.missing?.length) out.push(`code directories not found (not searched): ${e.code.missing.join(", ")}`);
+  if (e.code?.dirs.length) {
+    out.push(`code searched: ${e.code.dirs.join(", ")} — ${e.code.files.toLocaleString("en-US")} source file${e.code.files === 1 ? "" : "s"} (${e.code.searcher === "ripgrep" ? "ripgrep" : "built-in scanner"})`);
   }
+  if (e.code?.missing?.length) out.push(`code directories not found (not searched): ${e.code.missing.join(", ")}`);
   if (e.queries) {
     out.push(
       e.queries.available

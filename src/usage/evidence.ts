@@ -64,6 +64,9 @@ export async function addUsageEvidence(files: AnalyzedFile[], report: CheckRepor
 
 async function searchTargets(targets: UsageTarget[], opts: NonNullable<UsageEvidenceOptions["code"]>, found: Map<UsageTarget, UsageFinding[]>): Promise<NonNullable<EvidenceSources["code"]>> {
   const roots = opts.dirs.map((d) => path.resolve(opts.base, d));
+  const searched = { dirs: roots.map((d) => displayPath(opts.base, d)), ...(opts.missing?.length ? { missing: opts.missing } : {}) };
+  // nothing to search (every configured directory is missing): no finding may claim "no references"
+  if (roots.length === 0) return { ...searched, files: 0, searcher: "builtin" };
   const project = projectFrameworks(roots);
   // one search for all names; targets naming the same column or table share it
   const keys = [...new Set(targets.map(nameKey))];
@@ -79,7 +82,7 @@ async function searchTargets(targets: UsageTarget[], opts: NonNullable<UsageEvid
     const f = forms[i]!;
     found.get(t)!.push(codeFinding(t, { name: t.label, forms: [...f.exact, ...f.anyCase.map((x) => `${x} (any case)`)], files: result.files, total: hits.length, hits }, frameworks));
   }
-  return { dirs: opts.dirs.map((d) => displayPath(opts.base, path.resolve(opts.base, d))), files: result.files, searcher: result.searcher, ...(opts.missing?.length ? { missing: opts.missing } : {}) };
+  return { ...searched, files: result.files, searcher: result.searcher };
 }
 
 async function queryTargets(targets: UsageTarget[], url: string, found: Map<UsageTarget, UsageFinding[]>): Promise<NonNullable<EvidenceSources["queries"]>> {

@@ -121,5 +121,12 @@ describe("check --code", () => {
     // the rollback plan: the save line for just the key and that column, to run before applying, naming the target
     expect(report.files[0]!.rollback![0]!.note).toContain("BEFORE applying, save it: lockstep save --target prod --table public.users --columns id,username --out users.username.csv");
     expect(codeFindings(report)[0]!.evidence!.code!.hits.map((h) => h.path)).toEqual([path.join(app, "worker/report.py")]);
+
+    // none of the configured directories exists: nothing is claimed about the code
+    writeFileSync(path.join(app, "lockstep.yml"), "targets:\n  prod:\n    url_env: TARGET_URL\n    code: [missing_dir]\n");
+    const none = await runLockstep(["check", "changes/0011.sql", "--target", "prod", "--format", "json"], { cwd: app, env: { LOCKSTEP_CONFIG: path.join(app, "lockstep.yml"), TARGET_URL: db.url } });
+    const noneReport = JSON.parse(none.stdout) as CheckReport;
+    expect(noneReport.evidence!.code).toEqual({ dirs: [], files: 0, searcher: "builtin", missing: ["missing_dir"] });
+    expect(codeFindings(noneReport)).toEqual([]);
   });
 });
