@@ -11,5 +11,6 @@ export const checkArgs = z.object({
   failOn: z.enum(FAIL_ON).default("error"),
   verifyRollback: z.boolean().default(false),
   changedSince: z.string().min(1).optional(),
+  code: z.array(z.string().min(1, "give a directory")).optional(),
 });
 export type CheckArgs = z.infer<typeof checkArgs>;

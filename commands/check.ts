@@ -1,9 +1,12 @@
+import { statSync } from "node:fs";
+import path from "node:path";
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
 import { FAIL_ON, NO_OUTCOME, addFileOutcome, exitCodeOf, type CheckOutcome } from "../src/analyze/fail-on.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
 import { defineCommand, leanArgs, type CommandContext } from "../src/command.js";
 import { UserError } from "../src/errors.js";
 import { wantsColour } from "../src/render/colour.js";
+import type { UsageEvidenceOptions } from "../src/usage/evidence.js";
 import type { CheckArgs } from "./check-args.js";
 
 /**
@@ -37,7 +40,9 @@ export const checkCommand = defineCommand({
   description: `Inputs: files, directories (checked in the order the tool applies them, up direction only) or - for stdin.
 Layouts: golang-migrate, flyway, diesel, prisma, drizzle, dbmate, synapse, popx (ory), plain numbered .sql.
 Schema context: --db/--target read the live catalog (read-only); --schema FILE replays a schema dump
-into a throwaway database; otherwise the statements seen so far are the schema (assumptions are listed).`,
+into a throwaway database; otherwise the statements seen so far are the schema (assumptions are listed).
+Drops, renames and type changes: --code DIR lists the lines of code that still use the old name, and
+--db/--target the statements pg_stat_statements recorded that use it.`,
   arguments: [{ name: "paths", description: "migration files, directories, or - for stdin", variadic: true, required: true }],
   options: [
     { flags: "--db <url>", description: "database to read the schema from (URL or env:VAR); never modified" },
@@ -46,6 +51,12 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
     { flags: "--verify-rollback", description: "apply each statement and its rollback on a shadow database (from --db/--schema) and diff the catalog" },
     { flags: "--fail-on <level>", description: "exit 1 when findings reach this severity: error | warning | never", default: "error" },
+    {
+      flags: "--code <dir>",
+      description:
+        "application source to search for the old names of dropped, renamed and retyped columns and tables (repeatable; default with --target: its code setting)",
+      repeatable: true,
+    },
     {
       flags: "--changed-since <ref>",
       description: "report only migration files git says changed since REF (committed, staged, unstaged or untracked); earlier files are still read as schema context",
@@ -65,10 +76,13 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       ...(schema ? { schema } : {}),
       pgVersion: Math.min(18, Math.max(11, pgVersion)),
       ...(layout && layout !== "auto" ? { layout } : {}),
-      keepStatements: a.verifyRollback, // only the rollback check reads past the reports
+      ...(a.db || a.target ? { dbLabel: (await import("../src/plan/rollback.js")).saveDbLabel(a) } : {}),
     };
+    const usage = await usageOptions(ctx, a);
+    // only the rollback check and the search for names still in use read past the reports
+    const keepStatements = a.verifyRollback || usage !== undefined;
     const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
-    if (ctx.format === "json" && !a.verifyRollback) {
+    if (ctx.format === "json" && !keepStatements) {
       const { ByteSink } = await import("../src/render/byte-sink.js");
       const json = new ByteSink();
       let outcome = NO_OUTCOME;
@@ -82,9 +96,10 @@ into a throwaway database; otherwise the statements seen so far are the schema (
       json.append("]}\n");
       return { kind: "json", json: json.bytes(), outcome };
     }
-    const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
+    const files = (await analyzeEach(a.paths, { ...opts, keepStatements }, (f) => f)).filter((f) => reported(f.report.path));
     if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
     const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
+    if (usage) await (await import("../src/usage/evidence.js")).addUsageEvidence(files, report, usage);
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
     return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
   },
@@ -94,13 +109,52 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     const { report } = result;
     if (format === "json") return JSON.stringify(report);
     if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(report);
-    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(report, (await import("../src/analyze/rules/index.js")).rules);
+    if (format === "sarif") {
+      const { rules } = await import("../src/analyze/rules/index.js");
+      const { USAGE_RULES } = await import("../src/usage/rules.js");
+      return (await import("../src/render/sarif.js")).renderSarif(report, report.evidence ? [...rules, ...USAGE_RULES] : rules);
+    }
     return (await import("../src/render/check-text.js")).renderCheckText(report, { sources: result.sources, color: result.color });
   },
   exitCode(result, a) {
     return exitCodeOf(result.outcome, a.failOn);
   },
 });
+
+/**
+ * What to search for names still in use: the code dirs (--code, else the target's `code` setting)
+ * and the database (--db/--target) for pg_stat_statements. Undefined when there is neither.
+ */
+async function usageOptions(ctx: CommandContext, a: CheckArgs): Promise<UsageEvidenceOptions | undefined> {
+  const target = a.target ? ctx.config.config.targets[a.target] : undefined;
+  const fromConfig = !a.code?.length && Boolean(target?.code.length);
+  const given = a.code?.length ? a.code : (target?.code ?? []);
+  if (given.length === 0 && !a.db && !a.target) return undefined;
+  const { codeDirs } = await import("../src/usage/evidence.js");
+  const base = fromConfig && ctx.config.path ? path.dirname(ctx.config.path) : ctx.cwd;
+  const { dirs, missing } = codeDirs(given, base);
+  const roots = dirs.map((d) => path.resolve(base, d));
+  if (missing.length && !fromConfig) throw new UserError("usage", `check: --code ${missing[0]}: no such directory`, { hint: "give the application's source directory, e.g. --code src" });
+  const { resolveDatabaseUrl } = await import("../src/db/connection.js");
+  const db = a.db || a.target ? resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env) : undefined;
+  return {
+    ...(given.length ? { code: { dirs: roots, missing, exclude: migrationDirs(a.paths.filter((p) => p !== "-").map((p) => path.resolve(ctx.cwd, p)), roots), base: ctx.cwd, env: ctx.env } } : {}),
+    ...(db ? { db } : {}),
+  };
+}
+
+/**
+ * Where the migrations being checked live, never searched as code (the earlier ones add the very
+ * column being dropped): each directory given, and each file's directory unless that holds a code
+ * directory (then just the file).
+ */
+function migrationDirs(paths: string[], codeRoots: string[]): string[] {
+  return paths.map((p) => {
+    if (!statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
+    const dir = path.dirname(p);
+    return codeRoots.some((root) => root === dir || root.startsWith(dir + path.sep)) ? p : dir;
+  });
+}
 
 /** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */
 async function changedFilter(ref: string, cwd: string): Promise<(path: string) => boolean> {
@@ -121,7 +175,6 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
-    const { default: path } = await import("node:path");
     try {
       const schema = await schemaFromSchemaFile(path.resolve(ctx.cwd, a.schema));
       return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };

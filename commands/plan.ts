@@ -4,6 +4,7 @@ import { defineCommand } from "../src/command.js";
 import { resolveDatabaseUrl } from "../src/db/connection.js";
 import { ExitCode, UserError } from "../src/errors.js";
 import type { PlanResult } from "../src/plan/types.js";
+import { saveDbLabel } from "../src/plan/rollback.js";
 import { renderPlan } from "../src/render/plan-text.js";
 import { loadSchema } from "./check.js";
 
@@ -54,7 +55,7 @@ Exit code 1 when a rollback or down file fails verification or a generated file 
         cwd: ctx.cwd,
         ...(a.out ? { out: a.out } : {}),
         ...(schema ? { schema } : {}),
-        dbLabel: dbLabel(a),
+        dbLabel: saveDbLabel(a),
         fills: a.fill,
         verify: a.verify ? { ...(url ? { url } : {}), ...(a.schema ? { schemaFile: path.resolve(ctx.cwd, a.schema) } : {}), ...(ctx.env.LOCKSTEP_SHADOW_ADMIN_URL ? { adminUrl: ctx.env.LOCKSTEP_SHADOW_ADMIN_URL } : {}) } : false,
       });
@@ -72,10 +73,3 @@ Exit code 1 when a rollback or down file fails verification or a generated file 
     return rollbackFailed || badFile ? ExitCode.findings : ExitCode.ok;
   },
 });
-
-/** How save commands in the output name the database: never the URL itself (it may hold a password). */
-function dbLabel(a: { db?: string; target?: string }): string {
-  if (a.db?.startsWith("env:")) return `--db ${a.db}`;
-  if (a.target) return `--target ${a.target}`;
-  return "--db env:DATABASE_URL";
-}

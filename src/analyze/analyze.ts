@@ -29,6 +29,8 @@ export interface AnalyzeOptions {
    * more than one core; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
    */
   describeAhead?: boolean | "auto" | "worker-only";
+  /** how rollback notes' `lockstep save` lines name the database (`--target prod`); default `--db env:DATABASE_URL` */
+  dbLabel?: string;
 }
 
 /** One analysed statement with everything rules need: parse position, typed summary, locks. */
@@ -81,7 +83,7 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
   if (keepStatements || mode === false) {
     return (await readSources(paths, opts)).map((src) => {
       schema.startMigration();
-      return each(analyzeSource(src, schema, pg, { keepStatements }));
+      return each(analyzeSource(src, schema, pg, { keepStatements, dbLabel: opts.dbLabel }));
     });
   }
   const listed = await listSources(paths, opts);
@@ -90,7 +92,7 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
     return listed.map((item, i) => {
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
       schema.startMigration();
-      return each(analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) }));
+      return each(analyzeSource(source, schema, pg, { keepStatements, dbLabel: opts.dbLabel, ...(described ? { described } : {}) }));
     });
   } finally {
     ahead?.close();
@@ -106,7 +108,7 @@ export function analyzeSource(
   source: SourceFile,
   schema: SchemaContext,
   pg: number,
-  opts: { keepStatements?: boolean; described?: DescribedSql<StatementPosition> } = {},
+  opts: { keepStatements?: boolean; described?: DescribedSql<StatementPosition>; dbLabel?: string } = {},
 ): AnalyzedFile {
   const keep = opts.keepStatements ?? true;
   if (keep && opts.described) throw new Error("analyzeSource: statements described ahead carry no parse trees to keep");
@@ -129,7 +131,7 @@ export function analyzeSource(
       const prediction = predictLocks(summary, schema, pg);
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
-      const rollback = rollbackOf(summary, schema, st.sql);
+      const rollback = rollbackOf(summary, schema, st.sql, opts.dbLabel ? { db: opts.dbLabel } : {});
       if (keep) out.statements.push({ parsed: st as ParsedStatement, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
       (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));

@@ -37,6 +37,66 @@ export interface Finding {
   ignored: boolean;
   /** the reason given in the lockstep-ignore comment */
   ignoreReason?: string;
+  /** what a `code-references` or `live-queries` finding rests on (`check --code`, `check --db`) */
+  evidence?: FindingEvidence;
+}
+
+/** A line of application source that names a column or table the statement drops, renames or retypes. */
+export interface CodeReference {
+  /** relative to the working directory (the config file's directory in Slack) when inside it */
+  path: string;
+  /** 1-based */
+  line: number;
+  /** the line, whitespace collapsed, at most 200 characters */
+  text: string;
+}
+
+export interface FindingEvidence {
+  code?: {
+    /** what was looked for, e.g. users.display_name */
+    name: string;
+    /** the identifiers searched for: display_name, displayName, DisplayName */
+    forms: string[];
+    /** source files searched */
+    files: number;
+    /** every reference found (`hits` keeps the first 500) */
+    total: number;
+    hits: CodeReference[];
+  };
+  queries?: {
+    name: string;
+    /** distinct statements in pg_stat_statements that name it */
+    statements: number;
+    /** their calls since the statistics were last reset */
+    calls: number;
+    /** when the statistics were last reset (ISO 8601), when the server says */
+    since?: string;
+    /** the most called one, as Postgres normalised it (constants as $n), comments dropped, shortened */
+    example?: string;
+  };
+}
+
+/** Where the evidence of a report came from (`check --code`, `check --db`). */
+export interface EvidenceSources {
+  code?: {
+    dirs: string[];
+    /** source files searched */
+    files: number;
+    /** ripgrep when installed, else the built-in scanner (same results) */
+    searcher: "ripgrep" | "builtin";
+    /** configured directories that do not exist (not searched) */
+    missing?: string[];
+  };
+  queries?: {
+    /** pg_stat_statements could be read */
+    available: boolean;
+    /** when its statistics were last reset (ISO 8601), when the server says */
+    since?: string;
+    /** why it could not be read */
+    note?: string;
+    /** how to make it readable */
+    hint?: string;
+  };
 }
 
 export interface Estimate {
@@ -127,6 +187,8 @@ export interface CheckReport {
   files: FileReport[];
   /** a backfill spec checked in Slack (`/migrate backfill`): files is empty */
   backfill?: BackfillCheck;
+  /** present when the application's code or the database's query statistics were searched */
+  evidence?: EvidenceSources;
 }
 
 export interface BackfillCheck {

@@ -260,6 +260,13 @@ function unknownAction(a: AlterAction): Rollback {
 
 /* ----------------------------------- save-before-applying ----------------------------------- */
 
+/** How save commands in the output name the database: never the URL itself (it may hold a password). */
+export function saveDbLabel(a: { db?: string; target?: string }): string {
+  if (a.db?.startsWith("env:")) return `--db ${a.db}`;
+  if (a.target) return `--target ${a.target}`;
+  return "--db env:DATABASE_URL";
+}
+
 /** The `lockstep save` line that keeps just this data, to run BEFORE the migration. */
 export function saveCommand(db: string /* --db env:VAR | --target NAME */, table: string, columns?: string[]): string {
   const file = `${bareName(table)}${columns ? `.${columns.filter((c) => !c.startsWith("<")).slice(-1)[0] ?? "columns"}` : ""}.csv`;

@@ -1,7 +1,11 @@
 import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
 import { codeFrame } from "./code-frame.js";
 import { paint, type Paint } from "./colour.js";
+import { evidenceLines, hitText } from "./evidence.js";
 import { downFileLines, rollbackLines } from "./rollback-text.js";
+
+/** code references listed under a finding; the message names the first */
+const TEXT_HITS = 10;
 
 export interface CheckTextOptions {
   /** source text per file path, for code frames */
@@ -25,6 +29,8 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
     const src = opts.sources?.[f.path];
     out.push(...renderFile(f, src === undefined ? undefined : src.split("\n"), paint(opts.color === true)));
   }
+  const evidence = evidenceLines(report.evidence);
+  if (evidence.length) out.push(...evidence, "");
   const risk = report.files.reduce((r, f) => (["low", "medium", "high", "critical"].indexOf(f.risk) > ["low", "medium", "high", "critical"].indexOf(r) ? f.risk : r), "low");
   out.push(
     `${plural(report.files.length, "file")}, ${plural(statements, "statement")}, ${plural(rewrites, "table rewrite")}, ${plural(findings, "finding")}, ${plural(errors, "error")}; highest risk: ${risk}`,
@@ -74,6 +80,11 @@ function renderFinding(f: Finding, p: Paint): string[] {
   if (f.ignored) return [p.dim(`      ${f.severity} (ignored${f.ignoreReason ? `: ${f.ignoreReason}` : ""}) ${f.rule}: ${f.message}`)];
   const label = f.severity === "error" ? p.red(p.bold("error")) : f.severity === "warning" ? p.yellow("warning") : p.cyan("note");
   const out = [`      ${label} ${p.bold(f.rule)}: ${f.message}`];
+  const code = f.evidence?.code;
+  if (code && code.hits.length > 1) {
+    out.push(...code.hits.slice(0, TEXT_HITS).map((h) => p.dim(`        ${hitText(h)}`)));
+    if (code.total > TEXT_HITS) out.push(p.dim(`        … ${code.total - TEXT_HITS} more (--format json or markdown lists every one)`));
+  }
   if (f.fix) out.push(...f.fix.split("\n").map((l, i) => `        ${i === 0 ? "fix: " : "     "}${p.green(l)}`));
   return out;
 }

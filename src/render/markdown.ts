@@ -1,5 +1,6 @@
 import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
 import { formatBytes, formatSeconds, maxRisk } from "../analyze/risk/risk.js";
+import { evidenceLines } from "./evidence.js";
 import { countReport, summaryLine } from "./summary.js";
 
 /** GitHub rejects comments over 65,536 characters; Slack files are fine, but readers are not. */
@@ -17,6 +18,8 @@ export function renderMarkdown(report: CheckReport): string {
   const counts = countReport(report);
   const overall = maxRisk(report.files.map((f) => f.risk));
   const out = [`### Lockstep check: risk ${RISK_BADGE[overall]}`, "", summaryLine(counts), ""];
+  const evidence = evidenceLines(report.evidence);
+  if (evidence.length) out.push(...evidence.map((l) => `- ${inline(l)}`), "");
   for (const file of report.files) out.push(...fileSection(file));
   return truncate(out.join("\n").trimEnd() + "\n");
 }
@@ -54,8 +57,23 @@ function findingItem(f: Finding): string[] {
   const head = f.ignored
     ? `- ~~${f.severity} \`${f.rule}\`~~ ignored${f.ignoreReason ? ` (${inline(f.ignoreReason)})` : ""}: ${inline(f.message)}`
     : `- ${SEVERITY_BADGE[f.severity]} \`${f.rule}\`: ${inline(f.message)}`;
-  if (!f.fix || f.ignored) return [head];
-  return [head, "  <details><summary>Safe alternative</summary>", "", ...fence(f.fix).map((l) => `  ${l}`), "", "  </details>"];
+  if (f.ignored) return [head];
+  const out = [head, ...referenceList(f)];
+  if (f.fix) out.push("  <details><summary>Safe alternative</summary>", "", ...fence(f.fix).map((l) => `  ${l}`), "", "  </details>");
+  return out;
+}
+
+/** Every code reference a finding rests on, folded. */
+function referenceList(f: Finding): string[] {
+  const code = f.evidence?.code;
+  if (!code?.hits.length) return [];
+  const more = code.total > code.hits.length ? [`  - … and ${code.total - code.hits.length} more`] : [];
+  return [`  <details><summary>${code.total} reference${code.total === 1 ? "" : "s"} in the code</summary>`, "", ...code.hits.map((h) => `  - \`${h.path}:${h.line}\` ${codeSpan(h.text)}`), ...more, "", "  </details>"];
+}
+
+function codeSpan(text: string): string {
+  const ticks = "`".repeat(longestRun(text, "`") + 1);
+  return `${ticks}${ticks.length > 1 ? " " : ""}${text}${ticks.length > 1 ? " " : ""}${ticks}`;
 }
 
 function estimateText(e: NonNullable<StatementReport["estimate"]>): string {

@@ -8,6 +8,7 @@ import { insertCheck, setMessageTs, type CheckRecord } from "../store/checks.js"
 import { VERSION } from "../version.js";
 import type { BackfillCheck, CheckReport, Risk } from "../analyze/types.js";
 import { dryRunBackfill, loadSpecFile, withTargetDefaults } from "../backfill/index.js";
+import { codeDirs } from "../usage/evidence.js";
 import { HIGH_RISK_ROWS } from "./blocks/backfill.js";
 import { noteMessage } from "./blocks/lists.js";
 import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
@@ -18,7 +19,7 @@ import { filesForPath, listMigrations, migrationsDir, readContent } from "./migr
 import { inspectTarget } from "../apply/run.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 import { policyFor } from "./policy.js";
-import type { CheckFile } from "./run-check.js";
+import type { CheckFile, CodeSearchInput } from "./run-check.js";
 import { uploadToThread } from "./thread.js";
 
 type WebClient = webApi.WebClient;
@@ -130,7 +131,10 @@ async function checkAndPost(
   const hash = contentHash(input.files, input.name);
   const db = schemaUrl(deps, input.name);
   // with the target's schema at hand, every rollback in the report is verified on a shadow copy of it
-  const report = input.analysed?.report ?? (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version, verifyRollback: Boolean(db.url) }));
+  const code = input.analysed ? undefined : codeSearchOf(deps, input.target);
+  const report =
+    input.analysed?.report ??
+    (await deps.analyze({ files: input.files, schemaUrl: db.url, pgVersion: input.target.pg_version, verifyRollback: Boolean(db.url), dbLabel: `--target ${input.name}`, ...(code ? { code } : {}) }));
   const risk = input.analysed?.risk ?? overallRisk(report);
   const policy = policyFor(input.target, risk);
   let check = await insertCheck(deps.pool, {
@@ -160,7 +164,7 @@ async function checkAndPost(
     decision: check.status === "approved" ? "approved (none required)" : "reported",
     detail: { check: check.id, risk, paths: check.paths, source: input.source, channel: who.channel },
   });
-  if (message.summarised) {
+  if (message.summarised || message.detailElsewhere) {
     await uploadToThread(client, { channel: who.channel, threadTs: posted.ts! }, {
       filename: `lockstep-check-${check.id}.md`,
       title: `Full report: ${input.name}`,
@@ -175,6 +179,20 @@ async function checkAndPost(
     });
   }
   return check;
+}
+
+/** The target's `code` directories (relative to the config file), searched for names its migrations remove. */
+function codeSearchOf(deps: BotDeps, target: TargetConfig): CodeSearchInput | undefined {
+  if (target.code.length === 0) return undefined;
+  const base = deps.loaded.path ? path.dirname(deps.loaded.path) : deps.cwd;
+  const { dirs, missing } = codeDirs(target.code, base);
+  return {
+    dirs: dirs.map((d) => path.resolve(base, d)),
+    missing,
+    exclude: target.migrations ? [path.resolve(base, target.migrations)] : [],
+    base,
+    env: { PATH: deps.env.PATH, LOCKSTEP_RIPGREP: deps.env.LOCKSTEP_RIPGREP },
+  };
 }
 
 /** The report message's inputs from a stored check. */

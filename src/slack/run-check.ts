@@ -6,6 +6,7 @@ import { sourceFromBuffer, type Layout } from "../analyze/sources.js";
 import type { CheckReport, SchemaSnapshot } from "../analyze/types.js";
 import { connect } from "../db/connection.js";
 import { introspect } from "../db/introspect.js";
+import { addUsageEvidence } from "../usage/evidence.js";
 import type { ContentFile } from "./content-hash.js";
 
 export interface CheckFile extends ContentFile {
@@ -25,6 +26,24 @@ export interface CheckInput {
   verifyRollback?: boolean;
   /** superuser URL of the server hosting the shadow copies; default: LOCKSTEP_SHADOW_ADMIN_URL or an embedded server of this thread */
   shadowAdminUrl?: string;
+  /** the target's `code` setting: search it for the names that drops, renames and type changes remove */
+  code?: CodeSearchInput;
+  /** how rollback notes' `lockstep save` lines name the database, e.g. --target prod */
+  dbLabel?: string;
+}
+
+/** The code search of a target (plain data: it crosses to the analysis worker). */
+export interface CodeSearchInput {
+  /** absolute directories that exist */
+  dirs: string[];
+  /** configured directories that do not exist on the bot's disk */
+  missing: string[];
+  /** the migrations dir */
+  exclude: string[];
+  /** results name files relative to it (the config file's directory) */
+  base: string;
+  /** PATH and LOCKSTEP_RIPGREP, to find ripgrep */
+  env: Record<string, string | undefined>;
 }
 
 /** Analysis as the bot needs it; injectable so the Slack flow does not care where reports come from. */
@@ -43,13 +62,18 @@ export const runCheck: Analyzer = async (input) => {
   const pg = Math.min(18, Math.max(11, serverMajor ?? input.pgVersion ?? DEFAULT_PG_VERSION));
   const analysed = input.files.map((f) => {
     schema.startMigration();
-    return analyzeSource(sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs), schema, pg);
+    return analyzeSource(sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs), schema, pg, input.dbLabel ? { dbLabel: input.dbLabel } : {});
   });
   if (input.verifyRollback && input.schemaUrl) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
     await verifyFileRollbacks(analysed, { url: input.schemaUrl, adminUrl: input.shadowAdminUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
-  return { version: 1, files: analysed.map((a) => a.report) };
+  const report: CheckReport = { version: 1, files: analysed.map((a) => a.report) };
+  await addUsageEvidence(analysed, report, {
+    ...(input.code ? { code: { ...input.code, env: input.code.env as NodeJS.ProcessEnv } } : {}),
+    ...(input.schemaUrl ? { db: input.schemaUrl } : {}),
+  });
+  return report;
 };
 
 async function readSchema(url: string): Promise<SchemaSnapshot> {

@@ -18,7 +18,7 @@ export default async function setup(project: TestProject) {
   let server: EmbeddedServer | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    server = await startEmbedded({ dataDir: tempDataDir("lockstep-test-"), ephemeral: true, settings: { max_connections: "300" } });
+    server = await startEmbedded({ dataDir: tempDataDir("lockstep-test-"), ephemeral: true, settings: { max_connections: "300", shared_preload_libraries: "pg_stat_statements" } });
     adminUrl = server.url();
   }
   const client = new pg.Client({ connectionString: adminUrl });

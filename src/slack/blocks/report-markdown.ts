@@ -1,4 +1,5 @@
 import type { CheckReport, StatementReport } from "../../analyze/types.js";
+import { evidenceLines, hitText } from "../../render/evidence.js";
 import { formatEstimate, lockLine } from "./format.js";
 import { overallRisk } from "./report.js";
 
@@ -11,6 +12,7 @@ export function reportMarkdown(opts: { target: string; checkId: string; contentH
     `- risk: **${overallRisk(report)}**`,
     `- check: ${opts.checkId}`,
     `- content sha256: ${opts.contentHash}`,
+    ...evidenceLines(report.evidence).map((l) => `- ${l}`),
     "",
   ];
   for (const f of report.files) {
@@ -37,6 +39,11 @@ function statementMarkdown(s: StatementReport): string[] {
   if (estimate) lines.push(`- estimate: ${estimate}`);
   for (const f of s.findings) {
     lines.push(f.ignored ? `- ~~${f.rule}~~ ignored${f.ignoreReason ? `: ${f.ignoreReason}` : ""}` : `- **${f.severity}** ${f.rule}: ${f.message}${f.fix ? ` — fix: ${f.fix}` : ""}`);
+    const code = f.ignored ? undefined : f.evidence?.code;
+    if (code?.hits.length) {
+      lines.push(...code.hits.map((h) => `  - ${hitText(h)}`));
+      if (code.total > code.hits.length) lines.push(`  - … and ${code.total - code.hits.length} more`);
+    }
   }
   lines.push("");
   return lines;

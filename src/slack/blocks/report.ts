@@ -2,6 +2,7 @@ import { RISKS, type CheckReport, type FileReport, type Finding, type Risk, type
 import type { CheckStatus } from "../../store/checks.js";
 import { ACTION } from "../action-ids.js";
 import { codeBlock, escapeMrkdwn, shorten, userMention } from "../mrkdwn.js";
+import { evidenceLines, hitText } from "../../render/evidence.js";
 import { RISK_WORD, formatEstimate, lockLine, shortHash } from "./format.js";
 import { backfillReportMessage } from "./backfill.js";
 import { LIMITS } from "./limits.js";
@@ -44,12 +45,16 @@ export function overallRisk(report: CheckReport): Risk {
   return RISKS[i]!;
 }
 
+/** code references shown under a finding in the message; all of them are in the uploaded report */
+export const MESSAGE_HITS = 3;
+
 /**
  * The report message. When the full report does not fit Slack's limits it is summarised
- * (`summarised: true`) and the caller uploads the markdown version into the thread.
+ * (`summarised: true`); when code references were left out (`detailElsewhere: true`) the message
+ * says so. Either way the caller uploads the markdown version into the thread.
  */
-export function reportMessage(view: ReportView): Message & { summarised: boolean } {
-  if (view.report.backfill) return { ...backfillReportMessage(view, view.report.backfill), summarised: false };
+export function reportMessage(view: ReportView): Message & { summarised: boolean; detailElsewhere: boolean } {
+  if (view.report.backfill) return { ...backfillReportMessage(view, view.report.backfill), summarised: false, detailElsewhere: false };
   const risk = overallRisk(view.report);
   const head = headBlocks(view, risk);
   const detail = view.report.files.flatMap(fileBlocks);
@@ -62,6 +67,7 @@ export function reportMessage(view: ReportView): Message & { summarised: boolean
     text: `Lockstep check for ${view.target}: risk ${risk}`,
     blocks: [...body, { type: "divider" }, ...approvalBlocks(view)],
     summarised: !fits,
+    detailElsewhere: referencesCut(view.report),
   };
 }
 
@@ -76,10 +82,12 @@ function headBlocks(view: ReportView, risk: Risk): Block[] {
   ].join("  ·  ");
   const notes = [`content \`${shortHash(view.contentHash)}\``, `check \`${view.checkId}\``];
   if (view.schemaNote) notes.push(escapeMrkdwn(view.schemaNote));
+  const evidence = evidenceLines(view.report.evidence);
   return [
     { type: "header", text: { type: "plain_text", text: shorten(`Migration check: ${view.target} — ${risk} risk`, LIMITS.headerText) } },
     section(meta),
     context(notes.join("  ·  ")),
+    ...(evidence.length ? [context(`:mag: ${evidence.map(escapeMrkdwn).join("\n")}`)] : []),
   ];
 }
 
@@ -110,7 +118,20 @@ export function statementText(s: StatementReport): string {
 
 function findingLine(f: Finding): string {
   if (f.ignored) return `:see_no_evil: ~${escapeMrkdwn(f.rule)}~ ignored${f.ignoreReason ? `: ${escapeMrkdwn(f.ignoreReason)}` : ""}`;
-  return `${SEVERITY_ICON[f.severity]} *${escapeMrkdwn(f.rule)}*: ${escapeMrkdwn(f.message)}${f.fix ? `\n    _fix:_ ${escapeMrkdwn(f.fix)}` : ""}`;
+  return `${SEVERITY_ICON[f.severity]} *${escapeMrkdwn(f.rule)}*: ${escapeMrkdwn(f.message)}${referenceLines(f)}${f.fix ? `\n    _fix:_ ${escapeMrkdwn(f.fix)}` : ""}`;
+}
+
+/** The first few code references of a finding (the message names the first one already when there is only one). */
+function referenceLines(f: Finding): string {
+  const code = f.evidence?.code;
+  if (!code || code.total < 2) return "";
+  const lines = code.hits.slice(0, MESSAGE_HITS).map((h) => `\n    • ${escapeMrkdwn(hitText(h))}`);
+  if (code.total > MESSAGE_HITS) lines.push(`\n    _… ${code.total - MESSAGE_HITS} more in the full report (attached in the thread)_`);
+  return lines.join("");
+}
+
+function referencesCut(report: CheckReport): boolean {
+  return report.files.some((file) => file.statements.some((s) => s.findings.some((f) => !f.ignored && (f.evidence?.code?.total ?? 0) > MESSAGE_HITS)));
 }
 
 function detailWasCut(report: CheckReport): boolean {
