@@ -44,6 +44,7 @@ import preferTimestamptz from "./prefer-timestamptz.js";
 import banCharField from "./ban-char-field.js";
 import preferJsonb from "./prefer-jsonb.js";
 import identifierTooLong from "./identifier-too-long.js";
+import unsupportedInPgVersion from "./unsupported-in-pg-version.js";
 import unusedIgnore from "./unused-ignore.js";
 
 /** Every rule, in documentation order. A meta test checks each file in rules/ is listed here. */
@@ -93,6 +94,7 @@ export const rules: readonly Rule[] = [
   banCharField,
   preferJsonb,
   identifierTooLong,
+  unsupportedInPgVersion,
   unusedIgnore,
 ];
 
