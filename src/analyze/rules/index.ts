@@ -44,6 +44,8 @@ import preferTimestamptz from "./prefer-timestamptz.js";
 import banCharField from "./ban-char-field.js";
 import preferJsonb from "./prefer-jsonb.js";
 import identifierTooLong from "./identifier-too-long.js";
+import banDuplicateColumnAssignments from "./ban-duplicate-column-assignments.js";
+import requireStatementTimeout from "./require-statement-timeout.js";
 import unsupportedInPgVersion from "./unsupported-in-pg-version.js";
 import unusedIgnore from "./unused-ignore.js";
 
@@ -74,6 +76,7 @@ export const rules: readonly Rule[] = [
   requireBatchedBackfill,
   mixingSchemaAndDataChanges,
   requireTimeoutSettings,
+  requireStatementTimeout,
   preferRepack,
   banSetTablespace,
   banSetLoggedUnlogged,
@@ -94,6 +97,7 @@ export const rules: readonly Rule[] = [
   banCharField,
   preferJsonb,
   identifierTooLong,
+  banDuplicateColumnAssignments,
   unsupportedInPgVersion,
   unusedIgnore,
 ];
