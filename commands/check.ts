@@ -11,7 +11,7 @@ import type { CheckArgs } from "./check-args.js";
  * analysed and its report let go, so memory stays flat and the garbage collector does not keep
  * copying finished reports. Other formats (and --verify-rollback) keep the reports.
  */
-export type CheckResult = { kind: "json"; json: Buffer; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean };
+export type CheckResult = { kind: "json"; json: Buffer; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean; rulesDocUrl: string };
 
 const STRING_OPTIONS = new Set(["db", "target", "schema", "changedSince"]);
 
@@ -86,7 +86,7 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
     const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
-    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
+    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color, rulesDocUrl: await rulesDocUrl(ctx.env) };
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
@@ -94,13 +94,21 @@ into a throwaway database; otherwise the statements seen so far are the schema (
     const { report } = result;
     if (format === "json") return JSON.stringify(report);
     if (format === "markdown") return (await import("../src/render/markdown.js")).renderMarkdown(report);
-    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(report, (await import("../src/analyze/rules/index.js")).rules);
+    if (format === "sarif") return (await import("../src/render/sarif.js")).renderSarif(report, (await import("../src/analyze/rules/index.js")).rules, { rulesDocUrl: result.rulesDocUrl });
     return (await import("../src/render/check-text.js")).renderCheckText(report, { sources: result.sources, color: result.color });
   },
   exitCode(result, a) {
     return exitCodeOf(result.outcome, a.failOn);
   },
 });
+
+/** docs/rules.md, where each rule has its section: under LOCKSTEP_DOCS_URL (the docs folder's URL) when set, else the installed copy. */
+async function rulesDocUrl(env: NodeJS.ProcessEnv): Promise<string> {
+  const base = env.LOCKSTEP_DOCS_URL?.trim();
+  if (base) return `${base.replace(/\/+$/, "")}/rules.md`;
+  const [{ pathToFileURL }, path, { PACKAGE_ROOT }] = await Promise.all([import("node:url"), import("node:path"), import("../src/version.js")]);
+  return pathToFileURL(path.join(PACKAGE_ROOT, "docs", "rules.md")).href;
+}
 
 /** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */
 async function changedFilter(ref: string, cwd: string): Promise<(path: string) => boolean> {
