@@ -18,7 +18,7 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
     "",
     "Ignored findings stay in the JSON report with `\"ignored\": true` and the reason. A comment naming an id that no rule has,",
     "or silencing nothing, is reported ([`unused-ignore`](#unused-ignore)). Where a rule is also one of squawk's, it has",
-    "squawk's id, and squawk's spelling of the others is accepted as an alias.",
+    "squawk's id; a rule's aliases (squawk's other spellings, ids a rule had before) work in ignore comments too.",
     "",
     "| rule | severity | what it catches |",
     "|---|---|---|",
