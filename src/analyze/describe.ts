@@ -268,8 +268,6 @@ export interface StatementSummary {
    * list, ON CONFLICT DO UPDATE SET or MERGE action, or defined twice by CREATE TABLE / VIEW / TABLE AS
    */
   duplicateColumns?: string[];
-  /** EXPLAIN without ANALYZE: the kind of the statement it plans (and does not run) */
-  explains?: string;
   /** LOCK TABLE mode */
   lockMode?: string;
   /** REFRESH MATERIALIZED VIEW ... WITH NO DATA */
@@ -1283,7 +1281,6 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (boolOption(n.options, "analyze") === true) return inner;
       // without ANALYZE the statement is planned, not run: only the planner's locks
       const s = emptySummary("explain");
-      s.explains = inner.kind;
       s.reads = inner.reads;
       if (inner.dml) {
         s.relation = inner.relation;
@@ -1343,7 +1340,8 @@ function duplicateAssignments(type: string, n: N): string[] {
 /** CREATE TABLE / VIEW / TABLE AS defining a column name twice. */
 function noteDuplicates(s: StatementSummary, columns: string[]): void {
   const seen = new Set<string>();
-  const dup = new Set(columns.filter((c) => seen.has(c) || !seen.add(c)));
+  const dup = new Set<string>();
+  for (const c of columns) (seen.has(c) ? dup : seen).add(c);
   if (dup.size) s.duplicateColumns = [...dup];
 }
 

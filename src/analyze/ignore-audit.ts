@@ -3,11 +3,13 @@ import type { RuleFinding } from "./rules/define.js";
 
 /**
  * Reports lockstep-ignore directives that name no rule (with the closest id) or silence nothing.
- * Fed statement by statement with the rules that fired (before ignores); file directives are
- * judged at the last statement.
+ * Fed statement by statement with the rules that fired (before ignores); a statement directive is
+ * judged at the last statement starting on its target line (they all share it), file directives
+ * at the last statement of the file.
  */
 export class IgnoreAudit {
   private readonly firedInFile = new Set<string>();
+  private readonly firedOnLine = new Set<string>();
 
   constructor(
     private readonly index: IgnoreIndex,
@@ -17,14 +19,20 @@ export class IgnoreAudit {
     private readonly self: string,
   ) {}
 
-  statement(line: number, fired: ReadonlySet<string>, first: boolean, last: boolean): RuleFinding[] {
-    for (const r of fired) this.firedInFile.add(r);
+  statement(line: number, fired: ReadonlySet<string>, at: { first: boolean; lastOnLine: boolean; last: boolean }): RuleFinding[] {
+    for (const r of fired) {
+      this.firedInFile.add(r);
+      this.firedOnLine.add(r);
+    }
     const out: RuleFinding[] = [];
-    for (const r of this.index.forStatement(line)) out.push(...this.judge(r, fired.has(r.rule), "this statement"));
-    if (first) for (const r of this.index.forFile()) if (!this.known(r)) out.push(...this.judge(r, true, ""));
-    if (last) {
+    if (at.first) for (const r of this.index.forFile()) if (!this.known(r)) out.push(this.unknown(r));
+    if (at.lastOnLine) {
+      for (const r of this.index.forStatement(line)) out.push(...this.judge(r, this.firedOnLine.has(r.rule), "this statement"));
+      this.firedOnLine.clear();
+    }
+    if (at.last) {
       for (const r of this.index.forFile()) if (this.known(r)) out.push(...this.judge(r, this.firedInFile.has(r.rule), "this file"));
-      for (const r of this.index.orphans) out.push(this.known(r) ? at(r, `lockstep-ignore ${r.written} silences nothing: no statement follows it`, "-- move it above the statement it is meant for, or remove it") : this.unknown(r));
+      for (const r of this.index.orphans) out.push(this.known(r) ? finding(r, `lockstep-ignore ${r.written} silences nothing: no statement follows it`, "-- move it above the statement it is meant for, or remove it") : this.unknown(r));
     }
     return out;
   }
@@ -36,21 +44,21 @@ export class IgnoreAudit {
   private judge(r: IgnoredRule, silenced: boolean, where: string): RuleFinding[] {
     if (!this.known(r)) return [this.unknown(r)];
     if (silenced || !this.usage || r.rule === this.self) return [];
-    return [at(r, `lockstep-ignore ${r.written} silences nothing: ${r.rule} finds nothing in ${where}`, `-- remove ${r.written} from the comment`)];
+    return [finding(r, `lockstep-ignore ${r.written} silences nothing: ${r.rule} finds nothing in ${where}`, `-- remove ${r.written} from the comment`)];
   }
 
   private unknown(r: IgnoredRule): RuleFinding {
     const guess = closest(r.written, this.ids);
-    return at(r, `lockstep-ignore names ${r.written}, which is no rule id${guess ? `: did you mean ${guess}?` : ""} (it silences nothing)`, guess ? `-- lockstep-ignore${r.directive.scope === "file" ? "-file" : ""} ${guess}` : "-- see docs/rules.md for the rule ids");
+    return finding(r, `lockstep-ignore names ${r.written}, which is no rule id${guess ? `: did you mean ${guess}?` : ""} (it silences nothing)`, guess ? `-- lockstep-ignore${r.directive.scope === "file" ? "-file" : ""} ${guess}` : "-- see docs/rules.md for the rule ids");
   }
 }
 
-function at(r: IgnoredRule, message: string, fix: string): RuleFinding {
+function finding(r: IgnoredRule, message: string, fix: string): RuleFinding {
   return { message: `line ${r.directive.line}: ${message}`, fix };
 }
 
 /** The id nearest by edit distance (none when nothing is within half the id's length). */
-export function closest(id: string, ids: readonly string[]): string | undefined {
+function closest(id: string, ids: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of ids) {

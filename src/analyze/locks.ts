@@ -255,14 +255,16 @@ function lockReindex(s: StatementSummary, schema: SchemaContext, pg: number, acc
     return;
   }
   if (s.objectType === "table") return acc.lockTree(rel, mode);
-  // ReindexMultipleTables: every table and materialized view in turn (partitioned tables have no storage), one transaction each
-  const catalogs = s.objectType === "system" || (s.objectType === "database" && pg < 16 && !s.concurrently);
-  for (const [key, r] of Object.entries(schema.snapshot.relations)) {
-    if (s.objectType === "system") break;
-    if ((r.kind === "table" || r.kind === "materialized-view") && (s.objectType === "database" || r.schema === rel)) acc.lock(key, mode);
+  const what = `REINDEX ${s.objectType?.toUpperCase()}`;
+  if (s.objectType === "schema" || s.objectType === "database") {
+    // ReindexMultipleTables: every table and materialized view in turn (partitioned tables have no storage), one transaction each
+    for (const [key, r] of Object.entries(schema.snapshot.relations)) {
+      if ((r.kind === "table" || r.kind === "materialized-view") && (s.objectType === "database" || r.schema === rel)) acc.lock(key, mode);
+    }
+    if (!schema.known) schema.assume(`${what}${rel ? ` ${rel}` : ""} locks every table${s.objectType === "schema" ? " of the schema" : ""} in turn, ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}; without --db they are not listed`);
   }
-  if (!schema.known && s.objectType !== "system") schema.assume(`REINDEX ${s.objectType?.toUpperCase()}${rel ? ` ${rel}` : ""} locks every table${s.objectType === "schema" ? " of the schema" : ""} in turn, ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}; without --db they are not listed`);
-  if (catalogs) schema.assume(`REINDEX ${s.objectType?.toUpperCase()} also rebuilds every system catalog's indexes in turn (SHARE on the catalog, ACCESS EXCLUSIVE on the index): schema changes, and catalog look-ups through the index being rebuilt (planning, new connections), wait; catalogs are not listed`);
+  // REINDEX DATABASE left the catalogs to REINDEX SYSTEM from Postgres 16
+  if (s.objectType === "system" || (s.objectType === "database" && pg < 16 && !s.concurrently)) schema.assume(`${what} also rebuilds every system catalog's indexes in turn (SHARE on the catalog, ACCESS EXCLUSIVE on the index): schema changes, and catalog look-ups through the index being rebuilt (planning, new connections), wait; catalogs are not listed`);
 }
 
 /** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */

@@ -83,7 +83,9 @@ export class RuleRunner {
     for (const rule of rulesInScope(this.rules, ctx.statement)) for (const f of rule.check(ctx)) findings.push(this.finding(rule, f, report.line));
     if (this.audit) {
       const fired = new Set(findings.map((f) => f.rule));
-      for (const f of this.audit.statement(report.line, fired, index === 0, index === this.opts.statements.length - 1)) findings.push(this.finding(unusedIgnore, f, report.line));
+      const last = index === this.opts.statements.length - 1;
+      const at = { first: index === 0, lastOnLine: last || this.opts.lines[index + 1] !== report.line, last };
+      for (const f of this.audit.statement(report.line, fired, at)) findings.push(this.finding(unusedIgnore, f, report.line));
     }
     return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   }

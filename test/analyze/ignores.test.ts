@@ -92,6 +92,12 @@ describe("ignore comments that name no rule or silence nothing (unused-ignore)",
     ]);
   });
 
+  it("a directive over a line of several statements is used when any of them needs it", async () => {
+    const file = await checkSql("-- lockstep-ignore ban-drop-column\nSELECT 1; ALTER TABLE users DROP COLUMN legacy; SELECT 2;");
+    expect(file.statements.flatMap((s) => s.findings.filter((f) => f.rule === "unused-ignore"))).toEqual([]);
+    expect(file.statements[1]!.findings.find((f) => f.rule === "ban-drop-column")!.ignored).toBe(true);
+  });
+
   it("unused-ignore findings can themselves be silenced for the file", async () => {
     const file = await checkSql("-- lockstep-ignore-file unused-ignore\n-- lockstep-ignore no-such-rule\nSELECT 1;");
     expect(file.statements[0]!.findings.map((f) => [f.rule, f.ignored])).toEqual([["unused-ignore", true]]);
