@@ -14,7 +14,7 @@ import type { CheckArgs } from "./check-args.js";
  * analysed and its report let go, so memory stays flat and the garbage collector does not keep
  * copying finished reports. Other formats (and --verify-rollback) keep the reports.
  */
-export type CheckResult = { kind: "json"; json: Buffer; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean };
+export type CheckResult = { kind: "json"; json: Buffer; outcome: CheckOutcome } | { kind: "report"; report: CheckReport; outcome: CheckOutcome; sources: Record<string, string>; color: boolean; rulesDocUrl: string };
 
 const STRING_OPTIONS = new Set(["db", "target", "schema", "changedSince"]);
 
@@ -101,7 +101,7 @@ Drops, renames and type changes: --code DIR lists the lines of code that still u
     const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
     if (usage) await (await import("../src/usage/evidence.js")).addUsageEvidence(files, report, usage);
     const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
-    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
+    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color, rulesDocUrl: await rulesDocUrl(ctx.env) };
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
@@ -112,7 +112,7 @@ Drops, renames and type changes: --code DIR lists the lines of code that still u
     if (format === "sarif") {
       const { rules } = await import("../src/analyze/rules/index.js");
       const { USAGE_RULES } = await import("../src/usage/rules.js");
-      return (await import("../src/render/sarif.js")).renderSarif(report, report.evidence ? [...rules, ...USAGE_RULES] : rules);
+      return (await import("../src/render/sarif.js")).renderSarif(report, report.evidence ? [...rules, ...USAGE_RULES] : rules, { rulesDocUrl: result.rulesDocUrl });
     }
     return (await import("../src/render/check-text.js")).renderCheckText(report, { sources: result.sources, color: result.color });
   },
@@ -154,6 +154,14 @@ function migrationDirs(paths: string[], codeRoots: string[]): string[] {
     const dir = path.dirname(p);
     return codeRoots.some((root) => root === dir || root.startsWith(dir + path.sep)) ? p : dir;
   });
+}
+
+/** docs/rules.md, where each rule has its section: under LOCKSTEP_DOCS_URL (the docs folder's URL) when set, else the installed copy. */
+async function rulesDocUrl(env: NodeJS.ProcessEnv): Promise<string> {
+  const base = env.LOCKSTEP_DOCS_URL?.trim();
+  if (base) return `${base.replace(/\/+$/, "")}/rules.md`;
+  const [{ pathToFileURL }, { PACKAGE_ROOT }] = await Promise.all([import("node:url"), import("../src/version.js")]);
+  return pathToFileURL(path.join(PACKAGE_ROOT, "docs", "rules.md")).href;
 }
 
 /** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */

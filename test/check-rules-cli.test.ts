@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { CheckReport } from "../src/analyze/types.js";
-import { runLockstep } from "./helpers/cli.js";
+import { REPO_ROOT, runLockstep } from "./helpers/cli.js";
 import { createTestDatabase } from "./helpers/db.js";
 import { sarifLog, sarifProblems } from "./render/sarif-schema.js";
 
@@ -62,6 +63,11 @@ describe("check --format", () => {
       ["0003_ignored.sql", "require-timeout-settings", "warning", "suppressed"],
     ]);
     expect(run.results[0]!.locations[0]!.physicalLocation.region).toEqual({ startLine: 1, startColumn: 1 });
+    // each rule links to its section of the installed docs/rules.md, or under LOCKSTEP_DOCS_URL
+    const rule = run.tool.driver.rules.find((x) => x.id === "adding-required-field")!;
+    expect(rule.helpUri).toBe(`${pathToFileURL(path.join(REPO_ROOT, "docs", "rules.md")).href}#adding-required-field`);
+    const hosted = sarifLog.parse(JSON.parse((await runLockstep(["check", bad, "--format", "sarif"], { env: { LOCKSTEP_DOCS_URL: "https://docs.example.org/lockstep/" } })).stdout));
+    expect(hosted.runs[0]!.tool.driver.rules.find((x) => x.id === "adding-required-field")!.helpUri).toBe("https://docs.example.org/lockstep/rules.md#adding-required-field");
   });
 
   it("markdown: a headline, the finding with its fix, for PR comments", async () => {

@@ -19,12 +19,12 @@ export class FileAssessor {
 
   constructor(source: SourceFile, summaries: StatementSummary[], lines: number[], pgVersion: number) {
     const wrapped = source.wrap === "transaction" || (source.wrap === "transaction-unless-non-transactional" && summaries.every((s) => s.transactional));
-    this.runner = new RuleRunner({ path: source.path, source: source.text ?? "", pgVersion, statements: summaries, lines, wrapped });
+    this.runner = new RuleRunner({ path: source.path, source: source.text ?? "", pgVersion, statements: summaries, lines, wrapped, assume: (a) => this.assumed.add(a) });
   }
 
   /** Fill `report`'s findings, risk, riskReasons and estimate. */
   statement(index: number, summary: StatementSummary, prediction: LockPrediction, report: StatementReport, schema: SchemaContext): void {
-    report.findings = this.runner.check(index, report, schema.snapshot, this.lockTimeout);
+    report.findings = this.runner.check(index, report, schema.snapshot, { lockTimeout: this.lockTimeout, scans: prediction.scans });
     this.lockTimeout = setsLockTimeout(summary) ?? this.lockTimeout;
     const isNew = (r: string) => schema.isNew(r) || (r === summary.relation && createsRelation(summary));
     const risk = assessRisk({ locks: prediction.locks, work: workOf(summary, prediction, isNew), schema: schema.snapshot, lockTimeout: this.lockTimeout, isNew });
@@ -34,7 +34,7 @@ export class FileAssessor {
     for (const a of risk.assumptions) this.assumed.add(a);
   }
 
-  /** What the risk assumed (no --db: sizes and traffic), once per relation. */
+  /** What the risk and the rules assumed (no --db: sizes and traffic), once each. */
   assumptions(): string[] {
     return [...this.assumed];
   }

@@ -57,6 +57,8 @@ export interface ConstraintSummary {
   expression?: ExpressionSummary;
   /** the CHECK is `col IS NOT NULL` for this column */
   checksNotNullOf?: string;
+  /** NOT ENFORCED (Postgres 18) */
+  notEnforced?: boolean;
 }
 
 export interface ColumnSummary {
@@ -154,6 +156,8 @@ export interface AlterAction {
   cascade?: boolean;
   /** inherit / no-inherit: the parent table */
   parent?: string;
+  /** alter-constraint: what it changes */
+  alters?: Array<"deferrability" | "enforceability" | "inheritability">;
 }
 
 export interface IndexSummary {
@@ -257,8 +261,13 @@ export interface StatementSummary {
   enumValue?: { type: string; value: string; ifNotExists: boolean };
   /** ALTER DOMAIN */
   domain?: { name: string; action: string; constraint?: ConstraintSummary; constraintName?: string };
-  /** VACUUM options */
+  /** VACUUM options (their values read as Postgres reads them: FULL false is no FULL) */
   vacuum?: { full: boolean; analyze: boolean; vacuum: boolean };
+  /**
+   * Columns named twice where Postgres rejects it: assigned twice in one UPDATE SET, INSERT column
+   * list, ON CONFLICT DO UPDATE SET or MERGE action, or defined twice by CREATE TABLE / VIEW / TABLE AS
+   */
+  duplicateColumns?: string[];
   /** LOCK TABLE mode */
   lockMode?: string;
   /** REFRESH MATERIALIZED VIEW ... WITH NO DATA */
@@ -304,6 +313,21 @@ function str(n: unknown): string {
 
 function names(list: unknown): string[] {
   return ((list as N[] | undefined) ?? []).map(str);
+}
+
+/**
+ * A boolean option of a parenthesised list (VACUUM (FULL false), REINDEX (CONCURRENTLY off), ...)
+ * as Postgres' defGetBoolean reads it: no value, true, on, 1 are true; false, off, 0 are false.
+ * Absent, or a value Postgres rejects ("requires a Boolean value"): undefined.
+ */
+function boolOption(options: N[] | undefined, name: string): boolean | undefined {
+  const def = options?.find((o) => String(o.DefElem?.defname ?? "").toLowerCase() === name)?.DefElem as N | undefined;
+  if (!def) return undefined;
+  const arg = def.arg as N | undefined;
+  if (!arg) return true;
+  if (arg.Integer) return arg.Integer.ival === 1 ? true : (arg.Integer.ival ?? 0) === 0 ? false : undefined;
+  const text = String(arg.String?.sval ?? arg.Boolean?.boolval ?? "").toLowerCase();
+  return text === "true" || text === "on" ? true : text === "false" || text === "off" ? false : undefined;
 }
 
 /** RangeVar -> schema-qualified name (public by default; pg_temp for temporary relations). */
@@ -556,6 +580,7 @@ function constraint(c: N, src: ExprSource | undefined, column?: string): Constra
   if (c.conname) out.name = c.conname;
   if (c.indexname) out.usingIndex = c.indexname;
   if (c.deferrable) out.deferrable = true;
+  if ((type === "check" || type === "foreign-key") && c.is_enforced !== true) out.notEnforced = true;
   if (type === "foreign-key") {
     out.references = {
       relation: qualify(c.pktable),
@@ -742,9 +767,12 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       a.constraintName = cmd.name;
       delete a.column;
       break;
-    case "AT_AlterConstraint":
-      a.constraintName = def?.ATAlterConstraint?.conname ?? def?.Constraint?.conname;
+    case "AT_AlterConstraint": {
+      const ac = def?.ATAlterConstraint as N | undefined;
+      a.constraintName = ac?.conname ?? def?.Constraint?.conname;
+      if (ac) a.alters = (["deferrability", "enforceability", "inheritability"] as const).filter((k) => ac[`alter${k[0]!.toUpperCase()}${k.slice(1)}`] === true);
       break;
+    }
     case "AT_AttachPartition":
     case "AT_DetachPartition":
     case "AT_DetachPartitionFinalize":
@@ -853,6 +881,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         const bound = boundText(n.partbound);
         if (bound) s.partitionBound = bound;
       } else s.inherits = parents;
+      noteDuplicates(s, s.columns.map((c) => c.name));
       if (n.partspec) {
         s.partitionBy = kebab(String(n.partspec.strategy ?? "").replace(/^PARTITION_STRATEGY_/, ""));
         const keys = ((n.partspec.partParams as N[] | undefined) ?? []).map((p) => p.PartitionElem?.name as string | undefined);
@@ -982,6 +1011,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         ...(values && type === "InsertStmt" && values.length <= 100 ? { values: values.map((r) => ((r.List?.items as N[] | undefined) ?? []).map(constantText)) } : {}),
         returning: Boolean(n.returningList?.length),
       };
+      const dup = duplicateAssignments(type, n);
+      if (dup.length) s.duplicateColumns = dup;
       if (src && type === "UpdateStmt") {
         s.dml.sets = ((n.targetList as N[] | undefined) ?? [])
           .filter((t) => t.ResTarget?.name && t.ResTarget.val)
@@ -1000,6 +1031,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         s.relation = qualify(n.intoClause.rel);
         s.objectType = "table";
         s.objects = [s.relation];
+        noteDuplicates(s, outputColumnNames(n, n.intoClause.colNames));
       }
       if (n.lockingClause?.length) s.lockMode = "RowShareLock";
       if (n.whereClause && n.fromClause?.length === 1 && n.fromClause[0].RangeVar) s.keyFilters = keyFilters(n.whereClause);
@@ -1013,6 +1045,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objects = [s.relation];
       s.ifNotExists = n.if_not_exists === true;
       s.withNoData = n.into.skipData === true;
+      noteDuplicates(s, outputColumnNames(n.query, n.into.colNames));
       const reads = new Set<string>();
       collectReads(n.query, reads);
       s.reads = [...reads];
@@ -1024,6 +1057,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "view";
       s.objects = [s.relation];
       s.ifNotExists = n.replace === true; // CREATE OR REPLACE
+      noteDuplicates(s, outputColumnNames(n.query, n.aliases));
       const reads = new Set<string>();
       collectReads(n.query, reads);
       s.reads = [...reads];
@@ -1039,13 +1073,12 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       return s;
     }
     case "VacuumStmt": {
-      const opts = ((n.options as N[] | undefined) ?? []).map((o) => String(o.DefElem?.defname ?? "").toLowerCase());
       const isVacuum = n.is_vacuumcmd === true;
       const s = emptySummary(isVacuum ? "vacuum" : "analyze");
       s.objects = ((n.rels as N[] | undefined) ?? []).map((r) => qualify(r.VacuumRelation?.relation));
       s.relation = s.objects[0];
       s.objectType = "table";
-      s.vacuum = { full: opts.includes("full"), analyze: !isVacuum || opts.includes("analyze"), vacuum: isVacuum };
+      s.vacuum = { full: isVacuum && boolOption(n.options, "full") === true, analyze: !isVacuum || boolOption(n.options, "analyze") === true, vacuum: isVacuum };
       s.transactional = !isVacuum;
       return s;
     }
@@ -1067,8 +1100,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         s.relation = qualify(n.relation);
         s.objects = [s.relation];
       } else if (n.name) s.relation = n.name;
-      const params = ((n.params as N[] | undefined) ?? []).map((p) => String(p.DefElem?.defname ?? "").toLowerCase());
-      s.concurrently = params.includes("concurrently");
+      s.concurrently = boolOption(n.params, "concurrently") === true;
       s.transactional = !s.concurrently && (kind === "index" || kind === "table");
       return s;
     }
@@ -1092,7 +1124,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (n.name) {
         const value = ((n.args as N[] | undefined) ?? []).map((a) => {
           const c = a.A_Const ?? {};
-          return String(c.sval?.sval ?? c.ival?.ival ?? c.fval?.fval ?? c.boolval?.boolval ?? "");
+          // an integer 0 arrives as an empty ival: `SET lock_timeout = 0` turns the timeout off
+          return String(c.sval?.sval ?? (c.ival ? (c.ival.ival ?? 0) : undefined) ?? c.fval?.fval ?? c.boolval?.boolval ?? "");
         });
         s.setting = { name: String(n.name).toLowerCase(), ...(value.length ? { value: value.join(", ") } : {}), local: n.is_local === true };
       }
@@ -1183,6 +1216,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary("create-rule");
       s.relation = qualify(n.relation);
       s.objectType = "table";
+      s.ifNotExists = n.replace === true; // CREATE OR REPLACE
       return s;
     }
     case "CreateSeqStmt":
@@ -1242,8 +1276,33 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary("call");
       return s;
     }
-    case "ExplainStmt":
-      return describeByType(...node(n.query), src, ctx);
+    case "ExplainStmt": {
+      const inner = describeByType(...node(n.query), src, ctx);
+      if (boolOption(n.options, "analyze") === true) return inner;
+      // without ANALYZE the statement is planned, not run: only the planner's locks
+      const s = emptySummary("explain");
+      s.reads = inner.reads;
+      if (inner.dml) {
+        s.relation = inner.relation;
+        s.objects = inner.objects;
+        s.objectType = inner.objectType;
+        s.lockMode = "RowExclusiveLock";
+      } else if (inner.lockMode) s.lockMode = inner.lockMode;
+      return s;
+    }
+    case "CreateForeignTableStmt": {
+      const s = emptySummary("create-foreign-table");
+      noteDuplicates(s, ((n.base?.tableElts as N[] | undefined) ?? []).flatMap((e) => (e.ColumnDef ? [e.ColumnDef.colname as string] : [])));
+      return s;
+    }
+    case "CreateSubscriptionStmt": {
+      const s = emptySummary("create-subscription");
+      s.relation = n.subname;
+      s.objectType = "subscription";
+      // creating the replication slot cannot be rolled back; create_slot defaults to connect, which defaults to true
+      s.transactional = !(boolOption(n.options, "create_slot") ?? boolOption(n.options, "connect") ?? true);
+      return s;
+    }
   }
   return emptySummary(fallbackKind(type));
 }
@@ -1251,6 +1310,65 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
 function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
   const names = (cols ?? []).map((c) => String(c.ResTarget?.name ?? ""));
   return names.filter((_, i) => rows.every((r) => (r.List?.items as N[] | undefined)?.[i]?.A_Const?.isnull === true));
+}
+
+/**
+ * Columns assigned twice in one list of an INSERT / UPDATE / MERGE (UPDATE SET, INSERT's column
+ * list, ON CONFLICT DO UPDATE SET, each MERGE action): Postgres rejects them, unless every
+ * assignment is to a different field or element (a.x = 1, a.y = 2).
+ */
+function duplicateAssignments(type: string, n: N): string[] {
+  const lists: Array<N[] | undefined> =
+    type === "UpdateStmt" ? [n.targetList] : type === "InsertStmt" ? [n.cols, n.onConflictClause?.targetList] : type === "MergeStmt" ? ((n.mergeWhenClauses as N[] | undefined) ?? []).map((w) => w.MergeWhenClause?.targetList) : [];
+  const out = new Set<string>();
+  for (const list of lists) {
+    if (!list || list.length < 2) continue;
+    const whole = new Map<string, boolean>(); // column -> some assignment is to the whole column
+    const seen = new Set<string>();
+    for (const t of list) {
+      const column = t.ResTarget?.name as string | undefined;
+      if (!column) continue;
+      const partial = Boolean(t.ResTarget.indirection?.length);
+      if (seen.has(column) && (!partial || whole.get(column))) out.add(column);
+      seen.add(column);
+      if (!partial) whole.set(column, true);
+    }
+  }
+  return [...out];
+}
+
+/** CREATE TABLE / VIEW / TABLE AS defining a column name twice. */
+function noteDuplicates(s: StatementSummary, columns: string[]): void {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const c of columns) (seen.has(c) ? dup : seen).add(c);
+  if (dup.size) s.duplicateColumns = [...dup];
+}
+
+/**
+ * The column names of a query's result as Postgres names them (FigureColname): the alias, a
+ * column's or function's name, a cast's inner name or type, ?column? for a constant. A name this
+ * does not work out is left out, so it is never reported as a duplicate.
+ */
+function outputColumnNames(select: N | undefined, aliases: N[] | undefined): string[] {
+  let q = select?.SelectStmt ?? select;
+  while (q && q.op && q.op !== "SETOP_NONE") q = q.larg;
+  const figured = ((q?.targetList as N[] | undefined) ?? []).map((t) => (t.ResTarget?.name as string | undefined) ?? figureColname(t.ResTarget?.val));
+  const named = names(aliases);
+  return figured.map((f, i) => named[i] ?? f).filter((f): f is string => f !== undefined);
+}
+
+function figureColname(e: N | undefined): string | undefined {
+  if (!e) return undefined;
+  if (e.ColumnRef) {
+    const last = (e.ColumnRef.fields as N[]).at(-1);
+    return last?.String?.sval;
+  }
+  if (e.FuncCall) return names(e.FuncCall.funcname).at(-1);
+  if (e.TypeCast) return figureColname(e.TypeCast.arg) ?? (e.TypeCast.arg?.A_Const ? names(e.TypeCast.typeName?.names).at(-1) : undefined);
+  if (e.A_Expr) return e.A_Expr.kind === "AEXPR_NULLIF" ? "nullif" : "?column?";
+  if (e.A_Const || e.ParamRef || e.BoolExpr || e.NullTest || e.BooleanTest) return "?column?";
+  return undefined; // CASE, ARRAY, ROW, sub-selects, ...: named by rules not followed here
 }
 
 const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" } as const;

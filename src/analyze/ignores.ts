@@ -53,39 +53,64 @@ export interface IgnoreMatch {
   reason?: string;
 }
 
+/** One rule id named by a directive, as written and as the rule it names. */
+export interface IgnoredRule {
+  /** as written in the comment */
+  written: string;
+  /** the rule's id (an alias resolved); the written id when no rule has it */
+  rule: string;
+  directive: IgnoreDirective;
+}
+
 /**
  * Which directive, if any, silences `rule` on a statement starting at `line`: a statement
- * directive applies to the first statement that starts on a later line.
+ * directive applies to the first statement that starts on a later line. `canonical` resolves
+ * aliases (another tool's id, a renamed id) to the rule's id.
  */
 export class IgnoreIndex {
-  private readonly fileRules = new Map<string, string | undefined>();
-  private readonly byStatementLine = new Map<number, Map<string, string | undefined>>();
+  private readonly fileRules = new Map<string, IgnoredRule>();
+  private readonly byStatementLine = new Map<number, Map<string, IgnoredRule>>();
+  /** statement directives that no statement follows */
+  readonly orphans: IgnoredRule[] = [];
 
-  constructor(directives: IgnoreDirective[], statementLines: number[]) {
+  constructor(directives: IgnoreDirective[], statementLines: number[], canonical: (id: string) => string = (id) => id) {
     const starts = [...statementLines].sort((a, b) => a - b);
     for (const d of directives) {
+      const named = d.rules.map((written) => ({ written, rule: canonical(written), directive: d }));
       if (d.scope === "file") {
-        for (const r of d.rules) this.fileRules.set(r, d.reason);
+        for (const r of named) this.fileRules.set(r.rule, r);
         continue;
       }
       const target = starts.find((l) => l > d.line);
-      if (target === undefined) continue;
-      const rules = this.byStatementLine.get(target) ?? new Map<string, string | undefined>();
-      for (const r of d.rules) rules.set(r, d.reason);
+      if (target === undefined) {
+        this.orphans.push(...named);
+        continue;
+      }
+      const rules = this.byStatementLine.get(target) ?? new Map<string, IgnoredRule>();
+      for (const r of named) rules.set(r.rule, r);
       this.byStatementLine.set(target, rules);
     }
   }
 
   match(rule: string, statementLine: number): IgnoreMatch | undefined {
-    const local = this.byStatementLine.get(statementLine);
-    if (local?.has(rule)) return withReason(local.get(rule));
-    if (this.fileRules.has(rule)) return withReason(this.fileRules.get(rule));
-    return undefined;
+    const local = this.byStatementLine.get(statementLine)?.get(rule);
+    if (local) return withReason(local.directive.reason);
+    const file = this.fileRules.get(rule);
+    return file ? withReason(file.directive.reason) : undefined;
   }
 
-  /** Rule ids named in directives, to warn about typos. */
-  named(): string[] {
-    return [...new Set([...this.fileRules.keys(), ...[...this.byStatementLine.values()].flatMap((m) => [...m.keys()])])];
+  /** The rules statement directives name for the statement starting at `line`. */
+  forStatement(statementLine: number): IgnoredRule[] {
+    return [...(this.byStatementLine.get(statementLine)?.values() ?? [])];
+  }
+
+  /** The rules file directives name. */
+  forFile(): IgnoredRule[] {
+    return [...this.fileRules.values()];
+  }
+
+  get empty(): boolean {
+    return this.fileRules.size === 0 && this.byStatementLine.size === 0 && this.orphans.length === 0;
   }
 }
 

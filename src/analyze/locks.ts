@@ -127,18 +127,9 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
         acc.lockTree(table, s.concurrently ? SUE : AEL);
       }
       return;
-    case "reindex": {
-      const mode: LockMode = s.concurrently ? SUE : "ShareLock";
-      if (s.objectType === "index") acc.lockTree(rel ? schema.tableOfIndex(rel) : undefined, mode);
-      else if (s.objectType === "table") acc.lockTree(rel, mode);
-      else if (s.objectType === "schema" || s.objectType === "database") {
-        // ReindexMultipleTables: every table and materialized view (partitioned tables have no storage), one transaction each
-        for (const [key, r] of Object.entries(schema.snapshot.relations)) {
-          if ((r.kind === "table" || r.kind === "materialized-view") && (s.objectType === "database" || r.schema === rel)) acc.lock(key, mode);
-        }
-      }
+    case "reindex":
+      lockReindex(s, schema, pg, acc);
       return;
-    }
     case "drop-table":
     case "drop-foreign-table":
       for (const t of s.objects) lockDropTable(t, s.cascade, schema, acc);
@@ -166,6 +157,11 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       else lockReads(schema.expandViews(s.reads), mode, schema, acc, true);
       return;
     }
+    case "explain":
+      // EXPLAIN without ANALYZE plans the statement and runs nothing: the planner's locks only
+      if (rel) acc.lockTree(rel, "RowExclusiveLock");
+      lockReads(schema.expandViews(s.reads), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+      return;
     case "lock-table":
       for (const t of s.objects) {
         for (const x of schema.expandViews([t])) {
@@ -246,6 +242,29 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     if (s.objectType === "index" || s.objectType === "sequence") return; // locks only the index / sequence itself
     lockAlterTable(s, schema, pg, acc);
   }
+}
+
+/** REINDEX: SHARE on the table (ACCESS EXCLUSIVE on the index), SHARE UPDATE EXCLUSIVE when CONCURRENTLY. */
+function lockReindex(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+  const mode: LockMode = s.concurrently ? SUE : "ShareLock";
+  const rel = s.relation;
+  if (s.objectType === "index") {
+    const table = rel ? schema.tableOfIndex(rel) : undefined;
+    if (table) acc.lockTree(table, mode);
+    else schema.assume(`${rel}: the table of this index is unknown; REINDEX locks it ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}, not shown`);
+    return;
+  }
+  if (s.objectType === "table") return acc.lockTree(rel, mode);
+  const what = `REINDEX ${s.objectType?.toUpperCase()}`;
+  if (s.objectType === "schema" || s.objectType === "database") {
+    // ReindexMultipleTables: every table and materialized view in turn (partitioned tables have no storage), one transaction each
+    for (const [key, r] of Object.entries(schema.snapshot.relations)) {
+      if ((r.kind === "table" || r.kind === "materialized-view") && (s.objectType === "database" || r.schema === rel)) acc.lock(key, mode);
+    }
+    if (!schema.known) schema.assume(`${what}${rel ? ` ${rel}` : ""} locks every table${s.objectType === "schema" ? " of the schema" : ""} in turn, ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}; without --db they are not listed`);
+  }
+  // REINDEX DATABASE left the catalogs to REINDEX SYSTEM from Postgres 16
+  if (s.objectType === "system" || (s.objectType === "database" && pg < 16 && !s.concurrently)) schema.assume(`${what} also rebuilds every system catalog's indexes in turn (SHARE on the catalog, ACCESS EXCLUSIVE on the index): schema changes, and catalog look-ups through the index being rebuilt (planning, new connections), wait; catalogs are not listed`);
 }
 
 /** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */

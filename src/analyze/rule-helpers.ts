@@ -53,6 +53,11 @@ export function atLeast(mode: LockMode | undefined, floor: LockMode): boolean {
   return mode !== undefined && LOCK_MODES.indexOf(mode) >= LOCK_MODES.indexOf(floor);
 }
 
+/** Existing relations rewritten or read in full while the statement holds SHARE or stronger on them. */
+export function longWorkUnderLock(ctx: RuleContext): string[] {
+  return [...ctx.report.rewrites, ...ctx.scans].filter((r) => atLeast(lockOn(ctx, r), "ShareLock") && isExisting(ctx, r));
+}
+
 /** Columns a statement defines: CREATE TABLE columns and ADD COLUMN definitions. */
 export function definedColumns(s: StatementSummary): ColumnSummary[] {
   return s.columns;
@@ -103,14 +108,22 @@ export function provenNotNullSteps(relation: string, column: string): string[] {
   ];
 }
 
-/** An explicit BEGIN earlier in the file has not been closed by COMMIT/ROLLBACK yet. */
-export function explicitTransactionOpen(ctx: RuleContext): boolean {
-  let open = false;
-  for (const s of earlier(ctx)) {
-    if (s.transaction === "begin") open = true;
-    else if (s.transaction === "commit" || s.transaction === "rollback" || s.transaction === "prepare") open = false;
-  }
-  return open;
+/**
+ * The transaction block open just before this statement: the one the migration tool opened (until
+ * a COMMIT or ROLLBACK in the file ends it), the tool's after a BEGIN of the file (which does not
+ * start another), one the file's BEGIN opened, or none.
+ */
+export function openTransactionBefore(ctx: RuleContext): "tool" | "tool-after-begin" | "explicit" | undefined {
+  const states = ctx.file.memo("open-transaction-before", () => {
+    let open: "tool" | "tool-after-begin" | "explicit" | undefined = ctx.file.wrapped ? "tool" : undefined;
+    return ctx.file.statements.map((s) => {
+      const before = open;
+      if (s.transaction === "begin") open = open === "tool" ? "tool-after-begin" : (open ?? "explicit");
+      else if (s.transaction === "commit" || s.transaction === "rollback" || s.transaction === "prepare") open = undefined;
+      return before;
+    });
+  });
+  return states[ctx.file.index];
 }
 
 /** A built-in type (not a user type that happens to share the name). */

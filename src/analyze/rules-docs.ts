@@ -16,7 +16,9 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
     "-- lockstep-ignore-file prefer-text-field",
     "```",
     "",
-    "Ignored findings stay in the JSON report with `\"ignored\": true` and the reason.",
+    "Ignored findings stay in the JSON report with `\"ignored\": true` and the reason. A comment naming an id that no rule has,",
+    "or silencing nothing, is reported ([`unused-ignore`](#unused-ignore)). Where a rule is also one of squawk's, it has",
+    "squawk's id; a rule's aliases (squawk's other spellings, ids a rule had before) work in ignore comments too.",
     "",
     "| rule | severity | what it catches |",
     "|---|---|---|",
@@ -25,6 +27,7 @@ export function rulesMarkdown(rules: readonly Rule[]): string {
   ];
   for (const r of rules) {
     out.push(`## ${r.id}`, "", `**${r.severity}** — ${r.summary}`, "");
+    if (r.aliases?.length) out.push(`Ignore comments may also name it ${r.aliases.map((a) => `\`${a}\``).join(" or ")}.`, "");
     if (r.docs.why) out.push(r.docs.why, "");
     if (r.docs.pgVersion) out.push(`Examples checked against Postgres ${r.docs.pgVersion}.`, "");
     out.push("Bad:", "", "```sql", r.docs.bad, "```", "", "Good:", "", "```sql", r.docs.good, "```", "");

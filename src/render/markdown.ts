@@ -1,4 +1,4 @@
-import type { CheckReport, FileReport, Finding, Risk, StatementReport } from "../analyze/types.js";
+import type { CheckReport, FileReport, Finding, Recoverability, Risk, RollbackEntry, StatementReport } from "../analyze/types.js";
 import { formatBytes, formatSeconds, maxRisk } from "../analyze/risk/risk.js";
 import { evidenceLines } from "./evidence.js";
 import { countReport, summaryLine } from "./summary.js";
@@ -36,6 +36,30 @@ function fileSection(file: FileReport): string[] {
   for (const s of shown) out.push(...statementSection(s));
   const quiet = file.statements.length - shown.length;
   if (quiet > 0) out.push(`${quiet === file.statements.length ? "All" : "The other"} ${quiet} statement${quiet === 1 ? "" : "s"}: low risk, no findings.`, "");
+  out.push(...rollbackPlan(file));
+  return out;
+}
+
+const RECOVERABILITY: readonly Recoverability[] = ["clean", "inverse", "data-loss", "unrecoverable"];
+
+/** How to undo the file: each statement's rollback, last statement first, in a collapsed block. */
+function rollbackPlan(file: FileReport): string[] {
+  const steps = (file.rollback ?? []).filter((r) => r.sql || r.note).reverse();
+  const down = file.down ? [`Down file \`${file.down.path}\`: ${file.down.verified === true ? "restores the schema (verified)" : file.down.verified === false ? "does **not** restore the schema" : "not verified"}${file.down.note ? ` — ${inline(file.down.note)}` : ""}`, ""] : [];
+  if (steps.length === 0) return down;
+  const worst = steps.reduce<Recoverability>((w, r) => (RECOVERABILITY.indexOf(r.recoverability) > RECOVERABILITY.indexOf(w) ? r.recoverability : w), "clean");
+  const lineOf = new Map(file.statements.map((s) => [s.index, s.line]));
+  const out = [`<details><summary>Rollback plan: ${steps.length} step${steps.length === 1 ? "" : "s"}, last statement first (worst: ${worst})</summary>`, ""];
+  steps.forEach((r, i) => out.push(...rollbackStep(r, i + 1, lineOf.get(r.statement))));
+  out.push("</details>", "", ...down);
+  return out;
+}
+
+function rollbackStep(r: RollbackEntry, n: number, line: number | undefined): string[] {
+  const verified = r.verified === true ? ", verified" : r.verified === false ? ", **not verified**" : "";
+  const out = [`${n}. undoes line ${line ?? r.statement + 1} — ${r.recoverability}${verified}${r.note ? `: ${inline(r.note)}` : ""}`];
+  if (r.sql) out.push("", ...fence(r.sql).map((l) => `   ${l}`));
+  out.push("");
   return out;
 }
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CheckReport, Severity } from "../analyze/types.js";
+import type { CheckReport, RollbackEntry, Severity } from "../analyze/types.js";
 import { VERSION } from "../version.js";
 
 /** What SARIF needs to know about a rule (src/analyze/rules/define.ts' Rule fits). */
@@ -19,15 +19,17 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = { error: "error", 
  * SARIF 2.1.0 for GitHub code scanning: one run, every rule in the driver, one result per
  * finding (ignored ones carry an in-source suppression with the reason) and per input error.
  */
-export function renderSarif(report: CheckReport, rules: readonly SarifRuleMeta[]): string {
+export function renderSarif(report: CheckReport, rules: readonly SarifRuleMeta[], opts: { rulesDocUrl?: string } = {}): string {
   const ids = new Map(rules.map((r, i) => [r.id, i]));
   const driverRules = rules.map((r) => ({
     id: r.id,
     name: pascal(r.id),
     shortDescription: { text: r.summary },
     ...(r.docs ? { help: { text: helpText(r), markdown: helpMarkdown(r) } } : {}),
+    ...(opts.rulesDocUrl ? { helpUri: `${opts.rulesDocUrl}#${r.id}` } : {}),
     defaultConfiguration: { level: LEVEL[r.severity] },
   }));
+  const artifacts = [];
   const inputErrorRules = new Map<string, number>();
   const results = [];
   for (const file of report.files) {
@@ -45,13 +47,16 @@ export function renderSarif(report: CheckReport, rules: readonly SarifRuleMeta[]
         locations: [location(uri, e.line ?? 1, e.column ?? 1)],
       });
     }
+    const rollback = new Map((file.rollback ?? []).map((r) => [r.statement, r]));
+    if (file.rollback?.some((r) => r.sql || r.note)) artifacts.push({ location: { uri }, properties: { rollback: [...file.rollback].reverse() } });
     for (const s of file.statements) {
       for (const f of s.findings) {
+        const undo = rollback.get(s.index);
         results.push({
           ruleId: f.rule,
           ...(ids.has(f.rule) ? { ruleIndex: ids.get(f.rule)! } : {}),
           level: LEVEL[f.severity],
-          message: { text: f.fix ? `${f.message}\n\nSafe alternative:\n${f.fix}` : f.message },
+          message: { text: `${f.message}${f.fix ? `\n\nSafe alternative:\n${f.fix}` : ""}${undo ? `\n\n${rollbackText(undo)}` : ""}` },
           locations: [location(uri, s.line, s.column)],
           ...(f.ignored ? { suppressions: [{ kind: "inSource" as const, ...(f.ignoreReason ? { justification: f.ignoreReason } : {}) }] } : {}),
           properties: { risk: s.risk, statementIndex: s.index },
@@ -65,12 +70,19 @@ export function renderSarif(report: CheckReport, rules: readonly SarifRuleMeta[]
     runs: [
       {
         tool: { driver: { name: "lockstep", version: VERSION, semanticVersion: VERSION, rules: driverRules } },
+        // each file's rollback plan, last statement first (a property: SARIF has no place for it)
+        ...(artifacts.length ? { artifacts } : {}),
         results,
         columnKind: "unicodeCodePoints" as const,
       },
     ],
   };
   return JSON.stringify(sarif, null, 2);
+}
+
+function rollbackText(r: RollbackEntry): string {
+  const verified = r.verified === true ? ", verified" : r.verified === false ? ", NOT verified" : "";
+  return `Rollback (${r.recoverability}${verified}):${r.sql ? `\n${r.sql}` : ""}${r.note ? `\n${r.note}` : ""}`;
 }
 
 function location(uri: string, line: number, column: number) {

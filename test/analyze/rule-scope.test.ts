@@ -45,6 +45,8 @@ describe("rule scopes (appliesTo)", () => {
                 file: { path: "m.sql", statements, reports: [], index, wrapped: inTransaction, memo: (_k, f) => f() },
                 pgVersion,
                 lockTimeout: false,
+                scans: [],
+                assume: () => {},
               };
               expect(rule.check(ctx), `${rule.id} fired outside its scope on ${summary.kind}: ${report.sql.slice(0, 80)}`).toEqual([]);
             }

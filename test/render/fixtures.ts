@@ -47,6 +47,11 @@ export const sampleReport: CheckReport = {
         { index: 2, line: 4, column: 1, sql: "SELECT 1", kind: "select", transactional: true, risk: "low", locks: [], rewrites: [], findings: [] },
       ],
       errors: [],
+      rollback: [
+        { statement: 0, sql: "ALTER TABLE users DROP COLUMN role;", recoverability: "data-loss", verified: null, note: "drops the column and what was written to it since" },
+        { statement: 1, sql: "DROP INDEX CONCURRENTLY IF EXISTS users_role_idx;", recoverability: "clean", verified: true },
+        { statement: 2, sql: "", recoverability: "clean", verified: null },
+      ],
     },
     { path: "db/migrations/0043 broken.sql", risk: "low", statements: [], errors: [{ code: "syntax-error", message: 'syntax error at or near "TABL"', line: 3, column: 8 }] },
   ],

@@ -7,6 +7,14 @@ describe("markdown report", () => {
     await expect(renderMarkdown(sampleReport)).toMatchFileSnapshot("__snapshots__/check-report.md");
   });
 
+  it("shows the file's rollback plan, last statement first, with each step's recoverability", () => {
+    const md = renderMarkdown(sampleReport);
+    const plan = md.slice(md.indexOf("<details><summary>Rollback plan"));
+    expect(plan).toContain("Rollback plan: 2 steps, last statement first (worst: data-loss)");
+    expect(plan.indexOf("undoes line 3 — clean, verified")).toBeLessThan(plan.indexOf("undoes line 2 — data-loss"));
+    expect(plan).toContain("ALTER TABLE users DROP COLUMN role;");
+  });
+
   it("fences SQL that itself contains backticks with a longer fence", () => {
     const report = structuredClone(sampleReport);
     report.files[0]!.statements[0]!.sql = "COMMENT ON TABLE users IS '```'";

@@ -74,6 +74,7 @@ export const sarifLog = z.strictObject({
             rules: z.array(reportingDescriptor),
           }),
         }),
+        artifacts: z.array(z.strictObject({ location: artifactLocation, properties: z.record(z.string(), z.unknown()).optional() })).optional(),
         results: z.array(result),
         columnKind: z.enum(["utf16CodeUnits", "unicodeCodePoints"]).optional(),
       }),

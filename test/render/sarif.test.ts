@@ -37,6 +37,22 @@ describe("SARIF 2.1.0 output", () => {
     expect(log.runs[0]!.tool.driver.rules.map((r) => r.id)).toEqual([...rules.map((r) => r.id), "syntax-error"]);
   });
 
+  it("links every rule to its section of docs/rules.md (helpUri), when given where that is", () => {
+    const linked = sarifLog.parse(JSON.parse(renderSarif(sampleReport, rules, { rulesDocUrl: "https://example.org/docs/rules.md" })));
+    expect(sarifProblems(linked)).toEqual([]);
+    expect(linked.runs[0]!.tool.driver.rules.slice(0, rules.length).map((r) => r.helpUri)).toEqual(rules.map((r) => `https://example.org/docs/rules.md#${r.id}`));
+    expect(log.runs[0]!.tool.driver.rules[0]!.helpUri).toBeUndefined();
+  });
+
+  it("shows the rollback plan: each result's statement's rollback, and each file's plan (last statement first) as a property", () => {
+    const index = log.runs[0]!.results.find((r) => r.ruleId === "require-concurrent-index-creation")!;
+    expect(index.message.text).toContain("Rollback (clean, verified):\nDROP INDEX CONCURRENTLY IF EXISTS users_role_idx;");
+    const raw = JSON.parse(renderSarif(sampleReport, rules));
+    expect(raw.runs[0].artifacts).toEqual([
+      { location: { uri: "db/migrations/0042_add_role.up.sql" }, properties: { rollback: [...sampleReport.files[0]!.rollback!].reverse() } },
+    ]);
+  });
+
   it("the structural validation rejects what GitHub would reject", () => {
     const bad = JSON.parse(renderSarif(sampleReport, rules));
     bad.runs[0].results[0].level = "fatal";

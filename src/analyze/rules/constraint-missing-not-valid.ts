@@ -31,6 +31,20 @@ export default defineRule({
           ].join("\n"),
         });
       }
+      const inlineCheck = a.action === "add-column" && a.columnDef?.checks.length && isExisting(ctx) ? a.columnDef : undefined;
+      if (inlineCheck) {
+        // (an inline REFERENCES is not validated against existing rows: the new column holds no keys yet)
+        const name = `${statement.relation.split(".").pop()}_${inlineCheck.name}_check`;
+        findings.push({
+          message: `the CHECK on new column ${inlineCheck.name} is checked against every row of ${statement.relation} while it is locked ACCESS EXCLUSIVE`,
+          fix: [
+            `ALTER TABLE ${table} ADD COLUMN ${ident(inlineCheck.name)} ${inlineCheck.type.text};`,
+            `ALTER TABLE ${table} ADD CONSTRAINT ${ident(name)} CHECK (${inlineCheck.checks[0]!.text || "<condition>"}) NOT VALID;`,
+            `-- commit, then in a new transaction:`,
+            `ALTER TABLE ${table} VALIDATE CONSTRAINT ${ident(name)};`,
+          ].join("\n"),
+        });
+      }
       if (a.action === "validate-constraint" && a.constraintName && addedInSameTransaction(ctx, a.constraintName)) {
         findings.push({
           message: `VALIDATE CONSTRAINT ${a.constraintName} runs in the same transaction that added it NOT VALID: the ADD's lock is still held, so NOT VALID gains nothing`,

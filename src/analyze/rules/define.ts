@@ -17,6 +17,10 @@ export interface RuleContext {
   pgVersion: number;
   /** a non-zero lock_timeout is in effect (SET earlier in the file) */
   lockTimeout: boolean;
+  /** relations this statement reads in full while holding its lock (validation scans, index builds), per locks.ts */
+  scans: readonly string[];
+  /** list something the rule had to assume in the file's `assumptions` */
+  assume(text: string): void;
 }
 
 export interface FileContext {
@@ -67,6 +71,8 @@ export interface RuleScope {
 export interface Rule {
   /** kebab-case, stable forever: users ignore rules by id */
   id: string;
+  /** earlier or other tools' ids for the same rule (squawk's, a renamed id): ignore comments naming them keep working */
+  aliases?: readonly string[];
   severity: Severity;
   summary: string;
   docs: RuleDocs;

@@ -12,7 +12,7 @@ import banConcurrentIndexCreationInTransaction from "./ban-concurrent-index-crea
 import banNonTransactionalInTransaction from "./ban-non-transactional-in-transaction.js";
 import constraintMissingNotValid from "./constraint-missing-not-valid.js";
 import disallowedUniqueConstraint from "./disallowed-unique-constraint.js";
-import addingPrimaryKeyConstraint from "./adding-primary-key-constraint.js";
+import addingSerialPrimaryKeyField from "./adding-serial-primary-key-field.js";
 import addingExclusionConstraint from "./adding-exclusion-constraint.js";
 import renamingColumn from "./renaming-column.js";
 import renamingTable from "./renaming-table.js";
@@ -44,6 +44,10 @@ import preferTimestamptz from "./prefer-timestamptz.js";
 import banCharField from "./ban-char-field.js";
 import preferJsonb from "./prefer-jsonb.js";
 import identifierTooLong from "./identifier-too-long.js";
+import banDuplicateColumnAssignments from "./ban-duplicate-column-assignments.js";
+import requireStatementTimeout from "./require-statement-timeout.js";
+import unsupportedInPgVersion from "./unsupported-in-pg-version.js";
+import unusedIgnore from "./unused-ignore.js";
 
 /** Every rule, in documentation order. A meta test checks each file in rules/ is listed here. */
 export const rules: readonly Rule[] = [
@@ -60,7 +64,7 @@ export const rules: readonly Rule[] = [
   banNonTransactionalInTransaction,
   constraintMissingNotValid,
   disallowedUniqueConstraint,
-  addingPrimaryKeyConstraint,
+  addingSerialPrimaryKeyField,
   addingExclusionConstraint,
   renamingColumn,
   renamingTable,
@@ -72,6 +76,7 @@ export const rules: readonly Rule[] = [
   requireBatchedBackfill,
   mixingSchemaAndDataChanges,
   requireTimeoutSettings,
+  requireStatementTimeout,
   preferRepack,
   banSetTablespace,
   banSetLoggedUnlogged,
@@ -92,8 +97,12 @@ export const rules: readonly Rule[] = [
   banCharField,
   preferJsonb,
   identifierTooLong,
+  banDuplicateColumnAssignments,
+  unsupportedInPgVersion,
+  unusedIgnore,
 ];
 
+/** The rule with this id (or alias). */
 export function ruleById(id: string): Rule | undefined {
-  return rules.find((r) => r.id === id);
+  return rules.find((r) => r.id === id || r.aliases?.includes(id));
 }

@@ -3,6 +3,7 @@ import { isBuiltin, TYPED_COLUMNS, typeFindings } from "../rule-helpers.js";
 
 export default defineRule({
   id: "prefer-timestamptz",
+  aliases: ["prefer-timestamp-tz"],
   severity: "warning",
   summary: "timestamp without time zone stores wall-clock time without knowing whose; prefer timestamptz",
   docs: {

@@ -13,13 +13,16 @@ export default defineRule({
   appliesTo: { actions: true },
   check(ctx) {
     const { statement, pgVersion } = ctx;
-    if (pgVersion < 14 || !isExisting(ctx)) return [];
+    if (!isExisting(ctx)) return [];
     return statement.actions.flatMap((a) =>
       a.action === "detach-partition" && !a.concurrently
         ? [
             {
               message: `DETACH PARTITION ${a.partition} takes ACCESS EXCLUSIVE on ${statement.relation}: every query on the partitioned table queues behind it`,
-              fix: `ALTER TABLE ${sqlName(statement.relation!)} DETACH PARTITION ${sqlName(a.partition ?? "")} CONCURRENTLY;  -- outside a transaction block; if interrupted: ... DETACH PARTITION ... FINALIZE`,
+              fix:
+                pgVersion >= 14
+                  ? `ALTER TABLE ${sqlName(statement.relation!)} DETACH PARTITION ${sqlName(a.partition ?? "")} CONCURRENTLY;  -- outside a transaction block; if interrupted: ... DETACH PARTITION ... FINALIZE`
+                  : `-- Postgres ${pgVersion} has no DETACH PARTITION CONCURRENTLY (14+): SET lock_timeout = '2s' first and retry on timeout, so the wait cannot stall traffic`,
             },
           ]
         : [],

@@ -23,7 +23,7 @@ export default defineRule({
       const part = sqlName(a.partition);
       return [
         {
-          message: `attaching ${a.partition} to ${statement.relation} scans all of ${a.partition} under ACCESS EXCLUSIVE to prove its rows fit the bounds (no validated CHECK constraint on it)`,
+          message: `attaching ${a.partition} to ${statement.relation} scans all of ${a.partition} under ACCESS EXCLUSIVE to prove its rows fit the bounds (no validated CHECK constraint on it)${ctx.pgVersion < 12 ? `; Postgres ${ctx.pgVersion} also locks ${statement.relation} ACCESS EXCLUSIVE meanwhile` : ""}`,
           fix: [
             `ALTER TABLE ${part} ADD CONSTRAINT ${a.partition.split(".").pop()}_bounds CHECK (<partition key within the bounds>) NOT VALID;`,
             `ALTER TABLE ${part} VALIDATE CONSTRAINT ${a.partition.split(".").pop()}_bounds;  -- scans without blocking writes`,

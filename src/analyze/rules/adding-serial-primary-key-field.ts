@@ -2,7 +2,8 @@ import { defineRule } from "./define.js";
 import { ident, indexBuildingConstraints, isExisting, provenNotNullSteps, sqlName } from "../rule-helpers.js";
 
 export default defineRule({
-  id: "adding-primary-key-constraint",
+  id: "adding-serial-primary-key-field",
+  aliases: ["adding-primary-key-constraint"],
   severity: "error",
   summary: "ADD PRIMARY KEY builds its index (and checks NOT NULL) under ACCESS EXCLUSIVE; build the index CONCURRENTLY and add it USING INDEX",
   docs: {
