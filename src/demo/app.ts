@@ -66,7 +66,7 @@ export async function startSimulatedApp(url: string, opts: { users: number; conn
       return { result, ms: end - start, longestStallMs: longestGap(done, start, end), writes: done.filter((t) => t >= start && t <= end).length };
     },
     async stop() {
-      await Promise.all(loops.map((l) => l.stop()));
+      await Promise.all(loops.splice(0).map((l) => l.stop()));
     },
   };
 }

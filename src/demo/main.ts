@@ -9,7 +9,7 @@ import type { ApplyOutcome } from "../apply/run.js";
 import type { BackfillResult } from "../backfill/engine.js";
 import { runCli } from "../cli.js";
 import { loadConfig } from "../config.js";
-import { defaultDataDir, startEmbedded } from "../db/embedded.js";
+import { defaultDataDir, startEmbedded, stopFirstOnSignal } from "../db/embedded.js";
 import { splitScript } from "../db/sql-script.js";
 import { isUserError } from "../errors.js";
 import type { PlanResult } from "../plan/types.js";
@@ -58,6 +58,11 @@ async function main(argv: string[]): Promise<number> {
   out("starting the embedded PostgreSQL 18 ...");
   const server = await startEmbedded({ dataDir: defaultDataDir(config.state.data_dir) });
   let app: SimulatedApp | undefined;
+  // Ctrl-C: the application's connections close before the server goes
+  const unregister = stopFirstOnSignal(async () => {
+    await app?.stop();
+    await server.stop();
+  });
   try {
     await ensureDatabase(server.url(), STATE_DATABASE_NAME);
     const target = await buildDemoTarget(server.url(), server.url(DEMO_DATABASE), { users: opts.users, onPhase: (what) => out(`${what} ...`) });
@@ -144,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     if (opts.keep) await keepRunning(target.url);
     return 0;
   } finally {
+    unregister();
     await app?.stop();
     await server.stop();
   }
