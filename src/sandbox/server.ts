@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { escapeMrkdwn } from "../slack/mrkdwn.js";
 import { Channel } from "./channel.js";
 import { PAGE_CSS, pageHtml, type Suggestion } from "./page.js";
@@ -28,7 +29,13 @@ export interface SandboxServer {
 }
 
 const MAX_BODY = 1024 * 1024;
-const CLIENT_JS = new URL("./client/page.js", import.meta.url);
+
+/** The page script as tsc built it (beside this module in dist/; from src/, as the tests load it, in dist/ too). */
+function clientScript(): string {
+  const beside = fileURLToPath(new URL("./client/page.js", import.meta.url));
+  const file = existsSync(beside) ? beside : fileURLToPath(new URL("../../dist/src/sandbox/client/page.js", import.meta.url));
+  return readFileSync(file, "utf8").replace(/^\/\/# sourceMappingURL=.*$/m, "");
+}
 
 /**
  * The sandbox's HTTP server, on 127.0.0.1 only: the page (HTML, CSS, script), its event stream,
@@ -42,7 +49,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   let botEventsUrl = "";
   const api = new WebApi(channel, () => base);
   const workspace: Workspace = { teamId: "TSANDBOX", teamDomain: "sandbox", appId: "ASANDBOX", channel: { id: channel.id, name: channel.name }, responseUrl: "" };
-  const clientJs = readFileSync(CLIENT_JS, "utf8");
+  const clientJs = clientScript();
 
   const toBot = async (body: string): Promise<{ status: number; text: string }> => {
     const res = await fetch(botEventsUrl, { method: "POST", headers: signatureHeaders(opts.signingSecret, body), body });
