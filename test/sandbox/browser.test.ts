@@ -122,6 +122,7 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
     await expect.poll(() => text(backfill)).toMatch(/sam: backfill resume — queued to resume/);
     await as("riley");
     await page.mouse.move(0, 0);
+    await page.setViewportSize({ width: 1280, height: 1160 });
     await backfill.evaluate((el) => el.scrollIntoView({ block: "start" }));
     await shot("5-done", process.env.LOCKSTEP_UPDATE_SCREENSHOT ? path.join(REPO_ROOT, "docs/img/sandbox.png") : undefined);
   }, 300_000);
