@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.js";
 import { escapeMrkdwn } from "../slack/mrkdwn.js";
 import { Channel } from "./channel.js";
 import { PAGE_CSS, pageHtml, type Suggestion } from "./page.js";
@@ -52,6 +53,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const clientJs = clientScript();
 
   const toBot = async (body: string): Promise<{ status: number; text: string }> => {
+    if (!botEventsUrl) return { status: 503, text: "the bot is still starting" };
     const res = await fetch(botEventsUrl, { method: "POST", headers: signatureHeaders(opts.signingSecret, body), body });
     return { status: res.status, text: await res.text() };
   };
@@ -147,7 +149,9 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   };
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new UserError("port-in-use", `port ${opts.port} on 127.0.0.1 is in use`, { hint: "pass --port N, or --port 0 for any free port" }) : e),
+    );
     server.listen(opts.port, "127.0.0.1", resolve);
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -41,20 +41,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       for (const undo of stack.reverse().splice(0)) await undo().catch(() => undefined);
     })());
   try {
-    phase("starting a throwaway embedded PostgreSQL 18");
-    const server: EmbeddedServer = await startEmbedded({ dataDir: tempDataDir("lockstep-sandbox-"), ephemeral: true });
-    stack.push(() => server.stop());
-    // Ctrl-C: the bot and the application stop before the server goes
-    const unregister = stopFirstOnSignal(stop);
-    stack.push(async () => {
-      unregister();
-    });
-    await ensureDatabase(server.url(), STATE_DATABASE_NAME);
-    const target = await buildDemoTarget(server.url(), server.url(DEMO_DATABASE), { users: opts.users, onPhase: phase });
-    const app: SimulatedApp = await startSimulatedApp(target.url, { users: target.users });
-    stack.push(() => app.stop());
-    await waitForTraffic(target.url, app);
-
+    // the page first: a port in use is said before a minute of building
     const signingSecret = randomBytes(24).toString("hex");
     const botToken = `xoxb-sandbox-${randomBytes(12).toString("hex")}`;
     const page: SandboxServer = await startSandboxServer({
@@ -71,6 +58,20 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       ],
     });
     stack.push(() => page.close());
+    phase("starting a throwaway embedded PostgreSQL 18");
+    const server: EmbeddedServer = await startEmbedded({ dataDir: tempDataDir("lockstep-sandbox-"), ephemeral: true });
+    stack.push(() => server.stop());
+    // Ctrl-C: the bot and the application stop before the server goes
+    const unregister = stopFirstOnSignal(stop);
+    stack.push(async () => {
+      unregister();
+    });
+    await ensureDatabase(server.url(), STATE_DATABASE_NAME);
+    const target = await buildDemoTarget(server.url(), server.url(DEMO_DATABASE), { users: opts.users, onPhase: phase });
+    const app: SimulatedApp = await startSimulatedApp(target.url, { users: target.users });
+    stack.push(() => app.stop());
+    await waitForTraffic(target.url, app);
+
 
     const dir = path.join(opts.cwd, ".lockstep/sandbox");
     const ws = prepareSandboxWorkspace(dir, { channel: page.channel.id, users: target.users });

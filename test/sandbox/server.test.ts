@@ -59,4 +59,12 @@ describe("the sandbox's server", () => {
     expect(await api("admin.users.remove", {}, TOKEN)).toEqual({ ok: false, error: "unknown_method" });
     expect(await api("views.open", { trigger_id: "made-up", view: "{}" }, TOKEN)).toEqual({ ok: false, error: "invalid_trigger_id" });
   });
+
+  it("a port in use is a clear error, not a stack trace", async () => {
+    const port = Number(new URL(server.url).port);
+    await expect(startSandboxServer({ port, signingSecret: "s", botToken: TOKEN, target: "demo", suggestions: [] })).rejects.toMatchObject({
+      code: "port-in-use",
+      message: `port ${port} on 127.0.0.1 is in use`,
+    });
+  });
 });
