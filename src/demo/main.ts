@@ -40,6 +40,8 @@ const NOT_NULL = "000003_add_role";
 const SAFE = ["000001_add_avatar_url", "000002_add_is_active", "000005_index_users_email_concurrently", "000007_add_normalized_email"];
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
+/** set on Ctrl-C: what fails after it is the interruption, not a problem to report */
+let interrupted = false;
 const rel = (p: string) => path.relative(process.cwd(), p) || ".";
 
 interface Options {
@@ -52,8 +54,8 @@ async function main(argv: string[]): Promise<number> {
   if (!opts) return 0;
   const started = performance.now();
   const { config } = loadConfig();
-  const interrupted = () => process.stderr.write("\ndemo interrupted: stopping the simulated application and the demo database\n");
-  process.once("SIGINT", interrupted);
+  const sayInterrupted = () => process.stderr.write("\ndemo interrupted: stopping the simulated application and the demo database\n");
+  process.once("SIGINT", sayInterrupted);
 
   heading(1, "a busy demo target");
   out("starting the embedded PostgreSQL 18 ...");
@@ -61,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
   let app: SimulatedApp | undefined;
   // Ctrl-C: the application's connections close before the server goes
   const unregister = stopFirstOnSignal(async () => {
+    interrupted = true;
     await app?.stop();
     await server.stop();
   });
@@ -147,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
     out("  npx lockstep sandbox");
     await app.stop();
     app = undefined;
-    process.removeListener("SIGINT", interrupted);
+    process.removeListener("SIGINT", sayInterrupted);
     if (opts.keep) await keepRunning(target.url, server.dataDir);
     return 0;
   } finally {
@@ -227,6 +230,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    if (interrupted) return;
     const usage = e instanceof UsageError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"));
     process.stderr.write(`demo: ${redact(e instanceof Error ? e.message : String(e))}\n`);
     if (usage) process.stderr.write("  npm run demo -- --help\n");

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Logger } from "pino";
 import { loadConfig } from "../config.js";
+import { ExitCode, UserError } from "../errors.js";
 import { startSimulatedApp, type SimulatedApp } from "../demo/app.js";
 import { waitForTraffic } from "../demo/db.js";
 import { buildDemoTarget, DEMO_DATABASE } from "../demo/target.js";
@@ -36,6 +37,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const phase = opts.onPhase ?? (() => undefined);
   const stack: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
+  let interrupted = false;
   const stop = () =>
     (stopping ??= (async () => {
       for (const undo of stack.reverse().splice(0)) await undo().catch(() => undefined);
@@ -62,7 +64,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const server: EmbeddedServer = await startEmbedded({ dataDir: tempDataDir("lockstep-sandbox-"), ephemeral: true });
     stack.push(() => server.stop());
     // Ctrl-C: the bot and the application stop before the server goes
-    const unregister = stopFirstOnSignal(stop);
+    const unregister = stopFirstOnSignal(() => {
+      interrupted = true;
+      return stop();
+    });
     stack.push(async () => {
       unregister();
     });
@@ -95,6 +100,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     return { url: `${page.url}/`, stop };
   } catch (e) {
     await stop();
-    throw e;
+    throw interrupted ? new UserError("interrupted", "interrupted while starting; everything it started is stopped", { exitCode: ExitCode.stopped }) : e;
   }
 }
