@@ -77,7 +77,9 @@ function renderInput(b: Json, names: Names): string {
   const el: Json = b.element ?? {};
   const actionId = String(el.action_id ?? "");
   const fieldId = `in-${blockId}-${actionId}`.replace(/[^\w-]/g, "_");
-  const attrs = `id="${escapeHtml(fieldId)}" data-block-id="${escapeHtml(blockId)}" data-action-id="${escapeHtml(actionId)}" data-type="${escapeHtml(String(el.type ?? ""))}"`;
+  // as in Slack, an input not marked optional must be filled before the form is sent
+  const required = b.optional ? "" : " required";
+  const attrs = `id="${escapeHtml(fieldId)}" data-block-id="${escapeHtml(blockId)}" data-action-id="${escapeHtml(actionId)}" data-type="${escapeHtml(String(el.type ?? ""))}"${required}`;
   const optional = b.optional ? ` <span class="bk-optional">(optional)</span>` : "";
   let control: string;
   switch (el.type) {

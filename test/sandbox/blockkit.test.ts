@@ -85,17 +85,18 @@ describe("Block Kit renderer, on the bot's real messages", () => {
     expect([...html.matchAll(/data-action-id="([^"]+)"/g)].map((m) => m[1])).toEqual([ACTION.backfillPause, ACTION.backfillCancel]);
   });
 
-  it("modals: the check form's labelled inputs (select, multiline text, file) and the reject reason", () => {
+  it("modals: the check form's labelled inputs (select, multiline text, file) and the reject reason, required unless optional", () => {
     const check = renderModal(checkModal({ targets: ["prod", "staging"], channel: "C1" }), names);
     expect(check.title).toBe("Check a migration");
     expect(check.submit).toBe("Check");
     expect(check.close).toBe("Cancel");
-    expect(check.body).toMatch(/<label for="in-target-target_select">Target<\/label><select id="in-target-target_select" data-block-id="target" data-action-id="target_select" data-type="static_select"><option value="prod">prod<\/option><option value="staging">staging<\/option><\/select>/);
+    expect(check.body).toMatch(/<label for="in-target-target_select">Target<\/label><select id="in-target-target_select" data-block-id="target" data-action-id="target_select" data-type="static_select" required><option value="prod">prod<\/option><option value="staging">staging<\/option><\/select>/);
     expect(check.body).toMatch(/<textarea id="in-sql-sql_input" data-block-id="sql" data-action-id="sql_input" data-type="plain_text_input" maxlength="3000" rows="6"><\/textarea>/);
     expect(check.body).toContain("(optional)");
+    expect(check.body).toMatch(/<textarea [^>]*data-type="plain_text_input" maxlength/); // optional: not required
     expect(check.body).toContain('data-type="file_input"');
     const reject = renderModal(rejectModal("chk123"), names);
-    expect(reject.body).toContain('data-block-id="reason"');
+    expect(reject.body).toMatch(/<textarea [^>]*data-block-id="reason"[^>]* required/);
     expect(reject.body).toContain('data-error-for="reason"');
   });
 

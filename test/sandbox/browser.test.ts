@@ -127,13 +127,16 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
     await shot("5-done", process.env.LOCKSTEP_UPDATE_SCREENSHOT ? path.join(REPO_ROOT, "docs/img/sandbox.png") : undefined);
   }, 300_000);
 
-  it("draws what the bot sends as text: SQL pasted in the check dialog cannot inject markup", async () => {
+  it("the check dialog: the bot's validation error under its input; pasted SQL drawn as text, never as markup", async () => {
     await page.goto(url);
     await expect.poll(() => page.locator("body").getAttribute("data-ready")).toBe("true");
     await as("riley");
     await say("riley", "/migrate");
     const dialog = page.locator("dialog[open]");
     await expect.poll(() => dialog.count(), { timeout: 30_000 }).toBe(1);
+    // both inputs are optional: the bot itself answers an empty form with an error under the SQL input
+    await dialog.getByRole("button", { name: "Check" }).click();
+    await expect.poll(() => dialog.locator('[data-error-for="sql"]').innerText(), { timeout: 30_000 }).toBe("Paste SQL here, or attach a .sql file below.");
     const evil = `<img src=x onerror=document.body.dataset.pwned=1><b>bold</b>`;
     await dialog.getByLabel(/^SQL/).fill(`CREATE INDEX "${evil}" ON users (email);`);
     await dialog.getByRole("button", { name: "Check" }).click();
@@ -142,6 +145,26 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
     await expect.poll(() => text(adhoc)).toContain(evil);
     expect(await adhoc.locator("img, b:text-is('bold')").count()).toBe(0);
     expect(await page.locator("body").getAttribute("data-pwned")).toBeNull();
+  }, 120_000);
+
+  it("Reject asks for a reason in a dialog (required, as in Slack), then the report says who rejected and why", async () => {
+    await page.goto(url);
+    await expect.poll(() => page.locator("body").getAttribute("data-ready")).toBe("true");
+    await say("riley", "/migrate check demo 000001_add_normalized_email.up.sql");
+    const report = page.locator("article.msg", { hasText: "Migration check: demo" }).last();
+    await expect.poll(() => text(report), { timeout: 60_000 }).toMatch(/Approvals 0\/2/);
+    await as("alex");
+    await click(report, "Reject");
+    const dialog = page.locator("dialog[open]");
+    await expect.poll(() => dialog.count(), { timeout: 30_000 }).toBe(1);
+    // a required input, as in Slack: the empty form is not sent
+    await dialog.getByRole("button", { name: "Reject" }).click();
+    expect(await dialog.getByLabel(/Reason/).evaluate((el) => (el as HTMLTextAreaElement).validity.valueMissing)).toBe(true);
+    expect(await dialog.count()).toBe(1);
+    await dialog.getByLabel(/Reason/).fill("add a lock_timeout first");
+    await dialog.getByRole("button", { name: "Reject" }).click();
+    await expect.poll(() => dialog.count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => text(report), { timeout: 30_000 }).toMatch(/Rejected by @alex: add a lock_timeout first/);
   }, 120_000);
 });
 
