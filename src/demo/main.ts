@@ -134,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
     const counts = report ? countReport(report) : undefined;
     if (report && counts) {
       const risks = report.files.map((f) => `${path.basename(f.path).replace(/\.up\.sql$/, "")} ${f.risk}`);
-      out(`check     ${plural(counts.files, "migration")}, highest risk ${maxRisk(report.files.map((f) => f.risk))}; ${plural(counts.errors, "error")} and ${plural(counts.warnings, "warning")}, each with a fix`);
+      const withFix = report.files.flatMap((f) => f.statements.flatMap((st) => st.findings)).filter((f) => !f.ignored && f.fix).length;
+      out(`check     ${plural(counts.files, "migration")}, highest risk ${maxRisk(report.files.map((f) => f.risk))}; ${plural(counts.errors, "error")} and ${plural(counts.warnings, "warning")} (${withFix} with a fix)`);
       out(`          ${risks.join(", ")}`);
     }
     const rollbacks = [indexPlan, notNullPlan].flatMap((p) => p.rollback);
