@@ -9,6 +9,7 @@ import { saveCommand } from "./save.js";
 import { auditCommand } from "./audit.js";
 import { serveCommand } from "./serve.js";
 import { configCommand } from "./config.js";
+import { sandboxCommand } from "./sandbox.js";
 
 /** Every CLI subcommand, in help order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,5 +23,6 @@ export const commands: CommandDef<any, any>[] = [
   saveCommand,
   auditCommand,
   serveCommand,
+  sandboxCommand,
   configCommand,
 ];

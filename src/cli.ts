@@ -12,6 +12,8 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** told each command's result after it is rendered (the demo summarises what the commands did) */
+  onResult?(command: string, result: unknown, exitCode: number): void;
 }
 
 const EXIT_CODES_HELP = `
@@ -96,7 +98,9 @@ function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (co
     const out = await def.render(result, format, args);
     if (typeof out !== "string") io.stdout.write(out);
     else if (out) io.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
-    setExit(def.exitCode?.(result, args) ?? ExitCode.ok);
+    const code = def.exitCode?.(result, args) ?? ExitCode.ok;
+    setExit(code);
+    io.onResult?.(def.name, result, code);
   });
   return cmd;
 }

@@ -64,7 +64,9 @@ describe("lockstep check", () => {
     expect(r.stdout).toContain("2:1 alter-table");
     expect(r.stdout).toContain("2 | ALTER TABLE users ADD COLUMN role text NOT NULL");
     expect(r.stdout).toContain("locks: public.users AccessExclusiveLock");
-    expect(r.stdout.trim().split("\n").pop()).toMatch(/^1 file, 1 statement, .*highest risk: medium$/);
+    // the error finding is counted as an error (it once read "0 errors" beside it)
+    expect(r.stdout).toContain("error adding-required-field");
+    expect(r.stdout.trim().split("\n").pop()).toMatch(/^1 error, 1 warning in 1 file \(1 statement\), 0 table rewrites; highest risk: medium$/);
   });
 
   it("exits 2 on a syntax error, with line, column and a caret, and still reports other files", async () => {

@@ -275,6 +275,12 @@ export interface TableStats {
   updates: number;
   deletes: number;
   liveTuples: number;
+  /**
+   * Seconds these cumulative counters cover: since the database's stats_reset, else since the
+   * server started (counters kept across a clean restart make that a lower bound, so traffic errs
+   * busy). Absent in snapshots that did not come from a live catalog.
+   */
+  windowSeconds?: number;
 }
 
 export interface RelationInfo {

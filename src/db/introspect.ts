@@ -102,6 +102,7 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
   const dependents: Record<string, string[]> = {};
   for (const d of await q<{ ref: string; relations: string[] }>(DEPENDENTS_SQL)) dependents[d.ref] = d.relations;
 
+  const statsWindow = (await client.query<{ seconds: number }>(STATS_WINDOW_SQL)).rows[0]?.seconds;
   for (const s of await q<StatsRow>(STATS_SQL)) {
     const rel = byOid.get(s.relid);
     if (!rel) continue;
@@ -113,6 +114,7 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
       deletes: Number(s.n_tup_del ?? 0),
       liveTuples: Number(s.n_live_tup ?? 0),
     };
+    if (statsWindow !== undefined && statsWindow !== null) stats.windowSeconds = Number(statsWindow);
     rel.stats = stats;
   }
 
@@ -355,6 +357,14 @@ const STATS_SQL = `
 WITH ${RELS_CTE}
 SELECT s.relid::int AS relid, s.seq_scan, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_live_tup
 FROM pg_stat_user_tables s JOIN rels ON rels.oid = s.relid`;
+
+/**
+ * How long the counters of pg_stat_user_tables have been counting: resetting one table's counters
+ * (or all of them) sets the database's stats_reset; a crash discards them and sets it too.
+ */
+const STATS_WINDOW_SQL = `
+SELECT extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time()))::float8 AS seconds
+FROM pg_stat_database d WHERE d.datname = current_database()`;
 
 interface TypeRow {
   nspname: string;

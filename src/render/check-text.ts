@@ -3,6 +3,7 @@ import { codeFrame } from "./code-frame.js";
 import { paint, type Paint } from "./colour.js";
 import { evidenceLines, hitText } from "./evidence.js";
 import { downFileLines, rollbackLines } from "./rollback-text.js";
+import { countReport, plural, summaryLine } from "./summary.js";
 
 /** code references listed under a finding; the message names the first */
 const TEXT_HITS = 10;
@@ -17,14 +18,8 @@ export interface CheckTextOptions {
 /** `lockstep check` text output: grouped by file, locks/rewrites per statement, a summary line. Pure. */
 export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}): string {
   const out: string[] = [];
-  let statements = 0;
-  let errors = 0;
-  let findings = 0;
   let rewrites = 0;
   for (const f of report.files) {
-    statements += f.statements.length;
-    errors += f.errors.length;
-    findings += f.statements.reduce((n, s) => n + s.findings.filter((x) => !x.ignored).length, 0);
     rewrites += f.statements.filter((s) => s.rewrites.length > 0).length;
     const src = opts.sources?.[f.path];
     out.push(...renderFile(f, src === undefined ? undefined : src.split("\n"), paint(opts.color === true)));
@@ -32,9 +27,8 @@ export function renderCheckText(report: CheckReport, opts: CheckTextOptions = {}
   const evidence = evidenceLines(report.evidence);
   if (evidence.length) out.push(...evidence, "");
   const risk = report.files.reduce((r, f) => (["low", "medium", "high", "critical"].indexOf(f.risk) > ["low", "medium", "high", "critical"].indexOf(r) ? f.risk : r), "low");
-  out.push(
-    `${plural(report.files.length, "file")}, ${plural(statements, "statement")}, ${plural(rewrites, "table rewrite")}, ${plural(findings, "finding")}, ${plural(errors, "error")}; highest risk: ${risk}`,
-  );
+  // error and warning findings by name: "0 errors" next to three error findings read as "all clear"
+  out.push(`${summaryLine(countReport(report))}, ${plural(rewrites, "table rewrite")}; highest risk: ${risk}`);
   return out.join("\n");
 }
 
@@ -98,6 +92,3 @@ function firstLine(sql: string): string {
   return l.length > 160 ? `${l.slice(0, 160)}…` : l;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}

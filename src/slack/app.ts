@@ -74,7 +74,7 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
     mode: settings.mode,
     async start() {
       await app.init();
-      const started = (await app.start(settings.port)) as unknown;
+      const started = (await app.start(settings.bindAddress && settings.mode === "http" ? { port: settings.port, host: settings.bindAddress } : settings.port)) as unknown;
       const server = settings.mode === "http" ? (started as Server) : undefined;
       const port = server ? (server.address() as AddressInfo).port : settings.port;
       return { port };

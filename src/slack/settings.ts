@@ -7,6 +7,8 @@ export interface SlackSettings {
   signingSecret?: string;
   appToken?: string;
   port: number;
+  /** the address the HTTP server listens on (BIND_ADDRESS); all interfaces when unset */
+  bindAddress?: string;
   /** Web API base URL (GovSlack, proxies, tests) */
   apiUrl?: string;
 }
@@ -33,6 +35,7 @@ export function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings {
     signingSecret: env.SLACK_SIGNING_SECRET || undefined,
     appToken: env.SLACK_APP_TOKEN || undefined,
     port,
+    bindAddress: env.BIND_ADDRESS || undefined,
     apiUrl: env.SLACK_API_URL || undefined,
   };
 }

@@ -62,4 +62,18 @@ describe("risk", () => {
     expect(assessRisk({ locks: [{ relation: "public.events", mode: "RowExclusiveLock" }], work: [{ relation: "public.events", kind: "update-all" }], schema }).risk).toBe("critical");
     expect(assessRisk({ locks: [{ relation: "public.events", mode: "RowExclusiveLock" }], work: [], schema }).risk).toBe("low");
   });
+
+  it("traffic is a rate over the time the counters cover, not a lifetime total", () => {
+    const ddl = { locks: [{ relation: "public.users", mode: "AccessExclusiveLock" as const }], work: [] };
+    const risk = (stats: typeof quiet & { windowSeconds?: number }) => assessRisk({ ...ddl, schema: catalog(table("users", { rows: 1e6, bytes: 150e6, stats })) }).risk;
+    // 5,000 queries in the two minutes since the counters were reset: a busy table (cumulatively "moderate")
+    expect(risk({ ...quiet, idxScan: 5_000, windowSeconds: 120 })).toBe("medium");
+    // a million rows bulk-loaded a year ago and little since: not busy for ever
+    expect(risk({ ...quiet, inserts: 1e6, windowSeconds: 365 * 86_400 })).toBe("low");
+    // seconds after a reset, a handful of queries is not a busy table (the window counts as a minute)
+    expect(risk({ ...quiet, idxScan: 100, windowSeconds: 2 })).toBe("low");
+    // no window known: the lifetime thresholds (busy from 100,000)
+    expect(risk({ ...quiet, idxScan: 100_000 })).toBe("medium");
+    expect(risk({ ...quiet, idxScan: 5_000 })).toBe("low");
+  });
 });

@@ -90,6 +90,21 @@ describe("introspect", () => {
     expect(snapshot.types["public.users"]).toBeUndefined(); // a table's row type is not a type of its own here
   });
 
+  it("reads how long the traffic counters have been counting, from the database's stats reset", async () => {
+    expect(snapshot.relations["public.users"]!.stats!.windowSeconds).toBeGreaterThanOrEqual(0);
+    await db.client.query("SELECT pg_stat_reset_single_table_counters('public.users'::regclass)");
+    for (let i = 0; i < 700; i++) await db.client.query("SELECT 1 FROM users WHERE id = $1", [i]);
+    await db.client.query("SELECT pg_stat_force_next_flush()");
+    await db.client.query("SELECT 1");
+    const after = (await introspect(db.client)).relations["public.users"]!.stats!;
+    expect(after.seqScan + after.idxScan).toBeGreaterThanOrEqual(700);
+    expect(after.windowSeconds).toBeLessThan(60);
+    // 700 lookups within a minute of the reset: busy, so an instant ACCESS EXCLUSIVE without lock_timeout is medium
+    const { assessRisk } = await import("../../src/analyze/risk/risk.js");
+    const fresh = await introspect(db.client);
+    expect(assessRisk({ locks: [{ relation: "public.users", mode: "AccessExclusiveLock" }], work: [], schema: fresh }).risk).toBe("medium");
+  });
+
   it("reads sizes, row estimates, traffic, persistence and the server version", () => {
     const users = snapshot.relations["public.users"]!;
     expect(users.rows).toBe(20);
@@ -141,6 +156,11 @@ describe("introspect with a read-only login", () => {
   it("sees exactly what the owner sees", async () => {
     const asOwner = await introspect(db.client);
     const asReader = await introspect(ro);
-    expect(asReader).toEqual(asOwner);
+    // the counters' window is "seconds until now": it moves between the two reads
+    const windows = (s: SchemaSnapshot) => Object.values(s.relations).map((r) => r.stats?.windowSeconds).filter((w) => w !== undefined);
+    expect(windows(asReader).length).toBeGreaterThan(0);
+    for (const [a, b] of windows(asReader).map((w, i) => [w!, windows(asOwner)[i]!])) expect(Math.abs(a - b)).toBeLessThan(60);
+    const withoutWindows = (s: SchemaSnapshot) => JSON.parse(JSON.stringify(s, (k, v) => (k === "windowSeconds" ? undefined : v)));
+    expect(withoutWindows(asReader)).toEqual(withoutWindows(asOwner));
   });
 });

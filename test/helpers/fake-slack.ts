@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createHash } from "node:crypto";
 import type { AddressInfo, Socket } from "node:net";
+import { decodeWebApiBody } from "../../src/sandbox/slack-requests.js";
 
 /** One Web API call the bot made. Form fields holding JSON (blocks, view, files) are decoded. */
 export interface SlackCall {
@@ -98,7 +99,7 @@ export class FakeSlack {
       return;
     }
     const method = url.pathname.replace(/^\/api\//, "");
-    const args = decodeBody(raw, req.headers["content-type"] ?? "");
+    const args = decodeWebApiBody(raw, req.headers["content-type"] ?? "");
     const result = this.answer(method, args);
     this.calls.push({ method, args, token: token ?? args.token, result });
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
@@ -141,24 +142,5 @@ export class FakeSlack {
       default:
         return { ok: false, error: "unknown_method" };
     }
-  }
-}
-
-/** Form-encoded bodies with JSON-string fields (how @slack/web-api sends blocks), or JSON. */
-function decodeBody(raw: Buffer, contentType: string): Record<string, any> {
-  const text = raw.toString("utf8");
-  if (contentType.includes("application/json")) return text ? JSON.parse(text) : {};
-  const out: Record<string, any> = {};
-  for (const [k, v] of new URLSearchParams(text)) {
-    out[k] = /^[[{]/.test(v) ? safeJson(v) : v;
-  }
-  return out;
-}
-
-function safeJson(v: string): unknown {
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
   }
 }

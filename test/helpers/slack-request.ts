@@ -1,22 +1,16 @@
-import { createHmac } from "node:crypto";
+import {
+  blockActionsBody,
+  signatureHeaders,
+  slashCommandBody as slashCommand,
+  viewSubmissionBody as viewSubmission,
+  type SignOptions as BaseSignOptions,
+  type Workspace,
+} from "../../src/sandbox/slack-requests.js";
 
-export interface SignOptions {
-  /** seconds since the epoch; now by default */
-  timestamp?: number;
-  /** sign with this secret instead (a forgery) */
-  secret?: string;
+export { signatureHeaders };
+
+export interface SignOptions extends BaseSignOptions {
   retryNum?: number;
-}
-
-/** Slack's request headers: v0 HMAC-SHA256 signature over "v0:<ts>:<body>". */
-export function signatureHeaders(signingSecret: string, body: string, opts: SignOptions = {}): Record<string, string> {
-  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const sig = createHmac("sha256", opts.secret ?? signingSecret).update(`v0:${ts}:${body}`).digest("hex");
-  return {
-    "content-type": "application/x-www-form-urlencoded",
-    "x-slack-request-timestamp": String(ts),
-    "x-slack-signature": `v0=${sig}`,
-  };
 }
 
 /** POST a body to the bot as Slack would. */
@@ -30,51 +24,25 @@ export async function postSigned(url: string, signingSecret: string, body: strin
 }
 
 let trigger = 0;
+const nextTrigger = () => `trigger.${Date.now()}.${++trigger}`;
+const workspace = (channel: string): Workspace => ({ teamId: "T1", teamDomain: "acme", appId: "A1", channel: { id: channel, name: "db" }, responseUrl: "http://127.0.0.1:9/response" });
+const user = (id: string) => ({ id, name: `user-${id}` });
 
 /** A slash command's form body. */
 export function slashCommandBody(opts: { text: string; user: string; channel: string; triggerId?: string }): string {
-  return new URLSearchParams({
-    token: "legacy",
-    team_id: "T1",
-    team_domain: "acme",
-    channel_id: opts.channel,
-    channel_name: "db",
-    user_id: opts.user,
-    user_name: `user-${opts.user}`,
-    command: "/migrate",
-    text: opts.text,
-    api_app_id: "A1",
-    response_url: "http://127.0.0.1:9/response",
-    trigger_id: opts.triggerId ?? `trigger.${Date.now()}.${++trigger}`,
-  }).toString();
-}
-
-/** The fields every interactivity payload carries. */
-function payloadBase(user: string) {
-  return {
-    team: { id: "T1", domain: "acme" },
-    user: { id: user, username: `user-${user}`, team_id: "T1" },
-    api_app_id: "A1",
-    token: "legacy",
-    trigger_id: `trigger.${Date.now()}.${++trigger}`,
-  };
+  return slashCommand(workspace(opts.channel), { command: "/migrate", text: opts.text, user: user(opts.user), triggerId: opts.triggerId ?? nextTrigger() });
 }
 
 /** An interactivity payload (button click) as Slack posts it: payload=<json>. */
 export function buttonClickBody(opts: { actionId: string; value: string; user: string; channel: string; messageTs: string }): string {
-  const payload = {
-    type: "block_actions",
-    ...payloadBase(opts.user),
-    container: { type: "message", message_ts: opts.messageTs, channel_id: opts.channel, is_ephemeral: false },
-    channel: { id: opts.channel, name: "db" },
-    message: { ts: opts.messageTs, type: "message", text: "" },
-    response_url: "http://127.0.0.1:9/response",
-    actions: [{ action_id: opts.actionId, block_id: "lockstep_actions", value: opts.value, type: "button", action_ts: `${Date.now() / 1000}${++trigger}` }],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return blockActionsBody(workspace(opts.channel), {
+    user: user(opts.user),
+    triggerId: nextTrigger(),
+    message: { ts: opts.messageTs },
+    action: { actionId: opts.actionId, blockId: "lockstep_actions", value: opts.value },
+  });
 }
 
-/** A modal submission payload. */
 /** A modal submission; a new view unless `view` names one (the same modal submitted again). */
 export function viewSubmissionBody(opts: {
   callbackId: string;
@@ -83,18 +51,11 @@ export function viewSubmissionBody(opts: {
   values: Record<string, Record<string, unknown>>;
   view?: { id: string; hash: string };
 }): string {
-  ++trigger;
-  const payload = {
-    type: "view_submission",
-    ...payloadBase(opts.user),
-    view: {
-      id: opts.view?.id ?? `V${trigger}`,
-      type: "modal",
-      callback_id: opts.callbackId,
-      private_metadata: opts.privateMetadata,
-      hash: opts.view?.hash ?? `h${trigger}`,
-      state: { values: opts.values },
-    },
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const n = ++trigger;
+  return viewSubmission(workspace("C1"), {
+    user: user(opts.user),
+    triggerId: nextTrigger(),
+    view: { id: opts.view?.id ?? `V${n}`, hash: opts.view?.hash ?? `h${n}`, callbackId: opts.callbackId, privateMetadata: opts.privateMetadata },
+    values: opts.values,
+  });
 }

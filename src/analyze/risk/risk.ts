@@ -32,10 +32,19 @@ export interface RiskAssessment {
 export const ASSUMED_TABLE_BYTES = 10e9;
 const ASSUMED_ROWS = 50e6;
 
-/** Cumulative pg_stat_user_tables activity (scans + tuples written) above which a table is hot. */
-export const BUSY_ACTIVITY = 100_000;
+/** pg_stat_user_tables activity (scans + tuples written) per second from which a table is busy ... */
+export const BUSY_PER_SECOND = 10;
 /** ... and below which it is idle. */
-export const IDLE_ACTIVITY = 1_000;
+export const IDLE_PER_SECOND = 0.1;
+/**
+ * The counters are cumulative: read as a rate over the time they cover, so a table bulk-loaded long
+ * ago is not busy for ever and a busy table is not idle just after its counters were reset (or a
+ * crash discarded them). A window shorter than a minute is read as a minute (a handful of queries
+ * right after a reset is not a busy table); a window not known (a snapshot from elsewhere) as
+ * 10,000 s, i.e. busy from 100,000 and idle under 1,000 in all.
+ */
+const MIN_WINDOW_SECONDS = 60;
+const UNKNOWN_WINDOW_SECONDS = 10_000;
 
 type Blocking = "none" | "ddl" | "writes" | "all";
 type Traffic = "idle" | "moderate" | "busy";
@@ -138,8 +147,9 @@ function trafficOf(rel: RelationInfo): Traffic {
   const s = rel.stats;
   if (!s) return "moderate";
   const activity = s.seqScan + s.idxScan + s.inserts + s.updates + s.deletes;
-  if (activity >= BUSY_ACTIVITY) return "busy";
-  if (activity < IDLE_ACTIVITY) return "idle";
+  const perSecond = activity / Math.max(MIN_WINDOW_SECONDS, s.windowSeconds ?? UNKNOWN_WINDOW_SECONDS);
+  if (perSecond >= BUSY_PER_SECOND) return "busy";
+  if (perSecond < IDLE_PER_SECOND) return "idle";
   return "moderate";
 }
 
