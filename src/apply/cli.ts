@@ -4,7 +4,7 @@ import type { CommandContext } from "../command.js";
 import { ExitCode, UserError } from "../errors.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore } from "../store/store.js";
-import { findValidApproval } from "./approval.js";
+import { findValidApproval } from "../approval/verify.js";
 import { claimApplyJob, enqueueApply, ensureApplyQueue, findOpenApplyJobs, isOrphaned, runApplyJob, type JobRunnerDeps } from "./job.js";
 import { progressReporter } from "./progress.js";
 import { planApply, targetContext, type ApplyOutcome } from "./run.js";

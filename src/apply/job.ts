@@ -6,7 +6,7 @@ import type { BlockerDecision } from "./executor.js";
 import { runApply, targetContext, type ApplyOutcome } from "./run.js";
 import { tryLockTarget } from "./target-lock.js";
 import { connect } from "../db/connection.js";
-import { verifyApproval } from "../slack/approval.js";
+import { verifyApproval } from "../approval/verify.js";
 import { sleep } from "./retry.js";
 import type { ApplyEvent, Blocker } from "./types.js";
 

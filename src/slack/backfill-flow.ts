@@ -15,9 +15,9 @@ import type { Message } from "./blocks/types.js";
 import type { BotDeps } from "./deps.js";
 import { tellError } from "./errors.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
-import { migrationsDir } from "./migration-source.js";
+import { migrationsDir } from "../approval/migration-source.js";
 import { escapeMrkdwn, userMention } from "./mrkdwn.js";
-import { checkApprover } from "./policy.js";
+import { checkApprover } from "../approval/policy.js";
 import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
 
 type WebClient = webApi.WebClient;
