@@ -34,15 +34,15 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
   const state = await openStateDatabase(ctx.config.config, ctx.env);
   try {
     const store = await openStore(state.url, { startQueue: true });
+    const report = progressReporter(ctx.stderr);
     try {
       await ensureApplyQueue(store.boss);
       const deps: JobRunnerDeps = {
         boss: store.boss, pool: store.pool, config: ctx.config, env: ctx.env, cwd: ctx.cwd,
-        onEvent: (_job, e) => report(e),
+        onEvent: (_job, e) => report.event(e),
         ask: (_job, blockers) => askOnTerminal(ctx, blockers),
         signal: ctx.signal,
       };
-      const report = progressReporter(ctx.stderr);
       const open = await findOpenApplyJobs(store.pool, tc.name);
       const active = open.find((j) => j.state === "active");
       if (active) {
@@ -71,6 +71,7 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
       if (!(await claimApplyJob(store.pool, job.id))) return { ...plan, status: "busy", reason: `another apply is running on target ${tc.name}`, jobId: job.id };
       return await runApplyJob(deps, { ...job, state: "active" });
     } finally {
+      await report.close();
       await store.close();
     }
   } finally {

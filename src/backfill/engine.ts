@@ -18,7 +18,7 @@ import { nextWindowOpening, parseWindows } from "./windows.js";
 /** How a run ended (or, for progress events, "running" / "throttled"). */
 export type BackfillStatus = "done" | "paused" | "cancelled" | "failed";
 
-/** One progress event. The engine emits one per batch and per throttle wait; see throttleProgress(). */
+/** One progress event. The engine emits one per batch and per throttle wait; pace a message with progressCadence(). */
 export interface BackfillProgress {
   run_id: string;
   table: string;

@@ -38,7 +38,7 @@ export async function enqueueBackfill(boss: PgBoss, data: BackfillJobData, opts:
 export interface BackfillWorkerDeps {
   config: Config;
   env?: NodeJS.ProcessEnv;
-  /** Every progress event (throttle it with throttleProgress for Slack). */
+  /** Every progress event (pace a message with progressCadence). */
   onProgress?: (p: BackfillProgress, data: BackfillJobData) => void;
   /** Called when a job's run stops (done, paused, cancelled, failed, or handed on). */
   onResult?: (r: BackfillResult, data: BackfillJobData) => void | Promise<void>;

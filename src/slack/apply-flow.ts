@@ -13,12 +13,10 @@ import { noteMessage } from "./blocks/lists.js";
 import type { BotDeps } from "./deps.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
+import { progressCadence } from "../progress-cadence.js";
 import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
 
 type WebClient = webApi.WebClient;
-
-/** At most one progress update per second per apply. */
-const UPDATE_INTERVAL_MS = 1000;
 
 /**
  * The Apply button's executor: a click (recorded by the approval flow) queues a durable apply
@@ -105,11 +103,9 @@ async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEve
 /** Folds apply events into one thread message, posted once and then updated at most once a second. */
 class ThreadProgress {
   private ts: string | undefined;
-  private lastSent = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
   private readonly started = Date.now();
   private readonly view: ApplyProgressView;
+  private readonly updates = progressCadence(() => this.send());
 
   constructor(private readonly client: WebClient, private readonly thread: ThreadRef, job: OpenApplyJob, private readonly store: Store) {
     this.view = { jobId: job.id, target: job.data.target, requestedBy: job.data.requestedBy, step: 0, steps: 0, elapsedMs: 0, lockWaits: 0, notes: [] };
@@ -143,25 +139,11 @@ class ThreadProgress {
       default:
         break;
     }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastSent + UPDATE_INTERVAL_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.enqueue(() => this.send());
-    }, wait);
-  }
-
-  private enqueue(fn: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(fn).catch(() => undefined);
-    return this.chain;
+    // the view is the state: each send shows it as it is then
+    this.updates.update(undefined);
   }
 
   private async send(): Promise<void> {
-    this.lastSent = Date.now();
     this.view.elapsedMs = Date.now() - this.started;
     const run = await this.store.pool.query<{ c: string | null }>(`SELECT cancel_requested_by AS c FROM lockstep_state.apply_runs WHERE job_id = $1`, [this.view.jobId]);
     this.view.cancelRequestedBy = run.rows[0]?.c ?? undefined;
@@ -172,13 +154,10 @@ class ThreadProgress {
   }
 
   /** Replace the progress message with the summary (or post it, when nothing was shown yet). */
-  finish(outcome: ApplyOutcome): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    return this.enqueue(async () => {
-      const message = applySummaryMessage(outcome);
-      if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
-      else await postInThread(this.client, this.thread, message);
-    });
+  async finish(outcome: ApplyOutcome): Promise<void> {
+    await this.updates.finish();
+    const message = applySummaryMessage(outcome);
+    if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
+    else await postInThread(this.client, this.thread, message);
   }
 }

@@ -2,7 +2,7 @@ import path from "node:path";
 import type { App, BlockButtonAction, webApi } from "@slack/bolt";
 import { getTarget } from "../config.js";
 import {
-  enqueueBackfill, getRun, loadSpecFile, withTargetDefaults, requestControl, resumeInBackground, startBackfillWorker, throttleProgress,
+  enqueueBackfill, getRun, loadSpecFile, withTargetDefaults, requestControl, resumeInBackground, startBackfillWorker,
   type BackfillJobData, type BackfillProgress, type BackfillResult,
 } from "../backfill/index.js";
 import type { UserError } from "../errors.js";
@@ -18,12 +18,10 @@ import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
 import { migrationsDir } from "../approval/migration-source.js";
 import { escapeMrkdwn, userMention } from "./mrkdwn.js";
 import { checkApprover } from "../approval/policy.js";
+import { progressCadence, type ProgressCadence } from "../progress-cadence.js";
 import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
 
 type WebClient = webApi.WebClient;
-
-/** At most one progress update per second per run (Slack's rate limit is per channel). */
-const UPDATE_INTERVAL_MS = 1000;
 
 /**
  * The backfill side of the bot: "Run backfill" on an approved backfill check queues a durable
@@ -46,7 +44,7 @@ export async function startSlackBackfill(deps: BotDeps, store: Store, app: App):
   return async () => {
     unregister();
     await store.boss.offWork({ id: workerId }).catch(() => undefined);
-    await threads.idle();
+    await threads.close();
   };
 }
 
@@ -61,57 +59,72 @@ async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEve
   await writeAudit(deps.pool, { actor: request.requestedBy, action: "backfill", target: check.target, contentHash: check.contentHash, decision: "queued", detail: { check: check.id, job } });
 }
 
-/** One progress message per run, in the thread its job names; sends are serialised per run. */
+/**
+ * One progress message per run, in the thread its job names: posted once, then updated in place at
+ * most once a second (the latest state; chat.update is rate limited per channel), and replaced by
+ * the summary at once when the run stops.
+ */
 class RunThreads {
-  private readonly runs = new Map<string, { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void }>();
+  private readonly runs = new Map<string, RunMessage>();
 
   constructor(private readonly client: WebClient) {}
 
-  private entry(runId: string, thread: ThreadRef, target: string) {
-    let e = this.runs.get(runId);
-    if (!e) {
-      const created: { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void } = {
-        chain: Promise.resolve(),
-        throttled: throttleProgress((p) => this.send(created, thread, backfillProgressMessage(target, p)), UPDATE_INTERVAL_MS),
-      };
-      this.runs.set(runId, created);
-      e = created;
+  private message(runId: string, thread: ThreadRef, target: string): RunMessage {
+    let m = this.runs.get(runId);
+    if (!m) {
+      m = new RunMessage(this.client, thread, target);
+      this.runs.set(runId, m);
     }
-    return e;
-  }
-
-  private send(e: { ts?: string; chain: Promise<void> }, thread: ThreadRef, message: Message): void {
-    e.chain = e.chain
-      .then(async () => {
-        if (e.ts) await updateInThread(this.client, thread, e.ts, message);
-        else e.ts = await postInThread(this.client, thread, message);
-      })
-      .catch(() => undefined);
+    return m;
   }
 
   progress(data: BackfillJobData, p: BackfillProgress): void {
     // the end of a run is shown by finish() as the summary
     if (!data.thread || (p.status !== "running" && p.status !== "throttled")) return;
-    this.entry(p.run_id, threadOf(data.thread), data.target).throttled(p);
+    this.message(p.run_id, threadOf(data.thread), data.target).progress(p);
   }
 
   async finish(data: BackfillJobData, r: BackfillResult): Promise<void> {
     if (!data.thread) return;
     // a time slice hands the run on to a fresh job: keep showing progress
     if (r.status === "paused" && r.reason === "time slice over") return;
-    const e = this.entry(r.run_id, threadOf(data.thread), data.target);
-    this.send(e, threadOf(data.thread), backfillSummaryMessage(data.target, r));
-    await e.chain;
+    const m = this.message(r.run_id, threadOf(data.thread), data.target);
     // a resumed run starts a fresh progress message under the summary
     this.runs.delete(r.run_id);
+    await m.finish(r);
   }
 
   async note(data: BackfillJobData, text: string): Promise<void> {
     if (data.thread) await postInThread(this.client, threadOf(data.thread), noteMessage(text));
   }
 
-  async idle(): Promise<void> {
-    await Promise.all([...this.runs.values()].map((e) => e.chain));
+  /** Stop updating (the bot stops): sends in flight finish, pending ones are dropped. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((m) => m.finish()));
+  }
+}
+
+/** A run's message in its thread. */
+class RunMessage {
+  private ts: string | undefined;
+  private readonly updates: ProgressCadence<BackfillProgress>;
+
+  constructor(private readonly client: WebClient, private readonly thread: ThreadRef, private readonly target: string) {
+    this.updates = progressCadence((p) => this.show(backfillProgressMessage(target, p)));
+  }
+
+  progress(p: BackfillProgress): void {
+    this.updates.update(p);
+  }
+
+  /** The summary in place of the progress message (or the end of the updates, without one). */
+  finish(r?: BackfillResult): Promise<void> {
+    return this.updates.finish().then(() => (r ? this.show(backfillSummaryMessage(this.target, r)) : undefined)).catch(() => undefined);
+  }
+
+  private async show(message: Message): Promise<void> {
+    if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
+    else this.ts = await postInThread(this.client, this.thread, message);
   }
 }
 
