@@ -5,7 +5,7 @@ import { ExitCode, UserError } from "../errors.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore } from "../store/store.js";
 import { findValidApproval } from "../approval/verify.js";
-import { claimApplyJob, enqueueApply, ensureApplyQueue, findOpenApplyJobs, isOrphaned, runApplyJob, type JobRunnerDeps } from "./job.js";
+import { claimApplyJob, enqueueApply, findOpenApplyJobs, isOrphaned, runApplyJob, type JobRunnerDeps } from "./job.js";
 import { progressReporter } from "./progress.js";
 import { planApply, targetContext, type ApplyOutcome } from "./run.js";
 import type { BlockerDecision } from "./executor.js";
@@ -36,7 +36,6 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
     const store = await openStore(state.url, { startQueue: true });
     const report = progressReporter(ctx.stderr);
     try {
-      await ensureApplyQueue(store.boss);
       const deps: JobRunnerDeps = {
         boss: store.boss, pool: store.pool, config: ctx.config, env: ctx.env, cwd: ctx.cwd,
         onEvent: (_job, e) => report.event(e),

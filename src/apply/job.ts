@@ -8,9 +8,10 @@ import { tryLockTarget } from "./target-lock.js";
 import { connect } from "../db/connection.js";
 import { verifyApproval } from "../approval/verify.js";
 import { sleep } from "./retry.js";
+import { APPLY_QUEUE } from "../store/queues.js";
 import type { ApplyEvent, Blocker } from "./types.js";
 
-export const APPLY_QUEUE = "apply";
+export { APPLY_QUEUE };
 const JOBS_SCHEMA = "lockstep_jobs";
 
 /** The durable request: which target, which migrations (by version) with the hash their approval covers. */
@@ -26,15 +27,6 @@ export interface ApplyJobData {
   checkId?: string;
 }
 
-/** Stately queue: at most one queued and one running apply per singleton key (= target). */
-export async function ensureApplyQueue(boss: PgBoss): Promise<void> {
-  if (!(await boss.getQueue(APPLY_QUEUE))) {
-    await boss.createQueue(APPLY_QUEUE, { name: APPLY_QUEUE, policy: "stately", retryLimit: 0, expireInHours: 23 }).catch(async (e) => {
-      if (!(await boss.getQueue(APPLY_QUEUE))) throw e;
-    });
-  }
-}
-
 export interface OpenApplyJob {
   id: string;
   state: "created" | "retry" | "active";
@@ -43,7 +35,6 @@ export interface OpenApplyJob {
 
 /** Queue an apply. Returns the job, or the one already open for this target (a double click runs once). */
 export async function enqueueApply(boss: PgBoss, pool: pg.Pool, data: ApplyJobData): Promise<{ job: OpenApplyJob; created: boolean }> {
-  await ensureApplyQueue(boss);
   const id = await boss.send(APPLY_QUEUE, data as unknown as object, { singletonKey: data.target, retryLimit: 0, expireInHours: 23 });
   if (id) {
     await pool.query(
@@ -206,7 +197,6 @@ async function finishRun(deps: JobRunnerDeps, job: OpenApplyJob, status: string,
  * Returns a function that stops it.
  */
 export async function startApplyWorker(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void }): Promise<() => Promise<void>> {
-  await ensureApplyQueue(deps.boss);
   await recoverOrphanedApplies(deps);
   const workerId = await deps.boss.work<ApplyJobData>(APPLY_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;

@@ -3,14 +3,14 @@ import { getTarget, type Config } from "../config.js";
 import { resolveDatabaseUrl } from "../db/connection.js";
 import { isUserError, type UserError } from "../errors.js";
 import { log } from "../log.js";
+import { BACKFILL_QUEUE } from "../store/queues.js";
 import type { Store } from "../store/store.js";
 import { runBackfill, type BackfillProgress, type BackfillResult } from "./engine.js";
 import { isRunLive, listRuns, requestControl } from "./runs.js";
 import { withTargetDefaults, type BackfillSpec } from "./spec.js";
 import type { LagSource } from "./throttle.js";
 
-/** The pg-boss queue whose worker runs backfills in the background (the bot; `--background`). */
-export const BACKFILL_QUEUE = "backfill";
+export { BACKFILL_QUEUE };
 
 /** A job names its target by config name only: no connection string ever lands in the job table. */
 export interface BackfillJobData {
@@ -23,13 +23,7 @@ export interface BackfillJobData {
   thread?: { channel: string; ts: string };
 }
 
-export async function ensureBackfillQueue(boss: PgBoss): Promise<void> {
-  // A job is a time slice (see sliceMs); an expired one (its worker died) is retried and resumes.
-  await boss.createQueue(BACKFILL_QUEUE, { name: BACKFILL_QUEUE, expireInSeconds: 3600, retryLimit: 20, retryDelay: 30 });
-}
-
 export async function enqueueBackfill(boss: PgBoss, data: BackfillJobData, opts: { startAfter?: Date } = {}): Promise<string> {
-  await ensureBackfillQueue(boss);
   const id = await boss.send(BACKFILL_QUEUE, data as unknown as object, opts.startAfter ? { startAfter: opts.startAfter } : {});
   if (!id) throw new Error("the backfill job was not queued");
   return id;
@@ -56,7 +50,6 @@ export interface BackfillWorkerDeps {
  * Returns the pg-boss worker id (boss.offWork(id) stops it).
  */
 export async function startBackfillWorker(store: Store, deps: BackfillWorkerDeps): Promise<string> {
-  await ensureBackfillQueue(store.boss);
   await requeueOrphans(store, deps);
   return store.boss.work<BackfillJobData>(BACKFILL_QUEUE, { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 }, async (jobs) => {
     for (const job of jobs) await runJob(store, deps, job.data);
