@@ -10,6 +10,8 @@ export interface ServeProcess {
   exited: Promise<number>;
   /** the port from its listening line, once it printed it */
   port(timeoutMs?: number): Promise<number>;
+  /** the exit code, once it exited (fails after the deadline) */
+  exit(timeoutMs?: number): Promise<number>;
   /** GET /healthz: status and body */
   health(): Promise<{ status: number; body: string }>;
   /** SIGTERM (or another signal), then wait for the exit */
@@ -43,6 +45,7 @@ export function startServe(env: NodeJS.ProcessEnv, cwd = REPO_ROOT): ServeProces
     stderr: () => stderr,
     exited,
     port,
+    exit: (timeoutMs = 45_000) => until(() => (exitCode === undefined ? undefined : { exitCode }), "lockstep serve to exit", timeoutMs).then((r) => r.exitCode),
     async health() {
       const res = await fetch(`http://127.0.0.1:${await port()}/healthz`);
       return { status: res.status, body: await res.text() };
