@@ -23,7 +23,7 @@ type WebClient = webApi.WebClient;
  * job; this process's worker runs queued jobs (and resumes ones whose runner died), with one
  * progress message in the thread updated in place and a final summary.
  */
-export async function startSlackApply(deps: BotDeps, store: Store, client: WebClient): Promise<() => Promise<void>> {
+export async function startSlackApply(deps: BotDeps, store: Store, client: WebClient, opts: { takeoverIntervalMs?: number } = {}): Promise<() => Promise<void>> {
   const reporters = new Map<string, ThreadProgress>();
   const reporter = (job: OpenApplyJob): ThreadProgress | undefined => {
     if (!job.data.thread) return undefined;
@@ -41,6 +41,7 @@ export async function startSlackApply(deps: BotDeps, store: Store, client: WebCl
     config: deps.loaded,
     env: deps.env,
     cwd: deps.cwd,
+    takeoverIntervalMs: opts.takeoverIntervalMs,
     onEvent: (job, e) => reporter(job)?.event(e),
     ask: async (job, blockers, where) => {
       if (!job.data.thread) return "abort";
@@ -49,6 +50,8 @@ export async function startSlackApply(deps: BotDeps, store: Store, client: WebCl
       return waitForBlockerDecision(store.pool, job.id);
     },
     onOutcome: (job, outcome) => {
+      // another runner runs this job (or settled it) and reports it
+      if (outcome.status === "busy") return;
       const r = reporter(job);
       reporters.delete(job.id);
       void r?.finish(outcome).catch((e) => deps.log.error({ err: e }, "could not post the apply summary"));
@@ -145,8 +148,13 @@ class ThreadProgress {
 
   private async send(): Promise<void> {
     this.view.elapsedMs = Date.now() - this.started;
-    const run = await this.store.pool.query<{ c: string | null }>(`SELECT cancel_requested_by AS c FROM lockstep_state.apply_runs WHERE job_id = $1`, [this.view.jobId]);
+    const run = await this.store.pool.query<{ c: string | null; ts: string | null }>(
+      `SELECT cancel_requested_by AS c, progress_ts AS ts FROM lockstep_state.apply_runs WHERE job_id = $1`,
+      [this.view.jobId],
+    );
     this.view.cancelRequestedBy = run.rows[0]?.c ?? undefined;
+    // a resumed apply (its runner died) goes on updating the message its first runner posted
+    this.ts ??= run.rows[0]?.ts ?? undefined;
     const message = applyProgressMessage(this.view);
     if (this.ts) return updateInThread(this.client, this.thread, this.ts, message);
     this.ts = await postInThread(this.client, this.thread, message);
@@ -156,6 +164,7 @@ class ThreadProgress {
   /** Replace the progress message with the summary (or post it, when nothing was shown yet). */
   async finish(outcome: ApplyOutcome): Promise<void> {
     await this.updates.finish();
+    this.ts ??= (await this.store.pool.query<{ ts: string | null }>(`SELECT progress_ts AS ts FROM lockstep_state.apply_runs WHERE job_id = $1`, [this.view.jobId])).rows[0]?.ts ?? undefined;
     const message = applySummaryMessage(outcome);
     if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
     else await postInThread(this.client, this.thread, message);

@@ -69,8 +69,8 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
     const bot = createSlackBot(settings, deps, () => health.check());
     deps.groups = slackGroupDirectory(bot.app.client);
     await bot.init();
-    started.push(await startSlackApply(deps, store, bot.app.client));
-    started.push(await startSlackBackfill(deps, store, bot.app));
+    started.push(await startSlackApply(deps, store, bot.app.client, settings));
+    started.push(await startSlackBackfill(deps, store, bot.app, settings));
     const { port } = await bot.start();
     started.push(async () => {
       await bot.stop();

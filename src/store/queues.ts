@@ -1,5 +1,14 @@
 import type PgBoss from "pg-boss";
 
+/** pg-boss's schema in the state database. */
+export const JOBS_SCHEMA = "lockstep_jobs";
+
+/**
+ * How often each live bot replica looks for apply and backfill jobs whose runner died (their
+ * advisory lock is free) to take them over: within a minute (LOCKSTEP_TAKEOVER_INTERVAL_MS).
+ */
+export const DEFAULT_TAKEOVER_INTERVAL_MS = 15_000;
+
 /** The pg-boss queue of apply jobs: stately, at most one queued and one running apply per target (singleton key). */
 export const APPLY_QUEUE = "apply";
 /** The pg-boss queue of backfill jobs; a job is a time slice of a run. */

@@ -3,7 +3,7 @@ import PgBoss from "pg-boss";
 import { connectionError } from "../db/connection.js";
 import { log } from "../log.js";
 import { STORE_SCHEMA, storeMigrations, type StoreMigration } from "./migrations.js";
-import { ensureJobQueues } from "./queues.js";
+import { ensureJobQueues, JOBS_SCHEMA } from "./queues.js";
 
 export interface Store {
   pool: pg.Pool;
@@ -70,7 +70,7 @@ export async function openStore(url: string, opts: { startQueue?: boolean } = {}
   const startQueue = opts.startQueue !== false;
   const pool = new pg.Pool({ connectionString: url, max: 10, application_name: "lockstep-state" });
   pool.on("error", (e) => log.error({ err: e }, "state database connection error"));
-  const boss = new PgBoss({ connectionString: url, schema: "lockstep_jobs", application_name: "lockstep-jobs" });
+  const boss = new PgBoss({ connectionString: url, schema: JOBS_SCHEMA, application_name: "lockstep-jobs" });
   boss.on("error", (e) => log.error({ err: e }, "job queue error"));
   let bossStarted = false;
   try {

@@ -100,9 +100,9 @@ describe("/migrate backfill", () => {
     await bot.click(ACTION.backfillResume, runId, APPROVER, { messageTs: progressTs });
     await bot.fake.waitFor(async () => (await bot.query("SELECT 1 FROM lockstep_state.backfill_runs WHERE id = $1 AND status = 'running'", [runId])).length > 0, "the resumed run");
     await bot.click(ACTION.backfillCancel, runId, APPROVER, { messageTs: progressTs });
-    // In place of the resumed run's progress message, or a message of its own when the cancel
-    // landed before the resumed run posted any progress.
-    await bot.fake.waitFor(() => [...bot.fake.called("chat.update"), ...bot.fake.called("chat.postMessage")].find((u) => /Backfill cancelled/.test(blockText(u.args))), "the cancelled summary");
+    // the resumed run goes on in the run's one message, ending in the summary
+    await bot.fake.waitFor(() => updatesOf(progressTs).find((u) => /Backfill cancelled/.test(blockText(u.args))), "the cancelled summary in the run's message");
+    expect(threadPosts(ts).filter((c) => /Backfilling|Backfill (paused|cancelled|done)/.test(blockText(c.args)))).toHaveLength(1);
     const [run] = await bot.query("SELECT status, control_by FROM lockstep_state.backfill_runs WHERE id = $1", [runId]);
     expect(run).toEqual({ status: "cancelled", control_by: APPROVER });
     expect((await bot.targetDb.client.query("SELECT count(*)::int AS n FROM items WHERE tripled IS NULL")).rows[0].n).toBeGreaterThan(0);

@@ -24,6 +24,9 @@ describe("lockstep serve", () => {
     expect(socket.stderr).toContain("SLACK_BOT_TOKEN");
     expect(socket.stderr).not.toContain("SLACK_SIGNING_SECRET");
     expect(socket.stderr).not.toContain("xapp-1-abc");
+    const interval = await runLockstep(["serve"], { env: { ...noSlack, SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", LOCKSTEP_TAKEOVER_INTERVAL_MS: "soon" } });
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('LOCKSTEP_TAKEOVER_INTERVAL_MS must be a whole number of milliseconds, at least 100 (got "soon")');
   });
 
   it("serves /healthz over HTTP and stops on SIGTERM", async () => {
