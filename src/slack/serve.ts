@@ -11,7 +11,7 @@ import { startSlackBackfill } from "./backfill-flow.js";
 import { firstDeliveryIn } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
-import { botHealth, type BotHealth } from "./health.js";
+import { botHealth } from "./health.js";
 import type { Analyzer } from "./run-check.js";
 import { readSlackSettings } from "./settings.js";
 import { workQueue } from "./work-queue.js";
@@ -23,7 +23,6 @@ export interface RunningBot {
   bot: SlackBot;
   store: Store;
   deps: BotDeps;
-  health: BotHealth;
   /** the worker threads analysing reports (absent when an analyzer was given) */
   analysis?: AnalysisPool;
   port: number;
@@ -81,7 +80,6 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       bot,
       store,
       deps,
-      health,
       analysis,
       port,
       async stop() {

@@ -2,7 +2,7 @@ import pg from "pg";
 import PgBoss from "pg-boss";
 import { connectionError } from "../db/connection.js";
 import { log } from "../log.js";
-import { STORE_SCHEMA, storeMigrations, type StoreMigration } from "./migrations.js";
+import { STORE_SCHEMA, storeMigrations } from "./migrations.js";
 import { ensureJobQueues, JOBS_SCHEMA } from "./queues.js";
 
 export interface Store {
@@ -34,9 +34,8 @@ async function withStartupLock<T>(pool: pg.Pool, url: string, fn: (client: pg.Po
   }
 }
 
-/** Apply Lockstep's own migrations (each once, in order); returns the versions applied. */
-async function applyMigrations(client: pg.PoolClient, migrations: StoreMigration[] = storeMigrations): Promise<number[]> {
-  const applied: number[] = [];
+/** Apply Lockstep's own migrations (each once, in order). */
+async function applyMigrations(client: pg.PoolClient): Promise<void> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${STORE_SCHEMA}`);
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${STORE_SCHEMA}.schema_migrations (
@@ -45,7 +44,7 @@ async function applyMigrations(client: pg.PoolClient, migrations: StoreMigration
   const done = new Set(
     (await client.query<{ version: number }>(`SELECT version FROM ${STORE_SCHEMA}.schema_migrations`)).rows.map((r) => r.version),
   );
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const m of [...storeMigrations].sort((a, b) => a.version - b.version)) {
     if (done.has(m.version)) continue;
     await client.query("BEGIN");
     try {
@@ -56,10 +55,8 @@ async function applyMigrations(client: pg.PoolClient, migrations: StoreMigration
       await client.query("ROLLBACK");
       throw e;
     }
-    applied.push(m.version);
     log.info({ version: m.version, name: m.name }, "state store migrated");
   }
-  return applied;
 }
 
 /**
