@@ -3,9 +3,10 @@ import { defineCommand, type CommandContext } from "../src/command.js";
 import { getTarget } from "../src/config.js";
 import { resolveDatabaseUrl } from "../src/db/connection.js";
 import { ExitCode, UserError } from "../src/errors.js";
+import { progressCadence } from "../src/progress-cadence.js";
 import { dryRunBackfill, runBackfill, type BackfillProgress, type BackfillResult } from "../src/backfill/engine.js";
 import { enqueueBackfill } from "../src/backfill/job.js";
-import { progressBar, throttleProgress } from "../src/backfill/progress.js";
+import { progressBar } from "../src/backfill/progress.js";
 import { restoreBackfill } from "../src/backfill/restore.js";
 import { isRunLive, listRuns, requestControl, requireRun, type BackfillRun } from "../src/backfill/runs.js";
 import { databaseIdentity, loadSpecFile, parseSpec, withTargetDefaults, type BackfillSpec } from "../src/backfill/spec.js";
@@ -121,7 +122,7 @@ Exit 4 when a run stops before done (paused, cancelled, failed). See docs/backfi
         await requestControl(store.pool, run.id, "run", actor(ctx));
         return { kind: "run", ...(await runInline(ctx, store, { spec: run.spec, url: target.url, label: run.target, runId: run.id })) };
       }
-      const result = await restoreBackfill({ ...engineIO(ctx), targetUrl: target.url, targetLabel: run.target, state: store.pool, runId: run.id, actor: actor(ctx), clearPause: true });
+      const result = await withEngineIO(ctx, (io) => restoreBackfill({ ...io, targetUrl: target.url, targetLabel: run.target, state: store.pool, runId: run.id, actor: actor(ctx), clearPause: true }));
       return { kind: "run", ...result };
     });
   },
@@ -176,19 +177,49 @@ async function withStore<T>(ctx: CommandContext, queue: boolean, fn: (store: Sto
   }
 }
 
-/** Progress: JSON lines on stdout with --format json (<= 1/s), else a bar on stderr when it is a TTY. */
-function engineIO(ctx: CommandContext): { onProgress?: (p: BackfillProgress) => void } {
+/** A run's progress as the user sees it; `close` once the run returned (drops a pending line). */
+interface EngineIO {
+  onProgress?: (p: BackfillProgress) => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Progress: JSON lines on stdout with --format json (at most one a second, the latest state;
+ * the result is the last line), else a bar on stderr when it is a terminal.
+ */
+function engineIO(ctx: CommandContext): EngineIO {
+  const live = (p: BackfillProgress) => p.status === "running" || p.status === "throttled";
   if (ctx.format === "json" && ctx.stdout) {
     const out = ctx.stdout;
-    const sink = throttleProgress((p) => out.write(`${JSON.stringify(p)}\n`));
-    return { onProgress: (p) => p.status !== "running" && p.status !== "throttled" ? undefined : sink(p) };
+    const lines = progressCadence<BackfillProgress>((p) => void out.write(`${JSON.stringify(p)}\n`));
+    return { onProgress: (p) => (live(p) ? lines.update(p) : undefined), close: () => lines.finish() };
   }
   if (ctx.stderr.isTTY) {
     const err = ctx.stderr;
-    const bar = throttleProgress((p) => err.write(`\r\x1b[2K${progressBar(p)}`), 200);
-    return { onProgress: (p) => (p.status === "running" || p.status === "throttled" ? bar(p) : err.write("\n")) };
+    let drawn = false;
+    const bar = progressCadence<BackfillProgress>((p) => {
+      err.write(`\r\x1b[2K${progressBar(p)}`);
+      drawn = true;
+    }, 200);
+    return {
+      onProgress: (p) => (live(p) ? bar.update(p) : undefined),
+      close: async () => {
+        await bar.finish();
+        if (drawn) err.write("\n");
+      },
+    };
   }
-  return {};
+  return { close: async () => undefined };
+}
+
+/** Run with the CLI's progress output, closed however the run ends. */
+async function withEngineIO<T>(ctx: CommandContext, run: (io: Pick<EngineIO, "onProgress">) => Promise<T>): Promise<T> {
+  const io = engineIO(ctx);
+  try {
+    return await run({ onProgress: io.onProgress });
+  } finally {
+    await io.close();
+  }
 }
 
 async function runInline(
@@ -202,8 +233,8 @@ async function runInline(
   const onSigint = () => interrupt.abort();
   if (!ctx.signal) process.once("SIGINT", onSigint);
   try {
-    return await runBackfill({
-      ...engineIO(ctx),
+    return await withEngineIO(ctx, (io) => runBackfill({
+      ...io,
       spec: r.spec,
       targetUrl: r.url,
       targetLabel: r.label,
@@ -215,7 +246,7 @@ async function runInline(
       waitForWindow: true,
       clearPause: true,
       signal: ctx.signal ?? interrupt.signal,
-    });
+    }));
   } finally {
     process.removeListener("SIGINT", onSigint);
   }

@@ -15,7 +15,9 @@ export const serveCommand = defineCommand({
   description: [
     "Environment: SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode);",
     "PORT (default 3000), SLACK_API_URL (Web API base URL), DATABASE_URL (state; embedded when unset).",
-    "HTTP: POST /slack/events for commands, interactivity and events; GET /healthz in both modes.",
+    "LOCKSTEP_TAKEOVER_INTERVAL_MS (default 15000): how often to look for jobs whose replica died.",
+    "HTTP: POST /slack/events for commands, interactivity and events; GET /healthz in both modes",
+    "(200 while the bot can serve, else 503 with the reason). A failed start-up exits 3.",
   ].join("\n"),
   formats: ["text", "json"],
   args: z.object({}),

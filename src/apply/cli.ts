@@ -4,8 +4,8 @@ import type { CommandContext } from "../command.js";
 import { ExitCode, UserError } from "../errors.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore } from "../store/store.js";
-import { findValidApproval } from "./approval.js";
-import { claimApplyJob, enqueueApply, ensureApplyQueue, findOpenApplyJobs, isOrphaned, runApplyJob, type JobRunnerDeps } from "./job.js";
+import { findValidApproval } from "../approval/verify.js";
+import { claimApplyJob, enqueueApply, findOpenApplyJobs, isOrphaned, runApplyJob, type JobRunnerDeps } from "./job.js";
 import { progressReporter } from "./progress.js";
 import { planApply, targetContext, type ApplyOutcome } from "./run.js";
 import type { BlockerDecision } from "./executor.js";
@@ -34,15 +34,14 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
   const state = await openStateDatabase(ctx.config.config, ctx.env);
   try {
     const store = await openStore(state.url, { startQueue: true });
+    const report = progressReporter(ctx.stderr);
     try {
-      await ensureApplyQueue(store.boss);
       const deps: JobRunnerDeps = {
         boss: store.boss, pool: store.pool, config: ctx.config, env: ctx.env, cwd: ctx.cwd,
-        onEvent: (_job, e) => report(e),
+        onEvent: (_job, e) => report.event(e),
         ask: (_job, blockers) => askOnTerminal(ctx, blockers),
         signal: ctx.signal,
       };
-      const report = progressReporter(ctx.stderr);
       const open = await findOpenApplyJobs(store.pool, tc.name);
       const active = open.find((j) => j.state === "active");
       if (active) {
@@ -71,6 +70,7 @@ export async function applyFromCli(ctx: CommandContext, args: ApplyArgs): Promis
       if (!(await claimApplyJob(store.pool, job.id))) return { ...plan, status: "busy", reason: `another apply is running on target ${tc.name}`, jobId: job.id };
       return await runApplyJob(deps, { ...job, state: "active" });
     } finally {
+      await report.close();
       await store.close();
     }
   } finally {

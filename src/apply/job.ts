@@ -5,13 +5,14 @@ import { log } from "../log.js";
 import type { BlockerDecision } from "./executor.js";
 import { runApply, targetContext, type ApplyOutcome } from "./run.js";
 import { tryLockTarget } from "./target-lock.js";
+import { advisoryLockHeld } from "../db/advisory.js";
 import { connect } from "../db/connection.js";
-import { verifyApproval } from "../slack/approval.js";
+import { verifyApproval } from "../approval/verify.js";
 import { sleep } from "./retry.js";
+import { APPLY_QUEUE, DEFAULT_TAKEOVER_INTERVAL_MS, JOBS_SCHEMA } from "../store/queues.js";
 import type { ApplyEvent, Blocker } from "./types.js";
 
-export const APPLY_QUEUE = "apply";
-const JOBS_SCHEMA = "lockstep_jobs";
+export { APPLY_QUEUE };
 
 /** The durable request: which target, which migrations (by version) with the hash their approval covers. */
 export interface ApplyJobData {
@@ -26,15 +27,6 @@ export interface ApplyJobData {
   checkId?: string;
 }
 
-/** Stately queue: at most one queued and one running apply per singleton key (= target). */
-export async function ensureApplyQueue(boss: PgBoss): Promise<void> {
-  if (!(await boss.getQueue(APPLY_QUEUE))) {
-    await boss.createQueue(APPLY_QUEUE, { name: APPLY_QUEUE, policy: "stately", retryLimit: 0, expireInHours: 23 }).catch(async (e) => {
-      if (!(await boss.getQueue(APPLY_QUEUE))) throw e;
-    });
-  }
-}
-
 export interface OpenApplyJob {
   id: string;
   state: "created" | "retry" | "active";
@@ -43,7 +35,6 @@ export interface OpenApplyJob {
 
 /** Queue an apply. Returns the job, or the one already open for this target (a double click runs once). */
 export async function enqueueApply(boss: PgBoss, pool: pg.Pool, data: ApplyJobData): Promise<{ job: OpenApplyJob; created: boolean }> {
-  await ensureApplyQueue(boss);
   const id = await boss.send(APPLY_QUEUE, data as unknown as object, { singletonKey: data.target, retryLimit: 0, expireInHours: 23 });
   if (id) {
     await pool.query(
@@ -108,8 +99,47 @@ export interface JobRunnerDeps {
   signal?: AbortSignal;
 }
 
-/** Run a claimed (active) job to its end and record the outcome; the job completes or fails accordingly. */
+/**
+ * Its runner holds this session lock (state database) on the job until the job is settled, so a
+ * free lock on an active job means its runner died; whoever takes the job over takes the lock.
+ */
+const JOB_LOCK_CLASS = 0x61706c79; // "aply"
+
+/**
+ * Run a claimed (active) job to its end and record the outcome; the job completes or fails
+ * accordingly. "busy" when another process runs it, or it was settled meanwhile.
+ */
 export async function runApplyJob(deps: JobRunnerDeps, job: OpenApplyJob): Promise<ApplyOutcome> {
+  const client = await deps.pool.connect();
+  try {
+    const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok", [JOB_LOCK_CLASS, job.id]);
+    if (!locked.rows[0]!.ok) return busy(job, "another process runs this apply");
+    try {
+      // its runner may have settled it between someone's look at it and this lock
+      const open = await client.query(
+        `SELECT 1 FROM ${JOBS_SCHEMA}.job j JOIN lockstep_state.apply_runs r ON r.job_id = j.id
+          WHERE j.name = $1 AND j.id = $2 AND j.state = 'active' AND r.finished_at IS NULL`,
+        [APPLY_QUEUE, job.id],
+      );
+      if (open.rowCount === 0) return busy(job, "this apply is over");
+      return await runLockedJob(deps, job);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [JOB_LOCK_CLASS, job.id]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+function busy(job: OpenApplyJob, reason: string): ApplyOutcome {
+  return { ...emptyOutcome(job.data.target), status: "busy", reason, jobId: job.id };
+}
+
+function emptyOutcome(target: string): Omit<ApplyOutcome, "status"> {
+  return { target, history: "lockstep", pending: [], applied: [], cleanups: [], resolved: [], lockWaits: 0, rollback: [], durationMs: 0 };
+}
+
+async function runLockedJob(deps: JobRunnerDeps, job: OpenApplyJob): Promise<ApplyOutcome> {
   await deps.pool.query(
     `UPDATE lockstep_state.apply_runs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()) WHERE job_id = $1`,
     [job.id],
@@ -133,7 +163,7 @@ export async function runApplyJob(deps: JobRunnerDeps, job: OpenApplyJob): Promi
     const tc = targetContext(deps.config, job.data.target, deps.env, deps.cwd);
     const approval = job.data.checkId ? await verifyApproval({ pool: deps.pool, loaded: deps.config, cwd: deps.cwd }, job.data.checkId) : undefined;
     if (approval && !approval.valid) {
-      outcome = { target: tc.name, status: "refused", history: "lockstep", pending: [], applied: [], cleanups: [], resolved: [], lockWaits: 0, rollback: [], durationMs: 0, jobId: job.id, reason: `the approval is no longer valid: ${approval.reason}` };
+      outcome = { ...emptyOutcome(tc.name), status: "refused", jobId: job.id, reason: `the approval is no longer valid: ${approval.reason}` };
     } else {
       outcome = await runApply(tc, {
         appliedBy: job.data.requestedBy,
@@ -201,42 +231,55 @@ async function finishRun(deps: JobRunnerDeps, job: OpenApplyJob, status: string,
 }
 
 /**
- * The bot's worker: runs queued applies, and on start takes over applies whose runner died
- * (kill -9, lost replica) — they resume from the target's history and step markers.
- * Returns a function that stops it.
+ * The bot's worker: runs queued applies, and takes over applies whose runner died (kill -9, lost
+ * replica) — at start and then every `takeoverIntervalMs`, in the background; they resume from the
+ * target's history and step markers. Returns a function that stops it.
  */
-export async function startApplyWorker(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void }): Promise<() => Promise<void>> {
-  await ensureApplyQueue(deps.boss);
-  await recoverOrphanedApplies(deps);
+export async function startApplyWorker(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void; takeoverIntervalMs?: number }): Promise<() => Promise<void>> {
   const workerId = await deps.boss.work<ApplyJobData>(APPLY_QUEUE, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const open: OpenApplyJob = { id: job.id, state: "active", data: job.data };
     const outcome = await runApplyJob(deps, open);
     deps.onOutcome?.(open, outcome);
   });
-  // A CLI or another replica may die mid-apply while this worker lives on: look again every minute.
-  const sweep = setInterval(() => void recoverOrphanedApplies(deps, 30).catch(() => undefined), 60_000);
-  sweep.unref();
+  // A CLI or another replica may die mid-apply while this worker lives on.
+  let sweeping = false;
+  const sweep = () => {
+    if (sweeping) return;
+    sweeping = true;
+    void recoverOrphanedApplies(deps)
+      .catch(() => undefined)
+      .finally(() => (sweeping = false));
+  };
+  sweep();
+  const timer = setInterval(sweep, deps.takeoverIntervalMs ?? DEFAULT_TAKEOVER_INTERVAL_MS);
+  timer.unref();
+  deps.boss.once("stopped", () => clearInterval(timer));
   return async () => {
-    clearInterval(sweep);
+    clearInterval(timer);
     await deps.boss.offWork({ id: workerId });
   };
 }
 
-/** Active apply jobs nobody is running any more: resume them here. */
+/** Active apply jobs nobody is running any more (their job lock is free): resume them here. */
 export async function recoverOrphanedApplies(deps: JobRunnerDeps & { onOutcome?: (job: OpenApplyJob, o: ApplyOutcome) => void }, minAgeSeconds = 5): Promise<ApplyOutcome[]> {
-  // A job claimed a moment ago may not hold the target's lock yet: only look at ones active for a while.
+  // A job claimed a moment ago may not hold its lock yet: only look at ones active for a while.
   const r = await deps.pool.query<OpenApplyJob>(
-    `SELECT id, state::text AS state, data FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND state = 'active' AND started_on < now() - $2 * interval '1 second'`,
-    [APPLY_QUEUE, minAgeSeconds],
+    `SELECT j.id, j.state::text AS state, j.data FROM ${JOBS_SCHEMA}.job j
+      WHERE j.name = $1 AND j.state = 'active' AND j.started_on < now() - $2 * interval '1 second'
+        AND NOT ${advisoryLockHeld("$3", "j.id::text")}`,
+    [APPLY_QUEUE, minAgeSeconds, JOB_LOCK_CLASS],
   );
   const outcomes: ApplyOutcome[] = [];
   for (const job of r.rows) {
     try {
+      // a runner of an older Lockstep holds only the target's lock
       const tc = targetContext(deps.config, job.data.target, deps.env, deps.cwd);
       if (!(await isOrphaned(tc.url))) continue;
-      log.warn({ job: job.id, target: job.data.target }, "resuming an interrupted apply");
       const outcome = await runApplyJob(deps, job);
+      // busy: another replica took it over first, or it was settled meanwhile; it is reported there
+      if (outcome.status === "busy") continue;
+      log.warn({ job: job.id, target: job.data.target }, "resumed an interrupted apply");
       deps.onOutcome?.(job, outcome);
       outcomes.push(outcome);
     } catch (e) {

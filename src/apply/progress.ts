@@ -1,10 +1,35 @@
 import type { Writable } from "node:stream";
+import { progressCadence } from "../progress-cadence.js";
 import type { ApplyEvent } from "./types.js";
 import { describeBlocker } from "./preflight.js";
 
-/** Progress for the CLI: a redrawn bar on a terminal, JSON lines otherwise (one event per line). */
-export function progressReporter(out: Writable & { isTTY?: boolean }): (e: ApplyEvent) => void {
-  if (!out.isTTY) return (e) => out.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`);
+export interface ProgressReporter {
+  event(e: ApplyEvent): void;
+  /** The apply returned: a pending progress line is dropped. */
+  close(): Promise<void>;
+}
+
+/** Where the run is, as opposed to what happened (a retry, a blocker, a migration done, ...). */
+const PROGRESS_EVENTS = new Set<ApplyEvent["type"]>(["statement-start", "statement-done"]);
+
+/**
+ * Progress for the CLI: a redrawn bar on a terminal, JSON lines otherwise (one event per line):
+ * what happened is written at once, where the run is at most once a second (the latest).
+ */
+export function progressReporter(out: Writable & { isTTY?: boolean }): ProgressReporter {
+  if (!out.isTTY) {
+    const line = (e: ApplyEvent) => void out.write(`${JSON.stringify({ at: new Date().toISOString(), ...e })}\n`);
+    const position = progressCadence(line);
+    return {
+      event: (e) => (PROGRESS_EVENTS.has(e.type) ? position.update(e) : line(e)),
+      close: () => position.finish(),
+    };
+  }
+  return { event: terminalBar(out), close: async () => undefined };
+}
+
+/** A bar redrawn in place, with a line of its own for each thing that happened. */
+function terminalBar(out: Writable): (e: ApplyEvent) => void {
   const t0 = Date.now();
   let waits = 0;
   let barShown = false;

@@ -2,7 +2,7 @@ import path from "node:path";
 import type pg from "pg";
 import { durationMs, getTarget, type LoadedConfig, type TargetConfig } from "../config.js";
 import { connect, resolveDatabaseUrl } from "../db/connection.js";
-import { contentHash } from "./approval.js";
+import { contentHash } from "../approval/content-hash.js";
 import { executeMigrations, type BlockerDecision } from "./executor.js";
 import { openHistory, parseTableName, type History } from "./history/index.js";
 import { loadMigrations } from "./source.js";

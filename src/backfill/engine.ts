@@ -18,7 +18,7 @@ import { nextWindowOpening, parseWindows } from "./windows.js";
 /** How a run ended (or, for progress events, "running" / "throttled"). */
 export type BackfillStatus = "done" | "paused" | "cancelled" | "failed";
 
-/** One progress event. The engine emits one per batch and per throttle wait; see throttleProgress(). */
+/** One progress event. The engine emits one per batch and per throttle wait; pace a message with progressCadence(). */
 export interface BackfillProgress {
   run_id: string;
   table: string;
@@ -73,6 +73,8 @@ export interface BackfillOptions {
   restart?: boolean;
   /** Who started it (CLI user, Slack user id); recorded. */
   actor?: string;
+  /** The pg-boss job running it; recorded, so that a replica taking the run over cancels it. */
+  jobId?: string;
   /** Run only inside these windows ("01:00-05:00"). */
   windows?: string[];
   /** true (CLI): wait for the next window. false (job): stop with status paused and resume_at. */
@@ -174,7 +176,9 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
       await stateClient.query(`UPDATE ${STORE_SCHEMA}.backfill_runs SET control = 'run', control_by = $2, control_at = now() WHERE id = $1 AND control = 'pause'`, [run.id, opts.actor ?? "cli"]);
     }
     if (statements.saveOld) for (const ddl of statements.saveOld.create) await target.query(ddl);
-    await setRunState(stateClient, run.id, { status: "running", error: null, throttle: null, estimated_rows: info.estimatedRows, spec: storableSpec(opts.spec), finished: false });
+    await setRunState(stateClient, run.id, {
+      status: "running", error: null, throttle: null, estimated_rows: info.estimatedRows, spec: storableSpec(opts.spec), job_id: opts.jobId ?? null, finished: false,
+    });
     const sameDatabase = await isStateDatabase(target, run);
     return await new Runner(opts, target, new SerialClient(stateClient), run, info, statements, sameDatabase).run();
   } finally {

@@ -3,14 +3,15 @@ import { getTarget, type Config } from "../config.js";
 import { resolveDatabaseUrl } from "../db/connection.js";
 import { isUserError, type UserError } from "../errors.js";
 import { log } from "../log.js";
+import { BACKFILL_QUEUE, DEFAULT_TAKEOVER_INTERVAL_MS } from "../store/queues.js";
 import type { Store } from "../store/store.js";
 import { runBackfill, type BackfillProgress, type BackfillResult } from "./engine.js";
-import { isRunLive, listRuns, requestControl } from "./runs.js";
+import { isRunLive, requestControl } from "./runs.js";
 import { withTargetDefaults, type BackfillSpec } from "./spec.js";
+import { findOrphanedRuns, takeOverRun } from "./takeover.js";
 import type { LagSource } from "./throttle.js";
 
-/** The pg-boss queue whose worker runs backfills in the background (the bot; `--background`). */
-export const BACKFILL_QUEUE = "backfill";
+export { BACKFILL_QUEUE };
 
 /** A job names its target by config name only: no connection string ever lands in the job table. */
 export interface BackfillJobData {
@@ -23,13 +24,7 @@ export interface BackfillJobData {
   thread?: { channel: string; ts: string };
 }
 
-export async function ensureBackfillQueue(boss: PgBoss): Promise<void> {
-  // A job is a time slice (see sliceMs); an expired one (its worker died) is retried and resumes.
-  await boss.createQueue(BACKFILL_QUEUE, { name: BACKFILL_QUEUE, expireInSeconds: 3600, retryLimit: 20, retryDelay: 30 });
-}
-
 export async function enqueueBackfill(boss: PgBoss, data: BackfillJobData, opts: { startAfter?: Date } = {}): Promise<string> {
-  await ensureBackfillQueue(boss);
   const id = await boss.send(BACKFILL_QUEUE, data as unknown as object, opts.startAfter ? { startAfter: opts.startAfter } : {});
   if (!id) throw new Error("the backfill job was not queued");
   return id;
@@ -38,7 +33,7 @@ export async function enqueueBackfill(boss: PgBoss, data: BackfillJobData, opts:
 export interface BackfillWorkerDeps {
   config: Config;
   env?: NodeJS.ProcessEnv;
-  /** Every progress event (throttle it with throttleProgress for Slack). */
+  /** Every progress event (pace a message with progressCadence). */
   onProgress?: (p: BackfillProgress, data: BackfillJobData) => void;
   /** Called when a job's run stops (done, paused, cancelled, failed, or handed on). */
   onResult?: (r: BackfillResult, data: BackfillJobData) => void | Promise<void>;
@@ -48,22 +43,51 @@ export interface BackfillWorkerDeps {
   /** How long one job runs before it hands the run on to a fresh job (default 30 min). */
   sliceMs?: number;
   pollingIntervalSeconds?: number;
+  /** How often to look for runs whose runner died (default 15 s). */
+  takeoverIntervalMs?: number;
 }
 
 /**
  * Run backfill jobs from the queue. A paused window re-enqueues itself for the window's opening;
- * a time slice re-enqueues at once; runs left "running" by a dead process are re-enqueued at start.
- * Returns the pg-boss worker id (boss.offWork(id) stops it).
+ * a time slice re-enqueues at once. At start and then every `takeoverIntervalMs`, the worker takes
+ * over runs whose runner died (their lock is free): they resume from their checkpoint.
+ * Returns a function that stops the worker.
  */
-export async function startBackfillWorker(store: Store, deps: BackfillWorkerDeps): Promise<string> {
-  await ensureBackfillQueue(store.boss);
-  await requeueOrphans(store, deps);
-  return store.boss.work<BackfillJobData>(BACKFILL_QUEUE, { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 }, async (jobs) => {
-    for (const job of jobs) await runJob(store, deps, job.data);
+export async function startBackfillWorker(store: Store, deps: BackfillWorkerDeps): Promise<() => Promise<void>> {
+  const sweep = takeoverSweep(store, deps);
+  await sweep();
+  const timer = setInterval(() => void sweep(), deps.takeoverIntervalMs ?? DEFAULT_TAKEOVER_INTERVAL_MS);
+  timer.unref();
+  store.boss.once("stopped", () => clearInterval(timer));
+  const workerId = await store.boss.work<BackfillJobData>(BACKFILL_QUEUE, { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+    for (const job of jobs) await runJob(store, deps, job.id, job.data);
   });
+  return async () => {
+    clearInterval(timer);
+    await store.boss.offWork({ id: workerId });
+  };
 }
 
-async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobData): Promise<void> {
+/** One sweep at a time: orphaned runs of this worker's targets get a new job (see takeOverRun). */
+function takeoverSweep(store: Store, deps: BackfillWorkerDeps): () => Promise<void> {
+  const targets = Object.keys(deps.config.targets);
+  let sweeping = false;
+  return async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const id of await findOrphanedRuns(store.pool, targets)) {
+        if (await takeOverRun(store, id, "lockstep (taken over)")) log.warn({ run: id }, "took over a backfill whose runner stopped; it resumes from its checkpoint");
+      }
+    } catch (e) {
+      log.warn({ err: e }, "could not look for backfills whose runner stopped");
+    } finally {
+      sweeping = false;
+    }
+  };
+}
+
+async function runJob(store: Store, deps: BackfillWorkerDeps, jobId: string, data: BackfillJobData): Promise<void> {
   const env = deps.env ?? process.env;
   const target = getTarget(deps.config, data.target);
   const url = resolveDatabaseUrl({ target: data.target }, deps.config, env)!;
@@ -77,6 +101,7 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobD
       runId: data.run_id,
       restart: data.restart,
       actor: data.actor,
+      jobId,
       windows: target.backfill.windows,
       waitForWindow: false,
       lagSource: deps.lagSource,
@@ -99,15 +124,6 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, data: BackfillJobD
   if (result.status === "paused" && result.resume_at) await enqueueBackfill(store.boss, next, { startAfter: new Date(result.resume_at) });
   else if (result.status === "paused" && result.reason === "time slice over") await enqueueBackfill(store.boss, next);
   await deps.onResult?.(result, data);
-}
-
-/** After a crash or restart: runs marked running/queued that no process holds get a new job. */
-async function requeueOrphans(store: Store, deps: BackfillWorkerDeps): Promise<void> {
-  for (const run of await listRuns(store.pool, { limit: 200 })) {
-    if ((run.status !== "running" && run.status !== "queued") || !deps.config.targets[run.target]) continue;
-    if (await isRunLive(store.pool, run.id)) continue;
-    await enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor: "lockstep (recovered)" });
-  }
 }
 
 /**

@@ -1,24 +1,5 @@
 import type { BackfillProgress } from "./engine.js";
 
-/**
- * At most one event per `intervalMs` (Slack: <= 1 update/s per message), but never drop a change
- * of status or throttle reason, nor the final event.
- */
-export function throttleProgress(listener: (p: BackfillProgress) => void, intervalMs = 1000, now: () => number = Date.now): (p: BackfillProgress) => void {
-  let last = -Infinity;
-  let lastKey = "";
-  return (p) => {
-    const key = `${p.status}|${p.throttle ?? ""}`;
-    const final = p.status !== "running" && p.status !== "throttled";
-    const t = now();
-    if (final || key !== lastKey || t - last >= intervalMs) {
-      last = t;
-      lastKey = key;
-      listener(p);
-    }
-  };
-}
-
 /** One line for a terminal: bar, percent of the estimate, rows, speed, ETA, batch size, throttle. */
 export function progressBar(p: BackfillProgress, width = 24): string {
   const fraction = p.estimated_total ? Math.min(1, p.scanned / p.estimated_total) : 0;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { advisoryLockHeld } from "../db/advisory.js";
 import type { QueryRunner } from "../db/serial.js";
 import { UserError } from "../errors.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
@@ -34,6 +35,11 @@ export interface BackfillRun {
   save_old_table: string | null;
   error: string | null;
   nonce: string;
+  /** where the Slack bot shows the run: the check's thread, and its progress message there */
+  thread: { channel: string; ts: string } | null;
+  progress_ts: string | null;
+  /** the pg-boss job running it now (none when a CLI runs it) */
+  job_id: string | null;
   created_at: Date;
   updated_at: Date;
   finished_at: Date | null;
@@ -133,7 +139,7 @@ export async function startPass(db: Queryable, id: string, pass: number, shards:
 export async function setRunState(
   db: Queryable,
   id: string,
-  fields: Partial<Pick<BackfillRun, "status" | "throttle" | "remaining" | "error" | "estimated_rows" | "spec" | "seconds">> & { finished?: boolean },
+  fields: Partial<Pick<BackfillRun, "status" | "throttle" | "remaining" | "error" | "estimated_rows" | "spec" | "seconds" | "job_id">> & { finished?: boolean },
 ): Promise<void> {
   const sets: string[] = ["updated_at = now()"];
   const values: unknown[] = [id];
@@ -175,7 +181,7 @@ export async function requestControl(db: Queryable, id: string, control: RunCont
 }
 
 /** Only one process runs a given backfill; the lock dies with its session (kill -9 included). */
-const LOCK_CLASS = 0x62666c6c; // "bfll"
+export const RUN_LOCK_CLASS = 0x62666c6c; // "bfll"
 
 export interface RunLease {
   release(): Promise<void>;
@@ -184,7 +190,7 @@ export interface RunLease {
 export async function acquireRunLock(client: pg.Client | pg.PoolClient, id: string, waitMs = 5000): Promise<RunLease> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok", [LOCK_CLASS, id]);
+    const r = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok", [RUN_LOCK_CLASS, id]);
     if (r.rows[0]!.ok) break;
     // A killed runner's session can linger for a moment after its process died.
     if (Date.now() > deadline) {
@@ -196,16 +202,43 @@ export async function acquireRunLock(client: pg.Client | pg.PoolClient, id: stri
   }
   return {
     release: async () => {
-      await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_CLASS, id]).catch(() => undefined);
+      await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [RUN_LOCK_CLASS, id]).catch(() => undefined);
     },
   };
 }
 
+/** SQL: whether a session of this database holds the lock of the run whose id is `idSql`. */
+export function runLockHeld(idSql: string): string {
+  return advisoryLockHeld(String(RUN_LOCK_CLASS), idSql);
+}
+
 /** Whether some process currently runs this backfill (holds its lock). */
 export async function isRunLive(db: Queryable, id: string): Promise<boolean> {
-  const r = await db.query<{ live: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND objid = hashtext($2)::oid AND objsubid = 2 AND granted) AS live",
-    [LOCK_CLASS, id],
-  );
+  const r = await db.query<{ live: boolean }>(`SELECT ${runLockHeld("$1")} AS live`, [id]);
   return r.rows[0]!.live;
+}
+
+/** Where a run is shown in Slack: the thread stored with it, and its progress message there. */
+export interface RunThread {
+  channel: string;
+  ts: string;
+  progress_ts: string | null;
+}
+
+/**
+ * The run's thread: the one stored with it, else `offered` (a job's), stored now so that whoever
+ * runs it later shows it there too. Undefined when it has none.
+ */
+export async function runThread(db: Queryable, id: string, offered?: { channel: string; ts: string }): Promise<RunThread | undefined> {
+  const r = await db.query<{ thread: { channel: string; ts: string } | null; progress_ts: string | null }>(
+    `UPDATE ${RUNS} SET thread = coalesce(thread, $2::jsonb) WHERE id = $1 RETURNING thread, progress_ts`,
+    [id, offered ? JSON.stringify({ channel: offered.channel, ts: offered.ts }) : null],
+  );
+  const row = r.rows[0];
+  return row?.thread ? { channel: row.thread.channel, ts: row.thread.ts, progress_ts: row.progress_ts } : undefined;
+}
+
+/** The run's progress message, once posted. */
+export async function setRunProgressTs(db: Queryable, id: string, ts: string): Promise<void> {
+  await db.query(`UPDATE ${RUNS} SET progress_ts = $2 WHERE id = $1`, [id, ts]);
 }

@@ -4,6 +4,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from "@slack/
 import { trackAcks } from "./ack-tracking.js";
 import { boltLogger } from "./bolt-logger.js";
 import type { BotDeps } from "./deps.js";
+import type { Health } from "./health.js";
 import { rejectFutureTimestamps } from "./http-guard.js";
 import { registerActions } from "./listeners/actions.js";
 import { registerApplyActions } from "./listeners/apply.js";
@@ -17,26 +18,36 @@ export const HEALTH_PATH = "/healthz";
 export interface SlackBot {
   app: App;
   mode: SlackSettings["mode"];
-  /** Connect (Socket Mode) or listen (HTTP); checks the bot token with auth.test first. */
+  /** Check the bot token (auth.test). */
+  init(): Promise<void>;
+  /** Connect (Socket Mode) or listen (HTTP); init() first when it was not called. */
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
 }
 
-const healthz: CustomRoute = {
-  path: HEALTH_PATH,
-  method: ["GET"],
-  handler: (_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"ok":true}');
-  },
-};
+/** GET /healthz: 200 while the bot can serve, else 503 with the reason (orchestrators restart on it). */
+function healthRoute(health: () => Promise<Health>): CustomRoute {
+  return {
+    path: HEALTH_PATH,
+    method: ["GET"],
+    handler: (_req, res) => {
+      void health()
+        .catch((e: Error): Health => ({ ok: false, reason: e.message }))
+        .then((h) => {
+          res.writeHead(h.ok ? 200 : 503, { "content-type": "application/json" });
+          res.end(JSON.stringify(h));
+        });
+    },
+  };
+}
 
 /**
  * The Bolt app: receiver per mode, /healthz, the future-timestamp guard, ack tracking (queued work
  * holds back during bursts), listeners (each deduplicates its work after its ack).
  */
-export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot {
+export function createSlackBot(settings: SlackSettings, deps: BotDeps, health: () => Promise<Health>): SlackBot {
   const logger = boltLogger(deps.log);
+  const healthz = healthRoute(health);
   let httpReceiver: HTTPReceiver | undefined;
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (settings.mode === "socket") {
@@ -69,11 +80,17 @@ export function createSlackBot(settings: SlackSettings, deps: BotDeps): SlackBot
     deps.log.error({ err: e }, "unhandled Slack listener error");
   });
 
+  let initialised = false;
+  const init = async () => {
+    if (!initialised) await app.init();
+    initialised = true;
+  };
   return {
     app,
     mode: settings.mode,
+    init,
     async start() {
-      await app.init();
+      await init();
       const started = (await app.start(settings.bindAddress && settings.mode === "http" ? { port: settings.port, host: settings.bindAddress } : settings.port)) as unknown;
       const server = settings.mode === "http" ? (started as Server) : undefined;
       const port = server ? (server.address() as AddressInfo).port : settings.port;

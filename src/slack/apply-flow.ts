@@ -13,19 +13,17 @@ import { noteMessage } from "./blocks/lists.js";
 import type { BotDeps } from "./deps.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
+import { progressCadence } from "../progress-cadence.js";
 import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
 
 type WebClient = webApi.WebClient;
-
-/** At most one progress update per second per apply. */
-const UPDATE_INTERVAL_MS = 1000;
 
 /**
  * The Apply button's executor: a click (recorded by the approval flow) queues a durable apply
  * job; this process's worker runs queued jobs (and resumes ones whose runner died), with one
  * progress message in the thread updated in place and a final summary.
  */
-export async function startSlackApply(deps: BotDeps, store: Store, client: WebClient): Promise<() => Promise<void>> {
+export async function startSlackApply(deps: BotDeps, store: Store, client: WebClient, opts: { takeoverIntervalMs?: number } = {}): Promise<() => Promise<void>> {
   const reporters = new Map<string, ThreadProgress>();
   const reporter = (job: OpenApplyJob): ThreadProgress | undefined => {
     if (!job.data.thread) return undefined;
@@ -43,6 +41,7 @@ export async function startSlackApply(deps: BotDeps, store: Store, client: WebCl
     config: deps.loaded,
     env: deps.env,
     cwd: deps.cwd,
+    takeoverIntervalMs: opts.takeoverIntervalMs,
     onEvent: (job, e) => reporter(job)?.event(e),
     ask: async (job, blockers, where) => {
       if (!job.data.thread) return "abort";
@@ -51,6 +50,8 @@ export async function startSlackApply(deps: BotDeps, store: Store, client: WebCl
       return waitForBlockerDecision(store.pool, job.id);
     },
     onOutcome: (job, outcome) => {
+      // another runner runs this job (or settled it) and reports it
+      if (outcome.status === "busy") return;
       const r = reporter(job);
       reporters.delete(job.id);
       void r?.finish(outcome).catch((e) => deps.log.error({ err: e }, "could not post the apply summary"));
@@ -105,11 +106,9 @@ async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEve
 /** Folds apply events into one thread message, posted once and then updated at most once a second. */
 class ThreadProgress {
   private ts: string | undefined;
-  private lastSent = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
   private readonly started = Date.now();
   private readonly view: ApplyProgressView;
+  private readonly updates = progressCadence(() => this.send());
 
   constructor(private readonly client: WebClient, private readonly thread: ThreadRef, job: OpenApplyJob, private readonly store: Store) {
     this.view = { jobId: job.id, target: job.data.target, requestedBy: job.data.requestedBy, step: 0, steps: 0, elapsedMs: 0, lockWaits: 0, notes: [] };
@@ -143,28 +142,19 @@ class ThreadProgress {
       default:
         break;
     }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastSent + UPDATE_INTERVAL_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.enqueue(() => this.send());
-    }, wait);
-  }
-
-  private enqueue(fn: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(fn).catch(() => undefined);
-    return this.chain;
+    // the view is the state: each send shows it as it is then
+    this.updates.update(undefined);
   }
 
   private async send(): Promise<void> {
-    this.lastSent = Date.now();
     this.view.elapsedMs = Date.now() - this.started;
-    const run = await this.store.pool.query<{ c: string | null }>(`SELECT cancel_requested_by AS c FROM lockstep_state.apply_runs WHERE job_id = $1`, [this.view.jobId]);
+    const run = await this.store.pool.query<{ c: string | null; ts: string | null }>(
+      `SELECT cancel_requested_by AS c, progress_ts AS ts FROM lockstep_state.apply_runs WHERE job_id = $1`,
+      [this.view.jobId],
+    );
     this.view.cancelRequestedBy = run.rows[0]?.c ?? undefined;
+    // a resumed apply (its runner died) goes on updating the message its first runner posted
+    this.ts ??= run.rows[0]?.ts ?? undefined;
     const message = applyProgressMessage(this.view);
     if (this.ts) return updateInThread(this.client, this.thread, this.ts, message);
     this.ts = await postInThread(this.client, this.thread, message);
@@ -172,13 +162,11 @@ class ThreadProgress {
   }
 
   /** Replace the progress message with the summary (or post it, when nothing was shown yet). */
-  finish(outcome: ApplyOutcome): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    return this.enqueue(async () => {
-      const message = applySummaryMessage(outcome);
-      if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
-      else await postInThread(this.client, this.thread, message);
-    });
+  async finish(outcome: ApplyOutcome): Promise<void> {
+    await this.updates.finish();
+    this.ts ??= (await this.store.pool.query<{ ts: string | null }>(`SELECT progress_ts AS ts FROM lockstep_state.apply_runs WHERE job_id = $1`, [this.view.jobId])).rows[0]?.ts ?? undefined;
+    const message = applySummaryMessage(outcome);
+    if (this.ts) await updateInThread(this.client, this.thread, this.ts, message);
+    else await postInThread(this.client, this.thread, message);
   }
 }

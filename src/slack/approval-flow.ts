@@ -6,10 +6,10 @@ import { noteMessage } from "./blocks/lists.js";
 import { rejectModal } from "./blocks/modals.js";
 import { reportMessage } from "./blocks/report.js";
 import { viewOf } from "./check-flow.js";
-import { EXPIRED, contentUnchanged, verifyApproval } from "./approval.js";
+import { EXPIRED, contentUnchanged, verifyApproval } from "../approval/verify.js";
 import type { BotDeps } from "./deps.js";
 import { emitApplyRequested } from "./hooks.js";
-import { checkApprover } from "./policy.js";
+import { checkApprover } from "../approval/policy.js";
 import { escapeMrkdwn, userMention } from "./mrkdwn.js";
 import { postInThread } from "./thread.js";
 

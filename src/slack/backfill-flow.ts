@@ -1,10 +1,12 @@
 import path from "node:path";
 import type { App, BlockButtonAction, webApi } from "@slack/bolt";
+import type pg from "pg";
 import { getTarget } from "../config.js";
 import {
-  enqueueBackfill, getRun, loadSpecFile, withTargetDefaults, requestControl, resumeInBackground, startBackfillWorker, throttleProgress,
+  enqueueBackfill, getRun, loadSpecFile, withTargetDefaults, requestControl, resumeInBackground, startBackfillWorker,
   type BackfillJobData, type BackfillProgress, type BackfillResult,
 } from "../backfill/index.js";
+import { runThread, setRunProgressTs, type RunThread } from "../backfill/runs.js";
 import type { UserError } from "../errors.js";
 import { writeAudit } from "../store/audit.js";
 import type { Store } from "../store/store.js";
@@ -15,38 +17,37 @@ import type { Message } from "./blocks/types.js";
 import type { BotDeps } from "./deps.js";
 import { tellError } from "./errors.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "./hooks.js";
-import { migrationsDir } from "./migration-source.js";
+import { migrationsDir } from "../approval/migration-source.js";
 import { escapeMrkdwn, userMention } from "./mrkdwn.js";
-import { checkApprover } from "./policy.js";
+import { checkApprover } from "../approval/policy.js";
+import { progressCadence, type ProgressCadence } from "../progress-cadence.js";
 import { postInThread, updateInThread, type ThreadRef } from "./thread.js";
 
 type WebClient = webApi.WebClient;
 
-/** At most one progress update per second per run (Slack's rate limit is per channel). */
-const UPDATE_INTERVAL_MS = 1000;
-
 /**
  * The backfill side of the bot: "Run backfill" on an approved backfill check queues a durable
- * pg-boss job; this process's worker runs it, with one progress message in the check's thread
- * (updated in place, <= 1/s) carrying Pause / Resume / Cancel, then a summary in its place.
+ * pg-boss job; this process's worker runs it (or takes it over from a replica that died), with one
+ * progress message in the check's thread (updated in place, <= 1/s, whoever runs it) carrying
+ * Pause / Resume / Cancel, then a summary in its place.
  */
-export async function startSlackBackfill(deps: BotDeps, store: Store, app: App): Promise<() => Promise<void>> {
-  const client = app.client;
-  const threads = new RunThreads(client);
+export async function startSlackBackfill(deps: BotDeps, store: Store, app: App, opts: { takeoverIntervalMs?: number } = {}): Promise<() => Promise<void>> {
+  const threads = new RunThreads(app.client, store.pool);
   const unregister = onApplyRequested((ev) => queueFromClick(deps, store, ev));
   registerBackfillActions(app, deps, store);
-  const workerId = await startBackfillWorker(store, {
+  const stopWorker = await startBackfillWorker(store, {
     config: deps.loaded.config,
     env: deps.env,
     pollingIntervalSeconds: 0.5,
+    takeoverIntervalMs: opts.takeoverIntervalMs,
     onProgress: (p, data) => threads.progress(data, p),
     onResult: (r, data) => threads.finish(data, r),
     onRefused: (e: UserError, data: BackfillJobData) => threads.note(data, `:no_entry: Backfill refused: ${escapeMrkdwn(e.message)}`),
   });
   return async () => {
     unregister();
-    await store.boss.offWork({ id: workerId }).catch(() => undefined);
-    await threads.idle();
+    await stopWorker().catch(() => undefined);
+    await threads.close();
   };
 }
 
@@ -61,57 +62,90 @@ async function queueFromClick(deps: BotDeps, store: Store, ev: ApplyRequestedEve
   await writeAudit(deps.pool, { actor: request.requestedBy, action: "backfill", target: check.target, contentHash: check.contentHash, decision: "queued", detail: { check: check.id, job } });
 }
 
-/** One progress message per run, in the thread its job names; sends are serialised per run. */
+/**
+ * One progress message per run, in the run's thread (stored with the run, so that a replica taking
+ * it over or a resumed job updates the same message): posted once, then updated in place at most
+ * once a second (the latest state; chat.update is rate limited per channel), and replaced by the
+ * summary at once when the run stops.
+ */
 class RunThreads {
-  private readonly runs = new Map<string, { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void }>();
+  private readonly runs = new Map<string, RunMessage>();
 
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
-  private entry(runId: string, thread: ThreadRef, target: string) {
-    let e = this.runs.get(runId);
-    if (!e) {
-      const created: { ts?: string; chain: Promise<void>; throttled: (p: BackfillProgress) => void } = {
-        chain: Promise.resolve(),
-        throttled: throttleProgress((p) => this.send(created, thread, backfillProgressMessage(target, p)), UPDATE_INTERVAL_MS),
-      };
-      this.runs.set(runId, created);
-      e = created;
+  private message(runId: string, data: BackfillJobData): RunMessage {
+    let m = this.runs.get(runId);
+    if (!m) {
+      m = new RunMessage(this.client, this.pool, runId, data);
+      this.runs.set(runId, m);
     }
-    return e;
-  }
-
-  private send(e: { ts?: string; chain: Promise<void> }, thread: ThreadRef, message: Message): void {
-    e.chain = e.chain
-      .then(async () => {
-        if (e.ts) await updateInThread(this.client, thread, e.ts, message);
-        else e.ts = await postInThread(this.client, thread, message);
-      })
-      .catch(() => undefined);
+    return m;
   }
 
   progress(data: BackfillJobData, p: BackfillProgress): void {
     // the end of a run is shown by finish() as the summary
-    if (!data.thread || (p.status !== "running" && p.status !== "throttled")) return;
-    this.entry(p.run_id, threadOf(data.thread), data.target).throttled(p);
+    if (p.status === "running" || p.status === "throttled") this.message(p.run_id, data).progress(p);
   }
 
   async finish(data: BackfillJobData, r: BackfillResult): Promise<void> {
-    if (!data.thread) return;
-    // a time slice hands the run on to a fresh job: keep showing progress
-    if (r.status === "paused" && r.reason === "time slice over") return;
-    const e = this.entry(r.run_id, threadOf(data.thread), data.target);
-    this.send(e, threadOf(data.thread), backfillSummaryMessage(data.target, r));
-    await e.chain;
-    // a resumed run starts a fresh progress message under the summary
+    const m = this.message(r.run_id, data);
     this.runs.delete(r.run_id);
+    // A time slice hands the run on to a fresh job, maybe on another replica: it goes on
+    // updating the progress message; nothing of this job's may come after.
+    await m.finish(r.status === "paused" && r.reason === "time slice over" ? undefined : r);
   }
 
   async note(data: BackfillJobData, text: string): Promise<void> {
-    if (data.thread) await postInThread(this.client, threadOf(data.thread), noteMessage(text));
+    const thread = data.thread ?? (data.run_id ? await runThread(this.pool, data.run_id) : undefined);
+    if (thread) await postInThread(this.client, threadOf(thread), noteMessage(text));
   }
 
-  async idle(): Promise<void> {
-    await Promise.all([...this.runs.values()].map((e) => e.chain));
+  /** Stop updating (the bot stops): sends in flight finish, pending ones are dropped. */
+  async close(): Promise<void> {
+    await Promise.all([...this.runs.values()].map((m) => m.finish()));
+  }
+}
+
+/** A run's progress message; its thread and ts are read from (and the ts written to) the run's row. */
+class RunMessage {
+  private where: Promise<RunThread | undefined> | undefined;
+  private readonly updates: ProgressCadence<BackfillProgress>;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly pool: pg.Pool,
+    private readonly runId: string,
+    private readonly data: BackfillJobData,
+  ) {
+    this.updates = progressCadence((p) => this.show(backfillProgressMessage(data.target, p)));
+  }
+
+  progress(p: BackfillProgress): void {
+    this.updates.update(p);
+  }
+
+  /** The summary in place of the progress message (or, without one, just the end of the updates). */
+  async finish(r?: BackfillResult): Promise<void> {
+    await this.updates.finish();
+    if (r) await this.show(backfillSummaryMessage(this.data.target, r)).catch(() => undefined);
+  }
+
+  private async show(message: Message): Promise<void> {
+    this.where ??= runThread(this.pool, this.runId, this.data.thread).catch((e: unknown) => {
+      this.where = undefined; // look again next time
+      throw e;
+    });
+    const where = await this.where;
+    if (!where) return;
+    if (where.progress_ts) {
+      await updateInThread(this.client, threadOf(where), where.progress_ts, message);
+      return;
+    }
+    where.progress_ts = await postInThread(this.client, threadOf(where), message);
+    await setRunProgressTs(this.pool, this.runId, where.progress_ts);
   }
 }
 

@@ -13,13 +13,13 @@ import { HIGH_RISK_ROWS } from "./blocks/backfill.js";
 import { noteMessage } from "./blocks/lists.js";
 import { overallRisk, reportMessage, type ReportView } from "./blocks/report.js";
 import { reportMarkdown } from "./blocks/report-markdown.js";
-import { contentHash } from "./content-hash.js";
+import { contentHash } from "../approval/content-hash.js";
 import type { BotDeps } from "./deps.js";
-import { filesForPath, listMigrations, migrationsDir, readContent } from "./migration-source.js";
+import { filesForPath, listMigrations, migrationsDir, readContent, type CheckFile } from "../approval/migration-source.js";
 import { inspectTarget } from "../apply/run.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
-import { policyFor } from "./policy.js";
-import type { CheckFile, CodeSearchInput } from "./run-check.js";
+import { policyFor } from "../approval/policy.js";
+import type { CodeSearchInput } from "./run-check.js";
 import { uploadToThread } from "./thread.js";
 
 type WebClient = webApi.WebClient;

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config.js";
 import type { FirstDelivery } from "./dedupe.js";
-import type { GroupDirectory } from "./policy.js";
+import type { GroupDirectory } from "../approval/policy.js";
 import type { Analyzer } from "./run-check.js";
 import type { WorkQueue } from "./work-queue.js";
 

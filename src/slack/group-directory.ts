@@ -1,5 +1,5 @@
 import type { webApi } from "@slack/bolt";
-import type { GroupDirectory } from "./policy.js";
+import type { GroupDirectory } from "../approval/policy.js";
 
 type WebClient = webApi.WebClient;
 

@@ -2,19 +2,12 @@ import { analyzeSource } from "../analyze/analyze.js";
 import { DEFAULT_PG_VERSION } from "../analyze/locks.js";
 import { loadParser } from "../analyze/parse.js";
 import { SchemaContext } from "../analyze/schema.js";
-import { sourceFromBuffer, type Layout } from "../analyze/sources.js";
+import { sourceFromBuffer } from "../analyze/sources.js";
 import type { CheckReport, SchemaSnapshot } from "../analyze/types.js";
 import { connect } from "../db/connection.js";
 import { introspect } from "../db/introspect.js";
 import { addUsageEvidence } from "../usage/evidence.js";
-import type { ContentFile } from "./content-hash.js";
-
-export interface CheckFile extends ContentFile {
-  /** the tool's layout (decides transaction semantics); plain for ad-hoc SQL */
-  layout?: Layout;
-  /** on the bot's disk, for the tool's side files (Flyway .conf, diesel metadata.toml) */
-  abs?: string;
-}
+import type { CheckFile } from "../approval/migration-source.js";
 
 export interface CheckInput {
   /** exactly the bytes the content hash covers */

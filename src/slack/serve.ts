@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { LoadedConfig } from "../config.js";
+import { ExitCode, isUserError, pgErrorWords, UserError } from "../errors.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore, type Store } from "../store/store.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
@@ -10,6 +11,7 @@ import { startSlackBackfill } from "./backfill-flow.js";
 import { firstDeliveryIn } from "./dedupe.js";
 import type { BotDeps } from "./deps.js";
 import { slackGroupDirectory } from "./group-directory.js";
+import { botHealth } from "./health.js";
 import type { Analyzer } from "./run-check.js";
 import { readSlackSettings } from "./settings.js";
 import { workQueue } from "./work-queue.js";
@@ -27,14 +29,28 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** Start the bot: settings from env (all missing ones at once), state store, Bolt app. */
+/**
+ * Start the bot: settings from env (all missing ones at once), state store and job queues, the
+ * Slack token check, the apply and backfill workers, and only then the listener, so a replica
+ * never accepts requests it cannot serve. A start-up failure stops everything started so far and
+ * throws (exit 3).
+ */
 export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
   const settings = readSlackSettings(opts.env);
-  const state = await openStateDatabase(opts.loaded.config, opts.env);
-  let store: Store | undefined;
-  const analysis = opts.analyze ? undefined : analysisPool();
+  // what is running, stopped in reverse order
+  const started: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (let stop = started.pop(); stop; stop = started.pop()) await stop().catch((e) => opts.log.warn({ err: e }, "stopping the bot"));
+  };
   try {
-    store = await openStore(state.url);
+    const state = await openStateDatabase(opts.loaded.config, opts.env);
+    started.push(() => state.close());
+    const analysis = opts.analyze ? undefined : analysisPool();
+    if (analysis) started.push(() => analysis.close());
+    const store = await openStore(state.url);
+    started.push(() => store.close());
+    const health = botHealth(state.url, store.boss);
+    started.push(() => health.close());
     // retry keys only matter for minutes; keep the table small
     await store.pool.query(`DELETE FROM ${STORE_SCHEMA}.slack_requests WHERE at < now() - interval '1 day'`);
     const deps: BotDeps = {
@@ -49,32 +65,42 @@ export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.Pr
       work: workQueue(WORK_CONCURRENCY, (e) => opts.log.error({ err: e }, "slack job failed")),
       firstDelivery: firstDeliveryIn(store.pool, opts.log),
     };
-    const bot = createSlackBot(settings, deps);
+    const bot = createSlackBot(settings, deps, () => health.check());
     deps.groups = slackGroupDirectory(bot.app.client);
+    await bot.init();
+    started.push(await startSlackApply(deps, store, bot.app.client, settings));
+    started.push(await startSlackBackfill(deps, store, bot.app, settings));
     const { port } = await bot.start();
-    const stopApply = await startSlackApply(deps, store, bot.app.client);
-    const stopBackfill = await startSlackBackfill(deps, store, bot.app);
-    const opened = store;
+    started.push(async () => {
+      await bot.stop();
+      await deps.work.idle();
+    });
+    health.serving();
     return {
       bot,
-      store: opened,
+      store,
       deps,
       analysis,
       port,
       async stop() {
-        await bot.stop().catch(() => undefined);
-        await deps.work.idle();
-        await analysis?.close();
-        await stopApply().catch(() => undefined);
-        await stopBackfill().catch(() => undefined);
-        await opened.close();
-        await state.close();
+        health.stopping();
+        await stopAll();
       },
     };
   } catch (e) {
-    await analysis?.close();
-    await store?.close().catch(() => undefined);
-    await state.close().catch(() => undefined);
-    throw e;
+    await stopAll();
+    throw startupFailure(e);
   }
+}
+
+/** Why the bot could not start, for the user: its own words when it has them, exit 3 either way. */
+function startupFailure(e: unknown): UserError {
+  if (isUserError(e)) return new UserError(e.code, `cannot start the Slack bot: ${e.message}`, { hint: e.hint, exitCode: ExitCode.internal, cause: e });
+  const err = e as { code?: string; message?: string };
+  const words = pgErrorWords(err.code);
+  const message = err.message ?? String(e);
+  return new UserError("serve-start", `cannot start the Slack bot: ${words && !message.includes(words) ? `${words}: ${message}` : message}`, {
+    exitCode: ExitCode.internal,
+    cause: e,
+  });
 }

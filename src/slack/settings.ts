@@ -11,6 +11,8 @@ export interface SlackSettings {
   bindAddress?: string;
   /** Web API base URL (GovSlack, proxies, tests) */
   apiUrl?: string;
+  /** how often this replica looks for apply and backfill jobs whose runner died (default 15 s) */
+  takeoverIntervalMs?: number;
 }
 
 /** Read the bot's Slack settings from the environment; every missing one is listed at once. */
@@ -24,6 +26,10 @@ export function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings {
   const port = env.PORT === undefined || env.PORT === "" ? 3000 : Number(env.PORT);
   const problems = [...missing.map((m) => `missing ${m}`)];
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be a port number (got ${JSON.stringify(env.PORT)})`);
+  const takeover = env.LOCKSTEP_TAKEOVER_INTERVAL_MS ? Number(env.LOCKSTEP_TAKEOVER_INTERVAL_MS) : undefined;
+  if (takeover !== undefined && !(Number.isInteger(takeover) && takeover >= 100)) {
+    problems.push(`LOCKSTEP_TAKEOVER_INTERVAL_MS must be a whole number of milliseconds, at least 100 (got ${JSON.stringify(env.LOCKSTEP_TAKEOVER_INTERVAL_MS)})`);
+  }
   if (problems.length > 0) {
     throw new UserError("serve-settings", `cannot start the Slack bot:\n  - ${problems.join("\n  - ")}`, {
       hint: "see docs/slack.md",
@@ -37,5 +43,6 @@ export function readSlackSettings(env: NodeJS.ProcessEnv): SlackSettings {
     port,
     bindAddress: env.BIND_ADDRESS || undefined,
     apiUrl: env.SLACK_API_URL || undefined,
+    takeoverIntervalMs: takeover,
   };
 }

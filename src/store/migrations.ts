@@ -179,4 +179,14 @@ export const storeMigrations: StoreMigration[] = [
       ALTER TABLE ${STORE_SCHEMA}.checks ADD CONSTRAINT checks_source_check CHECK (source IN ('files', 'adhoc', 'backfill'));
     `,
   },
+  {
+    version: 7,
+    name: "backfill runs keep their thread, progress message and job",
+    sql: `
+      -- Whoever runs a backfill (another replica after a takeover, a restart) updates the same
+      -- Slack message: the thread ({"channel", "ts"}) and the progress message's ts stay with the run.
+      -- job_id: the job running it now, cancelled when a live replica takes a dead runner's run over.
+      ALTER TABLE ${STORE_SCHEMA}.backfill_runs ADD COLUMN thread jsonb, ADD COLUMN progress_ts text, ADD COLUMN job_id uuid;
+    `,
+  },
 ];

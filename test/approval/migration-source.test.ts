@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { filesForPath, insideDir, listMigrations } from "../../src/slack/migration-source.js";
+import { filesForPath, insideDir, listMigrations } from "../../src/approval/migration-source.js";
 import { createTestDatabase } from "../helpers/db.js";
 
 function tree(files: Record<string, string>): string {

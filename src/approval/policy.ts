@@ -31,7 +31,7 @@ export interface ApproverCheck {
   groups: string[];
 }
 
-/** Slack's view of user groups, reduced to what policy needs (a WebClient in production). */
+/** User groups as the chat workspace knows them, reduced to what policy needs (Slack's usergroups API in the bot). */
 export interface GroupDirectory {
   /** members of a user group given by handle ("dba") or id ("S0123") */
   members(group: string): Promise<string[]>;

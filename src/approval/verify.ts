@@ -1,3 +1,7 @@
+/**
+ * The one approval policy both surfaces use (the Slack buttons and `lockstep apply`): is a check's
+ * approval valid for applying its content now? Nothing here knows about Slack.
+ */
 import type pg from "pg";
 import { getTarget, type LoadedConfig } from "../config.js";
 import { isUserError } from "../errors.js";
@@ -52,15 +56,14 @@ export async function verifyApproval(
 }
 
 /**
- * For `lockstep apply`: the newest check of `target` approved for exactly these files (same
+ * For `lockstep apply`: the newest check of `target` approved for exactly this content (its
  * content hash), still valid; undefined when there is none.
  */
 export async function findValidApproval(
   opts: { pool: pg.Pool | pg.ClientBase; loaded: LoadedConfig; cwd: string },
   target: string,
-  files: ContentFile[],
+  hash: string,
 ): Promise<ApprovalValidity | undefined> {
-  const hash = contentHash(files, target);
   for (const id of await approvedCheckIds(opts.pool, target, hash)) {
     const validity = await verifyApproval(opts, id);
     if (validity.valid) return validity;

@@ -3,7 +3,15 @@ import path from "node:path";
 import type { LoadedConfig, TargetConfig } from "../config.js";
 import { UserError } from "../errors.js";
 import { detectLayout, flywayVersion, listMigrationFiles, type Layout } from "../analyze/sources.js";
-import type { CheckFile } from "./run-check.js";
+import type { ContentFile } from "./content-hash.js";
+
+/** A file as checked and approved: the bytes the content hash covers, and how its tool runs it. */
+export interface CheckFile extends ContentFile {
+  /** the tool's layout (decides transaction semantics); plain for ad-hoc SQL */
+  layout?: Layout;
+  /** on the bot's disk, for the tool's side files (Flyway .conf, diesel metadata.toml) */
+  abs?: string;
+}
 
 /** One migration in layout order: a file (golang-migrate, Flyway, plain) or a directory (diesel, Prisma). */
 export interface MigrationUnit {
