@@ -1,4 +1,4 @@
-import type { Risk } from "../analyze/types.js";
+import type { CheckReport, Risk } from "../analyze/types.js";
 import { durationMs, type TargetConfig } from "../config.js";
 
 export interface ApprovalPolicy {
@@ -22,6 +22,16 @@ export function policyFor(target: TargetConfig, risk: Risk): ApprovalPolicy {
     allowAdhoc: a.allow_adhoc_sql,
     expiryMs: durationMs(a.expiry),
   };
+}
+
+/**
+ * How many approvals a check needs: the policy's count for its risk, and at least one when the
+ * report holds an error finding that is not ignored, so a low-risk statement the rules forbid
+ * (a blocking index on a small table, a drop the code still uses) is never waved through.
+ */
+export function requiredApprovals(policy: ApprovalPolicy, report: CheckReport): number {
+  const hasError = report.files.some((f) => f.statements.some((s) => s.findings.some((x) => x.severity === "error" && !x.ignored)));
+  return hasError ? Math.max(policy.required, 1) : policy.required;
 }
 
 /** Who may click: approvers listed by id plus members of the listed user groups. */

@@ -18,7 +18,7 @@ import type { BotDeps } from "./deps.js";
 import { filesForPath, listMigrations, migrationsDir, readContent, type CheckFile } from "../approval/migration-source.js";
 import { inspectTarget } from "../apply/run.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
-import { policyFor } from "../approval/policy.js";
+import { policyFor, requiredApprovals } from "../approval/policy.js";
 import type { CodeSearchInput } from "./run-check.js";
 import { uploadToThread } from "./thread.js";
 
@@ -147,7 +147,7 @@ async function checkAndPost(
     contentHash: hash,
     lockstepVersion: VERSION,
     risk,
-    required: policy.required,
+    required: requiredApprovals(policy, report),
     requireGroup: policy.requireGroup ?? null,
     report,
     expiryMs: policy.expiryMs,

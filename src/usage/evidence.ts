@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import type { AnalyzedFile } from "../analyze/analyze.js";
 import { IgnoreIndex, parseIgnoreDirectives } from "../analyze/ignores.js";
-import type { CheckReport, EvidenceSources, Finding } from "../analyze/types.js";
+import { maxRisk } from "../analyze/risk/risk.js";
+import { RISKS, type CheckReport, type EvidenceSources, type Finding, type StatementReport } from "../analyze/types.js";
 import { connect } from "../db/connection.js";
 import { queryStatsAccess, statementsMentioning } from "../db/query-stats.js";
 import { frameworksFor, projectFrameworks } from "./code/frameworks.js";
@@ -105,6 +106,17 @@ function nameKey(t: UsageTarget): string {
   return t.column ? `${t.table}.${t.column}` : t.table;
 }
 
+/**
+ * Dropping or renaming what the application still uses breaks it the moment the statement commits,
+ * however small the table: such a statement is at least high risk (its error finding not ignored).
+ */
+function raiseRiskForUse(stmt: StatementReport, t: UsageTarget): void {
+  const inUse = stmt.findings.some((f) => f.severity === "error" && !f.ignored && f.evidence);
+  if (!inUse || RISKS.indexOf(stmt.risk) >= RISKS.indexOf("high")) return;
+  stmt.risk = "high";
+  (stmt.riskReasons ??= []).push(`the application still uses ${nameKey(t)}: it fails as soon as this commits`);
+}
+
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 /** Into each statement's findings, after the rules' own; `-- lockstep-ignore code-references: why` silences them like any rule. */
@@ -121,5 +133,7 @@ function attach(files: AnalyzedFile[], found: Map<UsageTarget, UsageFinding[]>):
       stmt.findings.push(finding);
     }
     stmt.findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+    raiseRiskForUse(stmt, t);
+    file.report.risk = maxRisk(file.report.statements.map((s) => s.risk));
   }
 }
