@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { withoutEmpty } from "../env.js";
 import type { LoadedConfig } from "../config.js";
 import { openStateDatabase } from "../store/state-db.js";
 import { openStore, type Store } from "../store/store.js";
@@ -28,7 +29,8 @@ export interface RunningBot {
 }
 
 /** Start the bot: settings from env (all missing ones at once), state store, Bolt app. */
-export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+  const opts = { ...given, env: withoutEmpty(given.env) };
   const settings = readSlackSettings(opts.env);
   const state = await openStateDatabase(opts.loaded.config, opts.env);
   let store: Store | undefined;
