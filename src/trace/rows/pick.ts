@@ -1,0 +1,229 @@
+import type pg from "pg";
+import { quoteIdent } from "../../db/connection.js";
+import { scanOf, type RowCatalog, type TableMeta } from "./catalog.js";
+import type { RowPlan } from "./plan.js";
+
+/**
+ * Choosing, on the source database and only with SELECTs in one read-only REPEATABLE READ
+ * transaction, the rows a statement needs in the shadow: the rows it touches, the rows of the
+ * relations it reads, the parents of the rows it inserts, then their foreign-key neighbourhood:
+ * every row they reference, transitively, and the rows referencing the rows it touches, on down
+ * through cascading keys. At most ROWS_PER_TABLE rows per table.
+ */
+
+export const ROWS_PER_TABLE = 1000;
+/** a query on the source that takes longer is given up (its rows are then synthesized or noted missing) */
+const SOURCE_STATEMENT_TIMEOUT = "15s";
+
+/** Rows by physical table oid (a partition, not its partitioned table) -> ctids. */
+export type Rows = Map<number, Set<string>>;
+
+interface Wave {
+  oid: number;
+  tids: string[];
+  /** the statement deletes or updates these rows: follow the keys that reference them */
+  touched: boolean;
+}
+
+export interface Picked {
+  rows: Rows;
+  /** rows of the target the statement's own clauses select on the source */
+  matched: number;
+  /** the statement's clauses could not be run on the source */
+  unmatchable?: string;
+  /** tables where the bound cut the rows short */
+  bounded: Set<string>;
+}
+
+export class SourceRows {
+  /** every row picked for this trace so far (a row is copied once) */
+  readonly picked: Rows = new Map();
+  private open = false;
+
+  constructor(
+    private readonly source: pg.ClientBase,
+    readonly catalog: RowCatalog,
+  ) {}
+
+  /** One snapshot for the whole trace, so ctids stay valid and rows stay consistent. */
+  async begin(): Promise<void> {
+    if (this.open) return;
+    await this.source.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    await this.source.query(`SET LOCAL statement_timeout = '${SOURCE_STATEMENT_TIMEOUT}'`);
+    this.open = true;
+  }
+
+  async end(): Promise<void> {
+    if (this.open) await this.source.query("ROLLBACK").catch(() => undefined);
+    this.open = false;
+  }
+
+  /** The rows `plan` needs that were not picked before. */
+  async pick(plan: RowPlan, target: TableMeta): Promise<Picked> {
+    await this.begin();
+    const fresh: Rows = new Map();
+    const bounded = new Set<string>();
+    const waves: Wave[] = [];
+    const add = async (oid: number, tids: string[], touched: boolean) => {
+      const t = await this.catalog.table(oid);
+      if (!t) return;
+      const have = this.picked.get(oid) ?? new Set<string>();
+      this.picked.set(oid, have);
+      const added: string[] = [];
+      for (const tid of tids) {
+        if (have.has(tid)) continue;
+        if (have.size >= ROWS_PER_TABLE) {
+          bounded.add(t.name);
+          break;
+        }
+        have.add(tid);
+        added.push(tid);
+      }
+      if (added.length === 0) return;
+      const f = fresh.get(oid) ?? new Set<string>();
+      fresh.set(oid, f);
+      for (const tid of added) f.add(tid);
+      waves.push({ oid, tids: added, touched });
+    };
+    const result: Picked = { rows: fresh, matched: 0, bounded };
+
+    if (plan.match) {
+      const r = await this.select<Record<string, string | number>>(`${plan.match.sql} LIMIT ${ROWS_PER_TABLE}`);
+      if ("error" in r) result.unmatchable = r.error;
+      else {
+        result.matched = r.rows.length;
+        for (let i = 0; i < plan.match.relations; i++) {
+          for (const [oid, tids] of byRelation(r.rows.map((row) => [Number(row[`rel${i}`]), String(row[`tid${i}`])]))) await add(oid, tids, i === 0);
+        }
+      }
+    }
+    for (const ref of plan.reads) {
+      const t = await this.catalog.resolve(ref);
+      if (!t) continue;
+      const r = await this.select<{ rel: number; tid: string }>(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`);
+      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
+    }
+    if (plan.inserts) {
+      for (const q of await insertQueries(plan, target, this.catalog)) {
+        const r = await this.select<{ rel: number; tid: string }>(q.sql);
+        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, q.touched);
+      }
+    }
+    for (const q of await assignedParentQueries(plan, target, this.catalog)) {
+      const r = await this.select<{ rel: number; tid: string }>(q);
+      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
+    }
+
+    // the foreign-key neighbourhood, wave by wave
+    while (waves.length > 0) {
+      const wave = waves.shift()!;
+      const t = (await this.catalog.table(wave.oid))!;
+      for (const fk of await this.catalog.referencing(t)) {
+        const parent = await this.catalog.table(fk.parent);
+        if (!parent) continue;
+        const r = await this.select<{ rel: number; tid: string }>(
+          `SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p
+           WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) IN (SELECT ${fk.childColumns.map((c) => `c.${c}`).join(", ")} FROM ONLY ${t.quoted} c WHERE c.ctid = ANY($1::tid[]))
+           LIMIT ${ROWS_PER_TABLE}`,
+          [wave.tids],
+        );
+        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
+      }
+      if (!wave.touched) continue;
+      for (const fk of await this.catalog.referencedBy(t)) {
+        const child = await this.catalog.table(fk.child);
+        if (!child) continue;
+        const r = await this.select<{ rel: number; tid: string }>(
+          `SELECT c.tableoid::oid::int AS rel, c.ctid::text AS tid FROM ${scanOf(child)} c
+           WHERE (${fk.childColumns.map((c) => `c.${c}`).join(", ")}) IN (SELECT ${fk.parentColumns.map((c) => `p.${c}`).join(", ")} FROM ONLY ${t.quoted} p WHERE p.ctid = ANY($1::tid[]))
+           LIMIT ${ROWS_PER_TABLE}`,
+          [wave.tids],
+        );
+        const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
+        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, cascades);
+      }
+    }
+    return result;
+  }
+
+  /** A SELECT under a savepoint: a failure (an object the migration creates, a timeout) does not end the snapshot. */
+  async select<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: T[] } | { error: string }> {
+    await this.source.query("SAVEPOINT lockstep_pick");
+    try {
+      const { rows } = await this.source.query<T>(sql, params);
+      await this.source.query("RELEASE SAVEPOINT lockstep_pick");
+      return { rows };
+    } catch (e) {
+      await this.source.query("ROLLBACK TO SAVEPOINT lockstep_pick");
+      return { error: (e as Error).message };
+    }
+  }
+}
+
+function byRelation(pairs: Array<[number, string]>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const [oid, tid] of pairs) out.set(oid, [...(out.get(oid) ?? []), tid]);
+  return out;
+}
+
+/**
+ * The rows an INSERT's values lead to: the parents its foreign key values reference and, with
+ * ON CONFLICT, the existing rows with the same unique keys (the statement updates or skips them).
+ */
+async function insertQueries(plan: RowPlan, target: TableMeta, catalog: RowCatalog): Promise<Array<{ sql: string; touched: boolean }>> {
+  const values = insertedValues(plan, target);
+  if (!values) return [];
+  const out: Array<{ sql: string; touched: boolean }> = [];
+  for (const fk of await catalog.referencing(target)) {
+    const parent = await catalog.table(fk.parent);
+    const cols = fk.childColumns.map((c) => values.columns.get(unquote(c)));
+    if (!parent || cols.some((c) => c === undefined)) continue;
+    out.push({
+      sql: `SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p
+        WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) IN (SELECT ${cols.join(", ")} FROM ${values.from}) LIMIT ${ROWS_PER_TABLE}`,
+      touched: false,
+    });
+  }
+  if (plan.onConflict) {
+    for (const key of target.uniques) {
+      const cols = key.map((c) => values.columns.get(c));
+      if (cols.some((c) => c === undefined)) continue;
+      out.push({
+        sql: `SELECT t.tableoid::oid::int AS rel, t.ctid::text AS tid FROM ${scanOf(target)} t
+          WHERE (${key.map((c) => `t.${quoteIdent(c)}`).join(", ")}) IN (SELECT ${cols.join(", ")} FROM ${values.from}) LIMIT ${ROWS_PER_TABLE}`,
+        touched: true,
+      });
+    }
+  }
+  return out;
+}
+
+/** The rows an INSERT writes as a FROM item, and for each target column it fills, that value cast to the column's type. */
+export function insertedValues(plan: RowPlan, target: TableMeta): { from: string; columns: Map<string, string> } | undefined {
+  const ins = plan.inserts!;
+  const names = ins.columns ?? target.columns.slice(0, ins.width ?? target.columns.length).map((c) => c.name);
+  if (ins.width !== undefined && ins.width !== names.length) return undefined;
+  const columns = new Map<string, string>();
+  names.forEach((n, i) => {
+    const meta = target.columns.find((c) => c.name === n);
+    if (meta) columns.set(n, `v.c${i}::${meta.type}`);
+  });
+  return { from: `(${ins.query}) AS v(${names.map((_, i) => `c${i}`).join(", ")})`, columns };
+}
+
+/** UPDATE ... SET fk = constant: the parent row the new value points to. */
+async function assignedParentQueries(plan: RowPlan, target: TableMeta, catalog: RowCatalog): Promise<string[]> {
+  const out: string[] = [];
+  for (const fk of await catalog.referencing(target)) {
+    const values = fk.childColumns.map((c) => plan.assigned[unquote(c)]);
+    const parent = await catalog.table(fk.parent);
+    if (!parent || values.some((v) => v === undefined || v === "NULL")) continue;
+    out.push(`SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) = (${values.join(", ")}) LIMIT ${ROWS_PER_TABLE}`);
+  }
+  return out;
+}
+
+/** quote_ident's output back to the name (foreign key columns are kept quoted for SQL). */
+export function unquote(quoted: string): string {
+  return quoted.startsWith('"') ? quoted.slice(1, -1).replace(/""/g, '"') : quoted;
+}
