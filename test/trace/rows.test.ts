@@ -33,6 +33,7 @@ CREATE FUNCTION audit_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSE
 CREATE FUNCTION count_items() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE counters SET n = n - 1 WHERE name = 'items'; RETURN OLD; END $$;
 CREATE TRIGGER orders_audit AFTER DELETE ON orders FOR EACH ROW EXECUTE FUNCTION audit_delete();
 CREATE TRIGGER items_count AFTER DELETE ON order_items FOR EACH ROW EXECUTE FUNCTION count_items();
+CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100;
 `;
 
 beforeAll(async () => {
@@ -115,6 +116,18 @@ describe("trace --db copies the rows a statement touches", () => {
     expect(r.report.files[0]!.assumptions).toEqual([
       expect.stringMatching(/:1: no row of public\.accounts matched on the source$/),
       expect.stringMatching(/:1: synthesized 1 row of public\.accounts so that its row triggers and foreign-key actions run$/),
+    ]);
+  });
+
+  it("copies the rows beneath a view a statement writes through", async () => {
+    const r = await trace("DELETE FROM big_orders WHERE id = 150;\n", ["--db", source.url]);
+    expect(r.code).toBe(0);
+    expect(locks(r.statements[0])).toEqual([
+      "public.audit RowExclusiveLock",
+      "public.big_orders RowExclusiveLock",
+      "public.counters RowExclusiveLock",
+      "public.order_items RowExclusiveLock",
+      "public.orders RowExclusiveLock",
     ]);
   });
 

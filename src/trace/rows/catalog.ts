@@ -61,9 +61,14 @@ export class RowCatalog {
 
   /** The table a name means on this database (its search_path), if it is a table. */
   async resolve(ref: RelRef): Promise<TableMeta | undefined> {
-    const name = ref.schema ? `${quoteIdent(ref.schema)}.${quoteIdent(ref.name)}` : quoteIdent(ref.name);
-    const { rows } = await this.client.query<{ oid: number | null }>("SELECT to_regclass($1)::oid::int AS oid", [name]);
+    const { rows } = await this.client.query<{ oid: number | null }>("SELECT to_regclass($1)::oid::int AS oid", [qualifiedName(ref)]);
     return rows[0]?.oid ? this.table(rows[0].oid) : undefined;
+  }
+
+  /** The tables beneath a view (through the views it reads), when `ref` names a view. */
+  async beneath(ref: RelRef): Promise<RelRef[]> {
+    const { rows } = await this.client.query<{ schema: string; name: string }>(VIEW_TABLES_SQL, [qualifiedName(ref)]);
+    return rows;
   }
 
   table(oid: number): Promise<TableMeta | undefined> {
@@ -100,6 +105,22 @@ export class RowCatalog {
 export function scanOf(t: TableMeta): string {
   return t.kind === "p" ? t.quoted : `ONLY ${t.quoted}`;
 }
+
+function qualifiedName(ref: RelRef): string {
+  return ref.schema ? `${quoteIdent(ref.schema)}.${quoteIdent(ref.name)}` : quoteIdent(ref.name);
+}
+
+const VIEW_TABLES_SQL = `
+WITH RECURSIVE under(oid) AS (
+  SELECT c.oid FROM pg_class c WHERE c.oid = to_regclass($1) AND c.relkind = 'v'
+  UNION
+  SELECT d.refobjid FROM under u
+  JOIN pg_class uc ON uc.oid = u.oid AND uc.relkind = 'v'
+  JOIN pg_rewrite r ON r.ev_class = u.oid
+  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> u.oid
+)
+SELECT n.nspname AS schema, c.relname AS name FROM under u JOIN pg_class c ON c.oid = u.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') ORDER BY 1, 2`;
 
 const TABLE_SQL = `
 SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS quoted,

@@ -34,8 +34,15 @@ export class RowFeeder {
     try {
       for (const plan of plans) {
         const target = await synth.catalog.resolve(plan.target);
-        if (!target) continue; // a view, a foreign table, or nothing yet: rows are not ours to place
-        notes.push(...(await this.feed(plan, target, quiet, synth)));
+        if (target) {
+          notes.push(...(await this.feed(plan, target, quiet, synth)));
+          continue;
+        }
+        // written through a view: the rows of the tables beneath it (a made-up row goes into a simple view's one table)
+        const beneath = await synth.catalog.beneath(plan.target);
+        if (beneath.length === 0) continue; // a foreign table, or nothing there yet
+        const only = beneath.length === 1 ? await synth.catalog.resolve(beneath[0]!) : undefined;
+        notes.push(...(await this.feed({ ...plan, beneath }, only, quiet, synth)));
       }
       await quiet.finish();
     } catch (e) {
@@ -51,10 +58,10 @@ export class RowFeeder {
     await this.source?.end();
   }
 
-  private async feed(plan: RowPlan, target: TableMeta, quiet: QuietWrites, synth: Synthesizer): Promise<string[]> {
+  private async feed(plan: RowPlan, target: TableMeta | undefined, quiet: QuietWrites, synth: Synthesizer): Promise<string[]> {
     const notes: string[] = [];
     const sourceTarget = this.source && (await this.source.catalog.resolve(plan.target));
-    if (this.source && sourceTarget) {
+    if (this.source && (sourceTarget || plan.beneath)) {
       const picked = await this.source.pick(plan, sourceTarget);
       const problems = await loadRows(this.sourceClient!, this.source.catalog, picked.rows, quiet);
       if (!this.sequencesFollowed && picked.rows.size > 0) {
@@ -64,26 +71,26 @@ export class RowFeeder {
       const copied = await this.describe(picked.rows);
       if (copied) notes.push(`copied from the source: ${copied}`);
       if (picked.bounded.size) notes.push(`at most ${ROWS_PER_TABLE} rows per table were copied (${[...picked.bounded].join(", ")})`);
-      if (picked.unmatchable) notes.push(`the rows it touches in ${target.name} could not be looked up on the source: ${picked.unmatchable}`);
+      if (picked.unmatchable) notes.push(`the rows it touches in ${target?.name ?? plan.target.name} could not be looked up on the source: ${picked.unmatchable}`);
       notes.push(...problems);
-    } else {
-      for (const [parent, key] of await this.insertParents(plan, target, synth)) await synth.parent(parent, key);
+    } else if (target) {
+      for (const [parent, key] of await this.insertParents(plan, target, quiet, synth)) await synth.parent(parent, key);
     }
-    if (plan.match && plan.verb !== "MERGE" && !(await this.reaches(plan, quiet))) {
-      if (await synth.target(target, plan.facts, plan.verb)) notes.push(`no row of ${target.name} matched${this.source ? " on the source" : ""}`);
+    if (target && plan.match && plan.verb !== "MERGE" && !(await this.reaches(plan, quiet))) {
+      if (await synth.target(target, plan.facts, plan.verb)) notes.push(`no row of ${plan.beneath ? `${plan.target.name} (${target.name})` : target.name} matched${this.source ? " on the source" : ""}`);
     }
-    if (!this.source) for (const [parent, key] of await this.assignedParents(plan, target, synth)) await synth.parent(parent, key);
+    if (target && !this.source) for (const [parent, key] of await this.assignedParents(plan, target, synth)) await synth.parent(parent, key);
     return notes;
   }
 
   /** Whether the statement's own clauses select a row on the shadow now. */
   private async reaches(plan: RowPlan, quiet: QuietWrites): Promise<boolean> {
-    const r = await quiet.guarded((shadow) => shadow.query(`${plan.match!.sql} LIMIT 1`));
+    const r = await quiet.guarded((shadow) => shadow.query(`${plan.match!.probe} LIMIT 1`));
     return "ok" in r && r.ok.rows.length > 0;
   }
 
   /** Parent keys the rows of an INSERT point to, computed on the shadow (its VALUES are constants, its SELECT reads the shadow). */
-  private async insertParents(plan: RowPlan, target: TableMeta, synth: Synthesizer): Promise<Array<[TableMeta, Record<string, string>]>> {
+  private async insertParents(plan: RowPlan, target: TableMeta, quiet: QuietWrites, synth: Synthesizer): Promise<Array<[TableMeta, Record<string, string>]>> {
     const values = plan.inserts && insertedValues(plan, target);
     if (!values) return [];
     const out: Array<[TableMeta, Record<string, string>]> = [];
@@ -91,8 +98,10 @@ export class RowFeeder {
       const parent = await synth.catalog.table(fk.parent);
       const cols = fk.childColumns.map((c) => values.columns.get(unquote(c)));
       if (!parent || cols.some((c) => c === undefined)) continue;
-      const r = await this.shadow.query<Record<string, string | null>>(`SELECT DISTINCT ${cols.map((c, i) => `(${c})::text AS k${i}`).join(", ")} FROM ${values.from} LIMIT 20`).catch(() => ({ rows: [] }));
-      for (const row of r.rows) {
+      const r = await quiet.guarded((shadow) =>
+        shadow.query<Record<string, string | null>>(`SELECT DISTINCT ${cols.map((c, i) => `(${c})::text AS k${i}`).join(", ")} FROM ${values.from} LIMIT 20`),
+      );
+      for (const row of "ok" in r ? r.ok.rows : []) {
         const key = fk.parentColumns.map((_, i) => row[`k${i}`]);
         if (key.every((k) => k !== null && k !== undefined)) out.push([parent, Object.fromEntries(fk.parentColumns.map((c, i) => [unquote(c), quoteLiteral(key[i]!)]))]);
       }

@@ -58,8 +58,8 @@ export class SourceRows {
     this.open = false;
   }
 
-  /** The rows `plan` needs that were not picked before. */
-  async pick(plan: RowPlan, target: TableMeta): Promise<Picked> {
+  /** The rows `plan` needs that were not picked before (`target`: the table it writes, not a view). */
+  async pick(plan: RowPlan, target: TableMeta | undefined): Promise<Picked> {
     await this.begin();
     const fresh: Rows = new Map();
     const bounded = new Set<string>();
@@ -87,7 +87,7 @@ export class SourceRows {
     };
     const result: Picked = { rows: fresh, matched: 0, bounded };
 
-    if (plan.match) {
+    if (plan.match && !plan.beneath) {
       const r = await this.select<Record<string, string | number>>(`${plan.match.sql} LIMIT ${ROWS_PER_TABLE}`);
       if ("error" in r) result.unmatchable = r.error;
       else {
@@ -97,19 +97,22 @@ export class SourceRows {
         }
       }
     }
-    for (const ref of plan.reads) {
-      const t = await this.catalog.resolve(ref);
-      if (!t) continue;
-      const r = await this.select<{ rel: number; tid: string }>(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`);
-      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
+    // what the statement reads elsewhere, and the tables beneath a view it writes through: a bounded sample
+    for (const [refs, touched] of [[plan.reads, false], [plan.beneath ?? [], true]] as const) {
+      for (const ref of refs) {
+        const t = await this.catalog.resolve(ref);
+        if (!t) continue;
+        const r = await this.select<{ rel: number; tid: string }>(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`);
+        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, touched);
+      }
     }
-    if (plan.inserts) {
+    if (plan.inserts && target) {
       for (const q of await insertQueries(plan, target, this.catalog)) {
         const r = await this.select<{ rel: number; tid: string }>(q.sql);
         if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, q.touched);
       }
     }
-    for (const q of await assignedParentQueries(plan, target, this.catalog)) {
+    for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) {
       const r = await this.select<{ rel: number; tid: string }>(q);
       if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
     }

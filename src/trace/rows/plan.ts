@@ -21,7 +21,9 @@ export interface RowPlan {
    * SELECT listing the rows the statement reaches: for each relation of its target and FROM/USING
    * list, a pair of columns (tableoid, ctid). Read-only, LIMIT-ed by the caller.
    */
-  match?: { sql: string; relations: number };
+  match?: { sql: string; relations: number; /** SELECT 1 of the same rows: works when the target is a view */ probe: string };
+  /** the statement writes through a view: the tables beneath it, whose rows it reaches */
+  beneath?: RelRef[];
   /** relations read elsewhere in the statement (subqueries, the query of an INSERT ... SELECT) */
   reads: RelRef[];
   /** what an INSERT (or MERGE's INSERT action) writes: a query whose output columns fill `columns` (all of the table's, in order, when absent) */
@@ -220,8 +222,8 @@ function width(select: RawNode | undefined): number | undefined {
 
 function matchSelect(withText: string, qualifiers: string[], fromParts: string[], where: string): RowPlan["match"] {
   const columns = qualifiers.map((q, i) => `${quoteIdent(q)}.tableoid::oid AS rel${i}, ${quoteIdent(q)}.ctid AS tid${i}`).join(", ");
-  const from = fromParts.filter(Boolean).join(", ");
-  return { sql: `${withText}SELECT ${columns} FROM ${from}${where ? ` WHERE ${where}` : ""}`, relations: qualifiers.length };
+  const rest = `FROM ${fromParts.filter(Boolean).join(", ")}${where ? ` WHERE ${where}` : ""}`;
+  return { sql: `${withText}SELECT ${columns} ${rest}`, relations: qualifiers.length, probe: `${withText}SELECT 1 ${rest}` };
 }
 
 function relRef(rv: RawNode): RelRef {
