@@ -58,6 +58,20 @@ async function trace(sql: string, args: string[]): Promise<{ report: CheckReport
 }
 const locks = (s: StatementReport | undefined) => s?.locks.map((l) => `${l.relation} ${l.mode}`);
 
+/** Deleting a user: orders and their items cascade (with their audit and counter triggers), notes are SET NULL, badges checked (deferred), events' partitions cascade. */
+const USER_DELETED = [
+  "public.audit RowExclusiveLock",
+  "public.badges RowShareLock",
+  "public.counters RowExclusiveLock",
+  "public.events RowExclusiveLock",
+  "public.events_2024 RowExclusiveLock",
+  "public.events_2025 RowExclusiveLock",
+  "public.notes RowExclusiveLock",
+  "public.order_items RowExclusiveLock",
+  "public.orders RowExclusiveLock",
+  "public.users RowExclusiveLock",
+];
+
 /** Every row of every table, to show the source is left as it was. */
 async function contents(client: pg.ClientBase): Promise<string> {
   const { rows } = await client.query(`
@@ -75,19 +89,7 @@ describe("trace --db copies the rows a statement touches", () => {
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(locks(r.statements[0])).toEqual(["public.audit RowExclusiveLock", "public.counters RowExclusiveLock", "public.order_items RowExclusiveLock", "public.orders RowExclusiveLock"]);
-      // users -> orders (cascade) -> order_items (cascade), their triggers; notes SET NULL; badges checked; events' partitions cascade
-      expect(locks(r.statements[1])).toEqual([
-        "public.audit RowExclusiveLock",
-        "public.badges RowShareLock",
-        "public.counters RowExclusiveLock",
-        "public.events RowExclusiveLock",
-        "public.events_2024 RowExclusiveLock",
-        "public.events_2025 RowExclusiveLock",
-        "public.notes RowExclusiveLock",
-        "public.order_items RowExclusiveLock",
-        "public.orders RowExclusiveLock",
-        "public.users RowExclusiveLock",
-      ]);
+      expect(locks(r.statements[1])).toEqual(USER_DELETED);
       expect(locks(r.statements[2])).toEqual(["public.accounts RowShareLock", "public.users RowExclusiveLock"]);
       expect(r.report.files[0]!.assumptions!.join("\n")).toMatch(/:1: copied from the source: 1 row of public\.orders, .*1 row of public\.order_items/);
     } finally {
@@ -150,18 +152,7 @@ describe("trace --schema synthesizes rows", () => {
     const r = await trace("DELETE FROM users WHERE email = 'a@b.c';\nINSERT INTO events (at, user_id) VALUES ('2025-02-02', 42);\n", ["--schema", schema]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(locks(r.statements[0])).toEqual([
-      "public.audit RowExclusiveLock",
-      "public.badges RowShareLock",
-      "public.counters RowExclusiveLock",
-      "public.events RowExclusiveLock",
-      "public.events_2024 RowExclusiveLock",
-      "public.events_2025 RowExclusiveLock",
-      "public.notes RowExclusiveLock",
-      "public.order_items RowExclusiveLock",
-      "public.orders RowExclusiveLock",
-      "public.users RowExclusiveLock",
-    ]);
+    expect(locks(r.statements[0])).toEqual(USER_DELETED);
     expect(locks(r.statements[1])).toEqual(["public.events RowExclusiveLock", "public.events_2025 RowExclusiveLock", "public.users RowShareLock"]);
     const notes = r.report.files[0]!.assumptions!.join("\n");
     expect(notes).toMatch(/:1: synthesized 1 row of public\.accounts, 1 row of public\.users, 1 row of public\.orders, .*1 row of public\.order_items/);

@@ -86,6 +86,11 @@ export class SourceRows {
       waves.push({ oid, tids: added, touched });
     };
     const result: Picked = { rows: fresh, matched: 0, bounded };
+    /** rows selected as (rel, tid) */
+    const addSelected = async (sql: string, touched: boolean, params: unknown[] = []) => {
+      const r = await this.select<{ rel: number; tid: string }>(sql, params);
+      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, touched);
+    };
 
     if (plan.match && !plan.beneath) {
       const r = await this.select<Record<string, string | number>>(`${plan.match.sql} LIMIT ${ROWS_PER_TABLE}`);
@@ -101,49 +106,25 @@ export class SourceRows {
     for (const [refs, touched] of [[plan.reads, false], [plan.beneath ?? [], true]] as const) {
       for (const ref of refs) {
         const t = await this.catalog.resolve(ref);
-        if (!t) continue;
-        const r = await this.select<{ rel: number; tid: string }>(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`);
-        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, touched);
+        if (t) await addSelected(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`, touched);
       }
     }
-    if (plan.inserts && target) {
-      for (const q of await insertQueries(plan, target, this.catalog)) {
-        const r = await this.select<{ rel: number; tid: string }>(q.sql);
-        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, q.touched);
-      }
-    }
-    for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) {
-      const r = await this.select<{ rel: number; tid: string }>(q);
-      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
-    }
+    if (plan.inserts && target) for (const q of await insertQueries(plan, target, this.catalog)) await addSelected(q.sql, q.touched);
+    for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) await addSelected(q, false);
 
-    // the foreign-key neighbourhood, wave by wave
+    // the foreign-key neighbourhood, wave by wave: what the rows reference; what references the rows touched
     while (waves.length > 0) {
       const wave = waves.shift()!;
       const t = (await this.catalog.table(wave.oid))!;
       for (const fk of await this.catalog.referencing(t)) {
         const parent = await this.catalog.table(fk.parent);
-        if (!parent) continue;
-        const r = await this.select<{ rel: number; tid: string }>(
-          `SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p
-           WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) IN (SELECT ${fk.childColumns.map((c) => `c.${c}`).join(", ")} FROM ONLY ${t.quoted} c WHERE c.ctid = ANY($1::tid[]))
-           LIMIT ${ROWS_PER_TABLE}`,
-          [wave.tids],
-        );
-        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, false);
+        if (parent) await addSelected(matching(parent, fk.parentColumns, t, fk.childColumns), false, [wave.tids]);
       }
       if (!wave.touched) continue;
       for (const fk of await this.catalog.referencedBy(t)) {
         const child = await this.catalog.table(fk.child);
-        if (!child) continue;
-        const r = await this.select<{ rel: number; tid: string }>(
-          `SELECT c.tableoid::oid::int AS rel, c.ctid::text AS tid FROM ${scanOf(child)} c
-           WHERE (${fk.childColumns.map((c) => `c.${c}`).join(", ")}) IN (SELECT ${fk.parentColumns.map((c) => `p.${c}`).join(", ")} FROM ONLY ${t.quoted} p WHERE p.ctid = ANY($1::tid[]))
-           LIMIT ${ROWS_PER_TABLE}`,
-          [wave.tids],
-        );
         const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
-        if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, cascades);
+        if (child) await addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
       }
     }
     return result;
@@ -161,6 +142,13 @@ export class SourceRows {
       return { error: (e as Error).message };
     }
   }
+}
+
+/** Rows of `to` whose `toColumns` equal the `fromColumns` of the rows of `from` with the ctids in $1. */
+function matching(to: TableMeta, toColumns: string[], from: TableMeta, fromColumns: string[]): string {
+  return `SELECT x.tableoid::oid::int AS rel, x.ctid::text AS tid FROM ${scanOf(to)} x
+    WHERE (${toColumns.map((c) => `x.${c}`).join(", ")}) IN (SELECT ${fromColumns.map((c) => `y.${c}`).join(", ")} FROM ONLY ${from.quoted} y WHERE y.ctid = ANY($1::tid[]))
+    LIMIT ${ROWS_PER_TABLE}`;
 }
 
 function byRelation(pairs: Array<[number, string]>): Map<number, string[]> {
