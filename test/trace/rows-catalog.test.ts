@@ -9,14 +9,14 @@ import { adminUrl } from "../helpers/db.js";
 import { CatalogTracer, createFixtureTemplate, loadCatalog, type CatalogEntry } from "../helpers/lock-catalog.js";
 
 /**
- * The lock catalog's DML entries, traced two ways: on a copy of the fixture with all its rows
+ * The lock catalog's DML entries (and DO blocks), traced two ways: on a copy of the fixture with all its rows
  * (what test/analyze/agreement.test.ts compares `check` with), and on a copy of its schema alone
  * that gets its rows the way `trace --db` does (copied for the statement from the fixture). Row
  * copying must not change an observation; where the fixture has no matching row and rows are
  * synthesized, the copy may only see more (never weaker or fewer locks).
  */
 process.env.LOCKSTEP_SHADOW_ADMIN_URL = adminUrl();
-const DML = /^\s*(WITH\b[\s\S]*\b)?(INSERT|UPDATE|DELETE|MERGE)\b/i;
+const DML = /^\s*((WITH\b[\s\S]*\b)?(INSERT|UPDATE|DELETE|MERGE)|DO)\b/i;
 const entries = (await loadCatalog()).filter((e) => DML.test(e.sql));
 let template: Awaited<ReturnType<typeof createFixtureTemplate>>;
 let schemaOnly: Shadow;

@@ -133,6 +133,12 @@ describe("trace --db copies the rows a statement touches", () => {
     ]);
   });
 
+  it("copies the rows the statements of a DO block touch", async () => {
+    const r = await trace("DO $$ BEGIN DELETE FROM orders WHERE id = 11; END $$;\n", ["--db", source.url]);
+    expect(r.code).toBe(0);
+    expect(locks(r.statements[0])).toEqual(["public.audit RowExclusiveLock", "public.counters RowExclusiveLock", "public.order_items RowExclusiveLock", "public.orders RowExclusiveLock"]);
+  });
+
   it("follows a writable CTE and a MERGE", async () => {
     const r = await trace(
       "WITH gone AS (DELETE FROM orders WHERE id = 9 RETURNING id) INSERT INTO audit (what) SELECT 'order ' || id FROM gone;\n" +

@@ -1,4 +1,5 @@
 import { parseSync, type RawNode } from "../../analyze/parse.js";
+import { parsePlPgSQLSync } from "../../analyze/pg-wasm.js";
 import { quoteIdent } from "../../db/connection.js";
 import { constantFacts, constantOf } from "./facts.js";
 import { Segments } from "./segments.js";
@@ -38,7 +39,10 @@ export interface RowPlan {
 
 const VERBS: Record<string, RowPlan["verb"]> = { DeleteStmt: "DELETE", UpdateStmt: "UPDATE", InsertStmt: "INSERT", MergeStmt: "MERGE" };
 
-/** The row plans of one statement: itself and each data-modifying CTE. Empty for anything but DML. */
+/**
+ * The row plans of one statement: itself and each data-modifying CTE, or the SQL statements of a
+ * DO block's body. Empty for anything else.
+ */
 export function planRows(sql: string): RowPlan[] {
   let tree: RawNode;
   try {
@@ -48,7 +52,29 @@ export function planRows(sql: string): RowPlan[] {
   } catch {
     return [];
   }
+  if (tree.DoStmt) return doBodyStatements(sql).flatMap(planRows);
   return plansOf(sql, tree);
+}
+
+/** The SQL statements a PL/pgSQL DO block runs, as written (with its variables: those fail on the source and are said so). */
+function doBodyStatements(sql: string): string[] {
+  let body: unknown;
+  try {
+    body = parsePlPgSQLSync(sql.endsWith(";") ? sql : `${sql};`);
+  } catch {
+    return []; // another language
+  }
+  const out: string[] = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    const exec = (n as RawNode).PLpgSQL_stmt_execsql as RawNode | undefined;
+    const query = ((exec?.sqlstmt as RawNode | undefined)?.PLpgSQL_expr as RawNode | undefined)?.query;
+    if (typeof query === "string") out.push(query);
+    for (const v of Object.values(n)) walk(v);
+  };
+  walk(body);
+  return out;
 }
 
 function plansOf(sql: string, tree: RawNode): RowPlan[] {
