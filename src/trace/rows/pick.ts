@@ -113,20 +113,32 @@ export class SourceRows {
     for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) await addSelected(q, false);
 
     // the foreign-key neighbourhood, wave by wave: what the rows reference; what references the rows touched
-    while (waves.length > 0) {
-      const wave = waves.shift()!;
-      const t = (await this.catalog.table(wave.oid))!;
-      for (const fk of await this.catalog.referencing(t)) {
-        const parent = await this.catalog.table(fk.parent);
-        if (parent) await addSelected(matching(parent, fk.parentColumns, t, fk.childColumns), false, [wave.tids]);
+    const written = new Set<number>(target ? [target.oid] : []);
+    const spread = async () => {
+      while (waves.length > 0) {
+        const wave = waves.shift()!;
+        const t = (await this.catalog.table(wave.oid))!;
+        for (const fk of await this.catalog.referencing(t)) {
+          const parent = await this.catalog.table(fk.parent);
+          if (parent) await addSelected(matching(parent, fk.parentColumns, t, fk.childColumns), false, [wave.tids]);
+        }
+        if (!wave.touched) continue;
+        written.add(wave.oid);
+        for (const fk of await this.catalog.referencedBy(t)) {
+          const child = await this.catalog.table(fk.child);
+          const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
+          if (child) await addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
+        }
       }
-      if (!wave.touched) continue;
-      for (const fk of await this.catalog.referencedBy(t)) {
-        const child = await this.catalog.table(fk.child);
-        const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
-        if (child) await addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
-      }
+    };
+    await spread();
+    // the tables the triggers of the written tables name (a counter row a trigger updates): a sample, and their neighbourhood
+    const named = await this.select<{ oid: number }>(TRIGGER_TABLES_SQL, [[...written]]);
+    for (const { oid } of "error" in named ? [] : named.rows) {
+      const t = await this.catalog.table(oid);
+      if (t && !this.picked.has(oid)) await addSelected(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`, false);
     }
+    await spread();
     return result;
   }
 
@@ -143,6 +155,19 @@ export class SourceRows {
     }
   }
 }
+
+/**
+ * Tables whose names appear (as words) in the source of the functions of user triggers on the
+ * tables $1 (and the partitioned tables above them): what those triggers may write.
+ */
+const TRIGGER_TABLES_SQL = `
+SELECT DISTINCT c.oid::int AS oid
+FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_class c ON c.relkind IN ('r', 'p') AND p.prosrc ~* ('\\m' || regexp_replace(c.relname, '([^[:alnum:]_])', '\\\\\\1', 'g') || '\\M')
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal
+  AND (t.tgrelid = ANY($1::oid[]) OR t.tgrelid IN (SELECT a.relid FROM unnest($1::oid[]) w(oid), pg_partition_ancestors(w.oid) a))
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 
 /** Rows of `to` whose `toColumns` equal the `fromColumns` of the rows of `from` with the ctids in $1. */
 function matching(to: TableMeta, toColumns: string[], from: TableMeta, fromColumns: string[]): string {
