@@ -17,8 +17,11 @@ export const traceCommand = defineCommand({
   summary: "run a migration on a throwaway shadow copy of the schema and report the locks and rewrites Postgres really took",
   description:
     "The schema comes from --db (read from the catalog, read-only; nothing runs there) or --schema (a pg_dump --schema-only\n" +
-    "file or earlier migrations, replayed). Statements run one by one on a shadow database on the embedded server\n" +
-    "(or LOCKSTEP_SHADOW_ADMIN_URL). Output has the same shape as `check --format json`.",
+    "file or earlier migrations, replayed). Before each INSERT/UPDATE/DELETE/MERGE, the rows it touches and their\n" +
+    "foreign-key neighbourhood are copied from --db (SELECTs only, at most 1,000 rows per table), or made up, so that\n" +
+    "triggers and cascades fire. Statements run one by one on a shadow database on the embedded server (or\n" +
+    "LOCKSTEP_SHADOW_ADMIN_URL). Output has the same shape as `check --format json`; notes (`assumptions`) say where\n" +
+    "rows came from and what could not be copied or observed.",
   arguments: [{ name: "file", description: "migration file (- for stdin)", required: true }],
   options: [
     { flags: "--db <url>", description: "database whose schema to copy (URL or env:VAR); only read" },
