@@ -115,6 +115,15 @@ describe("trace --db copies the rows a statement touches", () => {
     expect(locks(r.statements[1])).toEqual(["public.orders RowExclusiveLock", "public.users RowShareLock"]);
   });
 
+  it("finds on the source the parents of rows written into a table the migration creates", async () => {
+    const r = await trace("CREATE TABLE prefs (user_id int NOT NULL REFERENCES users, k text);\nINSERT INTO prefs VALUES (12, 'x');\nINSERT INTO prefs SELECT id, 'y' FROM users WHERE id < 3;\n", ["--db", source.url]);
+    expect(r.report.files[0]!.errors).toEqual([]);
+    expect(locks(r.statements[1])).toEqual(["public.prefs RowExclusiveLock", "public.users RowShareLock"]);
+    // its SELECT reads the users copied for it, and each inserted row's key is checked against them
+    expect(locks(r.statements[2])).toEqual(["public.prefs RowExclusiveLock", "public.users RowShareLock"]);
+    expect(r.report.files[0]!.assumptions!.join("\n")).toMatch(/:2: copied from the source: 1 row of public\.users, 1 row of public\.accounts/);
+  });
+
   it("fails where the source would: a row still referenced", async () => {
     const r = await trace("DELETE FROM users WHERE id = 45;\n", ["--db", source.url]);
     expect(r.code).toBe(2);

@@ -27,6 +27,8 @@ export interface TableMeta {
   oid: number;
   /** schema.name, for notes */
   name: string;
+  /** its schema and name, to find it on another database */
+  ref: RelRef;
   /** quoted for SQL */
   quoted: string;
   /** pg_class.relkind */
@@ -123,7 +125,8 @@ SELECT n.nspname AS schema, c.relname AS name FROM under u JOIN pg_class c ON c.
 WHERE c.relkind IN ('r', 'p') ORDER BY 1, 2`;
 
 const TABLE_SQL = `
-SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS quoted,
+SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS name, json_build_object('schema', n.nspname, 'name', c.relname) AS ref,
+  quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS quoted,
   c.relkind::text AS kind,
   ARRAY[c.oid::int] || COALESCE((SELECT array_agg(a.relid::oid::int) FROM pg_partition_ancestors(c.oid) a WHERE a.relid <> c.oid), '{}') AS lineage,
   COALESCE((SELECT json_agg(ARRAY(SELECT at.attname FROM unnest(con.conkey) k JOIN pg_attribute at ON at.attrelid = con.conrelid AND at.attnum = k))

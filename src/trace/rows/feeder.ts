@@ -2,7 +2,7 @@ import type pg from "pg";
 import { quoteLiteral } from "../../db/connection.js";
 import { RowCatalog, type TableMeta } from "./catalog.js";
 import { QuietWrites, followSequences, loadRows } from "./load.js";
-import { ROWS_PER_TABLE, SourceRows, insertedValues, unquote, type Rows } from "./pick.js";
+import { ROWS_PER_TABLE, SourceRows, insertedValues, unquote, type Picked, type Rows } from "./pick.js";
 import { planRows, type RowPlan } from "./plan.js";
 import { Synthesizer } from "./synthesize.js";
 
@@ -60,27 +60,46 @@ export class RowFeeder {
 
   private async feed(plan: RowPlan, target: TableMeta | undefined, quiet: QuietWrites, synth: Synthesizer): Promise<string[]> {
     const notes: string[] = [];
-    const sourceTarget = this.source && (await this.source.catalog.resolve(plan.target));
-    if (this.source && (sourceTarget || plan.beneath)) {
+    if (this.source) {
+      // undefined: a view, or a table the migration creates (its other relations' rows are still copied)
+      const sourceTarget = await this.source.catalog.resolve(plan.target);
       const picked = await this.source.pick(plan, sourceTarget);
-      const problems = await loadRows(this.sourceClient!, this.source.catalog, picked.rows, quiet);
-      if (!this.sequencesFollowed && picked.rows.size > 0) {
-        await followSequences(this.sourceClient!, this.shadow);
-        this.sequencesFollowed = true;
+      notes.push(...(await this.load(picked, quiet)));
+      if (picked.unmatchable && sourceTarget) notes.push(`the rows it touches in ${sourceTarget.name} could not be looked up on the source: ${picked.unmatchable}`);
+      if (!sourceTarget && target) {
+        // the parents of what it writes into a table the source does not have yet: looked up there by key
+        const keys = (await this.parentKeys(plan, target, quiet, synth)).map(([t, key]) => ({ table: t.ref, key }));
+        if (keys.length) notes.push(...(await this.load(await this.source.pickKeys(keys), quiet)));
       }
-      const copied = await this.describe(picked.rows);
-      if (copied) notes.push(`copied from the source: ${copied}`);
-      if (picked.bounded.size) notes.push(`at most ${ROWS_PER_TABLE} rows per table were copied (${[...picked.bounded].join(", ")})`);
-      if (picked.unmatchable) notes.push(`the rows it touches in ${target?.name ?? plan.target.name} could not be looked up on the source: ${picked.unmatchable}`);
-      notes.push(...problems);
     } else if (target) {
-      for (const [parent, key] of await this.insertParents(plan, target, quiet, synth)) await synth.parent(parent, key);
+      for (const [parent, key] of await this.parentKeys(plan, target, quiet, synth)) await synth.parent(parent, key);
     }
     if (target && plan.match && plan.verb !== "MERGE" && !(await this.reaches(plan, quiet))) {
       if (await synth.target(target, plan.facts, plan.verb)) notes.push(`no row of ${plan.beneath ? `${plan.target.name} (${target.name})` : target.name} matched${this.source ? " on the source" : ""}`);
     }
-    if (target && !this.source) for (const [parent, key] of await this.assignedParents(plan, target, synth)) await synth.parent(parent, key);
     return notes;
+  }
+
+  /** Copy picked rows into the shadow; notes on what was copied and what could not be. */
+  private async load(picked: Picked, quiet: QuietWrites): Promise<string[]> {
+    const problems = await loadRows(this.sourceClient!, this.source!.catalog, picked.rows, quiet);
+    if (!this.sequencesFollowed && picked.rows.size > 0) {
+      await followSequences(this.sourceClient!, this.shadow);
+      this.sequencesFollowed = true;
+    }
+    const notes: string[] = [];
+    const copied = await this.describe(picked.rows);
+    if (copied) notes.push(`copied from the source: ${copied}`);
+    if (picked.bounded.size) notes.push(`at most ${ROWS_PER_TABLE} rows per table were copied (${[...picked.bounded].join(", ")})`);
+    return [...notes, ...problems];
+  }
+
+  /** The parents the rows it writes point to (INSERT values, UPDATE ... SET fk = constant) that the shadow lacks. */
+  private async parentKeys(plan: RowPlan, target: TableMeta, quiet: QuietWrites, synth: Synthesizer): Promise<Array<[TableMeta, Record<string, string>]>> {
+    const keys = [...(await this.insertParents(plan, target, quiet, synth)), ...(await this.assignedParents(plan, target, synth))];
+    const out: Array<[TableMeta, Record<string, string>]> = [];
+    for (const [t, key] of keys) if (!(await synth.exists(t, key))) out.push([t, key]);
+    return out;
   }
 
   /** Whether the statement's own clauses select a row on the shadow now. */

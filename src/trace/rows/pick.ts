@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { quoteIdent } from "../../db/connection.js";
 import { scanOf, type RowCatalog, type TableMeta } from "./catalog.js";
-import type { RowPlan } from "./plan.js";
+import type { RelRef, RowPlan } from "./plan.js";
 
 /**
  * Choosing, on the source database and only with SELECTs in one read-only REPEATABLE READ
@@ -58,47 +58,17 @@ export class SourceRows {
     this.open = false;
   }
 
-  /** The rows `plan` needs that were not picked before (`target`: the table it writes, not a view). */
+  /** The rows `plan` needs that were not picked before (`target`: the table it writes, not a view, if the source has it). */
   async pick(plan: RowPlan, target: TableMeta | undefined): Promise<Picked> {
     await this.begin();
-    const fresh: Rows = new Map();
-    const bounded = new Set<string>();
-    const waves: Wave[] = [];
-    const add = async (oid: number, tids: string[], touched: boolean) => {
-      const t = await this.catalog.table(oid);
-      if (!t) return;
-      const have = this.picked.get(oid) ?? new Set<string>();
-      this.picked.set(oid, have);
-      const added: string[] = [];
-      for (const tid of tids) {
-        if (have.has(tid)) continue;
-        if (have.size >= ROWS_PER_TABLE) {
-          bounded.add(t.name);
-          break;
-        }
-        have.add(tid);
-        added.push(tid);
-      }
-      if (added.length === 0) return;
-      const f = fresh.get(oid) ?? new Set<string>();
-      fresh.set(oid, f);
-      for (const tid of added) f.add(tid);
-      waves.push({ oid, tids: added, touched });
-    };
-    const result: Picked = { rows: fresh, matched: 0, bounded };
-    /** rows selected as (rel, tid) */
-    const addSelected = async (sql: string, touched: boolean, params: unknown[] = []) => {
-      const r = await this.select<{ rel: number; tid: string }>(sql, params);
-      if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await add(oid, tids, touched);
-    };
-
+    const c = new Collector(this, target);
     if (plan.match && !plan.beneath) {
       const r = await this.select<Record<string, string | number>>(`${plan.match.sql} LIMIT ${ROWS_PER_TABLE}`);
-      if ("error" in r) result.unmatchable = r.error;
+      if ("error" in r) c.result.unmatchable = r.error;
       else {
-        result.matched = r.rows.length;
+        c.result.matched = r.rows.length;
         for (let i = 0; i < plan.match.relations; i++) {
-          for (const [oid, tids] of byRelation(r.rows.map((row) => [Number(row[`rel${i}`]), String(row[`tid${i}`])]))) await add(oid, tids, i === 0);
+          for (const [oid, tids] of byRelation(r.rows.map((row) => [Number(row[`rel${i}`]), String(row[`tid${i}`])]))) await c.add(oid, tids, i === 0);
         }
       }
     }
@@ -106,40 +76,26 @@ export class SourceRows {
     for (const [refs, touched] of [[plan.reads, false], [plan.beneath ?? [], true]] as const) {
       for (const ref of refs) {
         const t = await this.catalog.resolve(ref);
-        if (t) await addSelected(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`, touched);
+        if (t) await c.addSelected(sample(t), touched);
       }
     }
-    if (plan.inserts && target) for (const q of await insertQueries(plan, target, this.catalog)) await addSelected(q.sql, q.touched);
-    for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) await addSelected(q, false);
+    if (plan.inserts && target) for (const q of await insertQueries(plan, target, this.catalog)) await c.addSelected(q.sql, q.touched);
+    for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) await c.addSelected(q, false);
+    await c.spread();
+    return c.result;
+  }
 
-    // the foreign-key neighbourhood, wave by wave: what the rows reference; what references the rows touched
-    const written = new Set<number>(target ? [target.oid] : []);
-    const spread = async () => {
-      while (waves.length > 0) {
-        const wave = waves.shift()!;
-        const t = (await this.catalog.table(wave.oid))!;
-        for (const fk of await this.catalog.referencing(t)) {
-          const parent = await this.catalog.table(fk.parent);
-          if (parent) await addSelected(matching(parent, fk.parentColumns, t, fk.childColumns), false, [wave.tids]);
-        }
-        if (!wave.touched) continue;
-        written.add(wave.oid);
-        for (const fk of await this.catalog.referencedBy(t)) {
-          const child = await this.catalog.table(fk.child);
-          const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
-          if (child) await addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
-        }
-      }
-    };
-    await spread();
-    // the tables the triggers of the written tables name (a counter row a trigger updates): a sample, and their neighbourhood
-    const named = await this.select<{ oid: number }>(TRIGGER_TABLES_SQL, [[...written]]);
-    for (const { oid } of "error" in named ? [] : named.rows) {
-      const t = await this.catalog.table(oid);
-      if (t && !this.picked.has(oid)) await addSelected(`SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)} LIMIT ${ROWS_PER_TABLE}`, false);
+  /** Rows with these key values (column -> SQL constant), found by table name, and what they reference. */
+  async pickKeys(keys: Array<{ table: RelRef; key: Record<string, string> }>): Promise<Picked> {
+    await this.begin();
+    const c = new Collector(this, undefined);
+    for (const { table, key } of keys) {
+      const t = await this.catalog.resolve(table);
+      const cols = Object.keys(key);
+      if (t) await c.addSelected(`${sample(t, "")} WHERE (${cols.map(quoteIdent).join(", ")}) = (${cols.map((k) => key[k]).join(", ")}) LIMIT ${ROWS_PER_TABLE}`, false);
     }
-    await spread();
-    return result;
+    await c.spread();
+    return c.result;
   }
 
   /** A SELECT under a savepoint: a failure (an object the migration creates, a timeout) does not end the snapshot. */
@@ -174,6 +130,87 @@ function matching(to: TableMeta, toColumns: string[], from: TableMeta, fromColum
   return `SELECT x.tableoid::oid::int AS rel, x.ctid::text AS tid FROM ${scanOf(to)} x
     WHERE (${toColumns.map((c) => `x.${c}`).join(", ")}) IN (SELECT ${fromColumns.map((c) => `y.${c}`).join(", ")} FROM ONLY ${from.quoted} y WHERE y.ctid = ANY($1::tid[]))
     LIMIT ${ROWS_PER_TABLE}`;
+}
+
+/**
+ * The rows picked for one statement: each added row is a wave that brings its foreign-key
+ * neighbourhood (what it references; for rows the statement writes, what references them, on down
+ * through cascading keys), then the tables the triggers of the written tables name.
+ */
+class Collector {
+  readonly result: Picked = { rows: new Map(), matched: 0, bounded: new Set() };
+  private readonly waves: Wave[] = [];
+  private readonly written: Set<number>;
+
+  constructor(
+    private readonly source: SourceRows,
+    target: TableMeta | undefined,
+  ) {
+    this.written = new Set(target ? [target.oid] : []);
+  }
+
+  async add(oid: number, tids: string[], touched: boolean): Promise<void> {
+    const t = await this.source.catalog.table(oid);
+    if (!t) return;
+    const have = this.source.picked.get(oid) ?? new Set<string>();
+    this.source.picked.set(oid, have);
+    const added: string[] = [];
+    for (const tid of tids) {
+      if (have.has(tid)) continue;
+      if (have.size >= ROWS_PER_TABLE) {
+        this.result.bounded.add(t.name);
+        break;
+      }
+      have.add(tid);
+      added.push(tid);
+    }
+    if (added.length === 0) return;
+    const fresh = this.result.rows.get(oid) ?? new Set<string>();
+    this.result.rows.set(oid, fresh);
+    for (const tid of added) fresh.add(tid);
+    this.waves.push({ oid, tids: added, touched });
+  }
+
+  /** Rows a SELECT of (rel, tid) names. */
+  async addSelected(sql: string, touched: boolean, params: unknown[] = []): Promise<void> {
+    const r = await this.source.select<{ rel: number; tid: string }>(sql, params);
+    if (!("error" in r)) for (const [oid, tids] of byRelation(r.rows.map((x) => [x.rel, x.tid]))) await this.add(oid, tids, touched);
+  }
+
+  async spread(): Promise<void> {
+    await this.neighbourhood();
+    // the tables the triggers of the written tables name (a counter row a trigger updates): a sample, and their neighbourhood
+    const named = await this.source.select<{ oid: number }>(TRIGGER_TABLES_SQL, [[...this.written]]);
+    for (const { oid } of "error" in named ? [] : named.rows) {
+      const t = await this.source.catalog.table(oid);
+      if (t && !this.source.picked.has(oid)) await this.addSelected(sample(t), false);
+    }
+    await this.neighbourhood();
+  }
+
+  private async neighbourhood(): Promise<void> {
+    const catalog = this.source.catalog;
+    while (this.waves.length > 0) {
+      const wave = this.waves.shift()!;
+      const t = (await catalog.table(wave.oid))!;
+      for (const fk of await catalog.referencing(t)) {
+        const parent = await catalog.table(fk.parent);
+        if (parent) await this.addSelected(matching(parent, fk.parentColumns, t, fk.childColumns), false, [wave.tids]);
+      }
+      if (!wave.touched) continue;
+      this.written.add(wave.oid);
+      for (const fk of await catalog.referencedBy(t)) {
+        const child = await catalog.table(fk.child);
+        const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
+        if (child) await this.addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
+      }
+    }
+  }
+}
+
+/** SELECT (rel, tid) of a table's rows; bounded unless `limit` is given. */
+function sample(t: TableMeta, limit = ` LIMIT ${ROWS_PER_TABLE}`): string {
+  return `SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)}${limit}`;
 }
 
 function byRelation(pairs: Array<[number, string]>): Map<number, string[]> {

@@ -58,7 +58,8 @@ export class Synthesizer {
     }
   }
 
-  private async exists(t: TableMeta, key: Record<string, string>): Promise<boolean> {
+  /** Whether a row of `t` has these key values (column -> SQL constant). */
+  async exists(t: TableMeta, key: Record<string, string>): Promise<boolean> {
     const cols = Object.keys(key);
     const r = await this.quiet.guarded((shadow) =>
       shadow.query(`SELECT 1 FROM ${scanOf(t)} WHERE (${cols.map(quoteIdent).join(", ")}) = (${cols.map((c) => key[c]).join(", ")}) LIMIT 1`),
