@@ -98,11 +98,12 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
   const target = relRef(stmt.relation as RawNode);
   const base: RowPlan = { verb, target, reads: [], onConflict: false, facts: {}, assigned: {} };
   const qualifier = aliasOf(stmt.relation as RawNode);
+  /** the first of these clause starts (-1: absent), or the statement's end */
+  const end = (...starts: number[]) => Math.min(...starts.filter((i) => i >= 0), seg.tokens.length);
   /** relations the statement reads besides its target and the plain relations of its FROM/USING list (whose rows `match` finds) */
   const readsBesides = (plain: RawNode[]) => {
     const skip = new Set(plainRangeVars(plain));
-    const { relation: _target, ...rest } = stmt;
-    return rangeVarNodes(rest).filter((rv) => !skip.has(rv) && !(cteNames.has(String(rv.relname)) && !rv.schemaname)).map(relRef);
+    return rangeVarNodes({ ...stmt, relation: undefined }).filter((rv) => !skip.has(rv) && !(cteNames.has(String(rv.relname)) && !rv.schemaname)).map(relRef);
   };
 
   switch (verb) {
@@ -111,7 +112,6 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
       const using = seg.find(["USING"], from + 1);
       const where = seg.find(["WHERE"], from + 1);
       const returning = seg.find(["RETURNING"], from + 1);
-      const end = (...after: number[]) => Math.min(...after.filter((i) => i >= 0), seg.tokens.length);
       const targetText = seg.text(from + 1, end(using, where, returning));
       const usingText = using >= 0 ? seg.text(using + 1, end(where, returning)) : "";
       const whereText = where >= 0 ? seg.text(where + 1, end(returning)) : "";
@@ -126,7 +126,6 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
       const set = seg.find(["SET"], verbAt + 1);
       const where = seg.find(["WHERE"], set + 1);
       const returning = seg.find(["RETURNING"], set + 1);
-      const end = (...after: number[]) => Math.min(...after.filter((i) => i >= 0), seg.tokens.length);
       const fromClause = (stmt.fromClause as RawNode[] | undefined) ?? [];
       // the FROM list's keyword: the last one before WHERE/RETURNING that is not IS DISTINCT FROM
       let from = -1;
@@ -155,12 +154,12 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
       const cols = ((stmt.cols as RawNode[] | undefined) ?? []).map((c) => String((c.ResTarget as RawNode).name));
       const conflict = seg.tokens.findIndex((t, i) => t.depth === 0 && t.word === "ON" && seg.tokens[i + 1]?.word === "CONFLICT");
       const returning = seg.find(["RETURNING"], verbAt + 1);
-      const end = Math.min(...[conflict, returning].filter((i) => i >= 0), seg.tokens.length);
+      const stop = end(conflict, returning);
       const start = queryStart(seg, verbAt, cols.length > 0);
-      if (start < 0 || start >= end) break;
+      if (start < 0 || start >= stop) break;
       const select = query.SelectStmt as RawNode | undefined;
       base.inserts = {
-        query: (withText + (select?.valuesLists ? seg.textWithoutDefaults(start, end) : seg.text(start, end))).trim(),
+        query: (withText + (select?.valuesLists ? seg.textWithoutDefaults(start, stop) : seg.text(start, stop))).trim(),
         ...(cols.length ? { columns: cols } : {}),
         ...(width(select) !== undefined ? { width: width(select)! } : {}),
       };
