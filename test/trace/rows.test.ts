@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type pg from "pg";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckReport, StatementReport } from "../../src/analyze/types.js";
 import { runLockstep } from "../helpers/cli.js";
@@ -122,6 +122,26 @@ describe("trace --db copies the rows a statement touches", () => {
     // its SELECT reads the users copied for it, and each inserted row's key is checked against them
     expect(locks(r.statements[2])).toEqual(["public.prefs RowExclusiveLock", "public.users RowShareLock"]);
     expect(r.report.files[0]!.assumptions!.join("\n")).toMatch(/:2: copied from the source: 1 row of public\.users, 1 row of public\.accounts/);
+  });
+
+  it("does not queue behind a lock on the source: the rows are given up, made up, and said so", async () => {
+    const other = new pg.Client({ connectionString: source.url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      // (a table the schema copy itself does not lock: pg_get_expr locks tables with defaults or CHECK expressions)
+      await other.query("LOCK TABLE counters IN ACCESS EXCLUSIVE MODE");
+      const r = await trace("UPDATE counters SET n = 5 WHERE name = 'items';\n", ["--db", source.url]);
+      expect(r.code).toBe(0);
+      expect(r.report.files[0]!.assumptions).toEqual([
+        expect.stringMatching(/:1: the rows it touches in public\.counters could not be looked up on the source: canceling statement due to lock timeout$/),
+        expect.stringMatching(/:1: synthesized 1 row of public\.counters so that/),
+      ]);
+      expect(locks(r.statements[0])).toEqual(["public.counter_log RowExclusiveLock", "public.counters RowExclusiveLock"]);
+    } finally {
+      await other.query("ROLLBACK");
+      await other.end();
+    }
   });
 
   it("fails where the source would: a row still referenced", async () => {

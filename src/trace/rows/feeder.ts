@@ -48,6 +48,8 @@ export class RowFeeder {
     } catch (e) {
       await this.shadow.query("ROLLBACK").catch(() => undefined);
       return [...notes, `rows for the statement could not be prepared: ${(e as Error).message}`];
+    } finally {
+      await this.source?.end();
     }
     const made = [...synth.made].map(([t, n]) => `${n} row${n === 1 ? "" : "s"} of ${t}`);
     if (made.length) notes.push(`synthesized ${made.join(", ")} so that its row triggers and foreign-key actions run`);
@@ -60,12 +62,14 @@ export class RowFeeder {
 
   private async feed(plan: RowPlan, target: TableMeta | undefined, quiet: QuietWrites, synth: Synthesizer): Promise<string[]> {
     const notes: string[] = [];
+    let unknown = false;
     if (this.source) {
       // undefined: a view, or a table the migration creates (its other relations' rows are still copied)
       const sourceTarget = await this.source.catalog.resolve(plan.target);
       const picked = await this.source.pick(plan, sourceTarget);
       notes.push(...(await this.load(picked, quiet)));
-      if (picked.unmatchable && sourceTarget) notes.push(`the rows it touches in ${sourceTarget.name} could not be looked up on the source: ${picked.unmatchable}`);
+      unknown = picked.unmatchable !== undefined && sourceTarget !== undefined;
+      if (unknown) notes.push(`the rows it touches in ${sourceTarget!.name} could not be looked up on the source: ${picked.unmatchable}`);
       if (!sourceTarget && target) {
         // the parents of what it writes into a table the source does not have yet: looked up there by key
         const keys = (await this.parentKeys(plan, target, quiet, synth)).map(([t, key]) => ({ table: t.ref, key }));
@@ -75,7 +79,8 @@ export class RowFeeder {
       for (const [parent, key] of await this.parentKeys(plan, target, quiet, synth)) await synth.parent(parent, key);
     }
     if (target && plan.match && plan.verb !== "MERGE" && !(await this.reaches(plan, quiet))) {
-      if (await synth.target(target, plan.facts, plan.verb)) notes.push(`no row of ${plan.beneath ? `${plan.target.name} (${target.name})` : target.name} matched${this.source ? " on the source" : ""}`);
+      const made = await synth.target(target, plan.facts, plan.verb);
+      if (made && !unknown) notes.push(`no row of ${plan.beneath ? `${plan.target.name} (${target.name})` : target.name} matched${this.source ? " on the source" : ""}`);
     }
     return notes;
   }

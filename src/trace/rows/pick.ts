@@ -14,6 +14,8 @@ import type { RelRef, RowPlan } from "./plan.js";
 export const ROWS_PER_TABLE = 1000;
 /** a query on the source that takes longer is given up (its rows are then synthesized or noted missing) */
 const SOURCE_STATEMENT_TIMEOUT = "15s";
+/** nor do we queue behind a lock on the source (a migration running there): we would hold others up */
+const SOURCE_LOCK_TIMEOUT = "2s";
 
 /** Rows by physical table oid (a partition, not its partitioned table) -> ctids. */
 export type Rows = Map<number, Set<string>>;
@@ -36,7 +38,7 @@ export interface Picked {
 }
 
 export class SourceRows {
-  /** every row picked for this trace so far (a row is copied once) */
+  /** every row picked for this trace so far (a row is copied once; a row updated on the source between two statements may be seen twice) */
   readonly picked: Rows = new Map();
   private open = false;
 
@@ -45,11 +47,15 @@ export class SourceRows {
     readonly catalog: RowCatalog,
   ) {}
 
-  /** One snapshot for the whole trace, so ctids stay valid and rows stay consistent. */
+  /**
+   * One snapshot per statement, so its ctids stay valid and its rows consistent; ended (end())
+   * once they are copied, so nothing is held on the source while the statement is traced.
+   */
   async begin(): Promise<void> {
     if (this.open) return;
     await this.source.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     await this.source.query(`SET LOCAL statement_timeout = '${SOURCE_STATEMENT_TIMEOUT}'`);
+    await this.source.query(`SET LOCAL lock_timeout = '${SOURCE_LOCK_TIMEOUT}'`);
     this.open = true;
   }
 
