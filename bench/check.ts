@@ -19,7 +19,7 @@ const CORPUS = path.resolve(ROOT, "../shared/corpus");
 const INDEX = path.join(CORPUS, "index.jsonl");
 const SQUAWK = path.join(ROOT, "node_modules/.bin/squawk");
 const CLI = path.join(ROOT, "dist/src/main.js");
-const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS = Number(process.env.RUNS || 3);
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ: the unit of /proc times on Linux
 

@@ -40,7 +40,7 @@ function migration(n: number): string {
 async function main() {
   const statements = Number(process.argv[2] ?? 50);
   let server: EmbeddedServer | undefined;
-  let adminUrl = process.env.LOCKSTEP_SHADOW_ADMIN_URL;
+  let adminUrl = process.env.LOCKSTEP_SHADOW_ADMIN_URL || undefined;
   if (!adminUrl) {
     server = await startEmbedded({ dataDir: tempDataDir("lockstep-bench-plan-"), ephemeral: true, settings: { max_connections: "100" } });
     adminUrl = server.url();

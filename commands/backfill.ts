@@ -134,7 +134,7 @@ Exit 4 when a run stops before done (paused, cancelled, failed). See docs/backfi
 });
 
 function actor(ctx: CommandContext): string {
-  return `cli:${ctx.env.USER ?? ctx.env.LOGNAME ?? "unknown"}`;
+  return `cli:${ctx.env.USER || ctx.env.LOGNAME || "unknown"}`;
 }
 
 /** Flags over the spec file; the target's configured backfill settings under both. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { FORMATS, type CommandContext, type CommandDef, type Format } from "./command.js";
 import { loadConfigLean } from "./config-file.js";
+import { withoutEmpty } from "./env.js";
 import { ExitCode, UserError, isUserError } from "./errors.js";
 import { log } from "./log.js";
 import { redact } from "./redact.js";
@@ -28,7 +29,8 @@ Exit codes:
  * argv -> command -> render. The CLI's only error boundary. Returns the exit code.
  * `registry` defaults to every command; main.ts passes just `check` for a lean start-up.
  */
-export async function runCli(argv: string[], io: CliIO = defaultIO(), registry?: CommandDef[]): Promise<number> {
+export async function runCli(argv: string[], given: CliIO = defaultIO(), registry?: CommandDef[]): Promise<number> {
+  const io: CliIO = { ...given, env: withoutEmpty(given.env) };
   const commands = registry ?? (await import("../commands/index.js")).commands;
   const program = new Command("lockstep");
   let exitCode: number = ExitCode.ok;

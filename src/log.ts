@@ -12,7 +12,7 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
   return pino(
     {
       name: opts.name ?? "lockstep",
-      level: opts.level ?? process.env.LOCKSTEP_LOG_LEVEL ?? "warn",
+      level: opts.level ?? (process.env.LOCKSTEP_LOG_LEVEL || "warn"),
       redact: {
         paths: ["password", "*.password", "token", "*.token", "url", "*.url", "connectionString", "*.connectionString", "headers.authorization"],
         censor: (value: unknown) => (typeof value === "string" ? redact(value) : "[redacted]"),

@@ -7,6 +7,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// an environment variable set to "" is unset, for every reader (and child process) from here on
+(await import("./env.js")).dropEmptyVariables();
+
 const argv = process.argv.slice(2);
 // `check` runs in CI on every push: tune V8 for a short run, start its parser thread first thing
 // (before loading even the CLI), and load only its command, not Slack, pg-boss and the embedded server

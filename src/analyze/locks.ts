@@ -421,7 +421,8 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "detach-partition":
       case "detach-partition-finalize": {
         acc.lock(rel, mode);
-        acc.lock(a.partition, mode);
+        // CONCURRENTLY commits, waits out the parent's lockers, then takes ACCESS EXCLUSIVE on the partition
+        acc.lock(a.partition, a.concurrently && a.action === "detach-partition" ? AEL : mode);
         const def = schema.defaultPartitionOf(rel);
         if (def && def !== a.partition && !a.concurrently && a.action === "detach-partition") acc.lock(def, AEL);
         break;

@@ -2,6 +2,8 @@ import type pg from "pg";
 import { UserError } from "../errors.js";
 import { USER_NAMESPACE, notExtensionMember, withQualifiedNames } from "./catalog-sql.js";
 import { quoteIdent, quoteLiteral } from "./connection.js";
+import { collationDdl, eventTriggerDdl, foreignServerDdl, optionsClause, routineObjectDdl, tableExtrasDdl, uncopied } from "./copy-objects.js";
+import { commentDdl, defaultPrivilegeDdl, grantDdl, roleDdl } from "./copy-privileges.js";
 
 /**
  * Recreate a database's schema (no data) from its catalog, using Postgres' own deparsers
@@ -15,7 +17,7 @@ export interface CopyReport {
   skipped: string[];
 }
 
-interface Ddl {
+export interface Ddl {
   sql: string;
   what: string;
   /** failures of optional statements are reported, not fatal (e.g. an extension missing here) */
@@ -23,11 +25,14 @@ interface Ddl {
 }
 
 export async function copySchema(from: pg.ClientBase, to: pg.ClientBase, opts: { schemas?: string[] } = {}): Promise<CopyReport> {
-  const ddl = await withQualifiedNames(from, () => generateDdl(from, opts.schemas ?? null));
+  const { ddl, last, uncopiable } = await withQualifiedNames(from, () => generateDdl(from, opts.schemas ?? null));
   return withQualifiedNames(to, async () => {
     await to.query("SET check_function_bodies = off");
     try {
-      return await runInDependencyOrder(to, ddl);
+      const report = await runInDependencyOrder(to, ddl);
+      // event triggers last: from then on they fire on DDL, as they do on the source
+      const final = await runInDependencyOrder(to, last);
+      return { statements: [...report.statements, ...final.statements], skipped: [...report.skipped, ...final.skipped, ...uncopiable] };
     } finally {
       await to.query("RESET check_function_bodies");
     }
@@ -52,7 +57,7 @@ async function runInDependencyOrder(to: pg.ClientBase, ddl: Ddl[]): Promise<Copy
       }
     }
     const progress = failed.length < pending.length;
-    const retry = failed.filter((f) => !f.d.optional && DEPENDENCY_ERRORS.has(f.error.code ?? ""));
+    const retry = failed.filter((f) => DEPENDENCY_ERRORS.has(f.error.code ?? ""));
     if (!progress || retry.length === 0) {
       for (const f of failed.filter((f) => f.d.optional)) skipped.push(`${f.d.what}: ${f.error.message}`);
       const fatal = failed.filter((f) => !f.d.optional);
@@ -66,11 +71,14 @@ async function runInDependencyOrder(to: pg.ClientBase, ddl: Ddl[]): Promise<Copy
   }
 }
 
+/** Runs a catalog query on the source; `$1` is the schema list (null: every user schema). */
+export type CatalogQuery = <T extends pg.QueryResultRow>(sql: string) => Promise<T[]>;
+
 const qi = quoteIdent;
 const qname = (schema: string, name: string) => `${qi(schema)}.${qi(name)}`;
 
-async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promise<Ddl[]> {
-  const q = async <T extends pg.QueryResultRow>(sql: string) => (await from.query<T>(sql, sql.includes("$1") ? [schemas] : [])).rows;
+async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promise<{ ddl: Ddl[]; last: Ddl[]; uncopiable: string[] }> {
+  const q: CatalogQuery = async <T extends pg.QueryResultRow>(sql: string) => (await from.query<T>(sql, sql.includes("$1") ? [schemas] : [])).rows;
   const out: Ddl[] = [];
   const add = (what: string, sql: string, optional = false) => out.push({ what, sql, optional });
 
@@ -78,12 +86,11 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const e of await q<{ extname: string; nspname: string }>(EXTENSIONS_SQL)) {
     add(`extension ${e.extname}`, `CREATE EXTENSION IF NOT EXISTS ${qi(e.extname)} WITH SCHEMA ${qi(e.nspname)}`, true);
   }
-  for (const r of await q<{ rolname: string }>(ROLES_SQL)) {
-    add(`role ${r.rolname}`, `DO $$BEGIN CREATE ROLE ${qi(r.rolname)} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$`, true);
-  }
+  out.push(...(await roleDdl(q)), ...(await collationDdl(q)));
   for (const t of await q<TypeRow>(TYPES_SQL)) add(`type ${t.name}`, typeDdl(t));
   for (const c of await q<{ name: string; def: string }>(DOMAIN_CONSTRAINTS_SQL)) add(`domain ${c.name}`, c.def);
   for (const f of await q<{ name: string; def: string }>(FUNCTIONS_SQL)) add(`function ${f.name}`, f.def);
+  out.push(...(await routineObjectDdl(q)), ...(await foreignServerDdl(q)));
   for (const s of await q<SequenceRow>(SEQUENCES_SQL)) add(`sequence ${s.name}`, `CREATE SEQUENCE ${s.name} ${sequenceOptions(s)}`);
   const columns = groupBy(await q<ColumnRow>(COLUMNS_SQL), (c) => c.relid);
   for (const t of await q<TableRow>(TABLES_SQL)) add(`table ${t.name}`, tableDdl(t, columns.get(t.oid) ?? []));
@@ -95,7 +102,11 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const t of await q<{ name: string; def: string }>(TRIGGERS_SQL)) add(`trigger ${t.name}`, t.def);
   for (const r of await q<{ name: string; def: string }>(RLS_SQL)) add(`row level security on ${r.name}`, r.def);
   for (const p of await q<PolicyRow>(POLICIES_SQL)) add(`policy ${p.policyname}`, policyDdl(p));
-  return out;
+  out.push(...(await tableExtrasDdl(q)), ...(await grantDdl(q)), ...(await defaultPrivilegeDdl(q)));
+  const comments = await commentDdl(q);
+  const onEventTrigger = (d: Ddl) => d.what.startsWith("comment on event trigger ");
+  out.push(...comments.filter((d) => !onEventTrigger(d)));
+  return { ddl: out, last: [...(await eventTriggerDdl(q)), ...comments.filter(onEventTrigger)], uncopiable: await uncopied(q) };
 }
 
 function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
@@ -162,6 +173,8 @@ interface ColumnRow {
   attidentity: string;
   not_null: string | null;
   identity_sequence: SequenceRow | null;
+  /** a foreign table's column options */
+  fdw_options: string[] | null;
 }
 
 interface TableRow {
@@ -174,24 +187,32 @@ interface TableRow {
   bound: string | null;
   inherits: string[] | null;
   reloptions: string[] | null;
+  /** a table access method other than heap */
+  access_method: string | null;
+  /** a foreign table's server and options */
+  server: string | null;
+  ftoptions: string[] | null;
 }
 
 function tableDdl(t: TableRow, columns: ColumnRow[]): string {
-  const unlogged = t.persistence === "u" ? "UNLOGGED " : "";
+  const kind = t.relkind === "f" ? "FOREIGN TABLE" : `${t.persistence === "u" ? "UNLOGGED " : ""}TABLE`;
   const tail = [
     t.partition_key ? `PARTITION BY ${t.partition_key}` : "",
+    t.access_method ? `USING ${qi(t.access_method)}` : "",
     t.reloptions?.length ? `WITH (${t.reloptions.join(", ")})` : "",
+    t.server ? `SERVER ${qi(t.server)}${optionsClause(t.ftoptions)}` : "",
   ]
     .filter(Boolean)
     .join(" ");
-  if (t.parent) return `CREATE ${unlogged}TABLE ${t.name} PARTITION OF ${t.parent} ${t.bound} ${tail}`.trim();
+  if (t.parent) return `CREATE ${kind} ${t.name} PARTITION OF ${t.parent} ${t.bound} ${tail}`.trim();
   const cols = columns.map(columnDdl).join(",\n  ");
   const inherits = t.inherits?.length ? ` INHERITS (${t.inherits.join(", ")})` : "";
-  return `CREATE ${unlogged}TABLE ${t.name} (\n  ${cols}\n)${inherits} ${tail}`.trimEnd();
+  return `CREATE ${kind} ${t.name} (\n  ${cols}\n)${inherits} ${tail}`.trimEnd();
 }
 
 function columnDdl(c: ColumnRow): string {
   const parts = [qi(c.attname), c.type];
+  if (c.fdw_options?.length) parts.push(optionsClause(c.fdw_options).trim());
   if (c.collation) parts.push(`COLLATE ${c.collation}`);
   if (c.attgenerated) parts.push(`GENERATED ALWAYS AS (${c.default_expr}) ${c.attgenerated === "v" ? "VIRTUAL" : "STORED"}`);
   else if (c.default_expr !== null) parts.push(`DEFAULT ${c.default_expr}`);
@@ -235,11 +256,6 @@ ORDER BY 1`;
 const EXTENSIONS_SQL = `
 SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE e.extname <> 'plpgsql' ORDER BY 1`;
-
-/** Roles that policies name: they must exist on the shadow server for CREATE POLICY to work. */
-const ROLES_SQL = `
-SELECT DISTINCT r.rolname FROM pg_policy p JOIN pg_roles r ON r.oid = ANY(p.polroles)
-WHERE r.rolname NOT LIKE 'pg\\_%' ORDER BY 1`;
 
 const TYPES_SQL = `
 SELECT ${QNAME("n.nspname", "t.typname")} AS name, t.typtype::text AS typtype,
@@ -299,7 +315,7 @@ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass A
 const TABLES_SQL = `
 WITH RECURSIVE tables AS (
   SELECT c.oid, 0 AS depth FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r','p') AND NOT c.relispartition AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_class", "c.oid")}
+  WHERE c.relkind IN ('r','p','f') AND NOT c.relispartition AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_class", "c.oid")}
   UNION ALL
   SELECT i.inhrelid, t.depth + 1 FROM tables t JOIN pg_inherits i ON i.inhparent = t.oid
   JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
@@ -311,7 +327,10 @@ SELECT c.oid::int AS oid, ${QNAME("n.nspname", "c.relname")} AS name, c.relkind:
   CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
   (SELECT array_agg(${QNAME("pn.nspname", "pc.relname")} ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
      JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND NOT c.relispartition) AS inherits,
-  c.reloptions
+  c.reloptions,
+  (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap') AS access_method,
+  (SELECT s.srvname FROM pg_foreign_table ft JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = c.oid) AS server,
+  (SELECT ft.ftoptions FROM pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS ftoptions
 FROM (SELECT oid, min(depth) AS depth FROM tables GROUP BY oid) t
 JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 ORDER BY t.depth, c.oid`;
@@ -332,9 +351,10 @@ SELECT a.attrelid::int AS relid, a.attname, format_type(a.atttypid, a.atttypmod)
   (SELECT json_build_object('name', ${QNAME("sn.nspname", "sc.relname")}, 'type', format_type(s.seqtypid, NULL), 'seqstart', s.seqstart::text,
      'seqincrement', s.seqincrement::text, 'seqmin', s.seqmin::text, 'seqmax', s.seqmax::text, 'seqcache', s.seqcache::text, 'seqcycle', s.seqcycle)
    FROM pg_depend dep JOIN pg_class sc ON sc.oid = dep.objid JOIN pg_namespace sn ON sn.oid = sc.relnamespace JOIN pg_sequence s ON s.seqrelid = sc.oid
-   WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') AS identity_sequence
+   WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') AS identity_sequence,
+  a.attfdwoptions AS fdw_options
 FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r','p') AND NOT c.relispartition
+JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r','p','f') AND NOT c.relispartition
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -349,7 +369,7 @@ const CONSTRAINTS_SQL = `
 SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(con.conname) AS name,
   'ALTER TABLE ' || ${QNAME("n.nspname", "c.relname")} || ' ADD CONSTRAINT ' || quote_ident(con.conname) || ' ' || pg_get_constraintdef(con.oid) AS def
 FROM pg_constraint con
-JOIN pg_class c ON c.oid = con.conrelid AND c.relkind IN ('r','p')
+JOIN pg_class c ON c.oid = con.conrelid AND c.relkind IN ('r','p','f')
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${USER_NAMESPACE} AND con.conislocal AND con.conparentid = 0
   AND NOT (con.contype = 'n' AND con.convalidated AND con.coninhcount = 0 AND NOT c.relispartition)
@@ -407,7 +427,8 @@ ORDER BY ic.oid`;
 
 const TRIGGERS_SQL = `
 SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(tg.tgname) AS name,
-  pg_get_triggerdef(tg.oid) || CASE tg.tgenabled WHEN 'D' THEN '; ALTER TABLE ' || ${QNAME("n.nspname", "c.relname")} || ' DISABLE TRIGGER ' || quote_ident(tg.tgname) ELSE '' END AS def
+  pg_get_triggerdef(tg.oid) || COALESCE('; ALTER TABLE ' || ${QNAME("n.nspname", "c.relname")} || ' '
+    || CASE tg.tgenabled WHEN 'D' THEN 'DISABLE' WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' END || ' TRIGGER ' || quote_ident(tg.tgname), '') AS def
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${USER_NAMESPACE}
 ORDER BY tg.oid`;

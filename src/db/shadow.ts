@@ -51,7 +51,7 @@ export async function closeShadowServer(): Promise<void> {
 
 /** Create an empty shadow database, optionally cloned from a template database on the same server. */
 export async function createShadow(opts: { template?: string; adminUrl?: string } = {}): Promise<Shadow> {
-  const adminUrl = opts.adminUrl ?? (await shadowAdminUrl());
+  const adminUrl = opts.adminUrl || (await shadowAdminUrl());
   const name = `lockstep_shadow_${randomBytes(6).toString("hex")}`;
   await withAdmin(adminUrl, (admin) =>
     admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),

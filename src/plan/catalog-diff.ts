@@ -8,7 +8,9 @@ export type { CatalogChange } from "../analyze/types.js";
 /**
  * A database's schema as comparable facts: "kind name" -> definition. Built from `introspect`
  * (tables, columns, types, defaults, nullability, constraints, indexes, views, enums, domains)
- * plus what it does not read: triggers, policies, sequences, functions, row security.
+ * plus what it does not read: triggers, policies, sequences, functions, row security, aggregates,
+ * collations, operators, casts, rules, extended statistics, publications, event triggers, foreign
+ * servers, text search objects. Grants and comments are not compared.
  * Sizes, statistics and column order are left out: they are not schema.
  */
 export type CatalogState = Map<string, string>;
@@ -18,7 +20,7 @@ export async function catalogState(client: pg.ClientBase): Promise<CatalogState>
   const state = fromSnapshot(snapshot);
   await withQualifiedNames(client, async () => {
     for (const sql of EXTRA_SQL) {
-      const { rows } = await client.query<{ key: string; def: string }>(sql, [null]);
+      const { rows } = await client.query<{ key: string; def: string }>(sql, sql.includes("$1") ? [null] : []);
       for (const r of rows) state.set(r.key, r.def);
     }
   });
@@ -77,6 +79,33 @@ const EXTRA_SQL = [
           md5(pg_get_functiondef(p.oid)) AS def
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.prokind IN ('f', 'p') AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_proc", "p.oid")}`,
+  `SELECT 'aggregate ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS key,
+          concat_ws(' ', a.aggtransfn, format_type(a.aggtranstype, NULL), a.aggfinalfn, a.agginitval) AS def
+     FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_proc", "p.oid")}`,
+  `SELECT 'collation ' || n.nspname || '.' || c.collname AS key, concat_ws(' ', c.collprovider, c.collisdeterministic, c.collcollate, c.collctype, c.colllocale) AS def
+     FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_collation", "c.oid")}`,
+  `SELECT 'operator ' || o.oid::regoperator::text AS key, o.oprcode::text AS def
+     FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_operator", "o.oid")}`,
+  `SELECT 'cast (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' AS key, concat_ws(' ', c.castmethod, c.castfunc::regprocedure, c.castcontext) AS def
+     FROM pg_cast c WHERE c.oid >= 16384 AND ${notExtensionMember("pg_cast", "c.oid")}`,
+  `SELECT 'rule ' || n.nspname || '.' || c.relname || '.' || r.rulename AS key, concat_ws(' ', pg_get_ruledef(r.oid), r.ev_enabled) AS def
+     FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE r.rulename <> '_RETURN' AND ${USER_NAMESPACE}`,
+  `SELECT 'statistics ' || n.nspname || '.' || s.stxname AS key, pg_get_statisticsobjdef(s.oid) AS def
+     FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE ${USER_NAMESPACE}`,
+  `SELECT 'publication ' || p.pubname AS key,
+          concat_ws(' ', p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot,
+            (SELECT string_agg(r.prrelid::regclass::text, ',' ORDER BY 1) FROM pg_publication_rel r WHERE r.prpubid = p.oid),
+            (SELECT string_agg(pn.pnnspid::regnamespace::text, ',' ORDER BY 1) FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid)) AS def
+     FROM pg_publication p`,
+  `SELECT 'event-trigger ' || e.evtname AS key, concat_ws(' ', e.evtevent, e.evtfoid::regproc, e.evttags, e.evtenabled) AS def FROM pg_event_trigger e`,
+  `SELECT 'server ' || s.srvname AS key, concat_ws(' ', w.fdwname, s.srvoptions) AS def FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw`,
+  `SELECT 'text-search ' || n.nspname || '.' || c.cfgname AS key, (SELECT p.prsname FROM pg_ts_parser p WHERE p.oid = c.cfgparser)::text AS def
+     FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_ts_config", "c.oid")}
+   UNION ALL
+   SELECT 'text-search ' || n.nspname || '.' || d.dictname, concat_ws(' ', (SELECT t.tmplname FROM pg_ts_template t WHERE t.oid = d.dicttemplate), d.dictinitoption)
+     FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace WHERE ${USER_NAMESPACE} AND ${notExtensionMember("pg_ts_dict", "d.oid")}`,
 ];
 
 /** What differs between two catalog states, sorted by object. Empty: the schema is the same. */

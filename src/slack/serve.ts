@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { withoutEmpty } from "../env.js";
 import type { LoadedConfig } from "../config.js";
 import { ExitCode, isUserError, pgErrorWords, UserError } from "../errors.js";
 import { openStateDatabase } from "../store/state-db.js";
@@ -35,7 +36,8 @@ export interface RunningBot {
  * never accepts requests it cannot serve. A start-up failure stops everything started so far and
  * throws (exit 3).
  */
-export async function startSlackBot(opts: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+  const opts = { ...given, env: withoutEmpty(given.env) };
   const settings = readSlackSettings(opts.env);
   // what is running, stopped in reverse order
   const started: Array<() => Promise<unknown>> = [];

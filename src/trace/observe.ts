@@ -3,7 +3,8 @@ import { strongestMode } from "../analyze/risk.js";
 import type { LockMode, StatementLock } from "../analyze/types.js";
 import { USER_NAMESPACE } from "../db/catalog-sql.js";
 import { connect } from "../db/connection.js";
-import { isLockMode, lockTableMode, probeMode } from "./lock-modes.js";
+import { Ladder } from "./ladder.js";
+import { isLockMode } from "./lock-modes.js";
 
 /**
  * Watching a statement run on a shadow database and recording what it really does: the locks
@@ -16,6 +17,8 @@ export interface Observation {
   locks: StatementLock[];
   rewrites: string[];
   error?: { code?: string; message: string; position?: number };
+  /** rows the statement reported (INSERT/UPDATE/DELETE/MERGE/SELECT...), when it reports any */
+  rowCount?: number;
 }
 
 interface Rel {
@@ -28,11 +31,10 @@ interface Rel {
 }
 type Relations = Map<number, Rel>;
 
-/** One shadow's runner connection plus the helpers the blocking method needs. */
+/** One shadow's runner connection plus the connections the lock ladder needs. */
 export class Observer {
   private watcher?: pg.Client;
-  private readonly holders: pg.Client[] = [];
-  private runnerPid?: number;
+  private readonly idle: pg.Client[] = [];
 
   constructor(
     private readonly url: string,
@@ -41,26 +43,29 @@ export class Observer {
   ) {}
 
   async close(): Promise<void> {
-    for (const c of [this.watcher, ...this.holders]) await c?.end().catch(() => undefined);
-    this.holders.length = 0;
+    for (const c of [this.watcher, ...this.idle.splice(0)]) await c?.end().catch(() => undefined);
     this.watcher = undefined;
   }
 
   /**
-   * Run the statement for real. Inside a transaction: locks from pg_locks, relfilenodes before
-   * and after, then COMMIT so later statements see its effects (the shadow is thrown away), or
-   * ROLLBACK with `keep: false` to leave the shadow as it was.
-   * Statements that refuse a transaction block go to the blocking method (and always take effect).
+   * Run the statement for real. Inside a transaction: the statement, then SET CONSTRAINTS ALL
+   * IMMEDIATE (deferred foreign key checks and constraint triggers run now, with their locks),
+   * then the locks from pg_locks and the relfilenodes before and after, then COMMIT so later
+   * statements see its effects (the shadow is thrown away), or ROLLBACK with `keep: false` to leave
+   * the shadow as it was. Statements that refuse a transaction block go to the lock ladder (and
+   * always take effect).
    */
   async observe(sql: string, opts: { keep?: boolean } = {}): Promise<Observation> {
     const before = await relations(this.runner);
     await this.runner.query("BEGIN");
+    let rowCount: number | null;
     try {
-      await this.runner.query(sql);
+      rowCount = (await this.runner.query(sql)).rowCount;
+      await this.runner.query("SET CONSTRAINTS ALL IMMEDIATE");
     } catch (e) {
       await this.runner.query("ROLLBACK");
       const err = e as pg.DatabaseError;
-      if (err.code === "25001") return this.observeByBlocking(sql, before);
+      if (err.code === "25001") return this.observeByLadder(sql, before);
       return { transactional: true, locks: [], rewrites: [], error: toError(err) };
     }
     const { rows } = await this.runner.query<{ oid: number; mode: string }>(OWN_LOCKS_SQL);
@@ -72,131 +77,21 @@ export class Observer {
     }
     const held = new Map<number, LockMode[]>();
     for (const r of rows) if (isLockMode(r.mode)) held.set(r.oid, [...(held.get(r.oid) ?? []), r.mode]);
-    return { transactional: true, locks: lockList(held, before, after), rewrites: rewritten(before, after) };
+    return { transactional: true, locks: lockList(held, before, after), rewrites: rewritten(before, after), ...(rowCount !== null ? { rowCount } : {}) };
   }
 
-  /**
-   * For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...):
-   * other connections hold locks on every table, the statement starts, and whatever lock request
-   * it waits on (pg_locks.granted = false, blocked by one of our holders) names the relation and
-   * mode. The statement is cancelled while it waits (nothing is done yet), the hold on that
-   * relation is lowered to the strongest mode compatible with everything seen (so only a stronger
-   * request can wait), and it starts again, until it runs through. If it waits for our
-   * transactions themselves (CIC waiting out older transactions) we let go and let it finish.
-   */
-  private async observeByBlocking(sql: string, before: Relations): Promise<Observation> {
-    const seen = new Map<number, Set<LockMode>>();
-    const candidates = [...before].filter(([, r]) => r.kind === "r" || r.kind === "p" || r.kind === "m");
-    const maxRounds = 8 * candidates.length + 2;
-    let error: Observation["error"];
-    for (let round = 0; ; round++) {
-      const holderPids = await this.hold(candidates, seen);
-      const run = this.runner.query(sql).then(
-        () => undefined,
-        (e: pg.DatabaseError) => e,
-      );
-      const wait = await this.waitForBlockOrEnd(run, holderPids);
-      if (wait === "finished") {
-        error = await run.then((e) => (e ? toError(e) : undefined));
-        break;
-      }
-      if (wait.relation !== undefined && isLockMode(wait.mode) && before.has(wait.relation) && round < maxRounds) {
-        const modes = seen.get(wait.relation) ?? new Set<LockMode>();
-        const learned = !modes.has(wait.mode);
-        modes.add(wait.mode);
-        seen.set(wait.relation, modes);
-        if (learned) {
-          await this.watcher!.query("SELECT pg_cancel_backend($1)", [this.runnerPid]);
-          const e = await run;
-          if (e && e.code !== "57014") {
-            error = toError(e);
-            break;
-          }
-          continue;
-        }
-      }
-      // Waiting for our holders' transactions to end (or no progress): let go and let it finish.
-      await this.releaseHolds();
-      error = await run.then((e) => (e ? toError(e) : undefined));
-      break;
-    }
-    await this.releaseHolds();
+  /** For statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...): see ladder.ts. */
+  private async observeByLadder(sql: string, before: Relations): Promise<Observation> {
+    this.watcher ??= await connect(this.url, { applicationName: "lockstep-trace-watcher" });
+    const candidates = new Map([...before].filter(([, r]) => r.kind === "r" || r.kind === "p" || r.kind === "m").map(([oid, r]) => [oid, { quoted: r.quoted, kind: r.kind }]));
+    const runnerPid = (this.runner as unknown as { processID: number }).processID;
+    const ladder = new Ladder(this.url, this.idle, this.runner, runnerPid, this.watcher, candidates, { waitTimeoutMs: this.opts.waitTimeoutMs ?? 30_000 });
+    const e = await ladder.run(sql);
+    const error = e ? toError(e) : undefined;
     const after = await relations(this.runner);
-    const held = new Map<number, LockMode[]>([...seen].map(([oid, modes]) => [oid, [...modes]]));
+    const held = new Map<number, LockMode[]>([...ladder.seen].map(([oid, modes]) => [oid, [...modes]]));
     return { transactional: false, locks: lockList(held, before, after), rewrites: error ? [] : rewritten(before, after), ...(error ? { error } : {}) };
   }
-
-  /** One connection holds ACCESS EXCLUSIVE on every relation not seen yet; one per seen relation holds its probe mode. */
-  private async hold(candidates: Array<[number, Rel]>, seen: Map<number, Set<LockMode>>): Promise<number[]> {
-    await this.releaseHolds();
-    const pids: number[] = [];
-    const unseen = candidates.filter(([oid]) => !seen.has(oid));
-    const probes = candidates.flatMap(([oid, rel]) => {
-      const mode = seen.has(oid) ? probeMode(seen.get(oid)!, rel.kind === "m" ? MATVIEW_HOLDS : undefined) : undefined;
-      return mode ? [{ rel, mode }] : [];
-    });
-    let i = 0;
-    const holder = async () => {
-      while (this.holders.length <= i) this.holders.push(await connect(this.url, { applicationName: "lockstep-trace-holder" }));
-      const c = this.holders[i++]!;
-      pids.push((c as unknown as { processID: number }).processID);
-      await c.query("BEGIN");
-      return c;
-    };
-    if (unseen.length > 0) {
-      const c = await holder();
-      const tables = unseen.filter(([, r]) => r.kind !== "m").map(([, r]) => r.quoted);
-      if (tables.length > 0) await c.query(`LOCK TABLE ONLY ${tables.join(", ")} IN ACCESS EXCLUSIVE MODE`);
-      // Materialized views cannot be LOCKed; a refresh inside the holder's transaction takes ACCESS EXCLUSIVE.
-      for (const [, mv] of unseen.filter(([, r]) => r.kind === "m")) await c.query(matviewHold(mv, "AccessExclusiveLock"));
-    }
-    for (const p of probes) {
-      const c = await holder();
-      await c.query(p.rel.kind === "m" ? matviewHold(p.rel, p.mode) : `LOCK TABLE ONLY ${p.rel.quoted} IN ${lockTableMode(p.mode)} MODE`);
-    }
-    return pids;
-  }
-
-  private async releaseHolds(): Promise<void> {
-    for (const c of this.holders) await c.query("ROLLBACK");
-  }
-
-  /** Poll (with a deadline) until the statement waits on a lock one of our holders has, or ends. */
-  private async waitForBlockOrEnd(
-    run: Promise<unknown>,
-    holderPids: number[],
-  ): Promise<"finished" | { relation?: number; mode: string; locktype: string }> {
-    this.watcher ??= await connect(this.url, { applicationName: "lockstep-trace-watcher" });
-    this.runnerPid ??= (this.runner as unknown as { processID: number }).processID;
-    let finished = false;
-    void run.then(() => (finished = true));
-    const deadline = Date.now() + (this.opts.waitTimeoutMs ?? 30_000);
-    while (!finished) {
-      const { rows } = await this.watcher.query<{ locktype: string; relation: number | null; mode: string; blockers: number[] }>(
-        `SELECT l.locktype, l.relation::int AS relation, l.mode, pg_blocking_pids(l.pid) AS blockers
-         FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted`,
-        [this.runnerPid],
-      );
-      const ours = rows.find((r) => r.blockers.some((b) => holderPids.includes(b)));
-      if (ours && !finished) return { relation: ours.locktype === "relation" ? ours.relation ?? undefined : undefined, mode: ours.mode, locktype: ours.locktype };
-      if (Date.now() > deadline) {
-        await this.releaseHolds();
-        await run;
-        throw new Error(`trace: the statement neither finished nor waited on a held lock within ${(this.opts.waitTimeoutMs ?? 30_000) / 1000}s`);
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return "finished";
-  }
-}
-
-/**
- * LOCK TABLE refuses materialized views, so holders take their locks the way statements do:
- * REFRESH holds ACCESS EXCLUSIVE, ANALYZE holds SHARE UPDATE EXCLUSIVE until the holder's transaction ends.
- */
-const MATVIEW_HOLDS: readonly LockMode[] = ["AccessExclusiveLock", "ShareUpdateExclusiveLock"];
-function matviewHold(mv: Rel, mode: LockMode): string {
-  return mode === "AccessExclusiveLock" ? `REFRESH MATERIALIZED VIEW ${mv.quoted}` : `ANALYZE ${mv.quoted}`;
 }
 
 function toError(e: pg.DatabaseError | Error): NonNullable<Observation["error"]> {

@@ -1,7 +1,7 @@
 import type { CheckReport } from "../analyze/types.js";
 
 /** Text output of `lockstep trace`: per file, each statement with what Postgres did. */
-export function renderTraceText(report: CheckReport, notes: string[] = []): string {
+export function renderTraceText(report: CheckReport): string {
   const lines: string[] = [];
   let statements = 0;
   let errors = 0;
@@ -20,7 +20,7 @@ export function renderTraceText(report: CheckReport, notes: string[] = []): stri
       lines.push(`  error ${f.path}${e.line ? `:${e.line}:${e.column}` : ""}: ${e.message}`);
     }
   }
-  for (const n of notes) lines.push(`note: ${n}`);
+  for (const n of report.files.flatMap((f) => f.assumptions ?? [])) lines.push(`note: ${n}`);
   lines.push(`${statements} statement${statements === 1 ? "" : "s"} traced, ${errors} error${errors === 1 ? "" : "s"}`);
   return lines.join("\n");
 }

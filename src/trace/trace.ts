@@ -4,6 +4,9 @@ import type { Shadow } from "../db/shadow.js";
 import { ScriptSyntaxError, positionIn, splitScript } from "../db/sql-script.js";
 import { describeNode } from "../analyze/describe.js";
 import { Observer } from "./observe.js";
+import type { RowFeeder } from "./rows/feeder.js";
+
+const DML = new Set(["InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"]);
 
 /**
  * `lockstep trace`: run a migration's statements one by one on a shadow database and report the
@@ -11,12 +14,14 @@ import { Observer } from "./observe.js";
  * Transaction control (BEGIN/COMMIT/...) is not run: every statement gets its own transaction so
  * its locks are its own. With `keep: false` transactional statements are rolled back (the shadow
  * stays as it was, for tracing statements independently); non-transactional ones still take effect.
+ * With `rows`, each DML statement first gets the rows it needs in the shadow (see rows/feeder.ts);
+ * what was copied or made up, and a statement that still touched no row, are said in `assumptions`.
  */
 export async function traceSql(
   path: string,
   sql: string,
   shadow: Pick<Shadow, "url" | "client">,
-  opts: { keep?: boolean } = {},
+  opts: { keep?: boolean; rows?: RowFeeder } = {},
 ): Promise<FileReport> {
   const report: FileReport = { path, risk: "low", statements: [], errors: [] };
   let statements;
@@ -45,7 +50,12 @@ export async function traceSql(
       };
       report.statements.push(entry);
       if (s.node === "TransactionStmt") continue;
+      const notes = opts.rows ? await opts.rows.prepare(s.sql) : [];
       const seen = await observer.observe(s.sql, opts);
+      if (opts.rows && DML.has(s.node) && seen.rowCount === 0) {
+        notes.push("it touched no row on the shadow database: the row triggers, foreign-key checks and cascades it would fire were not observed");
+      }
+      if (notes.length) (report.assumptions ??= []).push(...notes.map((n) => `${path}:${s.line}: ${n}`));
       entry.transactional = seen.transactional;
       entry.locks = seen.locks;
       entry.rewrites = seen.rewrites;

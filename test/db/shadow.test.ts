@@ -88,6 +88,171 @@ describe("copySchema", () => {
   });
 });
 
+/** Roles are the server's: created once, never dropped (other test files' databases may hold grants to them). */
+const ROLES = ["lockstep_test_reader", "lockstep_test_writer"];
+
+/** Every kind of object beside tables that pg_dump emits and a shadow can hold. */
+const BESIDE_TABLES = `
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+CREATE SCHEMA app;
+CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION app.plain (provider = libc, lc_collate = 'C', lc_ctype = 'C');
+CREATE TYPE mood AS ENUM ('low', 'high');
+CREATE DOMAIN posint AS int CONSTRAINT posint_positive CHECK (VALUE > 0);
+CREATE TABLE people (id int PRIMARY KEY, name text COLLATE ci, nick text COLLATE app.plain, bio text, mood mood);
+CREATE VIEW people_names AS SELECT id, name FROM people;
+CREATE TABLE people_log (at timestamptz DEFAULT now(), id int);
+CREATE FUNCTION add_state(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
+CREATE AGGREGATE total(int) (SFUNC = add_state, STYPE = int, INITCOND = '0', PARALLEL = SAFE);
+CREATE FUNCTION mood_rank(mood) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT CASE $1 WHEN ''low'' THEN 1 ELSE 2 END';
+CREATE CAST (mood AS int) WITH FUNCTION mood_rank(mood) AS ASSIGNMENT;
+CREATE OPERATOR === (FUNCTION = int4eq, LEFTARG = int, RIGHTARG = int, COMMUTATOR = ===);
+CREATE FUNCTION rev_cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT btint4cmp($2, $1)';
+CREATE OPERATOR CLASS int_rev_ops FOR TYPE int USING btree AS OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <, FUNCTION 1 rev_cmp(int, int);
+CREATE INDEX people_id_rev ON people (id int_rev_ops);
+CREATE TEXT SEARCH DICTIONARY app.simple_en (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TEXT SEARCH CONFIGURATION app.people_ts (PARSER = default);
+ALTER TEXT SEARCH CONFIGURATION app.people_ts ADD MAPPING FOR asciiword, word WITH app.simple_en, simple;
+CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'remote.invalid', dbname 'people');
+CREATE USER MAPPING FOR lockstep_test_reader SERVER remote OPTIONS (user 'reader', password 'not-copied');
+CREATE FOREIGN TABLE remote_people (id int OPTIONS (column_name 'person_id') NOT NULL, name text) SERVER remote OPTIONS (schema_name 'public', table_name 'people');
+CREATE RULE people_deleted AS ON DELETE TO people DO ALSO INSERT INTO people_log (id) VALUES (OLD.id);
+CREATE RULE people_updated AS ON UPDATE TO people DO ALSO INSERT INTO people_log (id) VALUES (NEW.id);
+ALTER TABLE people ENABLE ALWAYS RULE people_updated;
+CREATE STATISTICS app.people_stats (dependencies) ON id, name FROM people;
+ALTER STATISTICS app.people_stats SET STATISTICS 500;
+CREATE PUBLICATION people_pub FOR TABLE people (id, name) WHERE (id > 0) WITH (publish = 'insert, update');
+CREATE PUBLICATION app_pub FOR TABLES IN SCHEMA app, TABLE people_log WITH (publish_via_partition_root = true);
+ALTER TABLE people REPLICA IDENTITY FULL;
+ALTER TABLE people CLUSTER ON people_pkey;
+ALTER TABLE people ALTER COLUMN bio SET STORAGE EXTERNAL, ALTER COLUMN nick SET STATISTICS 300, ALTER COLUMN bio SET COMPRESSION pglz, ALTER COLUMN name SET (n_distinct = 100);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER people_touch BEFORE UPDATE ON people FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE people ENABLE REPLICA TRIGGER people_touch;
+GRANT SELECT ON people, people_names TO lockstep_test_reader;
+GRANT UPDATE (nick) ON people TO lockstep_test_writer WITH GRANT OPTION;
+GRANT USAGE ON SCHEMA app TO lockstep_test_reader;
+REVOKE EXECUTE ON FUNCTION add_state(int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION add_state(int, int) TO lockstep_test_writer;
+REVOKE USAGE ON TYPE mood FROM PUBLIC;
+GRANT USAGE ON TYPE mood TO lockstep_test_writer;
+GRANT USAGE ON FOREIGN SERVER remote TO lockstep_test_reader;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO lockstep_test_reader;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+COMMENT ON SCHEMA app IS 'application';
+COMMENT ON TABLE people IS 'people we know';
+COMMENT ON COLUMN people.name IS 'as they like it';
+COMMENT ON COLUMN people_names.name IS 'through the view';
+COMMENT ON CONSTRAINT people_pkey ON people IS 'one per person';
+COMMENT ON CONSTRAINT posint_positive ON DOMAIN posint IS 'no zero';
+COMMENT ON INDEX people_id_rev IS 'newest first';
+COMMENT ON FUNCTION add_state(int, int) IS 'adds';
+COMMENT ON AGGREGATE total(int) IS 'sums';
+COMMENT ON TYPE mood IS 'feelings';
+COMMENT ON DOMAIN posint IS 'positive';
+COMMENT ON OPERATOR === (int, int) IS 'equal';
+COMMENT ON CAST (mood AS int) IS 'rank';
+COMMENT ON COLLATION ci IS 'case-insensitive';
+COMMENT ON TEXT SEARCH CONFIGURATION app.people_ts IS 'names';
+COMMENT ON SERVER remote IS 'elsewhere';
+COMMENT ON FOREIGN TABLE remote_people IS 'their people';
+COMMENT ON RULE people_deleted ON people IS 'logged';
+COMMENT ON TRIGGER people_touch ON people IS 'touched';
+COMMENT ON STATISTICS app.people_stats IS 'correlated';
+COMMENT ON PUBLICATION people_pub IS 'out';
+CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+CREATE EVENT TRIGGER ddl_log ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE') EXECUTE FUNCTION log_ddl();
+ALTER EVENT TRIGGER ddl_log ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER ddl_log IS 'watching';
+`;
+
+/** The objects beside tables, as comparable facts (owners and grantors left out: a shadow's objects are its superuser's). */
+async function besideTables(client: pg.ClientBase) {
+  const q = async (sql: string) => (await client.query(sql)).rows;
+  const user = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+  return {
+    collations: await q(`SELECT c.collname, c.collprovider, c.collisdeterministic, c.collcollate, c.collctype, c.colllocale FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace WHERE ${user} ORDER BY 1`),
+    aggregates: await q(`SELECT a.aggfnoid::regprocedure::text AS agg, a.aggtransfn::text, a.aggtranstype::regtype::text, a.agginitval, p.proparallel FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${user} ORDER BY 1`),
+    operators: await q(`SELECT o.oid::regoperator::text AS op, o.oprcode::text, o.oprcom::regoperator::text AS com FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE ${user} ORDER BY 1`),
+    opclasses: await q(`SELECT c.opcname, c.opcdefault, c.opcintype::regtype::text AS type,
+        ARRAY(SELECT o.amopstrategy || ' ' || o.amopopr::regoperator::text FROM pg_amop o WHERE o.amopfamily = c.opcfamily ORDER BY 1) AS ops,
+        ARRAY(SELECT p.amprocnum || ' ' || p.amproc::regprocedure::text FROM pg_amproc p WHERE p.amprocfamily = c.opcfamily ORDER BY 1) AS procs
+      FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace WHERE ${user} ORDER BY 1`),
+    casts: await q(`SELECT castsource::regtype::text AS source, casttarget::regtype::text AS target, castfunc::regprocedure::text AS fn, castcontext, castmethod FROM pg_cast WHERE oid >= 16384 ORDER BY 1, 2`),
+    textSearch: await q(`SELECT d.dictname AS name, d.dicttemplate::regproc::text AS what, d.dictinitoption AS detail FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace WHERE ${user}
+      UNION ALL SELECT c.cfgname, c.cfgparser::text, (SELECT string_agg(m.maptokentype || ':' || m.mapseqno || ':' || m.mapdict::regdictionary::text, ',' ORDER BY 1) FROM pg_ts_config_map m WHERE m.mapcfg = c.oid)
+      FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace WHERE ${user} ORDER BY 1`),
+    servers: await q(`SELECT s.srvname, w.fdwname, s.srvoptions FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw ORDER BY 1`),
+    userMappings: await q(`SELECT srvname, usename FROM pg_user_mappings ORDER BY 1, 2`),
+    foreignTables: await q(`SELECT ft.ftrelid::regclass::text AS rel, s.srvname, ft.ftoptions, ARRAY(SELECT a.attname || ' ' || coalesce(array_to_string(a.attfdwoptions, ','), '') FROM pg_attribute a WHERE a.attrelid = ft.ftrelid AND a.attnum > 0 ORDER BY a.attnum) AS columns
+      FROM pg_foreign_table ft JOIN pg_foreign_server s ON s.oid = ft.ftserver ORDER BY 1`),
+    rules: await q(`SELECT pg_get_ruledef(oid) AS def, ev_enabled FROM pg_rewrite WHERE rulename <> '_RETURN' AND ev_class >= 16384 ORDER BY 1`),
+    statistics: await q(`SELECT pg_get_statisticsobjdef(oid) AS def, stxstattarget FROM pg_statistic_ext ORDER BY 1`),
+    publications: await q(`SELECT p.pubname, p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot,
+        ARRAY(SELECT r.prrelid::regclass::text || ' ' || coalesce(r.prattrs::text, '') || ' ' || coalesce(pg_get_expr(r.prqual, r.prrelid), '') FROM pg_publication_rel r WHERE r.prpubid = p.oid ORDER BY 1) AS tables,
+        ARRAY(SELECT pn.pnnspid::regnamespace::text FROM pg_publication_namespace pn WHERE pn.pnpubid = p.oid ORDER BY 1) AS schemas
+      FROM pg_publication p ORDER BY 1`),
+    tableSettings: await q(`SELECT c.oid::regclass::text AS rel, c.relreplident::text, (SELECT x.indexrelid::regclass::text FROM pg_index x WHERE x.indrelid = c.oid AND x.indisclustered) AS clustered,
+        ARRAY(SELECT concat_ws(' ', a.attname, a.attstattarget, a.attstorage::text, a.attcompression::text, array_to_string(a.attoptions, ',')) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'f') AND ${user} ORDER BY 1`),
+    grants: await q(`SELECT o.object, pg_get_userbyid(a.grantee) AS grantee, a.privilege_type, a.is_grantable FROM (
+        SELECT c.oid::regclass::text AS object, c.relacl AS acl, c.relowner AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${user}
+        UNION ALL SELECT c.oid::regclass::text || '.' || at.attname, at.attacl, c.relowner FROM pg_attribute at JOIN pg_class c ON c.oid = at.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE at.attacl IS NOT NULL AND ${user}
+        UNION ALL SELECT n.nspname, n.nspacl, n.nspowner FROM pg_namespace n WHERE ${user}
+        UNION ALL SELECT p.oid::regprocedure::text, p.proacl, p.proowner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${user}
+        UNION ALL SELECT t.oid::regtype::text, t.typacl, t.typowner FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ${user}
+        UNION ALL SELECT s.srvname, s.srvacl, s.srvowner FROM pg_foreign_server s) o CROSS JOIN LATERAL aclexplode(o.acl) a
+      WHERE a.grantee <> o.owner ORDER BY 1, 2, 3`),
+    defaultPrivileges: await q(`SELECT pg_get_userbyid(d.defaclrole) AS role, d.defaclnamespace::regnamespace::text AS schema, d.defaclobjtype,
+        ARRAY(SELECT pg_get_userbyid(a.grantee) || ' ' || a.privilege_type FROM aclexplode(d.defaclacl) a ORDER BY 1) AS acl
+      FROM pg_default_acl d ORDER BY 1, 2, 3`),
+    comments: await q(`SELECT o.type, o.identity, d.description FROM pg_description d CROSS JOIN LATERAL pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+      WHERE d.objoid >= 16384 AND d.classoid <> 'pg_extension'::regclass AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.classoid AND e.objid = d.objoid AND e.deptype = 'e') ORDER BY 1, 2`),
+    eventTriggers: await q(`SELECT evtname, evtevent, evtfoid::regproc::text AS fn, evttags, evtenabled FROM pg_event_trigger ORDER BY 1`),
+  };
+}
+
+describe("copySchema: the objects beside tables", () => {
+  const from = createTestDatabase("besides");
+  let src: Awaited<typeof from>;
+  let copy: Shadow;
+  let report: Awaited<ReturnType<typeof copySchema>>;
+  beforeAll(async () => {
+    src = await from;
+    for (const r of ROLES) await src.client.query(`DO $$BEGIN CREATE ROLE ${r} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$`);
+    await src.client.query(BESIDE_TABLES);
+    copy = await createShadow();
+    report = await copySchema(src.client, copy.client);
+  });
+  afterAll(async () => copy?.drop());
+
+  it("recreates collations, aggregates, operators and their classes, casts, text search, foreign servers and tables, rules, statistics, publications, table settings, grants, default privileges, comments and event triggers", async () => {
+    const before = await besideTables(src.client);
+    for (const [kind, facts] of Object.entries(before)) expect(facts.length, kind).toBeGreaterThan(0);
+    expect(before.comments.length).toBeGreaterThanOrEqual(20);
+    expect(await besideTables(copy.client)).toEqual(before);
+    expect(schemaOnly(await introspect(copy.client))).toEqual(schemaOnly(await introspect(src.client)));
+  });
+
+  it("says what it left out: user mapping options, which hold credentials", async () => {
+    expect(report.skipped).toEqual(["user mapping options: they hold credentials (1)"]);
+  });
+
+  it("copies them through a read-only login too", async () => {
+    const login = await createReadOnlyLogin(src.client, src.name);
+    try {
+      const shadow = await shadowFrom({ url: login.url });
+      try {
+        expect(await besideTables(shadow.client)).toEqual(await besideTables(src.client));
+      } finally {
+        await shadow.drop();
+      }
+    } finally {
+      await login.drop();
+    }
+  });
+});
+
 describe("shadowFrom", () => {
   it("copies a live database given by URL and drops the shadow afterwards", async () => {
     const shadow = await shadowFrom({ url: source.url });

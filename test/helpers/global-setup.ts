@@ -16,7 +16,7 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   let server: EmbeddedServer | undefined;
-  let adminUrl = process.env.TEST_DATABASE_URL;
+  let adminUrl = process.env.TEST_DATABASE_URL || undefined;
   if (!adminUrl) {
     server = await startEmbedded({ dataDir: tempDataDir("lockstep-test-"), ephemeral: true, settings: { max_connections: "300", shared_preload_libraries: "pg_stat_statements" } });
     adminUrl = server.url();
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject) {
   project.provide("pgAdminUrl", adminUrl);
   // shadow databases (trace, --schema replay, rollback verification) go to the same server
   // instead of each test process starting one; test workers inherit this environment
-  process.env.LOCKSTEP_SHADOW_ADMIN_URL ??= adminUrl;
+  process.env.LOCKSTEP_SHADOW_ADMIN_URL ||= adminUrl;
   return async () => {
     await server?.stop();
   };

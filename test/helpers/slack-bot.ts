@@ -70,7 +70,7 @@ export async function startTestBot(opts: {
     loaded: loadConfig({ path: path.join(dir, "lockstep.yml"), env, cwd: dir }),
     env,
     cwd: dir,
-    log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG ?? "silent" }),
+    log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG || "silent" }),
     analyze: opts.analyze,
   });
   afterAll(async () => {

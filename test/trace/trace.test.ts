@@ -75,12 +75,49 @@ describe("trace", () => {
     ]);
   });
 
-  it("observes TRUNCATE as a rewrite and DETACH PARTITION CONCURRENTLY on parent and partition", async () => {
+  it("observes TRUNCATE as a rewrite, and DETACH PARTITION CONCURRENTLY up to its second transaction's ACCESS EXCLUSIVE on the partition", async () => {
     const r = await trace("TRUNCATE audit_log;\nALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;");
     expect(summary(r)).toEqual([
       { locks: ["public.audit_log AccessExclusiveLock"], rewrites: ["public.audit_log"], transactional: true },
-      { locks: ["public.events ShareUpdateExclusiveLock", "public.events_2024 ShareUpdateExclusiveLock"], rewrites: [], transactional: false },
+      { locks: ["public.events ShareUpdateExclusiveLock", "public.events_2024 AccessExclusiveLock"], rewrites: [], transactional: false },
     ]);
+  });
+
+  it("runs deferred foreign key checks and constraint triggers before reading the locks", async () => {
+    await shadow.client.query(`
+      CREATE TABLE d_parents (id int PRIMARY KEY);
+      CREATE TABLE d_kids (id int, parent_id int REFERENCES d_parents DEFERRABLE INITIALLY DEFERRED);
+      CREATE TABLE d_audit (at timestamptz DEFAULT now());
+      CREATE FUNCTION d_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO d_audit DEFAULT VALUES; RETURN NULL; END $$;
+      CREATE CONSTRAINT TRIGGER d_kids_audit AFTER UPDATE ON d_kids DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION d_audit_row();
+      INSERT INTO d_parents VALUES (1);`);
+    const r = await trace("INSERT INTO d_kids VALUES (1, 1);\nUPDATE d_kids SET id = 2;");
+    expect(r.errors).toEqual([]);
+    expect(summary(r).map((s) => s.locks)).toEqual([
+      ["public.d_kids RowExclusiveLock", "public.d_parents RowShareLock"],
+      ["public.d_audit RowExclusiveLock", "public.d_kids RowExclusiveLock"],
+    ]);
+  });
+
+  it("follows statements that run several internal transactions through every phase", async () => {
+    await shadow.client.query("CREATE TABLE events_rest PARTITION OF events DEFAULT");
+    const r = await trace("REINDEX TABLE events;\nVACUUM users, products;\nREINDEX TABLE CONCURRENTLY orders;");
+    expect(r.errors).toEqual([]);
+    expect(summary(r)).toEqual([
+      {
+        // (events_2024 was detached above)
+        locks: ["public.events ShareLock", "public.events_2025 ShareLock", "public.events_rest ShareLock"],
+        rewrites: [],
+        transactional: false,
+      },
+      { locks: ["public.products ShareUpdateExclusiveLock", "public.users ShareUpdateExclusiveLock"], rewrites: [], transactional: false },
+      { locks: ["public.orders ShareUpdateExclusiveLock"], rewrites: [], transactional: false },
+    ]);
+    // every holder let go: nothing of ours is left holding a lock on the shadow
+    const { rows } = await shadow.client.query(
+      "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = 'lockstep-trace-holder' AND l.locktype = 'relation'",
+    );
+    expect(rows[0].n).toBe(0);
   });
 
   it("reports a failing statement with its position and goes on", async () => {
