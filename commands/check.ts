@@ -191,15 +191,10 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
     }
   }
   if (!a.db && !a.target) return {};
-  const { resolveDatabaseUrl, connect } = await import("../src/db/connection.js");
+  const { resolveDatabaseUrl, readCatalog } = await import("../src/db/connection.js");
   const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
   if (!url) return {};
-  const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
-  try {
-    const { introspect } = await import("../src/db/introspect.js");
-    const schema = await introspect(client);
-    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const { introspect } = await import("../src/db/introspect.js");
+  const schema = await readCatalog(url, "lockstep check", introspect);
+  return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CheckReport } from "../src/analyze/types.js";
 import { runLockstep } from "./helpers/cli.js";
@@ -72,5 +73,20 @@ describe("check with schema context", () => {
     const file = (JSON.parse(r.stdout) as CheckReport).files[0]!;
     expect(file.statements[0]!.locks).toEqual([]);
     expect(file.assumptions?.join("\n")).toContain("public.users_email_idx");
+  });
+
+  it("--db behind a migration holding ACCESS EXCLUSIVE: a clear error after the lock timeout, not a hang", async () => {
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+      const r = await runLockstep(["check", path.join(tmp, "m.sql"), "--db", "env:CHECK_DB", "--format", "json"], { env: { CHECK_DB: db.url } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("waited 10 s for a lock");
+      expect(r.stderr).not.toContain(new URL(db.url).password);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
   });
 });

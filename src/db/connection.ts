@@ -31,6 +31,13 @@ function readEnvUrl(name: string, what: string, env: NodeJS.ProcessEnv): string 
   return value;
 }
 
+/**
+ * How long a read-only session waits for a lock. Reading the catalog (pg_get_expr and friends)
+ * takes ACCESS SHARE on tables: behind a migration holding ACCESS EXCLUSIVE it would wait for as
+ * long as that migration runs.
+ */
+export const READONLY_LOCK_TIMEOUT_MS = 10_000;
+
 /** Open one client, turning connection failures into a plain, redacted message. */
 export async function connect(url: string, opts: { applicationName?: string; readonly?: boolean } = {}): Promise<pg.Client> {
   const client = new pg.Client({
@@ -41,12 +48,33 @@ export async function connect(url: string, opts: { applicationName?: string; rea
   client.on("error", () => undefined);
   try {
     await client.connect();
-    if (opts.readonly) await client.query("SET default_transaction_read_only = on");
+    if (opts.readonly) await client.query(`SET default_transaction_read_only = on; SET lock_timeout = ${READONLY_LOCK_TIMEOUT_MS}`);
   } catch (e) {
     await client.end().catch(() => undefined);
     throw connectionError(url, e);
   }
   return client;
+}
+
+/**
+ * Read the catalog of `url` over a read-only session: a lock wait longer than
+ * READONLY_LOCK_TIMEOUT_MS becomes a plain error instead of a hang.
+ */
+export async function readCatalog<T>(url: string, applicationName: string, read: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(url, { applicationName, readonly: true });
+  try {
+    return await read(client);
+  } catch (e) {
+    if ((e as { code?: string }).code === "55P03") {
+      throw new UserError("db-busy", `reading the catalog of ${redact(url)} waited ${READONLY_LOCK_TIMEOUT_MS / 1000} s for a lock: a session holds an ACCESS EXCLUSIVE lock on a table (a migration running?)`, {
+        hint: "try again once it is done",
+        cause: e,
+      });
+    }
+    throw e;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export function connectionError(url: string, e: unknown): UserError {

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import type { SchemaSnapshot } from "../analyze/types.js";
 import { UserError } from "../errors.js";
-import { connect, quoteIdent, withDatabase } from "./connection.js";
+import { connect, quoteIdent, readCatalog, withDatabase } from "./connection.js";
 import { copySchema, type CopyReport } from "./copy-schema.js";
 import { startEmbedded, tempDataDir, type EmbeddedServer } from "./embedded.js";
 import { introspect } from "./introspect.js";
@@ -91,13 +91,7 @@ export async function shadowFrom(opts: { url?: string; schemaFile?: string; admi
   const shadow = await createShadow({ adminUrl: opts.adminUrl });
   try {
     if (opts.url) {
-      const source = await connect(opts.url, { applicationName: "lockstep-schema-copy", readonly: true });
-      let report: CopyReport;
-      try {
-        report = await copySchema(source, shadow.client);
-      } finally {
-        await source.end();
-      }
+      const report: CopyReport = await readCatalog(opts.url, "lockstep-schema-copy", (source) => copySchema(source, shadow.client));
       shadow.notes.push(...report.skipped.map((s) => `not copied to the shadow database: ${s}`));
     } else if (opts.schemaFile) {
       shadow.notes.push(...(await replaySchemaFile(shadow.client, opts.schemaFile)));

@@ -4,7 +4,7 @@ import { loadParser } from "../analyze/parse.js";
 import { SchemaContext } from "../analyze/schema.js";
 import { sourceFromBuffer } from "../analyze/sources.js";
 import type { CheckReport, SchemaSnapshot } from "../analyze/types.js";
-import { connect } from "../db/connection.js";
+import { readCatalog } from "../db/connection.js";
 import { introspect } from "../db/introspect.js";
 import { addUsageEvidence } from "../usage/evidence.js";
 import type { CheckFile } from "../approval/migration-source.js";
@@ -69,11 +69,6 @@ export const runCheck: Analyzer = async (input) => {
   return report;
 };
 
-async function readSchema(url: string): Promise<SchemaSnapshot> {
-  const client = await connect(url, { applicationName: "lockstep-slack", readonly: true });
-  try {
-    return await introspect(client);
-  } finally {
-    await client.end();
-  }
+function readSchema(url: string): Promise<SchemaSnapshot> {
+  return readCatalog(url, "lockstep-slack", introspect);
 }
