@@ -28,7 +28,18 @@ export async function loadMigrations(target: Pick<TargetConfig, "migrations" | "
   if (problems.length) throw new UserError("bad-migration", `cannot apply: ${problems.join("; ")}`);
   const ok = files.filter((f) => f.report.errors.length === 0);
   const journal = ok.some((f) => f.source.layout === "drizzle") ? drizzleJournal(dir) : undefined;
-  return ok.map((f) => toMigration(f, dir, journal));
+  return refuseSharedVersions(ok.map((f) => toMigration(f, dir, journal)));
+}
+
+/** Two files with one version would be recorded as one in the history: the tool itself refuses them too. */
+function refuseSharedVersions(migrations: Migration[]): Migration[] {
+  const seen = new Map<string, string>();
+  for (const m of migrations) {
+    const other = seen.get(m.version);
+    if (other) throw new UserError("bad-migration", `cannot apply: ${other} and ${m.path} have the same version (${m.version})`, { hint: "give one of them the next free version number" });
+    seen.set(m.version, m.path);
+  }
+  return migrations;
 }
 
 function toMigration(f: AnalyzedFile, dir: string, journal: Map<string, number> | undefined): Migration {

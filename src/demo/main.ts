@@ -97,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
     heading(3, "plan the unsafe ones into safe phases, with verified rollbacks");
     const plans: Record<string, PlanResult | undefined> = {};
     for (const base of [INDEX, NOT_NULL]) {
-      plans[base] = (await lockstep(["plan", rel(path.join(EXAMPLES, `${base}.up.sql`)), ...db, "--out", rel(path.join(ws.plans, base))])) as PlanResult | undefined;
+      // one output directory for both plans: the second numbers its files after the first's
+      plans[base] = (await lockstep(["plan", rel(path.join(EXAMPLES, `${base}.up.sql`)), ...db, "--out", rel(ws.plans)])) as PlanResult | undefined;
       out("files written:");
       for (const f of plans[base]?.files ?? []) out(`  ${rel(f.path)}`);
     }

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { testProject } from "./project.js";
 import { jsonLines, startLockstep, waitFor } from "./spawn.js";
 
-const dbs: TestDatabase[] = await Promise.all(Array.from({ length: 7 }, () => createTestDatabase("cli")));
+const dbs: TestDatabase[] = await Promise.all(Array.from({ length: 8 }, () => createTestDatabase("cli")));
 const state = dbs[0]!;
 let next = 1;
 const freshDb = () => dbs[next++]!;
@@ -73,6 +73,19 @@ describe("lockstep apply (CLI)", () => {
     expect(r.stderr).toContain("--yes");
     expect((await db.client.query("SELECT to_regclass('a') AS r")).rows[0].r).toBeNull();
     expect((await db.client.query("SELECT to_regclass('lockstep.migrations') AS r")).rows[0].r).toBeNull();
+  });
+
+  it("refuses two migrations with one version (exit 2, naming both) and applies nothing", async () => {
+    const db = freshDb();
+    const p = testProject(db.url, { stateUrl: state.url });
+    p.write("1_a.up.sql", "CREATE TABLE a (id int);\n");
+    p.write("000002_b.up.sql", "CREATE TABLE b (id int);\n");
+    p.write("2_c.up.sql", "CREATE TABLE c (id int);\n");
+    const r = await runLockstep(["apply", "--target", "dev", "--yes"], { env: p.env, cwd: p.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("000002_b.up.sql and 2_c.up.sql have the same version (2)");
+    expect(r.stderr).not.toContain("internal error");
+    expect((await db.client.query("SELECT to_regclass('a') AS r")).rows[0].r).toBeNull();
   });
 
   it("runs one apply per target: a second apply while the first waits on a lock is refused, the migration runs once", async () => {

@@ -56,7 +56,9 @@ describe("npm run demo", () => {
     expect(out).toMatch(/000003_add_role medium, 000004_index_users_email medium/);
     expect(out).toMatch(/3 errors and \d+ warnings/);
     expect(out).toContain("$ lockstep plan examples/migrations/000004_index_users_email.up.sql".replace("examples", path.relative(demo.cwd, path.join(REPO_ROOT, "examples"))));
-    expect(out).toMatch(/000004_index_users_email_index_idx_users_email\.up\.sql/);
+    // numbered after the examples' last migration (000008), the NOT NULL plan's files after the index plan's
+    expect(out).toMatch(/000009_index_users_email_index_idx_users_email\.up\.sql/);
+    expect(out).toMatch(/000010_add_role_add_users_role_nullable\.up\.sql/);
     expect(out).toMatch(/applied 6 migration\(s\) to demo/);
     expect(out).toMatch(/backfill +done: 20,000 rows in \d+ batches/);
     expect(out).toMatch(/CREATE INDEX: writes stalled [\d.]+ m?s; CREATE INDEX CONCURRENTLY: longest stall [\d.]+ m?s/);

@@ -74,7 +74,11 @@ describe("a replica killed mid-backfill", () => {
       await until(async () => (await state.client.query("SELECT 1 FROM lockstep_state.backfill_runs WHERE id = $1 AND status = 'done'", [run.id])).rowCount, "replica B to finish the run", 60_000);
 
       expect((await target.client.query("SELECT count(*)::int AS n, min(updates) AS min, max(updates) AS max FROM items WHERE doubled = v * 2")).rows[0]).toEqual({ n: 3000, min: 1, max: 1 });
-      expect((await state.client.query("SELECT rows_done::int AS rows_done FROM lockstep_state.backfill_runs WHERE id = $1", [run.id])).rows[0]).toEqual({ rows_done: 3000 });
+      // the count leaves out the batches whose checkpoints died with A (at most two, docs/backfill.md):
+      // those rows were changed once, by A, as the trigger's counts above show
+      const [{ rows_done: counted }] = (await state.client.query("SELECT rows_done::int AS rows_done FROM lockstep_state.backfill_runs WHERE id = $1", [run.id])).rows;
+      expect(counted).toBeLessThanOrEqual(3000);
+      expect(counted).toBeGreaterThanOrEqual(3000 - 2 * 50);
       // the dead replica's job is cancelled; one job took over
       const jobs = async () => (await state.client.query("SELECT state::text AS state, data->>'actor' AS actor FROM lockstep_jobs.job WHERE name = 'backfill' ORDER BY created_on")).rows;
       await until(async () => (await jobs()).every((j) => j.state !== "active"), "the jobs to settle");
