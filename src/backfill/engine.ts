@@ -56,6 +56,8 @@ export interface BackfillResult {
   reason?: string;
   /** A window-paused run may resume at this time. */
   resume_at?: string;
+  /** who asked for the pause or cancel (a Slack user id, or the CLI user) */
+  stopped_by?: string;
   /** True when the run resumed from an earlier checkpoint. */
   resumed: boolean;
 }
@@ -198,7 +200,7 @@ async function isStateDatabase(target: pg.Client, run: BackfillRun): Promise<boo
   }
 }
 
-function finalResult(run: BackfillRun, status: BackfillStatus, extra: { reason?: string; resume_at?: string; remaining?: number | null; resumed?: boolean } = {}): BackfillResult {
+function finalResult(run: BackfillRun, status: BackfillStatus, extra: { reason?: string; resume_at?: string; remaining?: number | null; resumed?: boolean; stopped_by?: string } = {}): BackfillResult {
   return {
     status,
     rows: run.rows_done,
@@ -213,6 +215,7 @@ function finalResult(run: BackfillRun, status: BackfillStatus, extra: { reason?:
     resumed: extra.resumed ?? false,
     ...(extra.reason ? { reason: extra.reason } : {}),
     ...(extra.resume_at ? { resume_at: extra.resume_at } : {}),
+    ...(extra.stopped_by ? { stopped_by: extra.stopped_by } : {}),
   };
 }
 
@@ -224,6 +227,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Stop {
   status: BackfillStatus | "queued";
   reason?: string;
+  by?: string;
   remaining?: number;
   resumeAt?: string;
 }
@@ -398,8 +402,10 @@ class Runner {
     if (this.opts.signal?.aborted) return { status: "paused", reason: "interrupted" };
     const control = this.controlSeen ?? (await readControl(this.state, this.record.id));
     this.controlSeen = null;
-    if (control === "cancel") return { status: "cancelled", reason: `cancelled${await this.by()}` };
-    if (control === "pause") return { status: "paused", reason: `paused${await this.by()}` };
+    if (control === "cancel" || control === "pause") {
+      const by = await this.by();
+      return { status: control === "cancel" ? "cancelled" : "paused", reason: `${control === "cancel" ? "cancelled" : "paused"}${by ? ` by ${by}` : ""}`, ...(by ? { by } : {}) };
+    }
     if (this.opts.sliceMs !== undefined && Date.now() - this.startedAt >= this.opts.sliceMs) return { status: "queued", reason: "time slice over" };
     const closed = nextWindowOpening(this.windows, this.opts.now?.() ?? new Date());
     if (closed) {
@@ -411,9 +417,9 @@ class Runner {
     return null;
   }
 
-  private async by(): Promise<string> {
+  private async by(): Promise<string | undefined> {
     const r = await this.state.query<{ control_by: string | null }>(`SELECT control_by FROM ${STORE_SCHEMA}.backfill_runs WHERE id = $1`, [this.record.id]);
-    return r.rows[0]?.control_by ? ` by ${r.rows[0].control_by}` : "";
+    return r.rows[0]?.control_by ?? undefined;
   }
 
   /** Replication lag and table contention: wait (re-checking control) while either is present. */
@@ -673,7 +679,7 @@ class Runner {
   }
 
   private async finish(stop: Stop): Promise<BackfillResult> {
-    const { status, reason, remaining, resumeAt } = stop;
+    const { status, reason, remaining, resumeAt, by } = stop;
     await this.state.query("RESET synchronous_commit");
     await setRunState(this.state, this.record.id, {
       status,
@@ -684,7 +690,7 @@ class Runner {
       finished: status === "done" || status === "cancelled",
     });
     this.record = (await getRun(this.state, this.record.id))!;
-    const result = finalResult(this.record, status === "queued" ? "paused" : status, { reason, resume_at: resumeAt, resumed: this.resumed });
+    const result = finalResult(this.record, status === "queued" ? "paused" : status, { reason, resume_at: resumeAt, resumed: this.resumed, stopped_by: by });
     this.opts.onProgress?.({ ...this.progress(result.status, this.totals.batch_size), throttle: reason ?? null });
     return result;
   }

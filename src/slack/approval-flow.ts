@@ -151,5 +151,6 @@ export async function requestApply(deps: BotDeps, client: WebClient, click: Clic
   await writeAudit(deps.pool, { actor: click.user, action: "apply", target: check.target, contentHash: check.contentHash, decision: "requested", detail: { check: check.id, request: request.id } });
   const thread = { channel: now.channel, threadTs: now.messageTs! };
   const handled = await emitApplyRequested({ request, check: now, thread, client });
-  await threadNote(client, now, `:rocket: Apply requested by ${userMention(click.user)}${handled ? "." : ": recorded; it runs when the apply worker picks it up."}`);
+  const what = now.source === "backfill" ? "Backfill" : "Apply";
+  await threadNote(client, now, `:rocket: ${what} requested by ${userMention(click.user)}${handled ? "." : `: recorded; it runs when the ${what.toLowerCase()} worker picks it up.`}`);
 }

@@ -26,7 +26,7 @@ describe("backfill control and throttles", () => {
         if (p.batches === 3) await requestControl(state, p.run_id, "pause", "U123");
       },
     });
-    expect(paused).toMatchObject({ status: "paused", rows: 150, batches: 3, reason: "paused by U123" });
+    expect(paused).toMatchObject({ status: "paused", rows: 150, batches: 3, reason: "paused by U123", stopped_by: "U123" });
     const resumed = await backfill(db, state, spec("pr"), { clearPause: true });
     expect(resumed).toMatchObject({ status: "done", run_id: paused.run_id, rows: 1000, remaining: 0, resumed: true });
     expect(await allDone("pr")).toEqual({ wrong: 0, max: 1 });

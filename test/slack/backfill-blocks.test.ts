@@ -42,6 +42,12 @@ describe("backfill blocks", () => {
     expect(actionIds(backfillSummaryMessage("prod", { ...result, status: "done", remaining: 0, reason: undefined }))).toEqual([]);
   });
 
+  it("summary: who paused or cancelled is a mention when the state database names a Slack user", () => {
+    expect(blockText(backfillSummaryMessage("prod", { ...result, stopped_by: "U1" }))).toContain("paused by <@U1>");
+    const cli = { ...result, status: "cancelled" as const, reason: "cancelled by alice", stopped_by: "alice" };
+    expect(blockText(backfillSummaryMessage("prod", cli))).toContain("cancelled by alice");
+  });
+
   it("status list", () => {
     const run = { id: "run-1", target: "prod", table_name: "public.items", status: "running", rows_done: 1200, estimated_rows: 2000, throttle: null } as unknown as BackfillRun;
     const m = backfillRunsMessage([run], "prod");

@@ -67,6 +67,9 @@ describe("/migrate backfill", () => {
     const progress = await bot.fake.waitFor(() => threadPosts(ts).find((c) => /Backfilling/.test(blockText(c.args))), "the progress message");
     expect(actionIds(progress.args)).toEqual([ACTION.backfillPause, ACTION.backfillCancel]);
     expect(blockText(progress.args)).toMatch(/rows\/s/);
+    // a backfill is started, not applied: the thread and the report say so
+    expect(threadPosts(ts).some((c) => /Backfill requested by/.test(c.args.text as string))).toBe(true);
+    expect(threadPosts(ts).some((c) => /Apply requested/.test(c.args.text as string))).toBe(false);
     const progressTs = progress.result.ts as string;
     const summary = await bot.fake.waitFor(() => updatesOf(progressTs).find((u) => /Backfill done/.test(blockText(u.args))), "the done summary in place of the progress message");
     expect(blockText(summary.args)).toContain("2,000 rows");

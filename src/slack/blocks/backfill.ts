@@ -78,12 +78,19 @@ export function backfillSummaryMessage(target: string, r: BackfillResult): Messa
     r.remaining !== null && r.remaining > 0 ? `${r.remaining.toLocaleString("en-US")} rows remaining` : "",
   ].filter(Boolean).join("  ·  ");
   const blocks: Block[] = [
-    section(`*${ENDING[r.status]}* on \`${escapeMrkdwn(target)}\`: \`${escapeMrkdwn(r.table)}\`${r.reason ? ` — ${escapeMrkdwn(r.reason)}` : ""}`),
+    section(`*${ENDING[r.status]}* on \`${escapeMrkdwn(target)}\`: \`${escapeMrkdwn(r.table)}\`${r.reason ? ` — ${stopReason(r)}` : ""}`),
     section(line),
     context(`run \`${r.run_id}\``),
   ];
   if (r.status === "paused" || r.status === "failed") blocks.push({ type: "actions", block_id: "lockstep_backfill_controls", elements: controlButtons(r.run_id, "paused") });
   return { text: `Backfill ${r.status} on ${target}: ${r.table}`, blocks };
+}
+
+/** "paused by U123" -> "paused by @user": the engine names who stopped it as the state database holds it. */
+function stopReason(r: BackfillResult): string {
+  const by = r.stopped_by;
+  if (!by || !/^[UW][A-Z0-9]+$/.test(by) || !r.reason!.endsWith(` by ${by}`)) return escapeMrkdwn(r.reason!);
+  return `${escapeMrkdwn(r.reason!.slice(0, -by.length))}${userMention(by)}`;
 }
 
 /** `/migrate backfill status [target]`: recent runs. */

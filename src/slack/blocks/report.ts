@@ -197,7 +197,7 @@ export function approvalText(view: ReportView): string {
     case "approved":
       return `:white_check_mark: *Approved*${who ? ` by ${who}` : view.required === 0 ? " (no approval required at this risk)" : ""}${view.applyAllowed ? "" : "\n:no_entry_sign: Ad-hoc SQL: apply is not allowed for this target (add the migration to the migrations dir)."}`;
     case "apply-requested":
-      return `:rocket: *Apply requested* by ${userMention(view.decidedBy ?? "")}${who ? ` — approved by ${who}` : ""}`;
+      return `:rocket: *${view.source === "backfill" ? "Backfill started" : "Apply requested"}* by ${userMention(view.decidedBy ?? "")}${who ? ` — approved by ${who}` : ""}`;
     case "rejected":
       return `:no_entry: *Rejected* by ${userMention(view.decidedBy ?? "")}${view.statusReason ? `: ${escapeMrkdwn(view.statusReason)}` : ""}`;
     case "void":
