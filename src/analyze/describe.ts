@@ -2,7 +2,8 @@
  * The ONE place that walks libpg-query's raw parse trees. Everything downstream (locks, rules,
  * plans, renderers) reads the typed summaries defined here.
  */
-import { parseFragment, parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
+import { describeDoBody } from "./describe-body.js";
+import { parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
 import type { AnalysisError } from "./types.js";
 
 export type Volatility = "immutable" | "stable" | "volatile";
@@ -41,6 +42,8 @@ export interface ForeignKeyTarget {
   columns: string[];
   onDelete?: string;
   onUpdate?: string;
+  /** MATCH FULL (default MATCH SIMPLE) */
+  matchFull?: boolean;
 }
 
 export interface ConstraintSummary {
@@ -53,6 +56,8 @@ export interface ConstraintSummary {
   usingIndex?: string;
   references?: ForeignKeyTarget;
   deferrable?: boolean;
+  /** INITIALLY DEFERRED: checked at COMMIT */
+  initiallyDeferred?: boolean;
   /** CHECK expression */
   expression?: ExpressionSummary;
   /** the CHECK is `col IS NOT NULL` for this column */
@@ -154,6 +159,8 @@ export interface AlterAction {
   cascade?: boolean;
   /** inherit / no-inherit: the parent table */
   parent?: string;
+  /** enable-trigger / disable-trigger: which triggers (a name, ALL or USER) and their new pg_trigger.tgenabled */
+  trigger?: { name?: string; all?: "all" | "user"; enabled: "O" | "A" | "R" | "D" };
 }
 
 export interface IndexSummary {
@@ -190,8 +197,25 @@ export interface DmlSummary {
   sets?: Array<{ column: string; expression: string }>;
   /** UPDATE/DELETE: the WHERE condition's source text */
   whereText?: string;
+  /** UPDATE (and ON CONFLICT DO UPDATE): each SET target with its value: a constant's text, null for NULL, `{ column }` for another column of the row (`SET a = a`), `{ default: true }`, false for anything else */
+  assigned?: Array<{ column: string; value: AssignedValue }>;
+  /** INSERT ... ON CONFLICT */
+  onConflict?: { action: "update" | "nothing"; columns: string[] };
+  /** MERGE: its WHEN clauses' actions */
+  mergeActions?: Array<{ action: "update" | "insert" | "delete" | "nothing"; columns: string[] }>;
+  /** the target's alias (`DELETE FROM users u ...`) */
+  alias?: string;
 }
 
+/** A value an UPDATE assigns, as far as it is known without running it. */
+export type AssignedValue = string | null | false | { column: string } | { default: true };
+
+/**
+ * A PL/pgSQL or SQL body (DO block, function, procedure): its statements in order, each with the
+ * IF conditions it runs under (`guards`); expressions that read tables or call functions appear
+ * as `select` statements (`expression: true`), EXECUTE of a string that is not a constant as
+ * `execute-dynamic` (its text in `dynamicSql`).
+ */
 export interface DoBlockSummary {
   /** SQL statements found in the body (each summarised) */
   statements: StatementSummary[];
@@ -273,8 +297,93 @@ export interface StatementSummary {
   targetKind?: string;
   /** CREATE/ALTER SEQUENCE ... OWNED BY table.column: the table */
   ownedBy?: string;
-  /** CREATE TRIGGER: the function it executes */
-  trigger?: { name: string; events: string[]; timing: string };
+  /** CREATE TRIGGER */
+  trigger?: TriggerSummary;
+  /** user functions and procedures the statement calls (schema-qualified, public when unqualified; well-known built-ins left out) */
+  calls?: string[];
+  /** data-modifying statements in WITH (writable CTEs), summarised */
+  modifies?: StatementSummary[];
+  /** SELECT: the relations named directly in FROM (undefined when FROM holds a join or subquery) */
+  from?: string[];
+  /** CREATE FUNCTION / PROCEDURE */
+  routine?: RoutineSummary;
+  /** CREATE RULE */
+  rule?: RuleSummary;
+  /** inside a body: the IF conditions this statement runs under */
+  guards?: Guard[];
+  /** inside a body: an expression (IF condition, assignment, RETURN) rather than a statement */
+  expression?: boolean;
+  /** execute-dynamic: the EXECUTE's argument, as written */
+  dynamicSql?: string;
+  /** DROP TRIGGER / DROP RULE: the triggers' or rules' own names (objects holds their tables) */
+  droppedNames?: string[];
+}
+
+export interface TriggerSummary {
+  name: string;
+  /** insert | update | delete | truncate */
+  events: string[];
+  /** before | after | instead */
+  timing: string;
+  level: "row" | "statement";
+  /** the function it executes, schema-qualified (public when unqualified) */
+  function?: string;
+  /** UPDATE OF columns */
+  columns?: string[];
+  /** WHEN (...) condition text */
+  when?: string;
+  constraint?: boolean;
+  /** a constraint trigger INITIALLY DEFERRED fires at COMMIT */
+  deferred?: boolean;
+}
+
+export interface RoutineSummary {
+  /** schema-qualified (public when unqualified) */
+  name: string;
+  kind: "function" | "procedure";
+  language: string;
+  /** number of input arguments (defaults included) */
+  args: number;
+  returnsTrigger: boolean;
+  /** the CREATE statement's text: its body is described when a call or trigger reaches it */
+  definition?: string;
+}
+
+export interface RuleSummary {
+  name: string;
+  /** insert | update | delete | select */
+  event: string;
+  instead: boolean;
+  /** the rule has a WHERE condition */
+  conditional: boolean;
+  /** the CREATE RULE statement's text */
+  definition?: string;
+  /** the rule's actions (none for DO NOTHING) */
+  actions: StatementSummary[];
+}
+
+/** An IF condition a statement in a body runs under. */
+export interface Guard {
+  /** the condition's text */
+  condition: string;
+  /** the statement runs when the condition evaluates to this */
+  when: boolean;
+  /** when the condition asks the catalog whether an object exists: what it asks */
+  check?: CatalogCheck;
+  /** in a trigger function: the condition is true exactly when TG_OP is one of these */
+  tgOp?: string[];
+}
+
+/**
+ * `[NOT] EXISTS (SELECT ... FROM <catalog> WHERE col = 'literal' AND ...)` or `to_regclass('x') IS [NOT] NULL`:
+ * `source` is the catalog relation or function (e.g. information_schema.columns, pg_indexes,
+ * to_regclass), `filters` its equality filters (lower-case column -> literal), `exists` true when
+ * the condition is true if a matching object exists.
+ */
+export interface CatalogCheck {
+  source: string;
+  filters: Record<string, string>;
+  exists: boolean;
 }
 
 /** What describe() needs to know about earlier statements. */
@@ -323,7 +432,7 @@ function objType(t: string | undefined): string {
   return kebab((t ?? "OBJECT_TABLE").replace(/^OBJECT_/, "")).replace(/^matview$/, "materialized-view").replace(/^foreign-table$/, "foreign-table");
 }
 
-function emptySummary(kind: string): StatementSummary {
+export function emptySummary(kind: string): StatementSummary {
   return {
     kind,
     objects: [],
@@ -556,12 +665,14 @@ function constraint(c: N, src: ExprSource | undefined, column?: string): Constra
   if (c.conname) out.name = c.conname;
   if (c.indexname) out.usingIndex = c.indexname;
   if (c.deferrable) out.deferrable = true;
+  if (c.initdeferred) out.initiallyDeferred = true;
   if (type === "foreign-key") {
     out.references = {
       relation: qualify(c.pktable),
       columns: names(c.pk_attrs),
       ...(c.fk_del_action && c.fk_del_action !== "a" ? { onDelete: FK_ACTION[c.fk_del_action] } : {}),
       ...(c.fk_upd_action && c.fk_upd_action !== "a" ? { onUpdate: FK_ACTION[c.fk_upd_action] } : {}),
+      ...(c.fk_matchtype === "f" ? { matchFull: true } : {}),
     };
     if (column && columns.length === 0) out.columns = [column];
   }
@@ -624,19 +735,69 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 
 /* --------------------------------------- reads -------------------------------------------- */
 
-/** Relations a query reads: every RangeVar in the subtree that is not a CTE name. */
-function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
-  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
+/**
+ * Relations a query reads: every RangeVar in the subtree that is not a CTE name; with `calls`,
+ * also the functions it calls that are not well-known built-ins (see callName).
+ */
+function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(), calls?: Set<string>): void {
+  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes, calls));
   if (!n || typeof n !== "object") return;
   for (const k in n as N) {
-      const v = (n as N)[k];
+    const v = (n as N)[k];
     if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
     if (k === "RangeVar") {
       if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
       continue;
     }
-    collectReads(v, out, ctes);
+    if (k === "FuncCall" && calls) {
+      const name = callName(v.funcname);
+      if (name) calls.add(name);
+    }
+    collectReads(v, out, ctes, calls);
   }
+}
+
+/** Unqualified calls of these are Postgres' own: no body to follow. */
+const BUILTIN_CALLS = new Set([
+  ...VOLATILE_FUNCTIONS, ...STABLE_FUNCTIONS, ...IMMUTABLE_FUNCTIONS,
+  "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "row_number", "rank", "dense_rank", "lag", "lead",
+  "first_value", "last_value", "generate_series", "unnest", "array_position", "exists", "to_regclass", "to_regtype", "format_type",
+  "pg_get_serial_sequence", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_advisory_unlock", "quote_ident",
+  "quote_literal", "quote_nullable", "string_to_array", "array_to_string", "regexp_matches", "regexp_split_to_table", "jsonb_array_elements",
+  "json_array_elements", "jsonb_each", "jsonb_object_keys", "jsonb_agg", "json_agg", "jsonb_object_agg", "has_table_privilege",
+  "pg_relation_size", "pg_total_relation_size", "pg_table_size", "obj_description", "col_description", "version", "set_config",
+]);
+
+/** A FuncCall's name, schema-qualified (public when unqualified); undefined for built-ins. */
+function callName(funcname: unknown): string | undefined {
+  const parts = names(funcname).map((x) => x.toLowerCase());
+  const fname = parts[parts.length - 1];
+  if (!fname || parts[0] === "pg_catalog" || (parts.length === 1 && BUILTIN_CALLS.has(fname))) return undefined;
+  return parts.length >= 2 ? `${parts[parts.length - 2]}.${fname}` : `public.${fname}`;
+}
+
+/** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
+function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
+  const out: StatementSummary[] = [];
+  for (const c of (withClause?.ctes as N[] | undefined) ?? []) {
+    const q = c.CommonTableExpr?.ctequery as N | undefined;
+    const [k] = q ? node(q) : [""];
+    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, ctx));
+    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, ctx));
+  }
+  return out;
+}
+
+/** Reads, calls and writable CTEs of a query part, set on the summary (calls and modifies only when there are some). */
+function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): Set<string> {
+  const reads = new Set<string>();
+  const calls = new Set<string>();
+  const ctes = new Set<string>(((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename));
+  collectReads(parts, reads, ctes, calls);
+  if (calls.size) s.calls = [...calls];
+  const modifies = modifyingCtes(withClause, src, ctx);
+  if (modifies.length) s.modifies = modifies;
+  return reads;
 }
 
 /* ------------------------------------- statements ----------------------------------------- */
@@ -699,6 +860,18 @@ const ALTER_ACTIONS: Record<string, AlterAction["action"]> = {
   AT_GenericOptions: "generic-options",
   AT_AlterColumnGenericOptions: "column-options",
   AT_AddIndex: "add-index",
+};
+
+/** ALTER TABLE ... ENABLE / DISABLE TRIGGER variants -> the triggers' new pg_trigger.tgenabled */
+const TRIGGER_STATES: Record<string, { all?: "all" | "user"; enabled: "O" | "A" | "R" | "D" }> = {
+  AT_EnableTrig: { enabled: "O" },
+  AT_EnableAlwaysTrig: { enabled: "A" },
+  AT_EnableReplicaTrig: { enabled: "R" },
+  AT_EnableTrigAll: { all: "all", enabled: "O" },
+  AT_EnableTrigUser: { all: "user", enabled: "O" },
+  AT_DisableTrig: { enabled: "D" },
+  AT_DisableTrigAll: { all: "all", enabled: "D" },
+  AT_DisableTrigUser: { all: "user", enabled: "D" },
 };
 
 function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterAction {
@@ -781,6 +954,11 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       if (def?.RangeVar) a.parent = qualify(def.RangeVar);
       break;
   }
+  const trigger = TRIGGER_STATES[subtype];
+  if (trigger) {
+    a.trigger = { ...trigger, ...(cmd.name ? { name: cmd.name } : {}) };
+    delete a.column;
+  }
   void table;
   return a;
 }
@@ -793,6 +971,9 @@ export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT)
   const src = new ExprSource(st.sql, st.byteStart);
   const s = describeNode(st.ast, src, ctx);
   if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
+  // bodies are described when a call or a trigger reaches them (describeRoutine, describeRule)
+  if (s.routine) s.routine.definition = st.sql;
+  if (s.rule) s.rule.definition = st.sql;
   return s;
 }
 
@@ -943,6 +1124,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const onTable = ["trigger", "policy", "rule"].includes(t);
       // DROP TRIGGER/POLICY/RULE name ON table: the relation is the table
       s.objects = ((n.objects as N[] | undefined) ?? []).map((o) => (onTable ? qualifyNames(names(o.List?.items).slice(0, -1)) : objectName(o)));
+      if (onTable) s.droppedNames = ((n.objects as N[] | undefined) ?? []).map((o) => names(o.List?.items).at(-1) ?? "");
       s.relation = s.objects[0];
       s.ifExists = n.missing_ok === true;
       s.cascade = n.behavior === "DROP_CASCADE";
@@ -967,13 +1149,13 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualify(n.relation);
       s.objectType = "table";
       s.objects = [s.relation];
-      const reads = new Set<string>();
-      // VALUES lists can be huge (seed data); they rarely read tables, so they are not walked
-      const select = n.selectStmt?.SelectStmt?.valuesLists ? undefined : n.selectStmt;
-      collectReads([select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
+      // VALUES lists can be huge (seed data); they rarely read tables, so long ones are not walked
+      const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
+      const select = values && values.length > 100 ? undefined : n.selectStmt;
+      const reads = noteReadsAndCalls(s, [select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses, n.onConflictClause], n.withClause, src, ctx);
+      for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       if (type !== "MergeStmt") reads.delete(s.relation);
       s.reads = [...reads];
-      const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
       s.dml = {
         where: Boolean(n.whereClause),
         fromQuery: Boolean((n.selectStmt && !values) || (n.fromClause && n.fromClause.length) || (n.usingClause && n.usingClause.length)),
@@ -989,13 +1171,24 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       }
       if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
       if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
+      if (type === "UpdateStmt") s.dml.assigned = assignments(n.targetList);
+      if (n.relation?.alias?.aliasname) s.dml.alias = n.relation.alias.aliasname;
+      const conflict = n.onConflictClause as N | undefined;
+      if (conflict) {
+        const update = conflict.action === "ONCONFLICT_UPDATE";
+        s.dml.onConflict = { action: update ? "update" : "nothing", columns: update ? setColumns(conflict.targetList) : [] };
+        if (update) s.dml.assigned = assignments(conflict.targetList);
+      }
+      if (type === "MergeStmt") s.dml.mergeActions = ((n.mergeWhenClauses as N[] | undefined) ?? []).map((w) => mergeAction(w.MergeWhenClause));
       return s;
     }
     case "SelectStmt": {
       const s = emptySummary(n.intoClause ? "create-table-as" : "select");
-      const reads = new Set<string>();
-      collectReads({ ...n, intoClause: undefined }, reads);
+      const reads = noteReadsAndCalls(s, { ...n, intoClause: undefined }, n.withClause, src, ctx);
+      for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       s.reads = [...reads];
+      const from = fromList(n);
+      if (from) s.from = from;
       if (n.intoClause) {
         s.relation = qualify(n.intoClause.rel);
         s.objectType = "table";
@@ -1027,6 +1220,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const reads = new Set<string>();
       collectReads(n.query, reads);
       s.reads = [...reads];
+      const from = fromList(n.query?.SelectStmt);
+      if (from) s.from = from;
       return s;
     }
     case "RefreshMatViewStmt": {
@@ -1168,7 +1363,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary(n.isconstraint ? "create-constraint-trigger" : "create-trigger");
       s.relation = qualify(n.relation);
       s.objectType = "table";
-      s.trigger = { name: n.trigname, events: [], timing: String(n.timing ?? "") };
+      s.trigger = triggerSummary(n, src);
       s.ifNotExists = n.replace === true;
       return s;
     }
@@ -1183,6 +1378,14 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary("create-rule");
       s.relation = qualify(n.relation);
       s.objectType = "table";
+      s.ifNotExists = n.replace === true;
+      s.rule = {
+        name: n.rulename,
+        event: String(n.event ?? "").replace(/^CMD_/, "").toLowerCase(),
+        instead: n.instead === true,
+        conditional: Boolean(n.whereClause),
+        actions: ((n.actions as N[] | undefined) ?? []).map((a) => describeNode(a, src, ctx)),
+      };
       return s;
     }
     case "CreateSeqStmt":
@@ -1228,6 +1431,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualifyNames(names(n.funcname));
       s.objectType = n.is_procedure ? "procedure" : "function";
       s.ifNotExists = n.replace === true;
+      s.routine = routineSummary(n, s.relation);
       return s;
     }
     case "CreateStatsStmt": {
@@ -1240,12 +1444,77 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     }
     case "CallStmt": {
       const s = emptySummary("call");
+      const calls = new Set<string>();
+      const reads = new Set<string>();
+      const procedure = names(n.funccall?.funcname).map((x) => x.toLowerCase());
+      if (procedure.length) s.relation = procedure.length >= 2 ? procedure.slice(-2).join(".") : `public.${procedure[0]}`;
+      s.objectType = "procedure";
+      collectReads(n.funccall?.args, reads, new Set(), calls);
+      s.calls = [...(s.relation ? [s.relation] : []), ...calls];
+      s.reads = [...reads];
       return s;
     }
     case "ExplainStmt":
       return describeByType(...node(n.query), src, ctx);
   }
   return emptySummary(fallbackKind(type));
+}
+
+/** SET targets (ResTarget names; `SET (a, b) = ...` gives each column). */
+function setColumns(targets: N[] | undefined): string[] {
+  return (targets ?? []).map((t) => t.ResTarget?.name as string | undefined).filter((c): c is string => Boolean(c));
+}
+
+function assignments(targets: N[] | undefined): NonNullable<DmlSummary["assigned"]> {
+  return (targets ?? []).filter((t) => t.ResTarget?.name).map((t) => ({ column: t.ResTarget.name as string, value: assignedValue(t.ResTarget.val) }));
+}
+
+function assignedValue(v: N | undefined): AssignedValue {
+  if (v?.SetToDefault) return { default: true };
+  const fields = v?.ColumnRef?.fields as N[] | undefined;
+  if (fields?.length === 1 && fields[0]!.String) return { column: fields[0]!.String.sval };
+  return v ? constantText(v) : false;
+}
+
+function mergeAction(w: N): NonNullable<DmlSummary["mergeActions"]>[number] {
+  const cmd = String(w?.commandType ?? "").replace(/^CMD_/, "").toLowerCase();
+  const action = cmd === "update" || cmd === "insert" || cmd === "delete" ? cmd : "nothing";
+  return { action, columns: setColumns(w?.targetList) };
+}
+
+const TRIGGER_EVENTS: Array<[number, string]> = [[4, "insert"], [8, "delete"], [16, "update"], [32, "truncate"]];
+
+function triggerSummary(n: N, src: ExprSource | undefined): TriggerSummary {
+  const timing = Number(n.timing ?? 0);
+  const fn = names(n.funcname).map((x) => x.toLowerCase());
+  const columns = names(n.columns);
+  const t: TriggerSummary = {
+    name: n.trigname,
+    events: TRIGGER_EVENTS.filter(([bit]) => (Number(n.events ?? 0) & bit) !== 0).map(([, e]) => e),
+    timing: timing & 64 ? "instead" : timing & 2 ? "before" : "after",
+    level: n.row === true ? "row" : "statement",
+    ...(fn.length ? { function: fn.length >= 2 ? fn.slice(-2).join(".") : `public.${fn[0]}` } : {}),
+    ...(columns.length ? { columns } : {}),
+  };
+  if (n.whenClause && src) t.when = src.clause(n.whenClause, ["EXECUTE"]).replace(/\)\s*$/, "").replace(/^\(/, "");
+  if (n.isconstraint) t.constraint = true;
+  if (n.initdeferred) t.deferred = true;
+  return t;
+}
+
+function routineSummary(n: N, name: string): RoutineSummary {
+  const options = ((n.options as N[] | undefined) ?? []).map((o) => o.DefElem as N);
+  const language = String(options.find((o) => o?.defname === "language")?.arg?.String?.sval ?? (n.sql_body ? "sql" : "sql")).toLowerCase();
+  const params = ((n.parameters as N[] | undefined) ?? []).map((p) => p.FunctionParameter as N);
+  const inputs = params.filter((p) => !["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"].includes(p?.mode));
+  const ret = names(n.returnType?.names).at(-1)?.toLowerCase();
+  return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length, returnsTrigger: ret === "trigger" };
+}
+
+/** A SELECT's FROM list when it names only relations (no joins, no subqueries). */
+function fromList(select: N | undefined): string[] | undefined {
+  const from = (select?.fromClause as N[] | undefined)?.map((f) => (f.RangeVar ? qualify(f.RangeVar) : ""));
+  return from?.length && from.every(Boolean) ? from : undefined;
 }
 
 function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
@@ -1297,7 +1566,7 @@ function boundText(b: N): string | undefined {
 }
 
 /** A literal's text ('2024-03-01'::date -> "2024-03-01"), null for NULL, false for anything else. */
-function constantText(e: N): string | null | false {
+export function constantText(e: N): string | null | false {
   const c = e?.A_Const ?? e?.TypeCast?.arg?.A_Const;
   if (!c) return false;
   if (c.isnull) return null;
@@ -1371,41 +1640,4 @@ function objectName(o: unknown): string {
   if (k === "ObjectWithArgs") return qualifyNames(names(v.objname));
   if (k === "RangeVar") return qualify(v);
   return "";
-}
-
-/* ------------------------------------ DO blocks ------------------------------------------- */
-
-function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext): DoBlockSummary {
-  if (!fn) return { statements: [], loops: 0, commits: 0, batched: false, unparsed: true };
-  const out: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
-  const visit = (n: unknown, inLoop: { dml: boolean; commit: boolean } | null): void => {
-    if (Array.isArray(n)) return n.forEach((x) => visit(x, inLoop));
-    if (!n || typeof n !== "object") return;
-    for (const k in n as N) {
-      const v = (n as N)[k];
-      if (k === "PLpgSQL_stmt_loop" || k === "PLpgSQL_stmt_while" || k === "PLpgSQL_stmt_fori" || k === "PLpgSQL_stmt_fors" || k === "PLpgSQL_stmt_forc" || k === "PLpgSQL_stmt_foreach_a" || k === "PLpgSQL_stmt_dynfors") {
-        out.loops++;
-        const loop = { dml: false, commit: false };
-        visit(v, loop);
-        if (loop.dml && loop.commit) out.batched = true;
-        if (inLoop) ((inLoop.dml ||= loop.dml), (inLoop.commit ||= loop.commit));
-        continue;
-      }
-      if (k === "PLpgSQL_stmt_commit") {
-        out.commits++;
-        if (inLoop) inLoop.commit = true;
-      }
-      if (k === "PLpgSQL_expr" && typeof v.query === "string" && v.parseMode === 0) {
-        for (const stmt of parseFragment(v.query) ?? []) {
-          const s = describeNode(stmt, undefined, ctx);
-          out.statements.push(s);
-          if (inLoop && ["update", "delete", "insert", "merge"].includes(s.kind)) inLoop.dml = true;
-        }
-        continue;
-      }
-      visit(v, inLoop);
-    }
-  };
-  visit(fn, null);
-  return out;
 }
