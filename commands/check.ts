@@ -1,5 +1,6 @@
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
 import { FAIL_ON, NO_OUTCOME, addFileOutcome, exitCodeOf, type CheckOutcome } from "../src/analyze/fail-on.js";
+import type { RowQuestion } from "../src/analyze/effects/rows.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
 import { defineCommand, leanArgs, type CommandContext } from "../src/command.js";
 import { UserError } from "../src/errors.js";
@@ -55,38 +56,12 @@ into a throwaway database; otherwise the statements seen so far are the schema (
   args,
   async run(ctx, a): Promise<CheckResult> {
     const { analyzeEach } = await import("../src/analyze/analyze.js");
-    const { schema, serverVersion } = await loadSchema(ctx, a);
-    const targetVersion = a.target ? ctx.config.config.targets[a.target]?.pg_version : undefined;
-    const pgVersion = a.pgVersion ?? (serverVersion ? Math.floor(serverVersion / 10000) : undefined) ?? targetVersion ?? 18;
-    const layout = a.target ? ctx.config.config.targets[a.target]?.layout : undefined;
-    const opts = {
-      cwd: ctx.cwd,
-      stdin: ctx.stdin,
-      ...(schema ? { schema } : {}),
-      pgVersion: Math.min(18, Math.max(11, pgVersion)),
-      ...(layout && layout !== "auto" ? { layout } : {}),
-      keepStatements: a.verifyRollback, // only the rollback check reads past the reports
-    };
-    const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
-    if (ctx.format === "json" && !a.verifyRollback) {
-      const { ByteSink } = await import("../src/render/byte-sink.js");
-      const json = new ByteSink();
-      let outcome = NO_OUTCOME;
-      let files = 0;
-      json.append('{"version":1,"files":['); // what JSON.stringify(report) gives, a file at a time
-      await analyzeEach(a.paths, opts, ({ report }) => {
-        if (!reported(report.path)) return;
-        json.append(`${files++ > 0 ? "," : ""}${JSON.stringify(report)}`);
-        outcome = addFileOutcome(outcome, report);
-      });
-      json.append("]}\n");
-      return { kind: "json", json: json.bytes(), outcome };
+    const { schema, serverVersion, probeRows, close } = await loadSchema(ctx, a, { probeRows: true });
+    try {
+      return await checkWith(ctx, a, analyzeEach, { schema, serverVersion, probeRows });
+    } finally {
+      await close?.();
     }
-    const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
-    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
-    const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
-    const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
-    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
@@ -102,6 +77,47 @@ into a throwaway database; otherwise the statements seen so far are the schema (
   },
 });
 
+/** The analysis itself, once the schema (and the --db connection for row questions) is there. */
+async function checkWith(
+  ctx: CommandContext,
+  a: CheckArgs,
+  analyzeEach: typeof import("../src/analyze/analyze.js").analyzeEach,
+  { schema, serverVersion, probeRows }: Omit<LoadedSchema, "close">,
+): Promise<CheckResult> {
+  const targetVersion = a.target ? ctx.config.config.targets[a.target]?.pg_version : undefined;
+  const pgVersion = a.pgVersion ?? (serverVersion ? Math.floor(serverVersion / 10000) : undefined) ?? targetVersion ?? 18;
+  const layout = a.target ? ctx.config.config.targets[a.target]?.layout : undefined;
+  const opts = {
+    cwd: ctx.cwd,
+    stdin: ctx.stdin,
+    ...(schema ? { schema } : {}),
+    pgVersion: Math.min(18, Math.max(11, pgVersion)),
+    ...(layout && layout !== "auto" ? { layout } : {}),
+    ...(probeRows ? { probeRows } : {}),
+    keepStatements: a.verifyRollback, // only the rollback check reads past the reports
+  };
+  const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
+  if (ctx.format === "json" && !a.verifyRollback) {
+    const { ByteSink } = await import("../src/render/byte-sink.js");
+    const json = new ByteSink();
+    let outcome = NO_OUTCOME;
+    let files = 0;
+    json.append('{"version":1,"files":['); // what JSON.stringify(report) gives, a file at a time
+    await analyzeEach(a.paths, opts, ({ report }) => {
+      if (!reported(report.path)) return;
+      json.append(`${files++ > 0 ? "," : ""}${JSON.stringify(report)}`);
+      outcome = addFileOutcome(outcome, report);
+    });
+    json.append("]}\n");
+    return { kind: "json", json: json.bytes(), outcome };
+  }
+  const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
+  if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
+  const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
+  const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
+  return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color };
+}
+
 /** Which reported paths git says changed since `ref` (stdin always counts); git is asked only for --changed-since. */
 async function changedFilter(ref: string, cwd: string): Promise<(path: string) => boolean> {
   const { changedSince, keepChanged } = await import("../src/vcs/changed-since.js");
@@ -116,8 +132,20 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
 }
 
 // pg, introspection and the embedded server load on demand: `check` without --db/--schema stays lean.
-/** The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used by `plan`. */
-export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
+export interface LoadedSchema {
+  schema?: SchemaSnapshot;
+  serverVersion?: number;
+  /** with --db/--target and `probeRows`: asks the database what UPDATEs and DELETEs touch (read-only) */
+  probeRows?: (questions: RowQuestion[]) => Promise<Map<string, boolean>>;
+  /** closes the connection kept for probeRows */
+  close?: () => Promise<void>;
+}
+
+/**
+ * The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used
+ * by `plan`. With `probeRows`, the --db connection stays open for row questions until `close`.
+ */
+export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">, opts: { probeRows?: boolean } = {}): Promise<LoadedSchema> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
@@ -134,11 +162,15 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
   const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
   if (!url) return {};
   const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
+  const close = () => client.end().catch(() => undefined);
   try {
     const { introspect } = await import("../src/db/introspect.js");
     const schema = await introspect(client);
-    return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    const loaded: LoadedSchema = { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    if (!opts.probeRows) return loaded;
+    const { rowProber } = await import("../src/db/row-probe.js");
+    return { ...loaded, probeRows: rowProber(client), close };
   } finally {
-    await client.end().catch(() => undefined);
+    if (!opts.probeRows) await close();
   }
 }

@@ -2,6 +2,7 @@ import { FileAssessor } from "./assess.js";
 import { AHEAD_MIN_FILES, worthAThread } from "./ahead-worker.js";
 import { DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
+import { rowQuestions, type RowQuestion } from "./effects/rows.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
@@ -29,6 +30,11 @@ export interface AnalyzeOptions {
    * more than one core; "worker-only" leaves every file to the worker (tests). Never when statements are kept.
    */
   describeAhead?: boolean | "auto" | "worker-only";
+  /**
+   * `check --db`: answers questions about the rows UPDATE and DELETE statements touch (effects/rows.ts),
+   * read-only on the database, before each file is analysed; unanswered ones are left out of the map.
+   */
+  probeRows?: (questions: RowQuestion[]) => Promise<Map<string, boolean>>;
 }
 
 /** One analysed statement with everything rules need: parse position, typed summary, locks. */
@@ -59,7 +65,16 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
   const layout = (opts.layout as Layout | undefined) ?? (path === "-" ? "plain" : detectLayout(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql)));
   const source = sourceFromBuffer(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql, "utf8"), layout);
   const schema = new SchemaContext(opts.schema);
+  await askAboutRows(source, schema, opts.probeRows);
   return { version: 1, files: [analyzeSource(source, schema, opts.pgVersion ?? DEFAULT_PG_VERSION).report] };
+}
+
+/** With a probe (check --db): ask the database what the file's UPDATEs and DELETEs touch, before analysing it. */
+async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
+  if (!probe || source.text === undefined || !/\b(update|delete)\b/i.test(source.text)) return;
+  const statements = (described ?? describeSql(source.text)).statements;
+  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
+  if (questions.length) schema.addRowFacts(await probe(questions));
 }
 
 /** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
@@ -78,20 +93,25 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
   const mode = opts.describeAhead ?? "auto";
   const schema = new SchemaContext(opts.schema);
   const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
+  const out: T[] = [];
   if (keepStatements || mode === false) {
-    return (await readSources(paths, opts)).map((src) => {
+    for (const src of await readSources(paths, opts)) {
       schema.startMigration();
-      return each(analyzeSource(src, schema, pg, { keepStatements }));
-    });
+      if (opts.probeRows) await askAboutRows(src, schema, opts.probeRows);
+      out.push(each(analyzeSource(src, schema, pg, { keepStatements })));
+    }
+    return out;
   }
   const listed = await listSources(paths, opts);
   const ahead = mode !== "auto" || (listed.length >= AHEAD_MIN_FILES && worthAThread()) ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
   try {
-    return listed.map((item, i) => {
+    for (const [i, item] of listed.entries()) {
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
       schema.startMigration();
-      return each(analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) }));
-    });
+      if (opts.probeRows) await askAboutRows(source, schema, opts.probeRows, described);
+      out.push(each(analyzeSource(source, schema, pg, { keepStatements, ...(described ? { described } : {}) })));
+    }
+    return out;
   } finally {
     ahead?.close();
   }
@@ -127,6 +147,7 @@ export function analyzeSource(
       summary.transactional = runsInTransactionBlock(summary, schema);
       noteAssumptions(summary, schema);
       const prediction = predictLocks(summary, schema, pg);
+      for (const l of prediction.locks) if (LOCK_MODES.indexOf(l.mode) >= WRITES) schema.markWritten(l.relation);
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql);
@@ -143,6 +164,9 @@ export function analyzeSource(
   if (assumptions.length) report.assumptions = assumptions;
   return out;
 }
+
+/** RowExclusiveLock and stronger: the statement may change rows of that relation. */
+const WRITES = LOCK_MODES.indexOf("RowExclusiveLock");
 
 /** Does each statement run inside a transaction block? From the layout and explicit BEGIN/COMMIT. */
 export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: StatementSummary[]): boolean[] {

@@ -1,4 +1,8 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import { topContext, type ExecContext, type Host } from "./effects/context.js";
+import { callRoutine, runBody } from "./effects/routines.js";
+import { fireTruncateTriggers } from "./effects/triggers.js";
+import { dmlEffects, viewRedirects } from "./effects/writes.js";
 import { prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
 import { LOCK_MODES, type ColumnInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
@@ -23,11 +27,18 @@ class Acc {
   readonly modes = new Map<string, LockMode>();
   readonly rewrites = new Set<string>();
   readonly scans = new Set<string>();
+  /** while set, weaker modes are not recorded (see Host.keepAtLeast) */
+  floor?: LockMode;
+  /** how many locks and rewrites were recorded (or strengthened) so far */
+  recorded = 0;
   constructor(private readonly schema: SchemaContext) {}
   lock(rel: string | undefined, mode: LockMode): void {
-    if (!rel) return;
+    if (!rel || (this.floor && LOCK_MODES.indexOf(mode) < LOCK_MODES.indexOf(this.floor))) return;
     const prev = this.modes.get(rel);
-    if (!prev || LOCK_MODES.indexOf(mode) > LOCK_MODES.indexOf(prev)) this.modes.set(rel, mode);
+    if (!prev || LOCK_MODES.indexOf(mode) > LOCK_MODES.indexOf(prev)) {
+      this.modes.set(rel, mode);
+      this.recorded++;
+    }
   }
   /** lock a table and (recursively) its partitions with the same mode */
   lockTree(rel: string | undefined, mode: LockMode): void {
@@ -40,6 +51,7 @@ class Acc {
     if (!rel) return;
     const parts = this.schema.partitionsOf(rel);
     const r = this.schema.relation(rel);
+    this.recorded++;
     if (r?.kind !== "partitioned-table" && r?.kind !== "view") this.rewrites.add(rel);
     for (const p of parts) if (this.schema.relation(p)?.kind !== "partitioned-table") this.rewrites.add(p);
   }
@@ -59,7 +71,24 @@ class Acc {
  */
 export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DEFAULT_PG_VERSION): LockPrediction {
   const acc = new Acc(schema);
-  lockStatement(s, schema, pg, acc);
+  const host: Host = {
+    schema,
+    lock: (rel, mode) => acc.lock(rel, mode),
+    lockTree: (rel, mode) => acc.lockTree(rel, mode),
+    statement: (inner, ctx) => lockStatement(inner, schema, pg, acc, host, ctx),
+    keepAtLeast: (mode, fn) => {
+      const before = acc.floor;
+      const recorded = acc.recorded;
+      acc.floor = mode;
+      try {
+        fn();
+      } finally {
+        acc.floor = before;
+      }
+      return acc.recorded > recorded;
+    },
+  };
+  lockStatement(s, schema, pg, acc, host, topContext(schema));
   return acc.result();
 }
 
@@ -76,7 +105,7 @@ export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContex
   return true;
 }
 
-function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
   const rel = s.relation;
   // IF EXISTS on a relation the catalog does not have: a notice, no locks
   if (s.ifExists && schema.known && !s.kind.startsWith("create-") && s.objects.length > 0 && s.objects.every((o) => !schema.relation(o))) return;
@@ -151,21 +180,30 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       }
       return;
     case "truncate":
-      lockTruncate(s, schema, acc);
+      fireTruncateTriggers(lockTruncate(s, schema, acc), host, ctx);
       return;
     case "insert":
     case "update":
     case "delete":
     case "merge":
       lockDml(s, schema, acc);
+      dmlEffects(s, host, ctx);
       return;
     case "select": {
       const mode: LockMode = s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock";
-      const kept = s.keyFilters && s.reads.length === 1 ? prunedPartitions(s.reads[0]!, s.keyFilters, schema) : undefined;
-      if (kept) [s.reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
-      else lockReads(schema.expandViews(s.reads), mode, schema, acc, true);
+      const reads = s.reads.filter((r) => !isSystemRelation(r, schema));
+      const kept = s.keyFilters && reads.length === 1 ? prunedPartitions(reads[0]!, s.keyFilters, schema) : undefined;
+      if (kept) [reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
+      else lockReads(schema.expandViews(reads), mode, schema, acc, true);
+      for (const m of s.modifies ?? []) host.statement(m, ctx);
+      for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       return;
     }
+    case "call":
+      lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+      for (const c of s.calls ?? []) callRoutine(c, host, ctx);
+      if (s.relation && !schema.snapshot.routines?.[s.relation]) schema.assume(`procedure ${s.relation} is not created in these migrations: what it locks is not shown`);
+      return;
     case "lock-table":
       for (const t of s.objects) {
         for (const x of schema.expandViews([t])) {
@@ -239,13 +277,28 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       lockAlterDomain(s, schema, pg, acc);
       return;
     case "do":
-      for (const inner of s.doBlock?.statements ?? []) lockStatement(inner, schema, pg, acc);
+      if (s.doBlock?.unparsed) schema.assume("a DO block whose body could not be read (not PL/pgSQL, or invalid): what it locks is not shown", true);
+      else if (s.doBlock) runBody(s.doBlock, host, { ...ctx, via: "DO block" });
       return;
   }
   if (s.kind.startsWith("alter-") && rel && ["table", "view", "materialized-view", "foreign-table", "index", "sequence"].includes(s.objectType ?? "")) {
     if (s.objectType === "index" || s.objectType === "sequence") return; // locks only the index / sequence itself
     lockAlterTable(s, schema, pg, acc);
+    if (!schema.isNew(rel)) for (const fn of rowFunctions(s)) callRoutine(fn, host, ctx);
   }
+}
+
+/**
+ * User functions an ALTER TABLE runs for every existing row: a new column's volatile default, a
+ * type change's USING expression.
+ */
+function rowFunctions(s: StatementSummary): string[] {
+  const out: string[] = [];
+  for (const a of s.actions) {
+    const expr = a.action === "add-column" && a.columnDef?.default?.volatility === "volatile" ? a.columnDef.default : a.action === "alter-column-type" ? a.using : undefined;
+    for (const f of expr?.functions ?? []) out.push(f.includes(".") ? f : `public.${f}`);
+  }
+  return out;
 }
 
 /** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */
@@ -291,7 +344,8 @@ function lockDropSchemas(names: string[], schema: SchemaContext, acc: Acc): void
   for (const type of Object.keys(schema.snapshot.types)) if (inSchemas(type)) for (const table of schema.tablesUsingType(type)) acc.lockTree(table, AEL);
 }
 
-function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+/** TRUNCATE: AccessExclusiveLock and a new relfilenode for each table it empties; returns them. */
+function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): Set<string> {
   const targets = new Set<string>();
   const add = (t: string) => {
     if (targets.has(t)) return;
@@ -305,11 +359,18 @@ function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): voi
     // a table created in the same transaction is truncated in place (same relfilenode)
     if (!(s.inTransaction && schema.isNew(t))) acc.rewrite(t);
   }
+  return targets;
 }
 
+/** The statement's own locks: its target (through auto-updatable views to their tables) and what it reads. */
 function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   const target = s.relation!;
-  const viaViews = schema.expandViews([target]);
+  const view = schema.relation(target);
+  const event = s.kind === "merge" ? "update" : (s.kind as "insert" | "update" | "delete");
+  // a view whose INSTEAD OF triggers or INSTEAD rules take the write: its tables are only read (to find the rows)
+  const redirected = viewRedirects(view, event, schema);
+  if (redirected && s.kind !== "insert") lockReads(schema.expandViews(view!.reads ?? []), "AccessShareLock", schema, acc, true);
+  const viaViews = redirected ? [target] : schema.expandViews([target]);
   for (const t of viaViews) {
     if (s.kind !== "insert") {
       // plan-time pruning: only the partitions the WHERE clause can reach are opened
@@ -324,16 +385,15 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
       for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
     }
   }
-  lockReads(schema.expandViews(s.reads), "AccessShareLock", schema, acc, true);
-  if (s.kind === "insert" && s.dml) {
-    // RI checks of inserted rows lock the referenced tables FOR KEY SHARE
-    const cols = s.dml.columns;
-    const nulls = s.dml.nullColumns ?? [];
-    for (const fk of schema.foreignKeysOf(target)) {
-      if (fk.columns.every((c) => nulls.includes(c))) continue; // RI checks skip NULL keys
-      if (cols.length === 0 || fk.columns.some((c) => cols.includes(c))) acc.lock(fk.references, "RowShareLock");
-    }
-  }
+  lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+}
+
+/** Catalog relations (pg_catalog, information_schema): locked too, but not what a migration's locks are about. */
+function isSystemRelation(rel: string, schema: SchemaContext): boolean {
+  const dot = rel.indexOf(".");
+  const nsp = rel.slice(0, dot);
+  if (nsp === "pg_catalog" || nsp === "information_schema") return true;
+  return nsp === "public" && rel.startsWith("public.pg_") && !schema.relation(rel);
 }
 
 function lockAlterDomain(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {

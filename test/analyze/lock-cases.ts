@@ -187,7 +187,7 @@ export const LOCK_CASES: LockCase[] = [
   { name: "reset fillfactor", sql: "ALTER TABLE users RESET (fillfactor)" },
   { name: "set without cluster", sql: "ALTER TABLE users SET WITHOUT CLUSTER" },
   { name: "no inherit", setup: "CREATE TABLE plain_child () INHERITS (plain)", sql: "ALTER TABLE plain_child NO INHERIT plain" },
-  { name: "delete from referenced table", sql: "DELETE FROM orgs WHERE id = 42" },
+  { name: "delete from referenced table", setup: "INSERT INTO orgs (id) VALUES (42)", sql: "DELETE FROM orgs WHERE id = 42" },
   { name: "merge", sql: "MERGE INTO plain p USING users u ON p.a = u.age WHEN MATCHED THEN UPDATE SET b = u.email" },
   { name: "select into", sql: "SELECT id INTO user_copy FROM users" },
   { name: "create table as join", sql: "CREATE TABLE uo AS SELECT u.id, o.name FROM users u JOIN orgs o ON o.id = u.org_id" },

@@ -1,0 +1,97 @@
+import type { AssignedValue } from "../describe.js";
+import type { SchemaContext } from "../schema.js";
+import type { ConstraintInfo, RelationInfo } from "../types.js";
+import { deeper, type ExecContext, type Host } from "./context.js";
+import { writeEffects, type Write } from "./writes.js";
+
+/**
+ * What the foreign-key triggers do for the rows a write touches (ri_triggers.c):
+ * - inserting or updating a key on the referencing side checks the referenced table
+ *   (SELECT ... FOR KEY SHARE: RowShareLock), unless the new key is NULL (MATCH SIMPLE: any
+ *   column; MATCH FULL: all) or an UPDATE leaves it unchanged (RI_FKey_fk_upd_check_required);
+ * - deleting, or updating the key of, a referenced row runs the constraint's action on every
+ *   referencing table: NO ACTION / RESTRICT look (RowShareLock), CASCADE / SET NULL / SET DEFAULT
+ *   write (RowExclusiveLock), and that write fires the table's own triggers and keys in turn.
+ * RI triggers are ordinary (ENABLE ORIGIN) triggers: none fire when session_replication_role is replica.
+ * Returns whether any key was involved.
+ */
+export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boolean {
+  if (ctx.role === "replica") return false;
+  const schema = host.schema;
+  const rel = schema.relation(w.table);
+  if (!rel || rel.fkTriggersDisabled) return false;
+  let involved = false;
+  if (w.event !== "delete") {
+    for (const fk of schema.foreignKeysOf(w.table)) {
+      if (!checksReferenced(fk, w, rel)) continue;
+      involved = true;
+      host.lock(fk.references, "RowShareLock");
+    }
+  }
+  if (w.event === "insert") return involved;
+  for (const { table: child, constraint: fk } of schema.referencing(w.table)) {
+    if (w.event === "update" && !keyMayChange(w, referencedColumns(fk, schema))) continue;
+    involved = true;
+    const action = (w.event === "delete" ? fk.onDelete : fk.onUpdate) ?? "no action";
+    if (action === "no action" || action === "restrict") {
+      host.lockTree(child, "RowShareLock");
+      continue;
+    }
+    host.lockTree(child, "RowExclusiveLock");
+    const assigned = new Map<string, AssignedValue>(fk.columns.map((c) => [c, action === "set null" ? null : action === "set default" ? { default: true } : false]));
+    const write: Write =
+      w.event === "delete" && action === "cascade"
+        ? { table: child, event: "delete", columns: [], rows: true }
+        : { table: child, event: "update", columns: fk.columns, assigned, rows: true };
+    writeEffects(write, host, deeper(ctx, `foreign key ${fk.name} on ${child}`));
+  }
+  return involved;
+}
+
+/** Does this write make the referencing side's RI check run (a key that is not NULL, new or changed)? */
+function checksReferenced(fk: ConstraintInfo, w: Write, rel: RelationInfo): boolean {
+  const cols = fk.columns;
+  let isNull: (c: string) => boolean;
+  if (w.event === "insert") isNull = (c) => insertsNull(c, w, rel);
+  else {
+    const set = cols.filter((c) => w.columns.includes(c));
+    if (set.length === 0 || set.every((c) => isSelf(w.assigned?.get(c), c)) || w.keyChanges?.(set) === false) return false;
+    isNull = (c) => {
+      const v = w.assigned?.get(c);
+      return w.columns.includes(c) && (v === null || (isDefault(v) && defaultIsNull(rel, c)));
+    };
+  }
+  return fk.matchFull ? !cols.every(isNull) : !cols.some(isNull);
+}
+
+/** Is the column NULL in every row the INSERT writes (given NULL, or left out without a default)? */
+function insertsNull(column: string, w: Write, rel: RelationInfo): boolean {
+  const order = w.columns.length ? w.columns : rel.columns.map((c) => c.name);
+  const i = order.indexOf(column);
+  const width = w.values?.[0]?.length;
+  if (i < 0 || (width !== undefined && i >= width && !w.columns.length)) return defaultIsNull(rel, column);
+  if (w.nullColumns?.includes(column)) return true;
+  return Boolean(w.values?.length) && w.values!.every((row) => row[i] === null);
+}
+
+function defaultIsNull(rel: RelationInfo, column: string): boolean {
+  const col = rel.columns.find((c) => c.name === column);
+  if (!col) return false;
+  return !col.identity && !col.generated && (col.default === undefined || /^NULL(::[\w .]+)?$/i.test(col.default.trim()));
+}
+
+const isSelf = (v: AssignedValue | undefined, column: string) => typeof v === "object" && v !== null && "column" in v && v.column === column;
+const isDefault = (v: AssignedValue | undefined) => typeof v === "object" && v !== null && "default" in v;
+
+/** An UPDATE can change the referenced key only if it sets one of its columns to something else. */
+function keyMayChange(w: Write, key: string[] | undefined): boolean {
+  if (!key) return w.columns.length > 0;
+  const set = key.filter((c) => w.columns.includes(c));
+  return set.length > 0 && !set.every((c) => isSelf(w.assigned?.get(c), c)) && w.keyChanges?.(set) !== false;
+}
+
+/** The referenced columns: as the constraint lists them, else the referenced table's primary key. */
+function referencedColumns(fk: ConstraintInfo, schema: SchemaContext): string[] | undefined {
+  if (fk.referencedColumns?.length) return fk.referencedColumns;
+  return schema.relation(fk.references)?.constraints.find((c) => c.type === "p")?.columns;
+}
