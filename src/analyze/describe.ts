@@ -1162,6 +1162,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
         ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
         ...(values && type === "InsertStmt" && values.length <= 100 ? { values: values.map((r) => ((r.List?.items as N[] | undefined) ?? []).map(constantText)) } : {}),
+        ...(type === "InsertStmt" && !values && constantRow(n.selectStmt?.SelectStmt) ? { values: [constantRow(n.selectStmt.SelectStmt)!] } : {}),
         returning: Boolean(n.returningList?.length),
       };
       if (src && type === "UpdateStmt") {
@@ -1509,6 +1510,13 @@ function routineSummary(n: N, name: string): RoutineSummary {
   const inputs = params.filter((p) => !["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"].includes(p?.mode));
   const ret = names(n.returnType?.names).at(-1)?.toLowerCase();
   return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length, returnsTrigger: ret === "trigger" };
+}
+
+/** `SELECT 'a', 1` (no FROM, WHERE or set operation): its one row of constants, as VALUES would give it. */
+function constantRow(select: N | undefined): Array<string | null | false> | undefined {
+  if (!select?.targetList || select.fromClause || select.whereClause || select.groupClause || select.havingClause || (select.op && select.op !== "SETOP_NONE")) return undefined;
+  const row = (select.targetList as N[]).map((t) => constantText(t.ResTarget?.val));
+  return row.every((v) => v !== false) ? row : undefined;
 }
 
 /** A SELECT's FROM list when it names only relations (no joins, no subqueries). */

@@ -200,6 +200,11 @@ export interface ConstraintInfo {
   matchFull?: boolean;
   /** DEFERRABLE INITIALLY DEFERRED: checked at COMMIT (still in the migration's transaction) */
   initiallyDeferred?: boolean;
+  /**
+   * foreign keys: Postgres' copy of a foreign key for one partition of a partitioned referenced
+   * table; it carries the actions on that partition, while the check is the original key's
+   */
+  forReferencedPartition?: boolean;
 }
 
 export type FkAction = "no action" | "restrict" | "cascade" | "set null" | "set default";

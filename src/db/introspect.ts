@@ -67,6 +67,7 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
       if (c.confupdtype !== "a") con.onUpdate = FK_ACTIONS[c.confupdtype]!;
       if (c.confmatchtype === "f") con.matchFull = true;
       if (c.condeferred) con.initiallyDeferred = true;
+      if (c.for_referenced_partition) con.forReferencedPartition = true;
     }
     if (c.index) con.index = c.index;
     const rel = byOid.get(c.conrelid);
@@ -275,6 +276,7 @@ interface ConstraintRow {
   confupdtype: string;
   confmatchtype: string;
   condeferred: boolean;
+  for_referenced_partition: boolean;
   index: string | null;
 }
 const FK_ACTIONS: Record<string, FkAction> = { a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default" };
@@ -289,6 +291,7 @@ SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
   (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS referenced_columns,
   con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype, con.confmatchtype::text AS confmatchtype, con.condeferred,
+  con.conparentid <> 0 AND EXISTS (SELECT 1 FROM pg_constraint p WHERE p.oid = con.conparentid AND p.conrelid = con.conrelid) AS for_referenced_partition,
   CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index
 FROM pg_constraint con
 JOIN rels ON rels.oid = con.conrelid

@@ -1,4 +1,5 @@
 import type { AssignedValue } from "../describe.js";
+import { routedPartitions } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { ConstraintInfo, RelationInfo } from "../types.js";
 import { deeper, type ExecContext, type Host } from "./context.js";
@@ -23,12 +24,13 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   let involved = false;
   if (w.event !== "delete") {
     for (const fk of schema.foreignKeysOf(w.table)) {
-      if (!checksReferenced(fk, w, rel)) continue;
+      if (fk.forReferencedPartition || !checksReferenced(fk, w, rel)) continue;
       involved = true;
-      host.lock(fk.references, "RowShareLock");
+      lockReferenced(fk, w, host);
     }
   }
-  if (w.event === "insert") return involved;
+  // moved rows: for the referenced side, Postgres handles the move as an UPDATE of the partitioned table
+  if (w.event === "insert" || w.moved) return involved;
   for (const { table: child, constraint: fk } of schema.referencing(w.table)) {
     if (w.event === "update" && !keyMayChange(w, referencedColumns(fk, schema))) continue;
     involved = true;
@@ -46,6 +48,38 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
     writeEffects(write, host, deeper(ctx, `foreign key ${fk.name} on ${child}`));
   }
   return involved;
+}
+
+/**
+ * The RI check's SELECT ... FOR KEY SHARE: on a partitioned referenced table, only the partitions
+ * the new keys route to (plan-time pruning on the key values); all of them when a key is not a constant.
+ */
+function lockReferenced(fk: ConstraintInfo, w: Write, host: Host): void {
+  const target = fk.references!;
+  host.lock(target, "RowShareLock");
+  // a partition's copy of its partitioned table's key: the check reads the key's table too
+  for (let p = host.schema.relation(w.table)?.parent; p; p = host.schema.relation(p)?.parent) {
+    if (host.schema.foreignKeysOf(p).some((k) => k.name === fk.name)) host.lock(p, "AccessShareLock");
+  }
+  if (host.schema.relation(target)?.kind !== "partitioned-table") return;
+  const key = referencedColumns(fk, host.schema);
+  const rows = key ? newKeys(fk, w, host.schema.relation(w.table)) : undefined;
+  const routed = key && rows ? routedPartitions(target, key, rows, host.schema) : undefined;
+  for (const p of routed ?? host.schema.partitionsOf(target)) host.lock(p, "RowShareLock");
+}
+
+/** Per row written, the new value of each key column (false when not a constant). */
+function newKeys(fk: ConstraintInfo, w: Write, rel: RelationInfo | undefined): Array<Array<string | null | false>> | undefined {
+  if (w.event === "update") return [fk.columns.map((c) => {
+    const v = w.assigned?.get(c);
+    return typeof v === "string" || v === null ? v : false;
+  })];
+  if (!w.values?.length) return undefined;
+  const order = w.columns.length ? w.columns : (rel?.columns.map((c) => c.name) ?? []);
+  return w.values.map((row) => fk.columns.map((c) => {
+    const i = order.indexOf(c);
+    return i >= 0 && i < row.length ? (row[i] ?? null) : false;
+  }));
 }
 
 /** Does this write make the referencing side's RI check run (a key that is not NULL, new or changed)? */

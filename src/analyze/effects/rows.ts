@@ -1,4 +1,5 @@
 import type { StatementSummary } from "../describe.js";
+import { partitionKeyColumns } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { RelationInfo } from "../types.js";
 
@@ -90,6 +91,7 @@ function keyChanges(s: StatementSummary, schema: SchemaContext): Array<NonNullab
   const values = new Map<string, string | null>();
   for (const a of s.dml?.assigned ?? []) if (typeof a.value === "string" || a.value === null) values.set(a.column, a.value);
   const keys = [
+    partitionKeyColumns(schema.relation(s.relation)),
     ...schema.foreignKeysOf(s.relation!).map((fk) => fk.columns),
     ...schema.referencing(s.relation!).map((r) => r.constraint.referencedColumns ?? schema.relation(s.relation)?.constraints.find((c) => c.type === "p")?.columns ?? []),
   ];

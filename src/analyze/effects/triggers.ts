@@ -33,9 +33,14 @@ export function fireTruncateTriggers(tables: Iterable<string>, host: Host, ctx: 
   }
 }
 
-/** The table's own triggers; for row level, also those defined on its partitions. */
+/**
+ * The table's own triggers; for row level, also those of its partitions (rows land there) and of
+ * its partitioned ancestors (their row triggers are cloned onto every partition).
+ */
 function triggersOf(table: string, level: TriggerInfo["level"], schema: SchemaContext): Array<{ table: string; trigger: TriggerInfo }> {
-  const tables = level === "row" ? [table, ...schema.partitionsOf(table)] : [table];
+  const ancestors: string[] = [];
+  for (let p = schema.relation(table)?.parent; p && ancestors.length < 16; p = schema.relation(p)?.parent) ancestors.push(p);
+  const tables = level === "row" ? [table, ...schema.partitionsOf(table), ...ancestors] : [table];
   return tables.flatMap((t) => (schema.relation(t)?.triggers ?? []).filter((x) => x.level === level).map((trigger) => ({ table: t, trigger })));
 }
 

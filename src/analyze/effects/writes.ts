@@ -1,5 +1,6 @@
 import { describeText } from "../describe-body.js";
 import type { AssignedValue, StatementSummary } from "../describe.js";
+import { partitionKeyColumns } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { RelationInfo, RuleInfo } from "../types.js";
 import { deeper, firesUnder, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
@@ -26,6 +27,8 @@ export interface Write {
   rowsAssumed?: boolean;
   /** UPDATE: does a touched row get a new value in these key columns? false when probed and none does */
   keyChanges?: (columns: string[]) => boolean | undefined;
+  /** the rows of an UPDATE that move to another partition (a DELETE and an INSERT): only row-level triggers and keys act */
+  moved?: boolean;
 }
 
 /**
@@ -66,8 +69,14 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
       if (dml?.onConflict?.action !== "update") return [insert];
       return [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, rows: true, rowsAssumed: true }];
     }
-    case "update":
-      return [{ table, event: "update", columns: dml?.columns ?? [], assigned, ...touched, keyChanges }];
+    case "update": {
+      const update: Write = { table, event: "update", columns: dml?.columns ?? [], assigned, ...touched, keyChanges };
+      const key = partitionKeyColumns(schema.relation(table));
+      if (!key.some((c) => update.columns.includes(c)) || keyChanges(key) === false) return [update];
+      // a row whose partition key changes moves: deleted from its partition, inserted into another
+      const moved = { table, columns: [], ...touched, moved: true };
+      return [update, { ...moved, event: "delete" }, { ...moved, event: "insert" }];
+    }
     case "delete":
       return [{ table, event: "delete", columns: [], ...touched }];
     case "merge":
@@ -93,8 +102,10 @@ export function writeEffects(w: Write, host: Host, ctx: ExecContext): void {
   const rel = host.schema.relation(w.table);
   if (!rel) return;
   if (rel.kind === "view") return viewWriteEffects(w, rel, host, ctx);
-  if (followRules(w, rel, host, ctx)) return;
-  fireTriggers(w, "statement", "before-after", host, ctx);
+  if (!w.moved) {
+    if (followRules(w, rel, host, ctx)) return;
+    fireTriggers(w, "statement", "before-after", host, ctx);
+  }
   if (!w.rows) {
     // none matches today; rows that match by the time the migration runs must not hide a blocking lock
     const kept = host.keepAtLeast("ShareLock", () => rowEffects({ ...w, rows: true }, host, ctx));
