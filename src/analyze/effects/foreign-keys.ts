@@ -3,7 +3,8 @@ import { routedPartitions } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { ConstraintInfo, RelationInfo } from "../types.js";
 import { deeper, type ExecContext, type Host } from "./context.js";
-import { writeEffects, type Write } from "./writes.js";
+import { cascadeKey, referencedColumns } from "./rows.js";
+import { rowsOf, writeEffects, type Write } from "./writes.js";
 
 /**
  * What the foreign-key triggers do for the rows a write touches (ri_triggers.c):
@@ -24,7 +25,7 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   let involved = false;
   if (w.event !== "delete") {
     for (const fk of schema.foreignKeysOf(w.table)) {
-      if (fk.forReferencedPartition || !checksReferenced(fk, w, rel)) continue;
+      if (fk.forReferencedPartition || !checksReferenced(fk, w, rel, schema)) continue;
       involved = true;
       lockReferenced(fk, w, host);
     }
@@ -32,7 +33,8 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   // moved rows: for the referenced side, Postgres handles the move as an UPDATE of the partitioned table
   if (w.event === "insert" || w.moved) return involved;
   for (const { table: child, constraint: fk } of schema.referencing(w.table)) {
-    if (w.event === "update" && !keyMayChange(w, referencedColumns(fk, schema))) continue;
+    const key = referencedColumns(fk, schema);
+    if (w.event === "update" && !keyMayChange(w, key, schema)) continue;
     involved = true;
     const action = (w.event === "delete" ? fk.onDelete : fk.onUpdate) ?? "no action";
     if (action === "no action" || action === "restrict") {
@@ -40,11 +42,15 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
       continue;
     }
     host.lockTree(child, "RowExclusiveLock");
+    // the rows the action reaches, as probed level by level (effects/rows.ts), else assumed
+    const parentRows = w.event === "delete" ? w.rowsKey : key && w.changeKeyOf?.(key.filter((c) => w.columns.includes(c)));
+    const rowsKey = parentRows ? cascadeKey(parentRows, fk, child) : undefined;
+    const reached = rowsKey ? rowsOf(rowsKey, child, schema) : { rows: true, rowsAssumed: true };
     const assigned = new Map<string, AssignedValue>(fk.columns.map((c) => [c, action === "set null" ? null : action === "set default" ? { default: true } : false]));
     const write: Write =
       w.event === "delete" && action === "cascade"
-        ? { table: child, event: "delete", columns: [], rows: true }
-        : { table: child, event: "update", columns: fk.columns, assigned, rows: true };
+        ? { table: child, event: "delete", columns: [], ...reached, ...(rowsKey ? { rowsKey } : {}) }
+        : { table: child, event: "update", columns: fk.columns, assigned, ...reached, ...(rowsKey ? { changeKeyOf: () => rowsKey } : {}) };
     writeEffects(write, host, deeper(ctx, `foreign key ${fk.name} on ${child}`));
   }
   return involved;
@@ -83,13 +89,13 @@ function newKeys(fk: ConstraintInfo, w: Write, rel: RelationInfo | undefined): A
 }
 
 /** Does this write make the referencing side's RI check run (a key that is not NULL, new or changed)? */
-function checksReferenced(fk: ConstraintInfo, w: Write, rel: RelationInfo): boolean {
+function checksReferenced(fk: ConstraintInfo, w: Write, rel: RelationInfo, schema: SchemaContext): boolean {
   const cols = fk.columns;
   let isNull: (c: string) => boolean;
   if (w.event === "insert") isNull = (c) => insertsNull(c, w, rel);
   else {
     const set = cols.filter((c) => w.columns.includes(c));
-    if (set.length === 0 || set.every((c) => isSelf(w.assigned?.get(c), c)) || w.keyChanges?.(set) === false) return false;
+    if (set.length === 0 || set.every((c) => isSelf(w.assigned?.get(c), c)) || changesNone(w, set, schema)) return false;
     isNull = (c) => {
       const v = w.assigned?.get(c);
       return w.columns.includes(c) && (v === null || (isDefault(v) && defaultIsNull(rel, c)));
@@ -118,14 +124,16 @@ const isSelf = (v: AssignedValue | undefined, column: string) => typeof v === "o
 const isDefault = (v: AssignedValue | undefined) => typeof v === "object" && v !== null && "default" in v;
 
 /** An UPDATE can change the referenced key only if it sets one of its columns to something else. */
-function keyMayChange(w: Write, key: string[] | undefined): boolean {
+function keyMayChange(w: Write, key: string[] | undefined, schema: SchemaContext): boolean {
   if (!key) return w.columns.length > 0;
   const set = key.filter((c) => w.columns.includes(c));
-  return set.length > 0 && !set.every((c) => isSelf(w.assigned?.get(c), c)) && w.keyChanges?.(set) !== false;
+  return set.length > 0 && !set.every((c) => isSelf(w.assigned?.get(c), c)) && !changesNone(w, set, schema);
 }
 
-/** The referenced columns: as the constraint lists them, else the referenced table's primary key. */
-function referencedColumns(fk: ConstraintInfo, schema: SchemaContext): string[] | undefined {
-  if (fk.referencedColumns?.length) return fk.referencedColumns;
-  return schema.relation(fk.references)?.constraints.find((c) => c.type === "p")?.columns;
+/** Probed: no touched row gets a new value in these columns. */
+function changesNone(w: Write, columns: string[], schema: SchemaContext): boolean {
+  const key = w.changeKeyOf?.(columns);
+  return key !== undefined && schema.rowFact(key, w.table) === false;
 }
+
+

@@ -1,30 +1,31 @@
 import type { StatementSummary } from "../describe.js";
 import { partitionKeyColumns } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
-import type { RelationInfo } from "../types.js";
+import type { ConstraintInfo, RelationInfo } from "../types.js";
 
 /**
  * Row triggers and foreign keys act only on the rows a statement touches. Without a database the
  * analysis assumes an UPDATE or DELETE touches rows (the cautious answer). With --db, `check` asks
- * the database first, read-only (src/db/row-probe.ts), for the statements where the answer
- * changes the prediction: does any row match the WHERE, and does an UPDATE change a key?
+ * the database first, read-only (src/db/row-probe.ts), where the answer changes the prediction:
+ * does any row match the WHERE; does an UPDATE change a key (or move rows to another partition);
+ * does a cascade (ON DELETE / UPDATE CASCADE, SET NULL, SET DEFAULT) reach rows, level by level.
  * The answers hold for the data as it is before the migration: once an earlier statement of the
  * run may have written a table, its answers are no longer used (SchemaContext.rowFact).
  */
 export interface RowQuestion {
-  /** how the analysis finds the answer (touchKey / changeKey) */
+  /** how the analysis finds the answer (touchKey / changeKey / cascadeKey) */
   key: string;
-  /** the relation written, schema-qualified */
-  table: string;
-  alias?: string;
-  /** the statement's WHERE text (none: every row) */
-  where?: string;
-  /** ask whether a matching row has one of these columns different from the value (a constant's text, null for NULL) */
-  differs?: Array<{ column: string; value: string | null }>;
+  /** a SELECT of the rows in question; the probe asks whether it returns any */
+  sql: string;
+  /** its parameters ($1 ...): the new values of the key columns an UPDATE sets */
+  values: Array<string | null>;
 }
 
 /** Tables this small (estimated rows) are probed whatever the WHERE; bigger ones only by an indexed equality. */
 export const PROBE_MAX_ROWS = 100_000;
+/** Cascades are followed this many levels down, at most this many questions per statement. */
+const MAX_CASCADE_DEPTH = 4;
+const MAX_QUESTIONS = 24;
 
 /** Functions a probe must not call: they change something or wait. */
 const UNSAFE = /\b(nextval|setval|pg_advisory\w*|pg_sleep\w*|dblink\w*|lo_\w+|pg_terminate_backend|pg_cancel_backend|set_config|pg_notify|txid_current|pg_current_xact_id)\s*\(/i;
@@ -33,9 +34,16 @@ export function touchKey(s: StatementSummary): string {
   return `touch ${s.relation} ${s.kind} ${s.dml?.whereText ?? ""}`;
 }
 
-export function changeKey(s: StatementSummary, differs: NonNullable<RowQuestion["differs"]>): string {
+export function changeKey(s: StatementSummary, differs: Differs): string {
   return `change ${s.relation} ${s.dml?.whereText ?? ""} ${JSON.stringify(differs)}`;
 }
+
+/** The rows a foreign key's action reaches in `child` from the rows `parentKey` stands for. */
+export function cascadeKey(parentKey: string, fk: ConstraintInfo, child: string): string {
+  return `${parentKey} > ${child}.${fk.name}`;
+}
+
+type Differs = Array<{ column: string; value: string | null }>;
 
 /** The questions worth asking for a statement (its writable CTEs and DO body included). */
 export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
@@ -43,23 +51,49 @@ export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQue
   const visit = (x: StatementSummary) => {
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
-    const q = questionsOf(x, schema);
-    if (q) out.push(...q);
+    out.push(...questionsOf(x, schema));
   };
   visit(s);
   return out;
 }
 
-function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] | undefined {
-  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml || s.dml.fromQuery || s.calls?.length) return undefined;
+function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
+  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml || s.dml.fromQuery || s.calls?.length) return [];
   const where = s.dml.whereText;
-  if ((s.dml.where && !where) || (where && UNSAFE.test(where))) return undefined;
+  if ((s.dml.where && !where) || (where && UNSAFE.test(where))) return [];
   const rel = schema.relation(s.relation);
-  if (!rel || !hasRowEffects(s, rel, schema) || !cheapToAsk(s, rel, schema)) return undefined;
-  const base = { table: s.relation, ...(s.dml.alias ? { alias: s.dml.alias } : {}), ...(where ? { where } : {}) };
-  const out: RowQuestion[] = [{ key: touchKey(s), ...base }];
-  if (s.kind === "update") {
-    for (const differs of keyChanges(s, schema)) out.push({ key: changeKey(s, differs), ...base, differs });
+  if (!rel || !hasRowEffects(s, rel, schema) || !cheapToAsk(s, rel, schema)) return [];
+  const alias = s.dml.alias ? ident(s.dml.alias) : "t";
+  const rows = `SELECT ${alias}.* FROM ${qualifiedIdent(s.relation)} AS ${alias} WHERE ${where ? `(${where})` : "true"}`;
+  const touch = touchKey(s);
+  const out: RowQuestion[] = [{ key: touch, sql: rows, values: [] }];
+  if (s.kind === "delete") {
+    out.push(...cascades(s.relation, touch, rows, [], "delete", schema, 1));
+    return out.slice(0, MAX_QUESTIONS);
+  }
+  for (const differs of keyChanges(s, schema)) {
+    const values = differs.map((d) => d.value);
+    const changed = `${rows} AND (${differs.map((d, i) => `${alias}.${ident(d.column)} IS DISTINCT FROM $${i + 1}`).join(" OR ")})`;
+    const key = changeKey(s, differs);
+    out.push({ key, sql: changed, values }, ...cascades(s.relation, key, changed, values, "update", schema, 1));
+  }
+  return out.slice(0, MAX_QUESTIONS);
+}
+
+/** Questions for the rows each writing foreign-key action reaches, level by level. */
+function cascades(table: string, parentKey: string, parentRows: string, values: Array<string | null>, event: "delete" | "update", schema: SchemaContext, depth: number): RowQuestion[] {
+  if (depth > MAX_CASCADE_DEPTH) return [];
+  const out: RowQuestion[] = [];
+  for (const { table: child, constraint: fk } of schema.referencing(table)) {
+    const action = (event === "delete" ? fk.onDelete : fk.onUpdate) ?? "no action";
+    const key = referencedColumns(fk, schema);
+    if (action === "no action" || action === "restrict" || !key || key.length !== fk.columns.length || child === table) continue;
+    const p = `p${depth}`;
+    const rows = `SELECT c${depth}.* FROM ${qualifiedIdent(child)} AS c${depth} WHERE (${fk.columns.map((c) => `c${depth}.${ident(c)}`).join(", ")}) IN (SELECT ${key.map((c) => `${p}.${ident(c)}`).join(", ")} FROM (${parentRows}) AS ${p})`;
+    const childKey = cascadeKey(parentKey, fk, child);
+    out.push({ key: childKey, sql: rows, values });
+    // a cascaded delete deletes further down; SET NULL / SET DEFAULT / ON UPDATE CASCADE update the child's key columns, which may be referenced in turn
+    out.push(...cascades(child, childKey, rows, values, action === "cascade" && event === "delete" ? "delete" : "update", schema, depth + 1));
   }
   return out;
 }
@@ -84,18 +118,18 @@ function cheapToAsk(s: StatementSummary, rel: RelationInfo, schema: SchemaContex
 }
 
 /**
- * For an UPDATE that sets key columns to constants: per foreign key (own, or referencing this
- * table's columns), the columns set and their new values, to ask whether any row really changes.
+ * For an UPDATE that sets key columns to constants: per key (the partition key, own foreign keys,
+ * keys other tables reference), the columns set and their new values, to ask whether any row really changes.
  */
-function keyChanges(s: StatementSummary, schema: SchemaContext): Array<NonNullable<RowQuestion["differs"]>> {
+function keyChanges(s: StatementSummary, schema: SchemaContext): Differs[] {
   const values = new Map<string, string | null>();
   for (const a of s.dml?.assigned ?? []) if (typeof a.value === "string" || a.value === null) values.set(a.column, a.value);
   const keys = [
     partitionKeyColumns(schema.relation(s.relation)),
     ...schema.foreignKeysOf(s.relation!).map((fk) => fk.columns),
-    ...schema.referencing(s.relation!).map((r) => r.constraint.referencedColumns ?? schema.relation(s.relation)?.constraints.find((c) => c.type === "p")?.columns ?? []),
+    ...schema.referencing(s.relation!).map((r) => referencedColumns(r.constraint, schema) ?? []),
   ];
-  const out = new Map<string, NonNullable<RowQuestion["differs"]>>();
+  const out = new Map<string, Differs>();
   for (const key of keys) {
     const set = key.filter((c) => s.dml!.columns.includes(c));
     if (set.length === 0 || !set.every((c) => values.has(c))) continue;
@@ -103,4 +137,19 @@ function keyChanges(s: StatementSummary, schema: SchemaContext): Array<NonNullab
     out.set(JSON.stringify(differs), differs);
   }
   return [...out.values()];
+}
+
+/** The referenced columns: as the constraint lists them, else the referenced table's primary key. */
+export function referencedColumns(fk: ConstraintInfo, schema: SchemaContext): string[] | undefined {
+  if (fk.referencedColumns?.length) return fk.referencedColumns;
+  return schema.relation(fk.references)?.constraints.find((c) => c.type === "p")?.columns;
+}
+
+function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function qualifiedIdent(name: string): string {
+  const dot = name.indexOf(".");
+  return dot < 0 ? ident(name) : `${ident(name.slice(0, dot))}.${ident(name.slice(dot + 1))}`;
 }

@@ -25,8 +25,10 @@ export interface Write {
   rows: boolean;
   /** `rows` is an assumption (UPDATE / DELETE / INSERT ... SELECT not probed) */
   rowsAssumed?: boolean;
-  /** UPDATE: does a touched row get a new value in these key columns? false when probed and none does */
-  keyChanges?: (columns: string[]) => boolean | undefined;
+  /** the row question (effects/rows.ts) whose rows this write touches: deleted rows, or updated rows whose key changes */
+  rowsKey?: string;
+  /** UPDATE: the row question for the rows that get new values in these key columns (undefined: not asked) */
+  changeKeyOf?: (columns: string[]) => string | undefined;
   /** the rows of an UPDATE that move to another partition (a DELETE and an INSERT): only row-level triggers and keys act */
   moved?: boolean;
 }
@@ -56,12 +58,10 @@ export function dmlEffects(s: StatementSummary, host: Host, ctx: ExecContext): v
 function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Write[] {
   const dml = s.dml;
   const assigned = new Map((dml?.assigned ?? []).map((a) => [a.column, a.value] as const));
-  const rows = s.kind === "update" || s.kind === "delete" ? schema.rowFact(touchKey(s), table) : undefined;
-  const touched = { rows: rows ?? true, ...(rows === undefined ? { rowsAssumed: true } : {}) };
-  const keyChanges = (columns: string[]) => {
+  const touched = rowsOf(touchKey(s), table, schema);
+  const changeKeyOf = (columns: string[]) => {
     const differs = columns.map((column) => ({ column, value: assigned.get(column) }));
-    if (!differs.every((d) => typeof d.value === "string" || d.value === null)) return undefined;
-    return schema.rowFact(changeKey(s, differs as Array<{ column: string; value: string | null }>), table);
+    return differs.every((d) => typeof d.value === "string" || d.value === null) ? changeKey(s, differs as Array<{ column: string; value: string | null }>) : undefined;
   };
   switch (s.kind) {
     case "insert": {
@@ -70,19 +70,26 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
       return [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, rows: true, rowsAssumed: true }];
     }
     case "update": {
-      const update: Write = { table, event: "update", columns: dml?.columns ?? [], assigned, ...touched, keyChanges };
+      const update: Write = { table, event: "update", columns: dml?.columns ?? [], assigned, ...touched, changeKeyOf };
       const key = partitionKeyColumns(schema.relation(table));
-      if (!key.some((c) => update.columns.includes(c)) || keyChanges(key) === false) return [update];
+      const moving = changeKeyOf(key);
+      if (!key.some((c) => update.columns.includes(c)) || (moving && schema.rowFact(moving, table) === false)) return [update];
       // a row whose partition key changes moves: deleted from its partition, inserted into another
       const moved = { table, columns: [], ...touched, moved: true };
       return [update, { ...moved, event: "delete" }, { ...moved, event: "insert" }];
     }
     case "delete":
-      return [{ table, event: "delete", columns: [], ...touched }];
+      return [{ table, event: "delete", columns: [], ...touched, rowsKey: touchKey(s) }];
     case "merge":
       return (dml?.mergeActions ?? []).flatMap((a): Write[] => (a.action === "nothing" ? [] : [{ table, event: a.action, columns: a.columns, rows: true, rowsAssumed: true }]));
   }
   return [];
+}
+
+/** Whether the rows a row question stands for exist, as probed; assumed (and marked so) when not. */
+export function rowsOf(key: string, table: string, schema: SchemaContext): Pick<Write, "rows" | "rowsAssumed"> {
+  const found = schema.rowFact(key, table);
+  return found === undefined ? { rows: true, rowsAssumed: true } : { rows: found };
 }
 
 /**
