@@ -154,6 +154,9 @@ export function analyzeSource(
       if (keep) out.statements.push({ parsed: st as ParsedStatement, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
       (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));
+      // a routine's or rule's body is described from its text when a call or a write reaches it
+      if (summary.routine) summary.routine.definition = st.sql;
+      if (summary.rule) summary.rule.definition = st.sql;
       schema.apply(summary);
     } catch (e) {
       report.errors.push({ code: "internal-error", message: `statement ${i + 1}: ${(e as Error).message}`, line: st.line, column: st.column });

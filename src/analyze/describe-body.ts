@@ -28,7 +28,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
     if (typeof e?.query !== "string") return;
     if (e.parseMode === STATEMENT_MODE) for (const s of describeText(e.query, ctx)) add(s, guards, inLoop);
     else {
-      const s = describeExpression(e.query, e.parseMode !== 2, ctx);
+      const s = describeExpression(expressionTree(e.query, e.parseMode !== 2), ctx);
       if (s) add(s, guards, inLoop);
     }
   };
@@ -51,8 +51,10 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
         let before = guards;
         const branch = (cond: N | undefined, body: unknown) => {
           const text = String(cond?.PLpgSQL_expr?.query ?? "");
-          expr(cond?.PLpgSQL_expr, before, inLoop);
-          const facts = conditionFacts(text);
+          const tree = expressionTree(text, false, ASKS.test(text));
+          const s = describeExpression(tree, ctx);
+          if (s) add(s, before, inLoop);
+          const facts = conditionFacts(tree);
           const guard = (when: boolean): Guard => ({ condition: text, when, ...facts });
           visit(body, [...before, guard(true)], inLoop);
           before = [...before, guard(false)];
@@ -74,7 +76,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
       const s = emptySummary("execute-dynamic");
       s.dynamicSql = e.query;
       add(s, guards, inLoop);
-      const args = describeExpression(e.query, false, ctx); // format(...) arguments may read tables or call functions
+      const args = describeExpression(expressionTree(e.query, false), ctx); // format(...) arguments may read tables or call functions
       if (args) add(args, guards, inLoop);
     }
   };
@@ -93,15 +95,28 @@ export function describeText(sql: string, ctx: DescribeContext = NO_CONTEXT): St
   return (parseFragment(sql) ?? []).map((stmt) => describeNode(stmt, src, ctx));
 }
 
+/** A PL/pgSQL expression parsed as `SELECT <expression>`; undefined for plain variables, constants and operators on them. */
+interface ExpressionTree {
+  text: string;
+  select: RawNode;
+}
+
+function expressionTree(query: string, assignment: boolean, always = false): ExpressionTree | undefined {
+  const value = assignment ? afterAssignment(query) : query;
+  if (!always && !/[(]|\bselect\b/i.test(value)) return undefined;
+  const text = `SELECT ${value}`;
+  const select = parseFragment(text)?.[0];
+  return select ? { text, select } : undefined;
+}
+
 /**
  * A PL/pgSQL expression (an IF condition, a RETURN value, the right side of an assignment) as a
  * `select` statement: only when it reads a relation, calls a user function or modifies data.
  */
-function describeExpression(query: string, assignment: boolean, ctx: DescribeContext): StatementSummary | undefined {
-  const value = assignment ? afterAssignment(query) : query;
-  if (!/[(]|\bselect\b/i.test(value)) return undefined; // a variable, a constant or an operator on them
-  const s = describeText(`SELECT ${value}`, ctx)[0];
-  if (!s || !(s.reads.length || s.calls?.length || s.modifies?.length)) return undefined;
+function describeExpression(tree: ExpressionTree | undefined, ctx: DescribeContext): StatementSummary | undefined {
+  if (!tree) return undefined;
+  const s = describeNode(tree.select, new ExprSource(tree.text, 0), ctx);
+  if (!(s.reads.length || s.calls?.length || s.modifies?.length)) return undefined;
   s.expression = true;
   return s;
 }
@@ -164,10 +179,12 @@ export function describeRoutine(definition: string): RoutineBody | undefined {
 /* --------------------------------------- conditions --------------------------------------- */
 
 /** What an IF condition asks: the catalog (a recognised existence check) or, in a trigger function, TG_OP. */
-function conditionFacts(condition: string): Pick<Guard, "check" | "tgOp"> {
-  if (!/exists|to_reg|tg_op/i.test(condition)) return {};
-  const tree = parseFragment(`SELECT ${condition}`)?.[0] as N | undefined;
-  const target = tree?.SelectStmt?.targetList;
+/** Conditions that may ask the catalog or TG_OP (conditionFacts). */
+const ASKS = /exists|to_reg|tg_op/i;
+
+function conditionFacts(tree: ExpressionTree | undefined): Pick<Guard, "check" | "tgOp"> {
+  if (!tree || !ASKS.test(tree.text)) return {};
+  const target = (tree.select as N).SelectStmt?.targetList;
   if (target?.length !== 1) return {};
   const check = existenceCheck(target[0].ResTarget?.val, true);
   if (check) return { check };

@@ -770,9 +770,11 @@ const BUILTIN_CALLS = new Set([
 
 /** A FuncCall's name, schema-qualified (public when unqualified); undefined for built-ins. */
 function callName(funcname: unknown): string | undefined {
+  const list = funcname as N[] | undefined;
+  if (list?.length === 1 && BUILTIN_CALLS.has(str(list[0]).toLowerCase())) return undefined;
   const parts = names(funcname).map((x) => x.toLowerCase());
   const fname = parts[parts.length - 1];
-  if (!fname || parts[0] === "pg_catalog" || (parts.length === 1 && BUILTIN_CALLS.has(fname))) return undefined;
+  if (!fname || parts[0] === "pg_catalog") return undefined;
   return parts.length >= 2 ? `${parts[parts.length - 2]}.${fname}` : `public.${fname}`;
 }
 
@@ -1149,9 +1151,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualify(n.relation);
       s.objectType = "table";
       s.objects = [s.relation];
-      // VALUES lists can be huge (seed data); they rarely read tables, so long ones are not walked
+      // VALUES lists can be huge (seed data) and are mostly constants: only their other cells are walked, in the first 100 rows
       const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
-      const select = values && values.length > 100 ? undefined : n.selectStmt;
+      const select = values ? values.slice(0, 100).flatMap((r) => ((r.List?.items as N[] | undefined) ?? []).filter((c) => !c.A_Const)) : n.selectStmt;
       const reads = noteReadsAndCalls(s, [select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses, n.onConflictClause], n.withClause, src, ctx);
       for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       if (type !== "MergeStmt") reads.delete(s.relation);
@@ -1162,7 +1164,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
         ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
         ...(values && type === "InsertStmt" && values.length <= 100 ? { values: values.map((r) => ((r.List?.items as N[] | undefined) ?? []).map(constantText)) } : {}),
-        ...(type === "InsertStmt" && !values && constantRow(n.selectStmt?.SelectStmt) ? { values: [constantRow(n.selectStmt.SelectStmt)!] } : {}),
+        ...(type === "InsertStmt" && !values ? constantRow(n.selectStmt?.SelectStmt) : {}),
         returning: Boolean(n.returningList?.length),
       };
       if (src && type === "UpdateStmt") {
@@ -1512,11 +1514,11 @@ function routineSummary(n: N, name: string): RoutineSummary {
   return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length, returnsTrigger: ret === "trigger" };
 }
 
-/** `SELECT 'a', 1` (no FROM, WHERE or set operation): its one row of constants, as VALUES would give it. */
-function constantRow(select: N | undefined): Array<string | null | false> | undefined {
-  if (!select?.targetList || select.fromClause || select.whereClause || select.groupClause || select.havingClause || (select.op && select.op !== "SETOP_NONE")) return undefined;
+/** `INSERT ... SELECT 'a', 1` (no FROM, WHERE or set operation): its one row of constants, as VALUES would give it. */
+function constantRow(select: N | undefined): Pick<DmlSummary, "values"> {
+  if (!select?.targetList || select.fromClause || select.whereClause || select.groupClause || select.havingClause || (select.op && select.op !== "SETOP_NONE")) return {};
   const row = (select.targetList as N[]).map((t) => constantText(t.ResTarget?.val));
-  return row.every((v) => v !== false) ? row : undefined;
+  return row.every((v) => v !== false) ? { values: [row] } : {};
 }
 
 /** A SELECT's FROM list when it names only relations (no joins, no subqueries). */

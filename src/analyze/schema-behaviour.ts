@@ -1,5 +1,5 @@
-import type { StatementSummary } from "./describe.js";
-import type { FkAction, RelationInfo, RoutineInfo, SchemaSnapshot, TriggerInfo } from "./types.js";
+import type { ForeignKeyTarget, StatementSummary } from "./describe.js";
+import type { ConstraintInfo, FkAction, RelationInfo, RoutineInfo, SchemaSnapshot, TriggerInfo } from "./types.js";
 
 /**
  * What a statement changes in the schema's behaviour: triggers (created, dropped, renamed, enabled
@@ -78,7 +78,13 @@ function setTriggerState(rel: RelationInfo, change: NonNullable<NonNullable<Stat
   if (change.all === "all") rel.fkTriggersDisabled = change.enabled === "D" || undefined;
 }
 
-/** A foreign key's ON DELETE / ON UPDATE as the catalog says it. */
-export function fkAction(action: string | undefined): FkAction | undefined {
-  return action && action !== "no action" ? (action as FkAction) : undefined;
+/** A foreign key's target and actions, as the catalog gives them (NO ACTION and MATCH SIMPLE left out). */
+export function foreignKeyInfo(fk: ForeignKeyTarget, initiallyDeferred: boolean | undefined): Partial<ConstraintInfo> {
+  const info: Partial<ConstraintInfo> = { references: fk.relation };
+  if (fk.columns.length) info.referencedColumns = fk.columns;
+  if (fk.onDelete && fk.onDelete !== "no action") info.onDelete = fk.onDelete as FkAction;
+  if (fk.onUpdate && fk.onUpdate !== "no action") info.onUpdate = fk.onUpdate as FkAction;
+  if (fk.matchFull) info.matchFull = true;
+  if (initiallyDeferred) info.initiallyDeferred = true;
+  return info;
 }

@@ -1,5 +1,5 @@
 import type { ColumnSummary, DescribeContext, StatementSummary } from "./describe.js";
-import { applyBehaviour, fkAction } from "./schema-behaviour.js";
+import { applyBehaviour, foreignKeyInfo } from "./schema-behaviour.js";
 import type { ColumnInfo, ConstraintInfo, RelationInfo, SchemaSnapshot } from "./types.js";
 
 /**
@@ -379,20 +379,10 @@ export class SchemaContext implements DescribeContext {
     const type = ({ "primary-key": "p", unique: "u", "foreign-key": "f", check: "c", exclusion: "x", "not-null": "n" } as const)[c.type];
     const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
     const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
+    const info: ConstraintInfo = { name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c) };
     const fk = c.references;
-    t.constraints.push({
-      name,
-      type,
-      columns: cols,
-      validated: !c.notValid,
-      definition: checkDefinition(c),
-      ...(fk ? { references: fk.relation } : {}),
-      ...(fk?.columns.length ? { referencedColumns: fk.columns } : {}),
-      ...(fkAction(fk?.onDelete) ? { onDelete: fkAction(fk?.onDelete) } : {}),
-      ...(fkAction(fk?.onUpdate) ? { onUpdate: fkAction(fk?.onUpdate) } : {}),
-      ...(fk?.matchFull ? { matchFull: true } : {}),
-      ...(c.initiallyDeferred ? { initiallyDeferred: true } : {}),
-    });
+    if (fk) Object.assign(info, foreignKeyInfo(fk, c.initiallyDeferred));
+    t.constraints.push(info);
     if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
       const index = c.usingIndex ?? name;

@@ -43,11 +43,21 @@ export function dmlEffects(s: StatementSummary, host: Host, ctx: ExecContext): v
   for (const c of s.calls ?? []) callRoutine(c, host, ctx);
   const target = s.relation;
   const rel = host.schema.relation(target);
-  if (!target || !rel) return;
+  if (!target || !rel || !mayHaveEffects(target, rel, host.schema)) return;
   for (const w of writesOf(s, target, host.schema)) {
     if (w.event === "insert") for (const fn of defaultCalls(rel, w, host.schema)) callRoutine(fn, host, ctx);
     writeEffects(w, host, ctx);
   }
+}
+
+/**
+ * Nothing to follow on a plain table: no triggers, rules or keys on it, its partitions or parents,
+ * no table referencing it, no user function its defaults could call. (Most seed-data INSERTs.)
+ */
+function mayHaveEffects(table: string, rel: RelationInfo, schema: SchemaContext): boolean {
+  if (rel.kind === "view" || rel.parent || rel.partitions?.length || rel.triggers?.length || rel.rules?.length) return true;
+  if (rel.constraints.some((c) => c.type === "f") || schema.referencing(table).length > 0) return true;
+  return Object.keys(schema.snapshot.routines ?? {}).length > 0 && rel.columns.some((c) => c.default?.includes("("));
 }
 
 /**
