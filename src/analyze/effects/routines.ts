@@ -37,13 +37,13 @@ export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { 
   const matching = overloads.filter((o) => opts.args === undefined || o.args === opts.args);
   for (const o of matching.length ? matching : overloads) {
     const via = `${o.kind} ${name}`;
-    if (!o.definition) {
+    if (!o.definition || (o.language !== "sql" && o.language !== "plpgsql")) {
       host.schema.assume(`${via} is written in ${o.language}: what it locks cannot be analysed`, true);
       continue;
     }
     const body = bodyOf(o.definition);
     if (!body || body.body.unparsed) {
-      host.schema.assume(`${via} (${body?.language ?? "unknown language"}) could not be read: what it locks is not shown`, true);
+      host.schema.assume(`${via} could not be read: what it locks is not shown`, true);
       continue;
     }
     const inner = deeper(ctx, via);
