@@ -70,7 +70,7 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 }
 
 /** With a probe (check --db): ask the database what the file's UPDATEs and DELETEs touch, before analysing it. */
-async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
+export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
   if (!probe || source.text === undefined || !/\b(update|delete)\b/i.test(source.text)) return;
   const statements = (described ?? describeSql(source.text)).statements;
   const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
