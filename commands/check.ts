@@ -41,7 +41,7 @@ Schema context: --db/--target read the live catalog (read-only); --schema FILE r
 into a throwaway database; otherwise the statements seen so far are the schema (assumptions are listed).`,
   arguments: [{ name: "paths", description: "migration files, directories, or - for stdin", variadic: true, required: true }],
   options: [
-    { flags: "--db <url>", description: "database to read the schema from (URL or env:VAR); never modified" },
+    { flags: "--db <url>", description: "database to read the schema from, and to ask (read-only) which rows UPDATEs and DELETEs touch (URL or env:VAR); never modified" },
     { flags: "--target <name>", description: "a target from lockstep.yml (its read-only URL when set)" },
     { flags: "--schema <file>", description: "schema file (pg_dump --schema-only or earlier migrations) to replay" },
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
