@@ -317,6 +317,10 @@ export interface StatementSummary {
   dynamicSql?: string;
   /** DROP TRIGGER / DROP RULE: the triggers' or rules' own names (objects holds their tables) */
   droppedNames?: string[];
+  /** COPY: FROM (rows written into `relation`) or TO, and the columns listed */
+  copy?: { from: boolean; columns: string[] };
+  /** CREATE / ALTER EVENT TRIGGER */
+  eventTrigger?: { name: string; event?: string; function?: string; tags?: string[]; enabled?: "O" | "D" | "R" | "A" };
 }
 
 export interface TriggerSummary {
@@ -1454,6 +1458,31 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.objectType = "procedure";
       collectReads(n.funccall?.args, reads, new Set(), calls);
       s.calls = [...(s.relation ? [s.relation] : []), ...calls];
+      s.reads = [...reads];
+      return s;
+    }
+    case "CreateEventTrigStmt": {
+      const s = emptySummary("create-event-trigger");
+      s.transactional = true;
+      const fn = names(n.funcname).map((x) => x.toLowerCase());
+      const tags = ((n.whenclause as N[] | undefined) ?? []).filter((w) => w.DefElem?.defname === "tag").flatMap((w) => names(w.DefElem.arg?.List?.items).map((t) => t.toUpperCase()));
+      s.eventTrigger = { name: n.trigname, event: n.eventname, function: fn.length >= 2 ? fn.slice(-2).join(".") : `public.${fn[0]}`, ...(tags.length ? { tags } : {}) };
+      return s;
+    }
+    case "AlterEventTrigStmt": {
+      const s = emptySummary("alter-event-trigger");
+      s.eventTrigger = { name: n.trigname, enabled: String(n.tgenabled ?? "O") as "O" | "D" | "R" | "A" };
+      return s;
+    }
+    case "CopyStmt": {
+      const s = emptySummary("copy");
+      if (n.relation) {
+        s.relation = qualify(n.relation);
+        s.objects = [s.relation];
+        s.objectType = "table";
+      }
+      s.copy = { from: n.is_from === true, columns: names(n.attlist) };
+      const reads = noteReadsAndCalls(s, n.query, n.query?.SelectStmt?.withClause, src, ctx);
       s.reads = [...reads];
       return s;
     }

@@ -1,5 +1,6 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
 import { topContext, type ExecContext, type Host } from "./effects/context.js";
+import { fireEventTriggers } from "./effects/event-triggers.js";
 import { callRoutine, runBody } from "./effects/routines.js";
 import { fireTruncateTriggers } from "./effects/triggers.js";
 import { dmlEffects, viewRedirects } from "./effects/writes.js";
@@ -75,7 +76,7 @@ export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DE
     schema,
     lock: (rel, mode) => acc.lock(rel, mode),
     lockTree: (rel, mode) => acc.lockTree(rel, mode),
-    statement: (inner, ctx) => lockStatement(inner, schema, pg, acc, host, ctx),
+    statement: (inner, ctx) => lockWithEvents(inner, schema, pg, acc, host, ctx),
     keepAtLeast: (mode, fn) => {
       const before = acc.floor;
       const recorded = acc.recorded;
@@ -88,8 +89,15 @@ export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DE
       return acc.recorded > recorded;
     },
   };
-  lockStatement(s, schema, pg, acc, host, topContext(schema));
+  lockWithEvents(s, schema, pg, acc, host, topContext(schema));
   return acc.result();
+}
+
+/** A statement's locks, then the event triggers its DDL fires (table_rewrite only if it rewrote a table). */
+function lockWithEvents(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
+  const rewrites = acc.rewrites.size;
+  lockStatement(s, schema, pg, acc, host, ctx);
+  fireEventTriggers(s, host, ctx, acc.rewrites.size > rewrites);
 }
 
 /**
@@ -199,6 +207,13 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       return;
     }
+    case "copy":
+      // COPY FROM inserts (its triggers and key checks act); COPY TO reads
+      if (s.copy?.from) acc.lockTree(rel, "RowExclusiveLock");
+      else acc.lock(rel, "AccessShareLock");
+      lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+      if (s.copy?.from) dmlEffects(s, host, ctx);
+      return;
     case "call":
       lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
       for (const c of s.calls ?? []) callRoutine(c, host, ctx);

@@ -44,6 +44,19 @@ export function applyBehaviour(snapshot: SchemaSnapshot, s: StatementSummary): v
       routines[r.name] = [...(routines[r.name] ?? []).filter((x) => x.args !== r.args), info];
       return;
     }
+    case "create-event-trigger": {
+      const e = s.eventTrigger;
+      if (e?.event && e.function) upsert((snapshot.eventTriggers ??= []), { name: e.name, event: e.event, function: e.function, enabled: "O", ...(e.tags ? { tags: e.tags } : {}) });
+      return;
+    }
+    case "alter-event-trigger": {
+      const t = snapshot.eventTriggers?.find((x) => x.name === s.eventTrigger?.name);
+      if (t && s.eventTrigger?.enabled) t.enabled = s.eventTrigger.enabled;
+      return;
+    }
+    case "drop-event-trigger":
+      snapshot.eventTriggers = snapshot.eventTriggers?.filter((t) => !s.objects.some((o) => o === t.name || o === `public.${t.name}`));
+      return;
     case "drop-function":
     case "drop-procedure":
     case "drop-routine":

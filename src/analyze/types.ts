@@ -225,6 +225,18 @@ export interface TriggerInfo {
   enabled: "O" | "D" | "R" | "A";
 }
 
+/** An event trigger: a function run for DDL commands, database-wide. */
+export interface EventTriggerInfo {
+  name: string;
+  /** ddl_command_start | ddl_command_end | sql_drop | table_rewrite | login */
+  event: string;
+  /** WHEN TAG IN (...): command tags, upper-case ("ALTER TABLE"); absent: every command */
+  tags?: string[];
+  /** the function, schema-qualified */
+  function: string;
+  enabled: "O" | "D" | "R" | "A";
+}
+
 /** A rewrite rule other than a view's _RETURN. */
 export interface RuleInfo {
   name: string;
@@ -355,4 +367,6 @@ export interface SchemaSnapshot {
   dependents?: Record<string, string[]>;
   /** functions and procedures of the user's schemas: "app.touch" -> its overloads */
   routines?: Record<string, RoutineInfo[]>;
+  /** event triggers of the database */
+  eventTriggers?: EventTriggerInfo[];
 }

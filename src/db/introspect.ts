@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type {
   ColumnInfo,
+  EventTriggerInfo,
   ConstraintInfo,
   FkAction,
   IndexInfo,
@@ -134,6 +135,8 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     (routines[qualified(r.nspname, r.proname)] ??= []).push(info);
   }
 
+  const eventTriggers = (await client.query<EventTriggerInfo>(EVENT_TRIGGERS_SQL)).rows.map(({ tags, ...t }) => ({ ...t, ...(tags ? { tags } : {}) }));
+
   const dependents: Record<string, string[]> = {};
   for (const d of await q<{ ref: string; relations: string[] }>(DEPENDENTS_SQL)) dependents[d.ref] = d.relations;
 
@@ -165,6 +168,7 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     binaryCasts,
     dependents,
     routines,
+    eventTriggers,
   };
 }
 
@@ -441,6 +445,12 @@ JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
 WHERE p.prokind IN ('f', 'p') AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_proc", "p.oid")}
 ORDER BY n.nspname, p.proname, p.oid`;
+
+/** Event triggers (database-wide; the extension's own ones too: they fire all the same). */
+const EVENT_TRIGGERS_SQL = `
+SELECT e.evtname AS name, e.evtevent AS event, e.evttags AS tags, n.nspname || '.' || p.proname AS function, e.evtenabled::text AS enabled
+FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+ORDER BY e.evtname`;
 
 /**
  * Functions, sequences and types of the user's schemas -> the relations holding objects that

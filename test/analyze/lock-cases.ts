@@ -30,6 +30,9 @@ CREATE TABLE plain (a int, b text);
 /** An audit table and a trigger function writing to it. */
 const AUDIT = "CREATE TABLE audit (op text); CREATE FUNCTION audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO audit VALUES (TG_OP); RETURN NULL; END$$";
 
+/** A log table and an event trigger function writing to it. */
+const DDL_LOG = "CREATE TABLE ddl_log (tag text); CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO ddl_log VALUES (tg_tag); END$$";
+
 export const LOCK_CASES: LockCase[] = [
   // ADD COLUMN
   { name: "add nullable column", sql: "ALTER TABLE users ADD COLUMN avatar_url text" },
@@ -256,6 +259,12 @@ export const LOCK_CASES: LockCase[] = [
   { name: "DO block skips a column that exists", sql: "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'plain' AND column_name = 'a') THEN ALTER TABLE plain ADD COLUMN a int; END IF; END $$" },
   { name: "DO block adds a column that is missing", sql: "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'plain' AND column_name = 'c') THEN ALTER TABLE plain ADD COLUMN c int; END IF; END $$" },
   { name: "DO block runs a constant EXECUTE", sql: "DO $$ BEGIN EXECUTE 'LOCK TABLE orgs IN SHARE ROW EXCLUSIVE MODE'; END $$" },
+  { name: "COPY FROM fires insert triggers and key checks", setup: `${AUDIT}; CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH STATEMENT EXECUTE FUNCTION audit_fn(); INSERT INTO orgs (id) VALUES (2)`, sql: "COPY users (id, org_id) FROM PROGRAM 'echo 1,2' (FORMAT csv)" },
+  { name: "event trigger on ALTER TABLE", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain ADD COLUMN c int" },
+  { name: "event trigger for another tag", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION log_ddl()`, sql: "CREATE INDEX plain_a ON plain (a)" },
+  { name: "event trigger on sql_drop", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_drop ON sql_drop EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain DROP COLUMN b" },
+  { name: "event trigger on table_rewrite", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_rewrite ON table_rewrite EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain ALTER COLUMN a TYPE bigint" },
+  { name: "disabled event trigger", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end EXECUTE FUNCTION log_ddl(); ALTER EVENT TRIGGER log_alter DISABLE`, sql: "ALTER TABLE plain ADD COLUMN c int" },
 ];
 
 export const LOCK_CASES_BASE = BASE;

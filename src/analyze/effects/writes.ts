@@ -90,6 +90,8 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
     }
     case "delete":
       return [{ table, event: "delete", columns: [], ...touched, rowsKey: touchKey(s) }];
+    case "copy":
+      return s.copy?.from ? [{ table, event: "insert", columns: s.copy.columns, rows: true, rowsAssumed: true }] : [];
     case "merge":
       return (dml?.mergeActions ?? []).flatMap((a): Write[] => (a.action === "nothing" ? [] : [{ table, event: a.action, columns: a.columns, rows: true, rowsAssumed: true }]));
   }
