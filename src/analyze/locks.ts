@@ -211,11 +211,11 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       // COPY FROM inserts (its triggers and key checks act); COPY TO reads
       if (s.copy?.from) acc.lockTree(rel, "RowExclusiveLock");
       else acc.lock(rel, "AccessShareLock");
-      lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+      lockUserReads(s, schema, acc);
       if (s.copy?.from) dmlEffects(s, host, ctx);
       return;
     case "call":
-      lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+      lockUserReads(s, schema, acc);
       for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       if (s.relation && !schema.snapshot.routines?.[s.relation]) schema.assume(`procedure ${s.relation} is not created in these migrations: what it locks is not shown`);
       return;
@@ -400,6 +400,11 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
       for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
     }
   }
+  lockUserReads(s, schema, acc);
+}
+
+/** AccessShareLock on what a statement reads (through views, partitions included), catalogs left out. */
+function lockUserReads(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
   lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
 }
 
