@@ -1,5 +1,5 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
-import { topContext, type ExecContext, type Host } from "./effects/context.js";
+import { deeper, topContext, type ExecContext, type Host } from "./effects/context.js";
 import { fireEventTriggers } from "./effects/event-triggers.js";
 import { callRoutine, runBody } from "./effects/routines.js";
 import { fireTruncateTriggers } from "./effects/triggers.js";
@@ -194,12 +194,12 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "update":
     case "delete":
     case "merge":
-      lockDml(s, schema, acc);
+      lockDml(s, schema, acc, ctx);
       dmlEffects(s, host, ctx);
       return;
     case "select": {
       const mode: LockMode = s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock";
-      const reads = s.reads.filter((r) => !isSystemRelation(r, schema));
+      const reads = s.reads.filter((r) => lockable(r, schema, ctx));
       const kept = s.keyFilters && reads.length === 1 ? prunedPartitions(reads[0]!, s.keyFilters, schema) : undefined;
       if (kept) [reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
       else lockReads(schema.expandViews(reads), mode, schema, acc, true);
@@ -211,11 +211,11 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       // COPY FROM inserts (its triggers and key checks act); COPY TO reads
       if (s.copy?.from) acc.lockTree(rel, "RowExclusiveLock");
       else acc.lock(rel, "AccessShareLock");
-      lockUserReads(s, schema, acc);
+      lockUserReads(s, schema, acc, ctx);
       if (s.copy?.from) dmlEffects(s, host, ctx);
       return;
     case "call":
-      lockUserReads(s, schema, acc);
+      lockUserReads(s, schema, acc, ctx);
       for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       if (s.relation && !schema.snapshot.routines?.[s.relation]) schema.assume(`procedure ${s.relation} is not created in these migrations: what it locks is not shown`);
       return;
@@ -293,7 +293,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "do":
       if (s.doBlock?.unparsed) schema.assume("a DO block whose body could not be read (not PL/pgSQL, or invalid): what it locks is not shown", true);
-      else if (s.doBlock) runBody(s.doBlock, host, { ...ctx, via: "DO block" });
+      else if (s.doBlock) runBody(s.doBlock, host, deeper(ctx, "DO block"));
       return;
   }
   if (s.kind.startsWith("alter-") && rel && ["table", "view", "materialized-view", "foreign-table", "index", "sequence"].includes(s.objectType ?? "")) {
@@ -378,7 +378,7 @@ function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): Set
 }
 
 /** The statement's own locks: its target (through auto-updatable views to their tables) and what it reads. */
-function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
   const target = s.relation!;
   const view = schema.relation(target);
   const event = s.kind === "merge" ? "update" : (s.kind as "insert" | "update" | "delete");
@@ -400,20 +400,26 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
       for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
     }
   }
-  lockUserReads(s, schema, acc);
+  lockUserReads(s, schema, acc, ctx);
 }
 
 /** AccessShareLock on what a statement reads (through views, partitions included), catalogs left out. */
-function lockUserReads(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
-  lockReads(schema.expandViews(s.reads.filter((r) => !isSystemRelation(r, schema))), "AccessShareLock", schema, acc, true);
+function lockUserReads(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
+  lockReads(schema.expandViews(s.reads.filter((r) => lockable(r, schema, ctx))), "AccessShareLock", schema, acc, true);
 }
 
-/** Catalog relations (pg_catalog, information_schema): locked too, but not what a migration's locks are about. */
-function isSystemRelation(rel: string, schema: SchemaContext): boolean {
-  const dot = rel.indexOf(".");
-  const nsp = rel.slice(0, dot);
-  if (nsp === "pg_catalog" || nsp === "information_schema") return true;
-  return nsp === "public" && rel.startsWith("public.pg_") && !schema.relation(rel);
+/**
+ * Is a relation a statement reads one whose lock the prediction shows? Not the catalogs
+ * (pg_catalog, information_schema); and inside a function, trigger or DO body, with the schema
+ * read from a database, not a name the catalog lacks: a trigger's transition table (REFERENCING
+ * NEW TABLE AS ...) or a temporary table the body creates.
+ */
+function lockable(rel: string, schema: SchemaContext, ctx: ExecContext): boolean {
+  const nsp = rel.slice(0, rel.indexOf("."));
+  if (nsp === "pg_catalog" || nsp === "information_schema") return false;
+  if (schema.relation(rel)) return true;
+  if (ctx.depth > 0 && schema.known) return false;
+  return !rel.startsWith("public.pg_");
 }
 
 function lockAlterDomain(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
