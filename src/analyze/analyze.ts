@@ -69,9 +69,9 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
   return { version: 1, files: [analyzeSource(source, schema, opts.pgVersion ?? DEFAULT_PG_VERSION).report] };
 }
 
-/** With a probe (check --db): ask the database what the file's UPDATEs and DELETEs touch, before analysing it. */
+/** With a probe (check --db): ask the database what the file's UPDATEs, DELETEs and ON CONFLICTs touch, before analysing it. */
 export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
-  if (!probe || source.text === undefined || !/\b(update|delete)\b/i.test(source.text)) return;
+  if (!probe || source.text === undefined || !/\b(update|delete|conflict)\b/i.test(source.text)) return;
   const statements = (described ?? describeSql(source.text)).statements;
   const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
   if (questions.length) schema.addRowFacts(await probe(questions));

@@ -199,8 +199,11 @@ export interface DmlSummary {
   whereText?: string;
   /** UPDATE (and ON CONFLICT DO UPDATE): each SET target with its value: a constant's text, null for NULL, `{ column }` for another column of the row (`SET a = a`), `{ default: true }`, false for anything else */
   assigned?: Array<{ column: string; value: AssignedValue }>;
-  /** INSERT ... ON CONFLICT */
-  onConflict?: { action: "update" | "nothing"; columns: string[] };
+  /**
+   * INSERT ... ON CONFLICT: the action, the columns DO UPDATE sets, and the conflict target: plain
+   * columns, a constraint's name, or `anyKey` (none given: any unique key); none of them for an expression target
+   */
+  onConflict?: { action: "update" | "nothing"; columns: string[]; target?: string[]; constraint?: string; anyKey?: true };
   /** MERGE: its WHEN clauses' actions */
   mergeActions?: Array<{ action: "update" | "insert" | "delete" | "nothing"; columns: string[] }>;
   /** the target's alias (`DELETE FROM users u ...`) */
@@ -1183,7 +1186,14 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const conflict = n.onConflictClause as N | undefined;
       if (conflict) {
         const update = conflict.action === "ONCONFLICT_UPDATE";
-        s.dml.onConflict = { action: update ? "update" : "nothing", columns: update ? setColumns(conflict.targetList) : [] };
+        const elems = (conflict.infer?.indexElems as N[] | undefined)?.map((e) => e.IndexElem?.name as string | undefined);
+        s.dml.onConflict = {
+          action: update ? "update" : "nothing",
+          columns: update ? setColumns(conflict.targetList) : [],
+          ...(elems?.length && elems.every(Boolean) ? { target: elems as string[] } : {}),
+          ...(conflict.infer?.conname ? { constraint: conflict.infer.conname } : {}),
+          ...(conflict.infer ? {} : { anyKey: true as const }),
+        };
         if (update) s.dml.assigned = assignments(conflict.targetList);
       }
       if (type === "MergeStmt") s.dml.mergeActions = ((n.mergeWhenClauses as N[] | undefined) ?? []).map((w) => mergeAction(w.MergeWhenClause));

@@ -23,7 +23,7 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   const rel = schema.relation(w.table);
   if (!rel || rel.fkTriggersDisabled) return false;
   let involved = false;
-  if (w.event !== "delete") {
+  if (w.event !== "delete" && w.inserted !== false) {
     for (const fk of schema.foreignKeysOf(w.table)) {
       if (fk.forReferencedPartition || !checksReferenced(fk, w, rel, schema)) continue;
       involved = true;

@@ -45,16 +45,62 @@ export function cascadeKey(parentKey: string, fk: ConstraintInfo, child: string)
 
 type Differs = Array<{ column: string; value: string | null }>;
 
+/** Which row of an INSERT ... ON CONFLICT already has a row its key conflicts with. */
+export function conflictKey(s: StatementSummary, row: number): string {
+  return `conflict ${s.relation} ${row} ${JSON.stringify(s.dml?.values?.[row])} ${JSON.stringify(s.dml?.onConflict)}`;
+}
+
 /** The questions worth asking for a statement (its writable CTEs and DO body included). */
 export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
   const out: RowQuestion[] = [];
   const visit = (x: StatementSummary) => {
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
-    out.push(...questionsOf(x, schema));
+    out.push(...questionsOf(x, schema), ...conflictQuestions(x, schema));
   };
   visit(s);
   return out;
+}
+
+/** Rows of INSERT ... ON CONFLICT that are probed for a conflict, at most. */
+const MAX_CONFLICT_ROWS = 10;
+
+/**
+ * INSERT ... VALUES ... ON CONFLICT with constants: per row, does a row with the same key exist?
+ * Conflicting rows are not inserted (no AFTER INSERT triggers, no key checks) and DO UPDATE
+ * updates them instead. Asked only where triggers or keys make the difference.
+ */
+function conflictQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
+  const dml = s.dml;
+  const rel = schema.relation(s.relation);
+  if (s.kind !== "insert" || !dml?.onConflict || !dml.values?.length || dml.values.length > MAX_CONFLICT_ROWS || !rel) return [];
+  const acts = (rel.triggers ?? []).some((t) => t.level === "row") || schema.foreignKeysOf(s.relation!).length > 0 || (dml.onConflict.action === "update" && schema.referencing(s.relation!).length > 0);
+  const keys = conflictKeys(dml.onConflict, rel);
+  const columns = dml.columns.length ? dml.columns : rel.columns.map((c) => c.name);
+  if (!acts || !keys?.length || !keys.every((k) => k.every((c) => columns.includes(c)))) return [];
+  return dml.values.flatMap((row, i): RowQuestion[] => {
+    if (row.some((v) => v === false)) return [];
+    const values: Array<string | null> = [];
+    const terms: string[] = [];
+    for (const key of keys) {
+      const vs = key.map((c) => row[columns.indexOf(c)] as string | null);
+      if (vs.some((v) => v === null)) continue; // NULLs never conflict
+      terms.push(`(${key.map((c, j) => (values.push(vs[j]!), `${ident(c)} = $${values.length}`)).join(" AND ")})`);
+    }
+    return [{ key: conflictKey(s, i), sql: `SELECT 1 FROM ${qualifiedIdent(s.relation!)} WHERE ${terms.length ? terms.join(" OR ") : "false"}`, values }];
+  });
+}
+
+/** The unique keys a conflict is looked for on (undefined when it cannot be told). */
+function conflictKeys(c: NonNullable<NonNullable<StatementSummary["dml"]>["onConflict"]>, rel: RelationInfo): string[][] | undefined {
+  if (c.target) return [c.target];
+  if (c.constraint) {
+    const con = rel.constraints.find((x) => x.name === c.constraint && (x.type === "p" || x.type === "u"));
+    return con ? [con.columns] : undefined;
+  }
+  if (!c.anyKey) return undefined;
+  const unique = rel.indexes.filter((i) => i.unique && i.valid);
+  return unique.every((i) => !i.partial && i.columns.every((col) => /^[a-z_][a-z0-9_$]*$/.test(col))) ? unique.map((i) => i.columns) : undefined;
 }
 
 function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] {

@@ -18,6 +18,7 @@ export function fireTriggers(w: Write, level: TriggerInfo["level"], timing: "ins
     if (!trigger.events.includes(w.event) || !firesUnder(trigger.enabled, ctx.role)) continue;
     if (w.event === "update" && trigger.columns && !trigger.columns.some((c) => w.columns.includes(c))) continue;
     if (level === "row" && trigger.when && whenIsFalse(trigger.when, w, host.schema.relation(w.table))) continue;
+    if (level === "row" && w.inserted === false && trigger.timing === "after") continue; // every row conflicted: none inserted
     fired++;
     callRoutine(trigger.function, host, deeper(ctx, `trigger ${trigger.name} on ${table}`), { tgOp: w.event.toUpperCase() });
   }

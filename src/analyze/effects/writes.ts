@@ -6,7 +6,7 @@ import type { RelationInfo, RuleInfo } from "../types.js";
 import { deeper, firesUnder, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 import { foreignKeyEffects } from "./foreign-keys.js";
 import { callRoutine } from "./routines.js";
-import { changeKey, touchKey } from "./rows.js";
+import { changeKey, conflictKey, touchKey } from "./rows.js";
 import { fireTriggers } from "./triggers.js";
 
 /** Rows written to one relation by a statement, a rule action or a foreign key's action. */
@@ -31,6 +31,8 @@ export interface Write {
   changeKeyOf?: (columns: string[]) => string | undefined;
   /** the rows of an UPDATE that move to another partition (a DELETE and an INSERT): only row-level triggers and keys act */
   moved?: boolean;
+  /** INSERT ... ON CONFLICT: false when every proposed row conflicts (BEFORE INSERT row triggers still see them; nothing after) */
+  inserted?: boolean;
 }
 
 /**
@@ -76,8 +78,15 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
   switch (s.kind) {
     case "insert": {
       const insert: Write = { table, event: "insert", columns: dml?.columns ?? [], rows: true, ...(dml?.values ? { values: dml.values } : { rowsAssumed: true }), ...(dml?.nullColumns ? { nullColumns: dml.nullColumns } : {}) };
-      if (dml?.onConflict?.action !== "update") return [insert];
-      return [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, rows: true, rowsAssumed: true }];
+      if (!dml?.onConflict) return [insert];
+      // probed (effects/rows.ts): which proposed rows already have a row with their key
+      const conflicts = dml.values?.map((_, i) => schema.rowFact(conflictKey(s, i), table));
+      const known = conflicts?.length && conflicts.every((c) => c !== undefined);
+      const fresh = known ? dml.values!.filter((_, i) => !conflicts![i]) : undefined;
+      if (fresh) Object.assign(insert, { values: fresh, inserted: fresh.length > 0 });
+      if (dml.onConflict.action !== "update") return [insert];
+      const updated = known ? { rows: conflicts!.some(Boolean) } : { rows: true, rowsAssumed: true };
+      return [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, ...updated }];
     }
     case "update": {
       const update: Write = { table, event: "update", columns: dml?.columns ?? [], assigned, ...touched, changeKeyOf };
