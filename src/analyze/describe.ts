@@ -352,7 +352,7 @@ export interface RoutineSummary {
   /** number of input arguments (defaults included) */
   args: number;
   returnsTrigger: boolean;
-  /** the CREATE statement's text: its body is described when a call or trigger reaches it */
+  /** the CREATE statement's text, set when the schema records the routine: its body is described when a call or trigger reaches it */
   definition?: string;
 }
 
@@ -363,7 +363,7 @@ export interface RuleSummary {
   instead: boolean;
   /** the rule has a WHERE condition */
   conditional: boolean;
-  /** the CREATE RULE statement's text */
+  /** the CREATE RULE statement's text, set when the schema records the rule */
   definition?: string;
   /** the rule's actions (none for DO NOTHING) */
   actions: StatementSummary[];
@@ -980,9 +980,6 @@ export function describe(st: ParsedStatement, ctx: DescribeContext = NO_CONTEXT)
   const src = new ExprSource(st.sql, st.byteStart);
   const s = describeNode(st.ast, src, ctx);
   if (st.plpgsql || s.kind === "do") s.doBlock = describeDoBody(st.plpgsql, ctx);
-  // bodies are described when a call or a trigger reaches them (describeRoutine, describeRule)
-  if (s.routine) s.routine.definition = st.sql;
-  if (s.rule) s.rule.definition = st.sql;
   return s;
 }
 
