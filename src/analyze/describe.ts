@@ -339,9 +339,6 @@ export interface TriggerSummary {
   columns?: string[];
   /** WHEN (...) condition text */
   when?: string;
-  constraint?: boolean;
-  /** a constraint trigger INITIALLY DEFERRED fires at COMMIT */
-  deferred?: boolean;
 }
 
 export interface RoutineSummary {
@@ -351,7 +348,6 @@ export interface RoutineSummary {
   language: string;
   /** number of input arguments (defaults included) */
   args: number;
-  returnsTrigger: boolean;
   /** the CREATE statement's text, set when the schema records the routine: its body is described when a call or trigger reaches it */
   definition?: string;
 }
@@ -1536,18 +1532,15 @@ function triggerSummary(n: N, src: ExprSource | undefined): TriggerSummary {
     ...(columns.length ? { columns } : {}),
   };
   if (n.whenClause && src) t.when = src.clause(n.whenClause, ["EXECUTE"]).replace(/\)\s*$/, "").replace(/^\(/, "");
-  if (n.isconstraint) t.constraint = true;
-  if (n.initdeferred) t.deferred = true;
   return t;
 }
 
 function routineSummary(n: N, name: string): RoutineSummary {
   const options = ((n.options as N[] | undefined) ?? []).map((o) => o.DefElem as N);
-  const language = String(options.find((o) => o?.defname === "language")?.arg?.String?.sval ?? (n.sql_body ? "sql" : "sql")).toLowerCase();
+  const language = String(options.find((o) => o?.defname === "language")?.arg?.String?.sval ?? "sql").toLowerCase();
   const params = ((n.parameters as N[] | undefined) ?? []).map((p) => p.FunctionParameter as N);
   const inputs = params.filter((p) => !["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"].includes(p?.mode));
-  const ret = names(n.returnType?.names).at(-1)?.toLowerCase();
-  return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length, returnsTrigger: ret === "trigger" };
+  return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length };
 }
 
 /** `INSERT ... SELECT 'a', 1` (no FROM, WHERE or set operation): its one row of constants, as VALUES would give it. */

@@ -21,10 +21,11 @@ function bodyOf(definition: string): RoutineBody | undefined {
 }
 
 /**
- * Follow a call of `name` (schema-qualified): every overload (with `args` arguments, when known).
- * A trigger function gets the event that fired it (`tgOp`), so its IF TG_OP = ... branches are decided.
+ * Follow a call of `name` (schema-qualified) into every overload of that name (arguments are not
+ * matched to types: the cautious union). A trigger function gets the event that fired it
+ * (`tgOp`), so its IF TG_OP = ... branches are decided.
  */
-export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { args?: number; tgOp?: string } = {}): void {
+export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { tgOp?: string } = {}): void {
   const overloads = host.schema.snapshot.routines?.[name];
   if (!overloads?.length) return; // a built-in, or not a routine the schema knows
   const key = `routine ${name} ${opts.tgOp ?? ""}`;
@@ -34,8 +35,7 @@ export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { 
     host.schema.assume(`${name}: calls nest deeper than ${MAX_DEPTH}; what it does from there is not followed`, true);
     return;
   }
-  const matching = overloads.filter((o) => opts.args === undefined || o.args === opts.args);
-  for (const o of matching.length ? matching : overloads) {
+  for (const o of overloads) {
     const via = `${o.kind} ${name}`;
     if (!o.definition || (o.language !== "sql" && o.language !== "plpgsql")) {
       host.schema.assume(`${via} is written in ${o.language}: what it locks cannot be analysed`, true);
