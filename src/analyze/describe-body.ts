@@ -28,7 +28,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
     if (typeof e?.query !== "string") return;
     if (e.parseMode === STATEMENT_MODE) for (const s of describeText(e.query, ctx)) add(s, guards, inLoop);
     else {
-      const s = describeExpression(expressionTree(e.query, e.parseMode !== 2), ctx);
+      const s = describeExpression(expressionTree(e.query, e.parseMode !== 2, ctx), ctx);
       if (s) add(s, guards, inLoop);
     }
   };
@@ -51,7 +51,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
         let before = guards;
         const branch = (cond: N | undefined, body: unknown) => {
           const text = String(cond?.PLpgSQL_expr?.query ?? "");
-          const tree = expressionTree(text, false, ASKS.test(text));
+          const tree = expressionTree(text, false, ctx, ASKS.test(text));
           const s = describeExpression(tree, ctx);
           if (s) add(s, before, inLoop);
           const facts = conditionFacts(tree);
@@ -76,7 +76,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
       const s = emptySummary("execute-dynamic");
       s.dynamicSql = e.query;
       add(s, guards, inLoop);
-      const args = describeExpression(expressionTree(e.query, false), ctx); // format(...) arguments may read tables or call functions
+      const args = describeExpression(expressionTree(e.query, false, ctx), ctx); // format(...) arguments may read tables or call functions
       if (args) add(args, guards, inLoop);
     }
   };
@@ -92,7 +92,39 @@ interface Loop {
 /** Every statement of a SQL text, summarised; none when it does not parse. */
 export function describeText(sql: string, ctx: DescribeContext = NO_CONTEXT): StatementSummary[] {
   const src = new ExprSource(sql, 0);
-  return (parseFragment(sql) ?? []).map((stmt) => describeNode(stmt, src, ctx));
+  return (parseFragment(sql) ?? []).map((stmt) => describeNode(inSearchSchema(stmt, ctx), src, ctx));
+}
+
+/**
+ * A routine with SET search_path: its unqualified relation names (not CTE names) get the path's
+ * first schema, as Postgres would find them there. The tree is the parser's fresh copy.
+ */
+function inSearchSchema(tree: RawNode, ctx: DescribeContext): RawNode {
+  const schema = ctx.searchSchema;
+  if (!schema) return tree;
+  const ctes = new Set<string>();
+  const collect = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(collect);
+    if (!n || typeof n !== "object") return;
+    for (const [k, v] of Object.entries(n as N)) {
+      if (k === "CommonTableExpr" && typeof v?.ctename === "string") ctes.add(v.ctename);
+      collect(v);
+    }
+  };
+  // a RangeVar appears wrapped ({ RangeVar: {...} } in FROM) or bare (an INSERT's or UPDATE's relation)
+  const qualify = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(qualify);
+    if (!n || typeof n !== "object") return;
+    const v = n as N;
+    if (typeof v.relname === "string" && "relpersistence" in v) {
+      if (v.schemaname === undefined && !ctes.has(v.relname) && v.relpersistence !== "t") v.schemaname = schema;
+      return;
+    }
+    for (const x of Object.values(v)) qualify(x);
+  };
+  collect(tree);
+  qualify(tree);
+  return tree;
 }
 
 /** A PL/pgSQL expression parsed as `SELECT <expression>`; undefined for plain variables, constants and operators on them. */
@@ -101,12 +133,12 @@ interface ExpressionTree {
   select: RawNode;
 }
 
-function expressionTree(query: string, assignment: boolean, always = false): ExpressionTree | undefined {
+function expressionTree(query: string, assignment: boolean, ctx: DescribeContext, always = false): ExpressionTree | undefined {
   const value = assignment ? afterAssignment(query) : query;
   if (!always && !/[(]|\bselect\b/i.test(value)) return undefined;
   const text = `SELECT ${value}`;
   const select = parseFragment(text)?.[0];
-  return select ? { text, select } : undefined;
+  return select ? { text, select: inSearchSchema(select, ctx) } : undefined;
 }
 
 /**
@@ -154,7 +186,8 @@ export function describeRoutine(definition: string): RoutineBody | undefined {
   if (!n) return undefined;
   const options = ((n.options as N[] | undefined) ?? []).map((o) => o.DefElem as N);
   const language = String(options.find((o) => o?.defname === "language")?.arg?.String?.sval ?? "sql").toLowerCase();
-  if (language === "plpgsql") return { language, body: describeDoBody(parsePlpgsql(definition)) };
+  const ctx = { ...NO_CONTEXT, ...searchSchemaOf(options) };
+  if (language === "plpgsql") return { language, body: describeDoBody(parsePlpgsql(definition), ctx) };
   if (language !== "sql") return { language, body: { statements: [], loops: 0, commits: 0, batched: false, unparsed: true } };
   const body: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
   if (n.sql_body) {
@@ -170,10 +203,18 @@ export function describeRoutine(definition: string): RoutineBody | undefined {
   } else {
     const as = options.find((o) => o?.defname === "as")?.arg?.List?.items as N[] | undefined;
     const text = as?.[0]?.String?.sval;
-    if (typeof text === "string") body.statements.push(...describeText(text));
+    if (typeof text === "string") body.statements.push(...describeText(text, ctx));
     else body.unparsed = true;
   }
   return { language, body };
+}
+
+/** SET search_path TO a, b: the first schema named that is not a system one (public needs nothing). */
+function searchSchemaOf(options: N[]): Pick<DescribeContext, "searchSchema"> {
+  const set = options.find((o) => o?.defname === "set" && o.arg?.VariableSetStmt?.name === "search_path")?.arg?.VariableSetStmt as N | undefined;
+  const schemas = ((set?.args as N[] | undefined) ?? []).map((a) => String(constantText(a) || "").replace(/"/g, "").trim().toLowerCase());
+  const first = schemas.find((x) => x && x !== "$user" && x !== "pg_catalog" && x !== "pg_temp");
+  return first && first !== "public" ? { searchSchema: first } : {};
 }
 
 /* --------------------------------------- conditions --------------------------------------- */

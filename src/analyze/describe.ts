@@ -395,6 +395,8 @@ export interface DescribeContext {
   isNew(relation: string): boolean;
   /** the table an index belongs to, when known */
   tableOfIndex(index: string): string | undefined;
+  /** in a routine with SET search_path: the schema its unqualified relation names resolve to (else public) */
+  searchSchema?: string;
 }
 
 const NO_CONTEXT: DescribeContext = { isNew: () => false, tableOfIndex: () => undefined };
