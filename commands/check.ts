@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import type { AnalyzedFile } from "../src/analyze/analyze.js";
 import { FAIL_ON, NO_OUTCOME, addFileOutcome, exitCodeOf, type CheckOutcome } from "../src/analyze/fail-on.js";
+import type { RowQuestion } from "../src/analyze/effects/rows.js";
 import type { CheckReport, SchemaSnapshot } from "../src/analyze/types.js";
 import { defineCommand, leanArgs, type CommandContext } from "../src/command.js";
 import { UserError } from "../src/errors.js";
@@ -45,7 +46,7 @@ Drops, renames and type changes: --code DIR lists the lines of code that still u
 --db/--target the statements pg_stat_statements recorded that use it.`,
   arguments: [{ name: "paths", description: "migration files, directories, or - for stdin", variadic: true, required: true }],
   options: [
-    { flags: "--db <url>", description: "database to read the schema from (URL or env:VAR); never modified" },
+    { flags: "--db <url>", description: "database to read the schema from, and to ask (read-only) which rows UPDATEs and DELETEs touch (URL or env:VAR); never modified" },
     { flags: "--target <name>", description: "a target from lockstep.yml (its read-only URL when set)" },
     { flags: "--schema <file>", description: "schema file (pg_dump --schema-only or earlier migrations) to replay" },
     { flags: "--pg-version <n>", description: "Postgres major version to predict for, 11..18 (default: the server's, else config, else 18)" },
@@ -66,42 +67,12 @@ Drops, renames and type changes: --code DIR lists the lines of code that still u
   args,
   async run(ctx, a): Promise<CheckResult> {
     const { analyzeEach } = await import("../src/analyze/analyze.js");
-    const { schema, serverVersion } = await loadSchema(ctx, a);
-    const targetVersion = a.target ? ctx.config.config.targets[a.target]?.pg_version : undefined;
-    const pgVersion = a.pgVersion ?? (serverVersion ? Math.floor(serverVersion / 10000) : undefined) ?? targetVersion ?? 18;
-    const layout = a.target ? ctx.config.config.targets[a.target]?.layout : undefined;
-    const opts = {
-      cwd: ctx.cwd,
-      stdin: ctx.stdin,
-      ...(schema ? { schema } : {}),
-      pgVersion: Math.min(18, Math.max(11, pgVersion)),
-      ...(layout && layout !== "auto" ? { layout } : {}),
-      ...(a.db || a.target ? { dbLabel: (await import("../src/plan/rollback.js")).saveDbLabel(a) } : {}),
-    };
-    const usage = await usageOptions(ctx, a);
-    // only the rollback check and the search for names still in use read past the reports
-    const keepStatements = a.verifyRollback || usage !== undefined;
-    const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
-    if (ctx.format === "json" && !keepStatements) {
-      const { ByteSink } = await import("../src/render/byte-sink.js");
-      const json = new ByteSink();
-      let outcome = NO_OUTCOME;
-      let files = 0;
-      json.append('{"version":1,"files":['); // what JSON.stringify(report) gives, a file at a time
-      await analyzeEach(a.paths, opts, ({ report }) => {
-        if (!reported(report.path)) return;
-        json.append(`${files++ > 0 ? "," : ""}${JSON.stringify(report)}`);
-        outcome = addFileOutcome(outcome, report);
-      });
-      json.append("]}\n");
-      return { kind: "json", json: json.bytes(), outcome };
+    const { schema, serverVersion, probeRows, close } = await loadSchema(ctx, a, { probeRows: true });
+    try {
+      return await checkWith(ctx, a, analyzeEach, { schema, serverVersion, probeRows });
+    } finally {
+      await close?.();
     }
-    const files = (await analyzeEach(a.paths, { ...opts, keepStatements }, (f) => f)).filter((f) => reported(f.report.path));
-    if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
-    const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
-    if (usage) await (await import("../src/usage/evidence.js")).addUsageEvidence(files, report, usage);
-    const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
-    return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color, rulesDocUrl: await rulesDocUrl(ctx.env) };
   },
   // renderers load on demand: `check --format json` in CI needs none of them
   async render(result, format) {
@@ -120,6 +91,52 @@ Drops, renames and type changes: --code DIR lists the lines of code that still u
     return exitCodeOf(result.outcome, a.failOn);
   },
 });
+
+/** The analysis itself, once the schema (and the --db connection for row questions) is there. */
+async function checkWith(
+  ctx: CommandContext,
+  a: CheckArgs,
+  analyzeEach: typeof import("../src/analyze/analyze.js").analyzeEach,
+  { schema, serverVersion, probeRows }: Omit<LoadedSchema, "close">,
+): Promise<CheckResult> {
+  const targetVersion = a.target ? ctx.config.config.targets[a.target]?.pg_version : undefined;
+  const pgVersion = a.pgVersion ?? (serverVersion ? Math.floor(serverVersion / 10000) : undefined) ?? targetVersion ?? 18;
+  const layout = a.target ? ctx.config.config.targets[a.target]?.layout : undefined;
+  const usage = await usageOptions(ctx, a);
+  // only the rollback check and the search for names still in use read past the reports
+  const keepStatements = a.verifyRollback || usage !== undefined;
+  const opts = {
+    cwd: ctx.cwd,
+    stdin: ctx.stdin,
+    ...(schema ? { schema } : {}),
+    pgVersion: Math.min(18, Math.max(11, pgVersion)),
+    ...(layout && layout !== "auto" ? { layout } : {}),
+    ...(a.db || a.target ? { dbLabel: (await import("../src/plan/rollback.js")).saveDbLabel(a) } : {}),
+    ...(probeRows ? { probeRows } : {}),
+    keepStatements,
+  };
+  const reported = a.changedSince ? await changedFilter(a.changedSince, ctx.cwd) : () => true;
+  if (ctx.format === "json" && !keepStatements) {
+    const { ByteSink } = await import("../src/render/byte-sink.js");
+    const json = new ByteSink();
+    let outcome = NO_OUTCOME;
+    let files = 0;
+    json.append('{"version":1,"files":['); // what JSON.stringify(report) gives, a file at a time
+    await analyzeEach(a.paths, opts, ({ report }) => {
+      if (!reported(report.path)) return;
+      json.append(`${files++ > 0 ? "," : ""}${JSON.stringify(report)}`);
+      outcome = addFileOutcome(outcome, report);
+    });
+    json.append("]}\n");
+    return { kind: "json", json: json.bytes(), outcome };
+  }
+  const files = (await analyzeEach(a.paths, opts, (f) => f)).filter((f) => reported(f.report.path));
+  if (a.verifyRollback) await (await import("../src/plan/check-verify.js")).verifyForCheck(files, a, ctx);
+  const report: CheckReport = { version: 1, files: files.map((f) => f.report) };
+  if (usage) await (await import("../src/usage/evidence.js")).addUsageEvidence(files, report, usage);
+  const color = wantsColour((ctx.stdout as { isTTY?: boolean } | undefined)?.isTTY, ctx.env);
+  return { kind: "report", report, outcome: report.files.reduce(addFileOutcome, NO_OUTCOME), sources: sourcesOf(files), color, rulesDocUrl: await rulesDocUrl(ctx.env) };
+}
 
 /**
  * What to search for names still in use: the code dirs (--code, else the target's `code` setting)
@@ -178,8 +195,20 @@ function sourcesOf(files: AnalyzedFile[]): Record<string, string> {
 }
 
 // pg, introspection and the embedded server load on demand: `check` without --db/--schema stays lean.
-/** The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used by `plan`. */
-export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">): Promise<{ schema?: SchemaSnapshot; serverVersion?: number }> {
+export interface LoadedSchema {
+  schema?: SchemaSnapshot;
+  serverVersion?: number;
+  /** with --db/--target and `probeRows`: asks the database what UPDATEs and DELETEs touch (read-only) */
+  probeRows?: (questions: RowQuestion[]) => Promise<Map<string, boolean>>;
+  /** closes the connection kept for probeRows */
+  close?: () => Promise<void>;
+}
+
+/**
+ * The schema context of --db/--target (live catalog, read-only) or --schema (replayed); also used
+ * by `plan`. With `probeRows`, the --db connection stays open for row questions until `close`.
+ */
+export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | "target" | "schema">, opts: { probeRows?: boolean } = {}): Promise<LoadedSchema> {
   if (a.schema && (a.db || a.target)) throw new UserError("usage", "check: give either --schema or --db/--target, not both");
   if (a.schema) {
     const { schemaFromSchemaFile, closeShadowServer } = await import("../src/db/shadow.js");
@@ -191,10 +220,21 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
     }
   }
   if (!a.db && !a.target) return {};
-  const { resolveDatabaseUrl, readCatalog } = await import("../src/db/connection.js");
+  const { resolveDatabaseUrl, connect, catalogReadError } = await import("../src/db/connection.js");
   const url = resolveDatabaseUrl({ db: a.db, target: a.target, readonly: true }, ctx.config.config, ctx.env);
   if (!url) return {};
-  const { introspect } = await import("../src/db/introspect.js");
-  const schema = await readCatalog(url, "lockstep check", introspect);
-  return { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+  const client = await connect(url, { readonly: true, applicationName: "lockstep check" });
+  const close = () => client.end().catch(() => undefined);
+  try {
+    const { introspect } = await import("../src/db/introspect.js");
+    const schema = await introspect(client).catch((e: unknown) => {
+      throw catalogReadError(url, e);
+    });
+    const loaded: LoadedSchema = { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };
+    if (!opts.probeRows) return loaded;
+    const { rowProber } = await import("../src/db/row-probe.js");
+    return { ...loaded, probeRows: rowProber(client), close };
+  } finally {
+    if (!opts.probeRows) await close();
+  }
 }

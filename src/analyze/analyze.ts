@@ -2,6 +2,7 @@ import { FileAssessor } from "./assess.js";
 import { AHEAD_MIN_FILES, worthAThread } from "./ahead-worker.js";
 import { DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
+import { rowQuestions, type RowQuestion } from "./effects/rows.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
@@ -31,6 +32,11 @@ export interface AnalyzeOptions {
   describeAhead?: boolean | "auto" | "worker-only";
   /** how rollback notes' `lockstep save` lines name the database (`--target prod`); default `--db env:DATABASE_URL` */
   dbLabel?: string;
+  /**
+   * `check --db`: answers questions about the rows UPDATE and DELETE statements touch (effects/rows.ts),
+   * read-only on the database, before each file is analysed; unanswered ones are left out of the map.
+   */
+  probeRows?: (questions: RowQuestion[]) => Promise<Map<string, boolean>>;
 }
 
 /** One analysed statement with everything rules need: parse position, typed summary, locks. */
@@ -61,7 +67,16 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
   const layout = (opts.layout as Layout | undefined) ?? (path === "-" ? "plain" : detectLayout(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql)));
   const source = sourceFromBuffer(path, Buffer.isBuffer(sql) ? sql : Buffer.from(sql, "utf8"), layout);
   const schema = new SchemaContext(opts.schema);
+  await askAboutRows(source, schema, opts.probeRows);
   return { version: 1, files: [analyzeSource(source, schema, opts.pgVersion ?? DEFAULT_PG_VERSION).report] };
+}
+
+/** With a probe (check --db): ask the database what the file's UPDATEs, DELETEs and ON CONFLICTs touch, before analysing it. */
+export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
+  if (!probe || source.text === undefined || !/\b(update|delete|conflict)\b/i.test(source.text)) return;
+  const statements = (described ?? describeSql(source.text)).statements;
+  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
+  if (questions.length) schema.addRowFacts(await probe(questions));
 }
 
 /** Like analyzePaths, but keeps the typed summaries (for rules, plans and Slack). */
@@ -80,20 +95,25 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
   const mode = opts.describeAhead ?? "auto";
   const schema = new SchemaContext(opts.schema);
   const pg = opts.pgVersion ?? DEFAULT_PG_VERSION;
+  const out: T[] = [];
   if (keepStatements || mode === false) {
-    return (await readSources(paths, opts)).map((src) => {
+    for (const src of await readSources(paths, opts)) {
       schema.startMigration();
-      return each(analyzeSource(src, schema, pg, { keepStatements, dbLabel: opts.dbLabel }));
-    });
+      if (opts.probeRows) await askAboutRows(src, schema, opts.probeRows);
+      out.push(each(analyzeSource(src, schema, pg, { keepStatements, dbLabel: opts.dbLabel })));
+    }
+    return out;
   }
   const listed = await listSources(paths, opts);
   const ahead = mode !== "auto" || (listed.length >= AHEAD_MIN_FILES && worthAThread()) ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
   try {
-    return listed.map((item, i) => {
+    for (const [i, item] of listed.entries()) {
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
       schema.startMigration();
-      return each(analyzeSource(source, schema, pg, { keepStatements, dbLabel: opts.dbLabel, ...(described ? { described } : {}) }));
-    });
+      if (opts.probeRows) await askAboutRows(source, schema, opts.probeRows, described);
+      out.push(each(analyzeSource(source, schema, pg, { keepStatements, dbLabel: opts.dbLabel, ...(described ? { described } : {}) })));
+    }
+    return out;
   } finally {
     ahead?.close();
   }
@@ -129,12 +149,16 @@ export function analyzeSource(
       summary.transactional = runsInTransactionBlock(summary, schema);
       noteAssumptions(summary, schema);
       const prediction = predictLocks(summary, schema, pg);
+      for (const l of prediction.locks) if (LOCK_MODES.indexOf(l.mode) >= WRITES) schema.markWritten(l.relation);
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql, opts.dbLabel ? { db: opts.dbLabel } : {});
       if (keep) out.statements.push({ parsed: st as ParsedStatement, summary, prediction, report: stmt, rollback });
       report.statements.push(stmt);
       (report.rollback ??= []).push(toRollbackEntry(st.index, rollback));
+      // a routine's or rule's body is described from its text when a call or a write reaches it
+      if (summary.routine) summary.routine.definition = st.sql;
+      if (summary.rule) summary.rule.definition = st.sql;
       schema.apply(summary);
     } catch (e) {
       report.errors.push({ code: "internal-error", message: `statement ${i + 1}: ${(e as Error).message}`, line: st.line, column: st.column });
@@ -145,6 +169,9 @@ export function analyzeSource(
   if (assumptions.length) report.assumptions = assumptions;
   return out;
 }
+
+/** RowExclusiveLock and stronger: the statement may change rows of that relation. */
+const WRITES = LOCK_MODES.indexOf("RowExclusiveLock");
 
 /** Does each statement run inside a transaction block? From the layout and explicit BEGIN/COMMIT. */
 export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: StatementSummary[]): boolean[] {

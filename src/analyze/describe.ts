@@ -2,7 +2,8 @@
  * The ONE place that walks libpg-query's raw parse trees. Everything downstream (locks, rules,
  * plans, renderers) reads the typed summaries defined here.
  */
-import { parseFragment, parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
+import { describeDoBody } from "./describe-body.js";
+import { parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
 import type { AnalysisError } from "./types.js";
 
 export type Volatility = "immutable" | "stable" | "volatile";
@@ -41,6 +42,8 @@ export interface ForeignKeyTarget {
   columns: string[];
   onDelete?: string;
   onUpdate?: string;
+  /** MATCH FULL (default MATCH SIMPLE) */
+  matchFull?: boolean;
 }
 
 export interface ConstraintSummary {
@@ -53,6 +56,8 @@ export interface ConstraintSummary {
   usingIndex?: string;
   references?: ForeignKeyTarget;
   deferrable?: boolean;
+  /** INITIALLY DEFERRED: checked at COMMIT */
+  initiallyDeferred?: boolean;
   /** CHECK expression */
   expression?: ExpressionSummary;
   /** the CHECK is `col IS NOT NULL` for this column */
@@ -158,6 +163,8 @@ export interface AlterAction {
   parent?: string;
   /** alter-constraint: what it changes */
   alters?: Array<"deferrability" | "enforceability" | "inheritability">;
+  /** enable-trigger / disable-trigger: which triggers (a name, ALL or USER) and their new pg_trigger.tgenabled */
+  trigger?: { name?: string; all?: "all" | "user"; enabled: "O" | "A" | "R" | "D" };
 }
 
 export interface IndexSummary {
@@ -194,8 +201,28 @@ export interface DmlSummary {
   sets?: Array<{ column: string; expression: string }>;
   /** UPDATE/DELETE: the WHERE condition's source text */
   whereText?: string;
+  /** UPDATE (and ON CONFLICT DO UPDATE): each SET target with its value: a constant's text, null for NULL, `{ column }` for another column of the row (`SET a = a`), `{ default: true }`, false for anything else */
+  assigned?: Array<{ column: string; value: AssignedValue }>;
+  /**
+   * INSERT ... ON CONFLICT: the action, the columns DO UPDATE sets, and the conflict target: plain
+   * columns, a constraint's name, or `anyKey` (none given: any unique key); none of them for an expression target
+   */
+  onConflict?: { action: "update" | "nothing"; columns: string[]; target?: string[]; constraint?: string; anyKey?: true };
+  /** MERGE: its WHEN clauses' actions */
+  mergeActions?: Array<{ action: "update" | "insert" | "delete" | "nothing"; columns: string[] }>;
+  /** the target's alias (`DELETE FROM users u ...`) */
+  alias?: string;
 }
 
+/** A value an UPDATE assigns, as far as it is known without running it. */
+export type AssignedValue = string | null | false | { column: string } | { default: true };
+
+/**
+ * A PL/pgSQL or SQL body (DO block, function, procedure): its statements in order, each with the
+ * IF conditions it runs under (`guards`); expressions that read tables or call functions appear
+ * as `select` statements (`expression: true`), EXECUTE of a string that is not a constant as
+ * `execute-dynamic` (its text in `dynamicSql`).
+ */
 export interface DoBlockSummary {
   /** SQL statements found in the body (each summarised) */
   statements: StatementSummary[];
@@ -282,8 +309,93 @@ export interface StatementSummary {
   targetKind?: string;
   /** CREATE/ALTER SEQUENCE ... OWNED BY table.column: the table */
   ownedBy?: string;
-  /** CREATE TRIGGER: the function it executes */
-  trigger?: { name: string; events: string[]; timing: string };
+  /** CREATE TRIGGER */
+  trigger?: TriggerSummary;
+  /** user functions and procedures the statement calls (schema-qualified, public when unqualified; well-known built-ins left out) */
+  calls?: string[];
+  /** data-modifying statements in WITH (writable CTEs), summarised */
+  modifies?: StatementSummary[];
+  /** SELECT: the relations named directly in FROM (undefined when FROM holds a join or subquery) */
+  from?: string[];
+  /** CREATE FUNCTION / PROCEDURE */
+  routine?: RoutineSummary;
+  /** CREATE RULE */
+  rule?: RuleSummary;
+  /** inside a body: the IF conditions this statement runs under */
+  guards?: Guard[];
+  /** inside a body: an expression (IF condition, assignment, RETURN) rather than a statement */
+  expression?: boolean;
+  /** execute-dynamic: the EXECUTE's argument, as written */
+  dynamicSql?: string;
+  /** DROP TRIGGER / DROP RULE: the triggers' or rules' own names (objects holds their tables) */
+  droppedNames?: string[];
+  /** COPY: FROM (rows written into `relation`) or TO, and the columns listed */
+  copy?: { from: boolean; columns: string[] };
+  /** CREATE / ALTER EVENT TRIGGER */
+  eventTrigger?: { name: string; event?: string; function?: string; tags?: string[]; enabled?: "O" | "D" | "R" | "A" };
+}
+
+export interface TriggerSummary {
+  name: string;
+  /** insert | update | delete | truncate */
+  events: string[];
+  /** before | after | instead */
+  timing: string;
+  level: "row" | "statement";
+  /** the function it executes, schema-qualified (public when unqualified) */
+  function?: string;
+  /** UPDATE OF columns */
+  columns?: string[];
+  /** WHEN (...) condition text */
+  when?: string;
+}
+
+export interface RoutineSummary {
+  /** schema-qualified (public when unqualified) */
+  name: string;
+  kind: "function" | "procedure";
+  language: string;
+  /** number of input arguments (defaults included) */
+  args: number;
+  /** the CREATE statement's text, set when the schema records the routine: its body is described when a call or trigger reaches it */
+  definition?: string;
+}
+
+export interface RuleSummary {
+  name: string;
+  /** insert | update | delete | select */
+  event: string;
+  instead: boolean;
+  /** the rule has a WHERE condition */
+  conditional: boolean;
+  /** the CREATE RULE statement's text, set when the schema records the rule */
+  definition?: string;
+  /** the rule's actions (none for DO NOTHING) */
+  actions: StatementSummary[];
+}
+
+/** An IF condition a statement in a body runs under. */
+export interface Guard {
+  /** the condition's text */
+  condition: string;
+  /** the statement runs when the condition evaluates to this */
+  when: boolean;
+  /** when the condition asks the catalog whether an object exists: what it asks */
+  check?: CatalogCheck;
+  /** in a trigger function: the condition is true exactly when TG_OP is one of these */
+  tgOp?: string[];
+}
+
+/**
+ * `[NOT] EXISTS (SELECT ... FROM <catalog> WHERE col = 'literal' AND ...)` or `to_regclass('x') IS [NOT] NULL`:
+ * `source` is the catalog relation or function (e.g. information_schema.columns, pg_indexes,
+ * to_regclass), `filters` its equality filters (lower-case column -> literal), `exists` true when
+ * the condition is true if a matching object exists.
+ */
+export interface CatalogCheck {
+  source: string;
+  filters: Record<string, string>;
+  exists: boolean;
 }
 
 /** What describe() needs to know about earlier statements. */
@@ -292,6 +404,8 @@ export interface DescribeContext {
   isNew(relation: string): boolean;
   /** the table an index belongs to, when known */
   tableOfIndex(index: string): string | undefined;
+  /** in a routine with SET search_path: the schema its unqualified relation names resolve to (else public) */
+  searchSchema?: string;
 }
 
 const NO_CONTEXT: DescribeContext = { isNew: () => false, tableOfIndex: () => undefined };
@@ -347,7 +461,7 @@ function objType(t: string | undefined): string {
   return kebab((t ?? "OBJECT_TABLE").replace(/^OBJECT_/, "")).replace(/^matview$/, "materialized-view").replace(/^foreign-table$/, "foreign-table");
 }
 
-function emptySummary(kind: string): StatementSummary {
+export function emptySummary(kind: string): StatementSummary {
   return {
     kind,
     objects: [],
@@ -581,12 +695,14 @@ function constraint(c: N, src: ExprSource | undefined, column?: string): Constra
   if (c.indexname) out.usingIndex = c.indexname;
   if (c.deferrable) out.deferrable = true;
   if ((type === "check" || type === "foreign-key") && c.is_enforced !== true) out.notEnforced = true;
+  if (c.initdeferred) out.initiallyDeferred = true;
   if (type === "foreign-key") {
     out.references = {
       relation: qualify(c.pktable),
       columns: names(c.pk_attrs),
       ...(c.fk_del_action && c.fk_del_action !== "a" ? { onDelete: FK_ACTION[c.fk_del_action] } : {}),
       ...(c.fk_upd_action && c.fk_upd_action !== "a" ? { onUpdate: FK_ACTION[c.fk_upd_action] } : {}),
+      ...(c.fk_matchtype === "f" ? { matchFull: true } : {}),
     };
     if (column && columns.length === 0) out.columns = [column];
   }
@@ -649,19 +765,71 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 
 /* --------------------------------------- reads -------------------------------------------- */
 
-/** Relations a query reads: every RangeVar in the subtree that is not a CTE name. */
-function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
-  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
+/**
+ * Relations a query reads: every RangeVar in the subtree that is not a CTE name; with `calls`,
+ * also the functions it calls that are not well-known built-ins (see callName).
+ */
+function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(), calls?: Set<string>): void {
+  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes, calls));
   if (!n || typeof n !== "object") return;
   for (const k in n as N) {
-      const v = (n as N)[k];
+    const v = (n as N)[k];
     if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
     if (k === "RangeVar") {
       if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
       continue;
     }
-    collectReads(v, out, ctes);
+    if (k === "FuncCall" && calls) {
+      const name = callName(v.funcname);
+      if (name) calls.add(name);
+    }
+    collectReads(v, out, ctes, calls);
   }
+}
+
+/** Unqualified calls of these are Postgres' own: no body to follow. */
+const BUILTIN_CALLS = new Set([
+  ...VOLATILE_FUNCTIONS, ...STABLE_FUNCTIONS, ...IMMUTABLE_FUNCTIONS,
+  "count", "sum", "min", "max", "avg", "bool_and", "bool_or", "every", "row_number", "rank", "dense_rank", "lag", "lead",
+  "first_value", "last_value", "generate_series", "unnest", "array_position", "exists", "to_regclass", "to_regtype", "format_type",
+  "pg_get_serial_sequence", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_lock", "pg_advisory_unlock", "quote_ident",
+  "quote_literal", "quote_nullable", "string_to_array", "array_to_string", "regexp_matches", "regexp_split_to_table", "jsonb_array_elements",
+  "json_array_elements", "jsonb_each", "jsonb_object_keys", "jsonb_agg", "json_agg", "jsonb_object_agg", "has_table_privilege",
+  "pg_relation_size", "pg_total_relation_size", "pg_table_size", "obj_description", "col_description", "version", "set_config",
+]);
+
+/** A FuncCall's name, schema-qualified (public when unqualified); undefined for built-ins. */
+function callName(funcname: unknown): string | undefined {
+  const list = funcname as N[] | undefined;
+  if (list?.length === 1 && BUILTIN_CALLS.has(str(list[0]).toLowerCase())) return undefined;
+  const parts = names(funcname).map((x) => x.toLowerCase());
+  const fname = parts[parts.length - 1];
+  if (!fname || parts[0] === "pg_catalog") return undefined;
+  return parts.length >= 2 ? `${parts[parts.length - 2]}.${fname}` : `public.${fname}`;
+}
+
+/** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
+function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
+  const out: StatementSummary[] = [];
+  for (const c of (withClause?.ctes as N[] | undefined) ?? []) {
+    const q = c.CommonTableExpr?.ctequery as N | undefined;
+    const [k] = q ? node(q) : [""];
+    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, ctx));
+    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, ctx));
+  }
+  return out;
+}
+
+/** Reads, calls and writable CTEs of a query part, set on the summary (calls and modifies only when there are some). */
+function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): Set<string> {
+  const reads = new Set<string>();
+  const calls = new Set<string>();
+  const ctes = new Set<string>(((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename));
+  collectReads(parts, reads, ctes, calls);
+  if (calls.size) s.calls = [...calls];
+  const modifies = modifyingCtes(withClause, src, ctx);
+  if (modifies.length) s.modifies = modifies;
+  return reads;
 }
 
 /* ------------------------------------- statements ----------------------------------------- */
@@ -724,6 +892,18 @@ const ALTER_ACTIONS: Record<string, AlterAction["action"]> = {
   AT_GenericOptions: "generic-options",
   AT_AlterColumnGenericOptions: "column-options",
   AT_AddIndex: "add-index",
+};
+
+/** ALTER TABLE ... ENABLE / DISABLE TRIGGER variants -> the triggers' new pg_trigger.tgenabled */
+const TRIGGER_STATES: Record<string, { all?: "all" | "user"; enabled: "O" | "A" | "R" | "D" }> = {
+  AT_EnableTrig: { enabled: "O" },
+  AT_EnableAlwaysTrig: { enabled: "A" },
+  AT_EnableReplicaTrig: { enabled: "R" },
+  AT_EnableTrigAll: { all: "all", enabled: "O" },
+  AT_EnableTrigUser: { all: "user", enabled: "O" },
+  AT_DisableTrig: { enabled: "D" },
+  AT_DisableTrigAll: { all: "all", enabled: "D" },
+  AT_DisableTrigUser: { all: "user", enabled: "D" },
 };
 
 function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterAction {
@@ -808,6 +988,11 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
     case "AT_DropInherit":
       if (def?.RangeVar) a.parent = qualify(def.RangeVar);
       break;
+  }
+  const trigger = TRIGGER_STATES[subtype];
+  if (trigger) {
+    a.trigger = { ...trigger, ...(cmd.name ? { name: cmd.name } : {}) };
+    delete a.column;
   }
   void table;
   return a;
@@ -972,6 +1157,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const onTable = ["trigger", "policy", "rule"].includes(t);
       // DROP TRIGGER/POLICY/RULE name ON table: the relation is the table
       s.objects = ((n.objects as N[] | undefined) ?? []).map((o) => (onTable ? qualifyNames(names(o.List?.items).slice(0, -1)) : objectName(o)));
+      if (onTable) s.droppedNames = ((n.objects as N[] | undefined) ?? []).map((o) => names(o.List?.items).at(-1) ?? "");
       s.relation = s.objects[0];
       s.ifExists = n.missing_ok === true;
       s.cascade = n.behavior === "DROP_CASCADE";
@@ -996,19 +1182,20 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualify(n.relation);
       s.objectType = "table";
       s.objects = [s.relation];
-      const reads = new Set<string>();
-      // VALUES lists can be huge (seed data); they rarely read tables, so they are not walked
-      const select = n.selectStmt?.SelectStmt?.valuesLists ? undefined : n.selectStmt;
-      collectReads([select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses], reads);
+      // VALUES lists can be huge (seed data) and are mostly constants: only their other cells are walked, in the first 100 rows
+      const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
+      const select = values ? values.slice(0, 100).flatMap((r) => ((r.List?.items as N[] | undefined) ?? []).filter((c) => !c.A_Const)) : n.selectStmt;
+      const reads = noteReadsAndCalls(s, [select, n.fromClause, n.whereClause, n.usingClause, n.targetList, n.returningList, n.sourceRelation, n.withClause, n.mergeWhenClauses, n.onConflictClause], n.withClause, src, ctx);
+      for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       if (type !== "MergeStmt") reads.delete(s.relation);
       s.reads = [...reads];
-      const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
       s.dml = {
         where: Boolean(n.whereClause),
         fromQuery: Boolean((n.selectStmt && !values) || (n.fromClause && n.fromClause.length) || (n.usingClause && n.usingClause.length)),
         columns: ((n.targetList ?? n.cols) as N[] | undefined ?? []).map((t) => t.ResTarget?.name).filter(Boolean),
         ...(values ? { rows: values.length, nullColumns: nullColumns(n.cols, values) } : {}),
         ...(values && type === "InsertStmt" && values.length <= 100 ? { values: values.map((r) => ((r.List?.items as N[] | undefined) ?? []).map(constantText)) } : {}),
+        ...(type === "InsertStmt" && !values ? constantRow(n.selectStmt?.SelectStmt) : {}),
         returning: Boolean(n.returningList?.length),
       };
       const dup = duplicateAssignments(type, n);
@@ -1020,13 +1207,31 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       }
       if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
       if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
+      if (type === "UpdateStmt") s.dml.assigned = assignments(n.targetList);
+      if (n.relation?.alias?.aliasname) s.dml.alias = n.relation.alias.aliasname;
+      const conflict = n.onConflictClause as N | undefined;
+      if (conflict) {
+        const update = conflict.action === "ONCONFLICT_UPDATE";
+        const elems = (conflict.infer?.indexElems as N[] | undefined)?.map((e) => e.IndexElem?.name as string | undefined);
+        s.dml.onConflict = {
+          action: update ? "update" : "nothing",
+          columns: update ? setColumns(conflict.targetList) : [],
+          ...(elems?.length && elems.every(Boolean) ? { target: elems as string[] } : {}),
+          ...(conflict.infer?.conname ? { constraint: conflict.infer.conname } : {}),
+          ...(conflict.infer ? {} : { anyKey: true as const }),
+        };
+        if (update) s.dml.assigned = assignments(conflict.targetList);
+      }
+      if (type === "MergeStmt") s.dml.mergeActions = ((n.mergeWhenClauses as N[] | undefined) ?? []).map((w) => mergeAction(w.MergeWhenClause));
       return s;
     }
     case "SelectStmt": {
       const s = emptySummary(n.intoClause ? "create-table-as" : "select");
-      const reads = new Set<string>();
-      collectReads({ ...n, intoClause: undefined }, reads);
+      const reads = noteReadsAndCalls(s, { ...n, intoClause: undefined }, n.withClause, src, ctx);
+      for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       s.reads = [...reads];
+      const from = fromList(n);
+      if (from) s.from = from;
       if (n.intoClause) {
         s.relation = qualify(n.intoClause.rel);
         s.objectType = "table";
@@ -1061,6 +1266,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const reads = new Set<string>();
       collectReads(n.query, reads);
       s.reads = [...reads];
+      const from = fromList(n.query?.SelectStmt);
+      if (from) s.from = from;
       return s;
     }
     case "RefreshMatViewStmt": {
@@ -1201,7 +1408,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary(n.isconstraint ? "create-constraint-trigger" : "create-trigger");
       s.relation = qualify(n.relation);
       s.objectType = "table";
-      s.trigger = { name: n.trigname, events: [], timing: String(n.timing ?? "") };
+      s.trigger = triggerSummary(n, src);
       s.ifNotExists = n.replace === true;
       return s;
     }
@@ -1216,7 +1423,14 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary("create-rule");
       s.relation = qualify(n.relation);
       s.objectType = "table";
-      s.ifNotExists = n.replace === true; // CREATE OR REPLACE
+      s.ifNotExists = n.replace === true;
+      s.rule = {
+        name: n.rulename,
+        event: String(n.event ?? "").replace(/^CMD_/, "").toLowerCase(),
+        instead: n.instead === true,
+        conditional: Boolean(n.whereClause),
+        actions: ((n.actions as N[] | undefined) ?? []).map((a) => describeNode(a, src, ctx)),
+      };
       return s;
     }
     case "CreateSeqStmt":
@@ -1262,6 +1476,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualifyNames(names(n.funcname));
       s.objectType = n.is_procedure ? "procedure" : "function";
       s.ifNotExists = n.replace === true;
+      s.routine = routineSummary(n, s.relation);
       return s;
     }
     case "CreateStatsStmt": {
@@ -1274,6 +1489,39 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     }
     case "CallStmt": {
       const s = emptySummary("call");
+      const calls = new Set<string>();
+      const reads = new Set<string>();
+      const procedure = names(n.funccall?.funcname).map((x) => x.toLowerCase());
+      if (procedure.length) s.relation = procedure.length >= 2 ? procedure.slice(-2).join(".") : `public.${procedure[0]}`;
+      s.objectType = "procedure";
+      collectReads(n.funccall?.args, reads, new Set(), calls);
+      s.calls = [...(s.relation ? [s.relation] : []), ...calls];
+      s.reads = [...reads];
+      return s;
+    }
+    case "CreateEventTrigStmt": {
+      const s = emptySummary("create-event-trigger");
+      s.transactional = true;
+      const fn = names(n.funcname).map((x) => x.toLowerCase());
+      const tags = ((n.whenclause as N[] | undefined) ?? []).filter((w) => w.DefElem?.defname === "tag").flatMap((w) => names(w.DefElem.arg?.List?.items).map((t) => t.toUpperCase()));
+      s.eventTrigger = { name: n.trigname, event: n.eventname, function: fn.length >= 2 ? fn.slice(-2).join(".") : `public.${fn[0]}`, ...(tags.length ? { tags } : {}) };
+      return s;
+    }
+    case "AlterEventTrigStmt": {
+      const s = emptySummary("alter-event-trigger");
+      s.eventTrigger = { name: n.trigname, enabled: String(n.tgenabled ?? "O") as "O" | "D" | "R" | "A" };
+      return s;
+    }
+    case "CopyStmt": {
+      const s = emptySummary("copy");
+      if (n.relation) {
+        s.relation = qualify(n.relation);
+        s.objects = [s.relation];
+        s.objectType = "table";
+      }
+      s.copy = { from: n.is_from === true, columns: names(n.attlist) };
+      const reads = noteReadsAndCalls(s, n.query, n.query?.SelectStmt?.withClause, src, ctx);
+      s.reads = [...reads];
       return s;
     }
     case "ExplainStmt": {
@@ -1305,6 +1553,67 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     }
   }
   return emptySummary(fallbackKind(type));
+}
+
+/** SET targets (ResTarget names; `SET (a, b) = ...` gives each column). */
+function setColumns(targets: N[] | undefined): string[] {
+  return (targets ?? []).map((t) => t.ResTarget?.name as string | undefined).filter((c): c is string => Boolean(c));
+}
+
+function assignments(targets: N[] | undefined): NonNullable<DmlSummary["assigned"]> {
+  return (targets ?? []).filter((t) => t.ResTarget?.name).map((t) => ({ column: t.ResTarget.name as string, value: assignedValue(t.ResTarget.val) }));
+}
+
+function assignedValue(v: N | undefined): AssignedValue {
+  if (v?.SetToDefault) return { default: true };
+  const fields = v?.ColumnRef?.fields as N[] | undefined;
+  if (fields?.length === 1 && fields[0]!.String) return { column: fields[0]!.String.sval };
+  return v ? constantText(v) : false;
+}
+
+function mergeAction(w: N): NonNullable<DmlSummary["mergeActions"]>[number] {
+  const cmd = String(w?.commandType ?? "").replace(/^CMD_/, "").toLowerCase();
+  const action = cmd === "update" || cmd === "insert" || cmd === "delete" ? cmd : "nothing";
+  return { action, columns: setColumns(w?.targetList) };
+}
+
+const TRIGGER_EVENTS: Array<[number, string]> = [[4, "insert"], [8, "delete"], [16, "update"], [32, "truncate"]];
+
+function triggerSummary(n: N, src: ExprSource | undefined): TriggerSummary {
+  const timing = Number(n.timing ?? 0);
+  const fn = names(n.funcname).map((x) => x.toLowerCase());
+  const columns = names(n.columns);
+  const t: TriggerSummary = {
+    name: n.trigname,
+    events: TRIGGER_EVENTS.filter(([bit]) => (Number(n.events ?? 0) & bit) !== 0).map(([, e]) => e),
+    timing: timing & 64 ? "instead" : timing & 2 ? "before" : "after",
+    level: n.row === true ? "row" : "statement",
+    ...(fn.length ? { function: fn.length >= 2 ? fn.slice(-2).join(".") : `public.${fn[0]}` } : {}),
+    ...(columns.length ? { columns } : {}),
+  };
+  if (n.whenClause && src) t.when = src.clause(n.whenClause, ["EXECUTE"]).replace(/\)\s*$/, "").replace(/^\(/, "");
+  return t;
+}
+
+function routineSummary(n: N, name: string): RoutineSummary {
+  const options = ((n.options as N[] | undefined) ?? []).map((o) => o.DefElem as N);
+  const language = String(options.find((o) => o?.defname === "language")?.arg?.String?.sval ?? "sql").toLowerCase();
+  const params = ((n.parameters as N[] | undefined) ?? []).map((p) => p.FunctionParameter as N);
+  const inputs = params.filter((p) => !["FUNC_PARAM_OUT", "FUNC_PARAM_TABLE"].includes(p?.mode));
+  return { name: name.toLowerCase(), kind: n.is_procedure ? "procedure" : "function", language, args: inputs.length };
+}
+
+/** `INSERT ... SELECT 'a', 1` (no FROM, WHERE or set operation): its one row of constants, as VALUES would give it. */
+function constantRow(select: N | undefined): Pick<DmlSummary, "values"> {
+  if (!select?.targetList || select.fromClause || select.whereClause || select.groupClause || select.havingClause || (select.op && select.op !== "SETOP_NONE")) return {};
+  const row = (select.targetList as N[]).map((t) => constantText(t.ResTarget?.val));
+  return row.every((v) => v !== false) ? { values: [row] } : {};
+}
+
+/** A SELECT's FROM list when it names only relations (no joins, no subqueries). */
+function fromList(select: N | undefined): string[] | undefined {
+  const from = (select?.fromClause as N[] | undefined)?.map((f) => (f.RangeVar ? qualify(f.RangeVar) : ""));
+  return from?.length && from.every(Boolean) ? from : undefined;
 }
 
 function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
@@ -1415,7 +1724,7 @@ function boundText(b: N): string | undefined {
 }
 
 /** A literal's text ('2024-03-01'::date -> "2024-03-01"), null for NULL, false for anything else. */
-function constantText(e: N): string | null | false {
+export function constantText(e: N): string | null | false {
   const c = e?.A_Const ?? e?.TypeCast?.arg?.A_Const;
   if (!c) return false;
   if (c.isnull) return null;
@@ -1489,41 +1798,4 @@ function objectName(o: unknown): string {
   if (k === "ObjectWithArgs") return qualifyNames(names(v.objname));
   if (k === "RangeVar") return qualify(v);
   return "";
-}
-
-/* ------------------------------------ DO blocks ------------------------------------------- */
-
-function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext): DoBlockSummary {
-  if (!fn) return { statements: [], loops: 0, commits: 0, batched: false, unparsed: true };
-  const out: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
-  const visit = (n: unknown, inLoop: { dml: boolean; commit: boolean } | null): void => {
-    if (Array.isArray(n)) return n.forEach((x) => visit(x, inLoop));
-    if (!n || typeof n !== "object") return;
-    for (const k in n as N) {
-      const v = (n as N)[k];
-      if (k === "PLpgSQL_stmt_loop" || k === "PLpgSQL_stmt_while" || k === "PLpgSQL_stmt_fori" || k === "PLpgSQL_stmt_fors" || k === "PLpgSQL_stmt_forc" || k === "PLpgSQL_stmt_foreach_a" || k === "PLpgSQL_stmt_dynfors") {
-        out.loops++;
-        const loop = { dml: false, commit: false };
-        visit(v, loop);
-        if (loop.dml && loop.commit) out.batched = true;
-        if (inLoop) ((inLoop.dml ||= loop.dml), (inLoop.commit ||= loop.commit));
-        continue;
-      }
-      if (k === "PLpgSQL_stmt_commit") {
-        out.commits++;
-        if (inLoop) inLoop.commit = true;
-      }
-      if (k === "PLpgSQL_expr" && typeof v.query === "string" && v.parseMode === 0) {
-        for (const stmt of parseFragment(v.query) ?? []) {
-          const s = describeNode(stmt, undefined, ctx);
-          out.statements.push(s);
-          if (inLoop && ["update", "delete", "insert", "merge"].includes(s.kind)) inLoop.dml = true;
-        }
-        continue;
-      }
-      visit(v, inLoop);
-    }
-  };
-  visit(fn, null);
-  return out;
 }

@@ -1,4 +1,9 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import { deeper, topContext, type ExecContext, type Host } from "./effects/context.js";
+import { fireEventTriggers } from "./effects/event-triggers.js";
+import { callRoutine, runBody } from "./effects/routines.js";
+import { fireTruncateTriggers } from "./effects/triggers.js";
+import { dmlEffects, viewRedirects } from "./effects/writes.js";
 import { prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
 import { LOCK_MODES, type ColumnInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
@@ -23,11 +28,18 @@ class Acc {
   readonly modes = new Map<string, LockMode>();
   readonly rewrites = new Set<string>();
   readonly scans = new Set<string>();
+  /** while set, weaker modes are not recorded (see Host.keepAtLeast) */
+  floor?: LockMode;
+  /** how many locks and rewrites were recorded (or strengthened) so far */
+  recorded = 0;
   constructor(private readonly schema: SchemaContext) {}
   lock(rel: string | undefined, mode: LockMode): void {
-    if (!rel) return;
+    if (!rel || (this.floor && LOCK_MODES.indexOf(mode) < LOCK_MODES.indexOf(this.floor))) return;
     const prev = this.modes.get(rel);
-    if (!prev || LOCK_MODES.indexOf(mode) > LOCK_MODES.indexOf(prev)) this.modes.set(rel, mode);
+    if (!prev || LOCK_MODES.indexOf(mode) > LOCK_MODES.indexOf(prev)) {
+      this.modes.set(rel, mode);
+      this.recorded++;
+    }
   }
   /** lock a table and (recursively) its partitions with the same mode */
   lockTree(rel: string | undefined, mode: LockMode): void {
@@ -40,6 +52,7 @@ class Acc {
     if (!rel) return;
     const parts = this.schema.partitionsOf(rel);
     const r = this.schema.relation(rel);
+    this.recorded++;
     if (r?.kind !== "partitioned-table" && r?.kind !== "view") this.rewrites.add(rel);
     for (const p of parts) if (this.schema.relation(p)?.kind !== "partitioned-table") this.rewrites.add(p);
   }
@@ -59,8 +72,32 @@ class Acc {
  */
 export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DEFAULT_PG_VERSION): LockPrediction {
   const acc = new Acc(schema);
-  lockStatement(s, schema, pg, acc);
+  const host: Host = {
+    schema,
+    lock: (rel, mode) => acc.lock(rel, mode),
+    lockTree: (rel, mode) => acc.lockTree(rel, mode),
+    statement: (inner, ctx) => lockWithEvents(inner, schema, pg, acc, host, ctx),
+    keepAtLeast: (mode, fn) => {
+      const before = acc.floor;
+      const recorded = acc.recorded;
+      acc.floor = mode;
+      try {
+        fn();
+      } finally {
+        acc.floor = before;
+      }
+      return acc.recorded > recorded;
+    },
+  };
+  lockWithEvents(s, schema, pg, acc, host, topContext(schema));
   return acc.result();
+}
+
+/** A statement's locks, then the event triggers its DDL fires (table_rewrite only if it rewrote a table). */
+function lockWithEvents(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
+  const rewrites = acc.rewrites.size;
+  lockStatement(s, schema, pg, acc, host, ctx);
+  fireEventTriggers(s, host, ctx, acc.rewrites.size > rewrites);
 }
 
 /**
@@ -76,7 +113,7 @@ export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContex
   return true;
 }
 
-function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
   const rel = s.relation;
   // IF EXISTS on a relation the catalog does not have: a notice, no locks
   if (s.ifExists && schema.known && !s.kind.startsWith("create-") && s.objects.length > 0 && s.objects.every((o) => !schema.relation(o))) return;
@@ -142,25 +179,41 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       }
       return;
     case "truncate":
-      lockTruncate(s, schema, acc);
+      fireTruncateTriggers(lockTruncate(s, schema, acc), host, ctx);
       return;
     case "insert":
     case "update":
     case "delete":
     case "merge":
-      lockDml(s, schema, acc);
+      lockDml(s, schema, acc, ctx);
+      dmlEffects(s, host, ctx);
       return;
     case "select": {
       const mode: LockMode = s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock";
-      const kept = s.keyFilters && s.reads.length === 1 ? prunedPartitions(s.reads[0]!, s.keyFilters, schema) : undefined;
-      if (kept) [s.reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
-      else lockReads(schema.expandViews(s.reads), mode, schema, acc, true);
+      const reads = s.reads.filter((r) => lockable(r, schema, ctx));
+      const kept = s.keyFilters && reads.length === 1 ? prunedPartitions(reads[0]!, s.keyFilters, schema) : undefined;
+      if (kept) [reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
+      else lockReads(schema.expandViews(reads), mode, schema, acc, true);
+      for (const m of s.modifies ?? []) host.statement(m, ctx);
+      for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       return;
     }
     case "explain":
       // EXPLAIN without ANALYZE plans the statement and runs nothing: the planner's locks only
       if (rel) acc.lockTree(rel, "RowExclusiveLock");
-      lockReads(schema.expandViews(s.reads), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+      lockReads(schema.expandViews(s.reads.filter((r) => lockable(r, schema, ctx))), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+      return;
+    case "copy":
+      // COPY FROM inserts (its triggers and key checks act); COPY TO reads
+      if (s.copy?.from) acc.lockTree(rel, "RowExclusiveLock");
+      else acc.lock(rel, "AccessShareLock");
+      lockUserReads(s, schema, acc, ctx);
+      if (s.copy?.from) dmlEffects(s, host, ctx);
+      return;
+    case "call":
+      lockUserReads(s, schema, acc, ctx);
+      for (const c of s.calls ?? []) callRoutine(c, host, ctx);
+      if (s.relation && !schema.snapshot.routines?.[s.relation]) schema.assume(`procedure ${s.relation} is not created in these migrations: what it locks is not shown`);
       return;
     case "lock-table":
       for (const t of s.objects) {
@@ -235,12 +288,14 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       lockAlterDomain(s, schema, pg, acc);
       return;
     case "do":
-      for (const inner of s.doBlock?.statements ?? []) lockStatement(inner, schema, pg, acc);
+      if (s.doBlock?.unparsed) schema.assume("a DO block whose body could not be read (not PL/pgSQL, or invalid): what it locks is not shown", true);
+      else if (s.doBlock) runBody(s.doBlock, host, deeper(ctx, "DO block"));
       return;
   }
   if (s.kind.startsWith("alter-") && rel && ["table", "view", "materialized-view", "foreign-table", "index", "sequence"].includes(s.objectType ?? "")) {
     if (s.objectType === "index" || s.objectType === "sequence") return; // locks only the index / sequence itself
     lockAlterTable(s, schema, pg, acc);
+    if (!schema.isNew(rel)) for (const fn of rowFunctions(s)) callRoutine(fn, host, ctx);
   }
 }
 
@@ -265,6 +320,19 @@ function lockReindex(s: StatementSummary, schema: SchemaContext, pg: number, acc
   }
   // REINDEX DATABASE left the catalogs to REINDEX SYSTEM from Postgres 16
   if (s.objectType === "system" || (s.objectType === "database" && pg < 16 && !s.concurrently)) schema.assume(`${what} also rebuilds every system catalog's indexes in turn (SHARE on the catalog, ACCESS EXCLUSIVE on the index): schema changes, and catalog look-ups through the index being rebuilt (planning, new connections), wait; catalogs are not listed`);
+}
+
+/**
+ * User functions an ALTER TABLE runs for every existing row: a new column's volatile default, a
+ * type change's USING expression.
+ */
+function rowFunctions(s: StatementSummary): string[] {
+  const out: string[] = [];
+  for (const a of s.actions) {
+    const expr = a.action === "add-column" && a.columnDef?.default?.volatility === "volatile" ? a.columnDef.default : a.action === "alter-column-type" ? a.using : undefined;
+    for (const f of expr?.functions ?? []) out.push(f.includes(".") ? f : `public.${f}`);
+  }
+  return out;
 }
 
 /** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */
@@ -310,7 +378,8 @@ function lockDropSchemas(names: string[], schema: SchemaContext, acc: Acc): void
   for (const type of Object.keys(schema.snapshot.types)) if (inSchemas(type)) for (const table of schema.tablesUsingType(type)) acc.lockTree(table, AEL);
 }
 
-function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+/** TRUNCATE: AccessExclusiveLock and a new relfilenode for each table it empties; returns them. */
+function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): Set<string> {
   const targets = new Set<string>();
   const add = (t: string) => {
     if (targets.has(t)) return;
@@ -324,11 +393,18 @@ function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): voi
     // a table created in the same transaction is truncated in place (same relfilenode)
     if (!(s.inTransaction && schema.isNew(t))) acc.rewrite(t);
   }
+  return targets;
 }
 
-function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
+/** The statement's own locks: its target (through auto-updatable views to their tables) and what it reads. */
+function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
   const target = s.relation!;
-  const viaViews = schema.expandViews([target]);
+  const view = schema.relation(target);
+  const event = s.kind === "merge" ? "update" : (s.kind as "insert" | "update" | "delete");
+  // a view whose INSTEAD OF triggers or INSTEAD rules take the write: its tables are only read (to find the rows)
+  const redirected = viewRedirects(view, event, schema);
+  if (redirected && s.kind !== "insert") lockReads(schema.expandViews(view!.reads ?? []), "AccessShareLock", schema, acc, true);
+  const viaViews = redirected ? [target] : schema.expandViews([target]);
   for (const t of viaViews) {
     if (s.kind !== "insert") {
       // plan-time pruning: only the partitions the WHERE clause can reach are opened
@@ -343,16 +419,26 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
       for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
     }
   }
-  lockReads(schema.expandViews(s.reads), "AccessShareLock", schema, acc, true);
-  if (s.kind === "insert" && s.dml) {
-    // RI checks of inserted rows lock the referenced tables FOR KEY SHARE
-    const cols = s.dml.columns;
-    const nulls = s.dml.nullColumns ?? [];
-    for (const fk of schema.foreignKeysOf(target)) {
-      if (fk.columns.every((c) => nulls.includes(c))) continue; // RI checks skip NULL keys
-      if (cols.length === 0 || fk.columns.some((c) => cols.includes(c))) acc.lock(fk.references, "RowShareLock");
-    }
-  }
+  lockUserReads(s, schema, acc, ctx);
+}
+
+/** AccessShareLock on what a statement reads (through views, partitions included), catalogs left out. */
+function lockUserReads(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
+  lockReads(schema.expandViews(s.reads.filter((r) => lockable(r, schema, ctx))), "AccessShareLock", schema, acc, true);
+}
+
+/**
+ * Is a relation a statement reads one whose lock the prediction shows? Not the catalogs
+ * (pg_catalog, information_schema); and inside a function, trigger or DO body, with the schema
+ * read from a database, not a name the catalog lacks: a trigger's transition table (REFERENCING
+ * NEW TABLE AS ...) or a temporary table the body creates.
+ */
+function lockable(rel: string, schema: SchemaContext, ctx: ExecContext): boolean {
+  const nsp = rel.slice(0, rel.indexOf("."));
+  if (nsp === "pg_catalog" || nsp === "information_schema") return false;
+  if (schema.relation(rel)) return true;
+  if (ctx.depth > 0 && schema.known) return false;
+  return !rel.startsWith("public.pg_");
 }
 
 function lockAlterDomain(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {

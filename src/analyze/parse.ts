@@ -69,7 +69,7 @@ export function parseSql(text: string): ParsedSql {
     const pos = locator.position(start);
     const st: ParsedStatement = { index: statements.length, sql, byteStart: start, line: pos.line, column: pos.column, ast: raw.stmt };
     if ("DoStmt" in raw.stmt) {
-      const body = parseDoBody(sql);
+      const body = parsePlpgsql(sql);
       if (body) st.plpgsql = body;
     }
     statements.push(st);
@@ -77,7 +77,8 @@ export function parseSql(text: string): ParsedSql {
   return { statements, errors: [] };
 }
 
-function parseDoBody(sql: string): RawNode | undefined {
+/** The PL/pgSQL parse tree of a DO block or CREATE FUNCTION statement; undefined when it does not parse. */
+export function parsePlpgsql(sql: string): RawNode | undefined {
   try {
     const r = parsePlPgSQLSync(sql.endsWith(";") ? sql : `${sql};`) as unknown as { plpgsql_funcs?: RawNode[] };
     return r.plpgsql_funcs?.[0];

@@ -1,4 +1,11 @@
 import type { SchemaContext } from "./schema.js";
+import type { RelationInfo } from "./types.js";
+
+/** The plain columns of a partition key ("LIST (region)" -> ["region"]); [] for expressions or no key. */
+export function partitionKeyColumns(rel: RelationInfo | undefined): string[] {
+  const m = /^\w+ \(([^()]*)\)$/.exec(rel?.partitionKey ?? "");
+  return m ? m[1]!.split(",").map((c) => c.trim().replace(/^"|"$/g, "")) : [];
+}
 
 /**
  * Which partitions INSERTed rows are routed to (ExecFindPartition), from the partition bounds in

@@ -1,4 +1,5 @@
 import type { ColumnSummary, DescribeContext, StatementSummary } from "./describe.js";
+import { applyBehaviour, foreignKeyInfo } from "./schema-behaviour.js";
 import type { ColumnInfo, ConstraintInfo, RelationInfo, SchemaSnapshot } from "./types.js";
 
 /**
@@ -78,8 +79,34 @@ export class SchemaContext implements DescribeContext {
     return this.assumedInOrder.slice(mark);
   }
 
+  /** answers to effects/rows.ts questions, probed on the database before the run (check --db) */
+  private readonly rowFacts = new Map<string, boolean>();
+  /** relations an earlier statement of the run may have written (their row facts no longer hold) */
+  private readonly written = new Set<string>();
+
+  /** Add probed answers (key -> whether such a row exists). */
+  addRowFacts(facts: Iterable<[string, boolean]>): void {
+    for (const [k, v] of facts) this.rowFacts.set(k, v);
+  }
+
+  /** A probed answer about `table`'s rows, unless the run may have written it (or what it reads) since. */
+  rowFact(key: string, table: string): boolean | undefined {
+    const answer = this.rowFacts.get(key);
+    if (answer === undefined) return undefined;
+    return this.expandViews([table]).some((r) => this.written.has(r)) ? undefined : answer;
+  }
+
+  /** Rows of this relation may have changed from here on. */
+  markWritten(rel: string): void {
+    this.written.add(rel);
+  }
+
+  /** session_replication_role as SET by the statements so far (replica: only ENABLE REPLICA / ALWAYS triggers and rules fire) */
+  replicationRole: "origin" | "replica" | "local" = "origin";
+
   /** A new migration (file) starts: relations created by earlier files are no longer "new". */
   startMigration(): void {
+    this.replicationRole = "origin"; // a setting may not outlive its file's connection: assume the default
     for (const name of this.created) {
       const r = this.snapshot.relations[name];
       if (r) r.isNew = false;
@@ -106,8 +133,12 @@ export class SchemaContext implements DescribeContext {
     this.assume(`${name} is not created in these migrations: assumed to be an existing table with data`);
   }
 
-  assume(text: string): void {
-    if (this.known || this.assumed.has(text)) return;
+  /**
+   * Record an assumption about the schema (shown only when the schema came from statements), or,
+   * with `always`, one that even the catalog cannot settle (what a statement will do at run time).
+   */
+  assume(text: string, always = false): void {
+    if ((this.known && !always) || this.assumed.has(text)) return;
     this.assumed.add(text);
     this.assumedInOrder.push(text);
   }
@@ -184,6 +215,11 @@ export class SchemaContext implements DescribeContext {
   apply(s: StatementSummary): void {
     const rels = this.snapshot.relations;
     const rel = s.relation;
+    applyBehaviour(this.snapshot, s);
+    if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
+      const role = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "default");
+      if (role === "origin" || role === "replica" || role === "local" || role === "default") this.replicationRole = role === "default" ? "origin" : role;
+    }
     switch (s.kind) {
       case "create-table":
       case "create-table-as":
@@ -201,6 +237,7 @@ export class SchemaContext implements DescribeContext {
           indexes: [],
           isNew: true,
           ...(s.reads.length && kind !== "table" ? { reads: s.reads } : {}),
+          ...(s.from && kind === "view" ? { viewFrom: s.from } : {}),
           ...(s.persistence ? { persistence: s.persistence } : {}),
           ...(s.partitionKey ? { partitionKey: s.partitionKey } : {}),
           ...(s.partitionBound ? { partitionBound: s.partitionBound } : {}),
@@ -356,7 +393,10 @@ export class SchemaContext implements DescribeContext {
     const type = ({ "primary-key": "p", unique: "u", "foreign-key": "f", check: "c", exclusion: "x", "not-null": "n" } as const)[c.type];
     const cols = c.columns.length ? c.columns : columns.map((x) => x.name).slice(0, 1);
     const name = c.name ?? defaultConstraintName(t.name, cols, c.type);
-    t.constraints.push({ name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c), ...(c.references ? { references: c.references.relation } : {}) });
+    const info: ConstraintInfo = { name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c) };
+    const fk = c.references;
+    if (fk) Object.assign(info, foreignKeyInfo(fk, c.initiallyDeferred));
+    t.constraints.push(info);
     if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
       const index = c.usingIndex ?? name;

@@ -253,6 +253,73 @@ export interface ConstraintInfo {
   references?: string;
   /** the index that backs a p/u/x constraint */
   index?: string;
+  /** foreign keys: the referenced columns, in order */
+  referencedColumns?: string[];
+  /** foreign keys: what deleting / updating a referenced row does (absent: no action) */
+  onDelete?: FkAction;
+  onUpdate?: FkAction;
+  /** foreign keys: MATCH FULL (absent: MATCH SIMPLE) */
+  matchFull?: boolean;
+  /** DEFERRABLE INITIALLY DEFERRED: checked at COMMIT (still in the migration's transaction) */
+  initiallyDeferred?: boolean;
+  /**
+   * foreign keys: Postgres' copy of a foreign key for one partition of a partitioned referenced
+   * table; it carries the actions on that partition, while the check is the original key's
+   */
+  forReferencedPartition?: boolean;
+}
+
+export type FkAction = "no action" | "restrict" | "cascade" | "set null" | "set default";
+
+/** A user trigger (not the internal ones behind foreign keys). */
+export interface TriggerInfo {
+  name: string;
+  /** the function it executes, schema-qualified */
+  function: string;
+  timing: "before" | "after" | "instead";
+  level: "row" | "statement";
+  events: Array<"insert" | "update" | "delete" | "truncate">;
+  /** UPDATE OF columns */
+  columns?: string[];
+  /** the WHEN condition */
+  when?: string;
+  /** pg_trigger.tgenabled: O fires unless session_replication_role = replica, D never, R only in replica, A always */
+  enabled: "O" | "D" | "R" | "A";
+}
+
+/** An event trigger: a function run for DDL commands, database-wide. */
+export interface EventTriggerInfo {
+  name: string;
+  /** ddl_command_start | ddl_command_end | sql_drop | table_rewrite | login */
+  event: string;
+  /** WHEN TAG IN (...): command tags, upper-case ("ALTER TABLE"); absent: every command */
+  tags?: string[];
+  /** the function, schema-qualified */
+  function: string;
+  enabled: "O" | "D" | "R" | "A";
+}
+
+/** A rewrite rule other than a view's _RETURN. */
+export interface RuleInfo {
+  name: string;
+  event: "insert" | "update" | "delete" | "select";
+  instead: boolean;
+  /** the rule has a WHERE condition */
+  conditional?: boolean;
+  /** pg_rewrite.ev_enabled, like TriggerInfo.enabled */
+  enabled: "O" | "D" | "R" | "A";
+  /** CREATE RULE text (pg_get_ruledef or the migration's statement) */
+  definition: string;
+}
+
+/** A function or procedure of the user's schemas. */
+export interface RoutineInfo {
+  kind: "function" | "procedure";
+  language: string;
+  /** input arguments, defaults included */
+  args: number;
+  /** CREATE FUNCTION text (pg_get_functiondef or the migration's statement); absent for C and internal functions */
+  definition?: string;
 }
 
 export interface IndexInfo {
@@ -301,6 +368,8 @@ export interface RelationInfo {
   readColumns?: Record<string, string[]>;
   /** for views and materialized views: pg_get_viewdef() */
   viewDefinition?: string;
+  /** for views created by the statements seen: the relations named directly in the query's FROM (see StatementSummary.from) */
+  viewFrom?: string[];
   /** tables whose foreign keys reference this relation (schema-qualified, sorted) */
   referencedBy?: string[];
   /** partitioned tables: pg_get_partkeydef(), e.g. "RANGE (created_at)" */
@@ -317,6 +386,12 @@ export interface RelationInfo {
   stats?: TableStats;
   /** created earlier in the same migration: new and empty */
   isNew?: boolean;
+  /** user triggers (on partitioned tables: those their partitions inherit too) */
+  triggers?: TriggerInfo[];
+  /** rewrite rules other than a view's _RETURN */
+  rules?: RuleInfo[];
+  /** ALTER TABLE ... DISABLE TRIGGER ALL: the foreign-key triggers on this table are disabled too */
+  fkTriggersDisabled?: boolean;
   persistence?: "permanent" | "unlogged" | "temporary";
 }
 
@@ -358,4 +433,8 @@ export interface SchemaSnapshot {
    * queries depend on it.
    */
   dependents?: Record<string, string[]>;
+  /** functions and procedures of the user's schemas: "app.touch" -> its overloads */
+  routines?: Record<string, RoutineInfo[]>;
+  /** event triggers of the database */
+  eventTriggers?: EventTriggerInfo[];
 }

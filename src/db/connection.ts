@@ -65,16 +65,19 @@ export async function readCatalog<T>(url: string, applicationName: string, read:
   try {
     return await read(client);
   } catch (e) {
-    if ((e as { code?: string }).code === "55P03") {
-      throw new UserError("db-busy", `reading the catalog of ${redact(url)} waited ${READONLY_LOCK_TIMEOUT_MS / 1000} s for a lock: a session holds an ACCESS EXCLUSIVE lock on a table (a migration running?)`, {
-        hint: "try again once it is done",
-        cause: e,
-      });
-    }
-    throw e;
+    throw catalogReadError(url, e);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** A lock wait longer than READONLY_LOCK_TIMEOUT_MS in a catalog read, in plain words (db-busy); other errors as they are. */
+export function catalogReadError(url: string, e: unknown): unknown {
+  if ((e as { code?: string }).code !== "55P03") return e;
+  return new UserError("db-busy", `reading the catalog of ${redact(url)} waited ${READONLY_LOCK_TIMEOUT_MS / 1000} s for a lock: a session holds an ACCESS EXCLUSIVE lock on a table (a migration running?)`, {
+    hint: "try again once it is done",
+    cause: e,
+  });
 }
 
 export function connectionError(url: string, e: unknown): UserError {

@@ -100,6 +100,7 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const i of await q<{ name: string; def: string }>(INDEXES_SQL)) add(`index ${i.name}`, i.def);
   for (const i of await q<{ name: string; def: string }>(INDEX_ATTACH_SQL)) add(`index ${i.name}`, i.def);
   for (const t of await q<{ name: string; def: string }>(TRIGGERS_SQL)) add(`trigger ${t.name}`, t.def);
+  for (const r of await q<{ name: string; def: string }>(RULES_SQL)) add(`rule ${r.name}`, r.def);
   for (const r of await q<{ name: string; def: string }>(RLS_SQL)) add(`row level security on ${r.name}`, r.def);
   for (const p of await q<PolicyRow>(POLICIES_SQL)) add(`policy ${p.policyname}`, policyDdl(p));
   out.push(...(await tableExtrasDdl(q)), ...(await grantDdl(q)), ...(await defaultPrivilegeDdl(q)));
@@ -363,7 +364,8 @@ ORDER BY a.attrelid, a.attnum`;
 
 /**
  * Local constraints (inherited and partition copies come with their parent), in an order that
- * works: not-null, keys and exclusions, checks, then foreign keys (which need the keys).
+ * works: not-null, keys and exclusions, checks, then foreign keys (which need the keys). Constraint
+ * triggers (contype t) come with their CREATE CONSTRAINT TRIGGER (TRIGGERS_SQL).
  */
 const CONSTRAINTS_SQL = `
 SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(con.conname) AS name,
@@ -371,7 +373,7 @@ SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(con.conname) AS 
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid AND c.relkind IN ('r','p','f')
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE ${USER_NAMESPACE} AND con.conislocal AND con.conparentid = 0
+WHERE ${USER_NAMESPACE} AND con.conislocal AND con.conparentid = 0 AND con.contype <> 't'
   AND NOT (con.contype = 'n' AND con.convalidated AND con.coninhcount = 0 AND NOT c.relispartition)
   AND NOT (con.contype = 'n' AND con.coninhcount > 0)
 ORDER BY CASE con.contype WHEN 'n' THEN 0 WHEN 'p' THEN 1 WHEN 'u' THEN 2 WHEN 'x' THEN 3 WHEN 'c' THEN 4 ELSE 5 END, con.oid`;
@@ -432,6 +434,15 @@ SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(tg.tgname) AS na
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${USER_NAMESPACE}
 ORDER BY tg.oid`;
+
+/** Rewrite rules other than views' own (_RETURN), with their ENABLE REPLICA / ALWAYS / DISABLE state. */
+const RULES_SQL = `
+SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(r.rulename) AS name,
+  pg_get_ruledef(r.oid) || CASE r.ev_enabled WHEN 'O' THEN '' ELSE ' ALTER TABLE ' || ${QNAME("n.nspname", "c.relname")}
+    || CASE r.ev_enabled WHEN 'D' THEN ' DISABLE' WHEN 'R' THEN ' ENABLE REPLICA' ELSE ' ENABLE ALWAYS' END || ' RULE ' || quote_ident(r.rulename) END AS def
+FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE r.rulename <> '_RETURN' AND ${USER_NAMESPACE}
+ORDER BY r.oid`;
 
 const RLS_SQL = `
 SELECT ${QNAME("n.nspname", "c.relname")} AS name,

@@ -1,15 +1,20 @@
 import type pg from "pg";
 import type {
   ColumnInfo,
+  EventTriggerInfo,
   ConstraintInfo,
+  FkAction,
   IndexInfo,
   RelationInfo,
   RelationKind,
+  RoutineInfo,
+  RuleInfo,
   SchemaSnapshot,
   TableStats,
+  TriggerInfo,
   TypeInfo,
 } from "../analyze/types.js";
-import { USER_NAMESPACE, withQualifiedNames } from "./catalog-sql.js";
+import { USER_NAMESPACE, notExtensionMember, withQualifiedNames } from "./catalog-sql.js";
 
 /**
  * Read the schema context from a live catalog, read-only: a handful of set-based queries
@@ -56,7 +61,15 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
 
   for (const c of await q<ConstraintRow>(CONSTRAINTS_SQL)) {
     const con: ConstraintInfo = { name: c.conname, type: c.contype, columns: c.columns ?? [], validated: c.convalidated, definition: c.definition };
-    if (c.references) con.references = c.references;
+    if (c.references) {
+      con.references = c.references;
+      if (c.referenced_columns) con.referencedColumns = c.referenced_columns;
+      if (c.confdeltype !== "a") con.onDelete = FK_ACTIONS[c.confdeltype]!;
+      if (c.confupdtype !== "a") con.onUpdate = FK_ACTIONS[c.confupdtype]!;
+      if (c.confmatchtype === "f") con.matchFull = true;
+      if (c.condeferred) con.initiallyDeferred = true;
+      if (c.for_referenced_partition) con.forReferencedPartition = true;
+    }
     if (c.index) con.index = c.index;
     const rel = byOid.get(c.conrelid);
     if (!rel) continue;
@@ -99,6 +112,31 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     if (view) (view.readColumns ??= {})[v.relation] = v.columns;
   }
 
+  for (const t of await q<TriggerRow>(TRIGGERS_SQL)) {
+    const rel = byOid.get(t.relid);
+    if (rel) (rel.triggers ??= []).push(triggerInfo(t));
+  }
+
+  for (const { relid } of await q<{ relid: number }>(DISABLED_FK_TRIGGERS_SQL)) {
+    const rel = byOid.get(relid);
+    if (rel) rel.fkTriggersDisabled = true;
+  }
+
+  for (const r of await q<RuleRow>(RULES_SQL)) {
+    const rel = byOid.get(r.relid);
+    const event = RULE_EVENTS[r.ev_type];
+    if (rel && event) (rel.rules ??= []).push({ name: r.rulename, event, instead: r.is_instead, ...(r.conditional ? { conditional: true } : {}), enabled: r.ev_enabled, definition: r.definition });
+  }
+
+  const routines: Record<string, RoutineInfo[]> = {};
+  for (const r of await q<RoutineRow>(ROUTINES_SQL)) {
+    const info: RoutineInfo = { kind: r.prokind === "p" ? "procedure" : "function", language: r.lanname, args: r.args };
+    if (r.definition) info.definition = r.definition;
+    (routines[qualified(r.nspname, r.proname)] ??= []).push(info);
+  }
+
+  const eventTriggers = (await client.query<EventTriggerInfo>(EVENT_TRIGGERS_SQL)).rows.map(({ tags, ...t }) => ({ ...t, ...(tags ? { tags } : {}) }));
+
   const dependents: Record<string, string[]> = {};
   for (const d of await q<{ ref: string; relations: string[] }>(DEPENDENTS_SQL)) dependents[d.ref] = d.relations;
 
@@ -131,6 +169,8 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     assumptions: [],
     binaryCasts,
     dependents,
+    routines,
+    eventTriggers,
   };
 }
 
@@ -237,8 +277,15 @@ interface ConstraintRow {
   convalidated: boolean;
   definition: string;
   references: string | null;
+  referenced_columns: string[] | null;
+  confdeltype: string;
+  confupdtype: string;
+  confmatchtype: string;
+  condeferred: boolean;
+  for_referenced_partition: boolean;
   index: string | null;
 }
+const FK_ACTIONS: Record<string, FkAction> = { a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default" };
 const CONSTRAINTS_SQL = `
 WITH ${RELS_CTE}
 SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
@@ -247,6 +294,10 @@ SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
   con.convalidated, pg_get_constraintdef(con.oid) AS definition,
   CASE WHEN con.contype = 'f' THEN (SELECT fn.nspname || '.' || f.relname FROM pg_class f
      JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid) END AS "references",
+  (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+     JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS referenced_columns,
+  con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype, con.confmatchtype::text AS confmatchtype, con.condeferred,
+  con.conparentid <> 0 AND EXISTS (SELECT 1 FROM pg_constraint p WHERE p.oid = con.conparentid AND p.conrelid = con.conrelid) AS for_referenced_partition,
   CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index
 FROM pg_constraint con
 JOIN rels ON rels.oid = con.conrelid
@@ -308,6 +359,100 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 WHERE r.rulename = '_RETURN'
 GROUP BY r.ev_class, n.nspname, c.relname`;
+
+interface TriggerRow {
+  relid: number;
+  tgname: string;
+  function: string;
+  tgtype: number;
+  tgenabled: TriggerInfo["enabled"];
+  columns: string[] | null;
+  definition: string;
+}
+/** User triggers; those a partition inherits (tgparentid) are read on their partitioned table. */
+const TRIGGERS_SQL = `
+WITH ${RELS_CTE}
+SELECT t.tgrelid::int AS relid, t.tgname, pn.nspname || '.' || p.proname AS function, t.tgtype::int AS tgtype, t.tgenabled::text AS tgenabled,
+  (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(t.tgattr::int2[]) WITH ORDINALITY k(attnum, ord)
+     JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum) AS columns,
+  pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t
+JOIN rels ON rels.oid = t.tgrelid
+JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_namespace pn ON pn.oid = p.pronamespace
+WHERE NOT t.tgisinternal AND t.tgparentid = 0
+ORDER BY t.tgrelid, t.tgname`;
+
+/** Tables whose foreign-key triggers were disabled (ALTER TABLE ... DISABLE TRIGGER ALL). */
+const DISABLED_FK_TRIGGERS_SQL = `
+WITH ${RELS_CTE}
+SELECT DISTINCT t.tgrelid::int AS relid FROM pg_trigger t JOIN rels ON rels.oid = t.tgrelid
+WHERE t.tgisinternal AND t.tgconstraint <> 0 AND t.tgenabled = 'D'`;
+
+/** pg_trigger.tgtype bits (TRIGGER_TYPE_*) */
+const ROW = 1;
+const BEFORE = 2;
+const INSTEAD = 64;
+const TRIGGER_EVENTS: Array<[number, TriggerInfo["events"][number]]> = [[4, "insert"], [8, "delete"], [16, "update"], [32, "truncate"]];
+
+function triggerInfo(t: TriggerRow): TriggerInfo {
+  const info: TriggerInfo = {
+    name: t.tgname,
+    function: t.function,
+    timing: t.tgtype & INSTEAD ? "instead" : t.tgtype & BEFORE ? "before" : "after",
+    level: t.tgtype & ROW ? "row" : "statement",
+    events: TRIGGER_EVENTS.filter(([bit]) => (t.tgtype & bit) !== 0).map(([, e]) => e),
+    enabled: t.tgenabled,
+  };
+  if (t.columns?.length) info.columns = t.columns;
+  // pg_get_triggerdef: "... FOR EACH ROW WHEN ((new.qty < 0)) EXECUTE FUNCTION ..."
+  const when = / WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) /s.exec(t.definition);
+  if (when) info.when = when[1]!;
+  return info;
+}
+
+interface RuleRow {
+  relid: number;
+  rulename: string;
+  ev_type: string;
+  is_instead: boolean;
+  conditional: boolean;
+  ev_enabled: RuleInfo["enabled"];
+  definition: string;
+}
+const RULE_EVENTS: Record<string, RuleInfo["event"]> = { "1": "select", "2": "update", "3": "insert", "4": "delete" };
+const RULES_SQL = `
+WITH ${RELS_CTE}
+SELECT r.ev_class::int AS relid, r.rulename, r.ev_type::text AS ev_type, r.is_instead, r.ev_qual::text <> '<>' AS conditional,
+  r.ev_enabled::text AS ev_enabled, pg_get_ruledef(r.oid) AS definition
+FROM pg_rewrite r
+JOIN rels ON rels.oid = r.ev_class
+WHERE r.rulename <> '_RETURN'
+ORDER BY r.ev_class, r.rulename`;
+
+interface RoutineRow {
+  nspname: string;
+  proname: string;
+  prokind: string;
+  lanname: string;
+  args: number;
+  definition: string | null;
+}
+/** Functions and procedures (not aggregates, not an extension's); the text of SQL and PL/pgSQL ones. */
+const ROUTINES_SQL = `
+SELECT n.nspname, p.proname, p.prokind::text AS prokind, l.lanname, p.pronargs::int AS args,
+  CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN pg_get_functiondef(p.oid) END AS definition
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+WHERE p.prokind IN ('f', 'p') AND ${USER_NAMESPACE} AND ${notExtensionMember("pg_proc", "p.oid")}
+ORDER BY n.nspname, p.proname, p.oid`;
+
+/** Event triggers (database-wide; the extension's own ones too: they fire all the same). */
+const EVENT_TRIGGERS_SQL = `
+SELECT e.evtname AS name, e.evtevent AS event, e.evttags AS tags, n.nspname || '.' || p.proname AS function, e.evtenabled::text AS enabled
+FROM pg_event_trigger e JOIN pg_proc p ON p.oid = e.evtfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+ORDER BY e.evtname`;
 
 /**
  * Functions, sequences and types of the user's schemas -> the relations holding objects that

@@ -1,11 +1,12 @@
-import { analyzeSource } from "../analyze/analyze.js";
+import { analyzeSource, askAboutRows, type AnalyzedFile } from "../analyze/analyze.js";
 import { DEFAULT_PG_VERSION } from "../analyze/locks.js";
 import { loadParser } from "../analyze/parse.js";
 import { SchemaContext } from "../analyze/schema.js";
 import { sourceFromBuffer } from "../analyze/sources.js";
-import type { CheckReport, SchemaSnapshot } from "../analyze/types.js";
-import { readCatalog } from "../db/connection.js";
+import type { CheckReport } from "../analyze/types.js";
+import { catalogReadError, connect } from "../db/connection.js";
 import { introspect } from "../db/introspect.js";
+import { rowProber } from "../db/row-probe.js";
 import { addUsageEvidence } from "../usage/evidence.js";
 import type { CheckFile } from "../approval/migration-source.js";
 
@@ -48,15 +49,27 @@ export type Analyzer = (input: CheckInput) => Promise<CheckReport>;
  */
 export const runCheck: Analyzer = async (input) => {
   await loadParser();
-  const snapshot = input.schemaUrl ? await readSchema(input.schemaUrl) : undefined;
-  const schema = new SchemaContext(snapshot);
-  // like `lockstep check`: the server's own version first, then the target's pg_version
-  const serverMajor = snapshot?.serverVersion ? Math.floor(snapshot.serverVersion / 10000) : undefined;
-  const pg = Math.min(18, Math.max(11, serverMajor ?? input.pgVersion ?? DEFAULT_PG_VERSION));
-  const analysed = input.files.map((f) => {
-    schema.startMigration();
-    return analyzeSource(sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs), schema, pg, input.dbLabel ? { dbLabel: input.dbLabel } : {});
-  });
+  // like `lockstep check --db`: the catalog, then the rows UPDATEs and DELETEs touch, asked read-only
+  const client = input.schemaUrl ? await connect(input.schemaUrl, { applicationName: "lockstep-slack", readonly: true }) : undefined;
+  const analysed: AnalyzedFile[] = [];
+  try {
+    const snapshot = client ? await introspect(client).catch((e: unknown) => {
+      throw catalogReadError(input.schemaUrl!, e);
+    }) : undefined;
+    const probe = client ? rowProber(client) : undefined;
+    const schema = new SchemaContext(snapshot);
+    // like `lockstep check`: the server's own version first, then the target's pg_version
+    const serverMajor = snapshot?.serverVersion ? Math.floor(snapshot.serverVersion / 10000) : undefined;
+    const pg = Math.min(18, Math.max(11, serverMajor ?? input.pgVersion ?? DEFAULT_PG_VERSION));
+    for (const f of input.files) {
+      schema.startMigration();
+      const source = sourceFromBuffer(f.path, f.bytes, f.layout ?? "plain", f.abs);
+      if (probe) await askAboutRows(source, schema, probe);
+      analysed.push(analyzeSource(source, schema, pg, input.dbLabel ? { dbLabel: input.dbLabel } : {}));
+    }
+  } finally {
+    await client?.end();
+  }
   if (input.verifyRollback && input.schemaUrl) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
     await verifyFileRollbacks(analysed, { url: input.schemaUrl, adminUrl: input.shadowAdminUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
@@ -68,7 +81,3 @@ export const runCheck: Analyzer = async (input) => {
   });
   return report;
 };
-
-function readSchema(url: string): Promise<SchemaSnapshot> {
-  return readCatalog(url, "lockstep-slack", introspect);
-}

@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeSql } from "../../src/analyze/analyze.js";
 import type { SchemaSnapshot, StatementReport } from "../../src/analyze/types.js";
 import { introspect } from "../../src/db/introspect.js";
-import { createShadow } from "../../src/db/shadow.js";
+import { rowProber } from "../../src/db/row-probe.js";
+import { createShadow, type Shadow } from "../../src/db/shadow.js";
 import { adminUrl } from "../helpers/db.js";
 import { CatalogTracer, createFixtureTemplate, loadCatalog, type CatalogEntry } from "../helpers/lock-catalog.js";
 
 /**
- * Static predictions (`analyzeSql` with the schema read from the catalog) must equal what
- * Postgres 18 really does (`trace` on a fresh copy of the fixture schema) for every catalog entry.
+ * Static predictions (`analyzeSql` as `check --db` runs it: the schema read from the catalog, the
+ * rows UPDATEs and DELETEs touch asked read-only) must equal what Postgres 18 really does (`trace`
+ * on a fresh copy of the fixture schema and its rows) for every catalog entry.
  * LOCKSTEP_AGREEMENT_REPORT=FILE writes every disagreement to FILE as markdown.
  */
 process.env.LOCKSTEP_SHADOW_ADMIN_URL = adminUrl();
@@ -17,17 +19,20 @@ const entries = await loadCatalog();
 let template: Awaited<ReturnType<typeof createFixtureTemplate>>;
 let tracer: CatalogTracer;
 let schema: SchemaSnapshot;
+let copy: Shadow;
+let probeRows: ReturnType<typeof rowProber>;
 const gaps: Array<{ entry: CatalogEntry; predicted: unknown; observed: unknown }> = [];
 
 beforeAll(async () => {
   template = await createFixtureTemplate();
-  const copy = await createShadow({ template: template.name });
+  copy = await createShadow({ template: template.name });
   schema = await introspect(copy.client);
-  await copy.drop();
+  probeRows = rowProber(copy.client, { maxQuestions: 10_000 });
   tracer = new CatalogTracer(template.name);
 });
 
 afterAll(async () => {
+  await copy?.drop();
   await tracer?.close();
   await template?.drop();
   if (process.env.LOCKSTEP_AGREEMENT_REPORT) writeFileSync(process.env.LOCKSTEP_AGREEMENT_REPORT, gapReport());
@@ -45,7 +50,7 @@ describe("check predictions agree with trace observations on PG 18", () => {
     it(`${entry.id} ${entry.sql}`, async () => {
       const observed = await tracer.trace(entry);
       expect(observed.error, "the catalog entry must run on the fixture schema").toBeUndefined();
-      const report = await analyzeSql("catalog.sql", entry.sql, { schema, pgVersion: 18 });
+      const report = await analyzeSql("catalog.sql", entry.sql, { schema, pgVersion: 18, probeRows });
       const predicted = report.files[0]!.statements[0];
       if (JSON.stringify(facts(predicted)) !== JSON.stringify(facts(observed))) {
         gaps.push({ entry, predicted: facts(predicted), observed: facts(observed) });

@@ -27,6 +27,12 @@ CREATE TABLE scores (id bigint, score posint, m mood);
 CREATE TABLE plain (a int, b text);
 `;
 
+/** An audit table and a trigger function writing to it. */
+const AUDIT = "CREATE TABLE audit (op text); CREATE FUNCTION audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO audit VALUES (TG_OP); RETURN NULL; END$$";
+
+/** A log table and an event trigger function writing to it. */
+const DDL_LOG = "CREATE TABLE ddl_log (tag text); CREATE FUNCTION log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO ddl_log VALUES (tg_tag); END$$";
+
 export const LOCK_CASES: LockCase[] = [
   // ADD COLUMN
   { name: "add nullable column", sql: "ALTER TABLE users ADD COLUMN avatar_url text" },
@@ -187,7 +193,7 @@ export const LOCK_CASES: LockCase[] = [
   { name: "reset fillfactor", sql: "ALTER TABLE users RESET (fillfactor)" },
   { name: "set without cluster", sql: "ALTER TABLE users SET WITHOUT CLUSTER" },
   { name: "no inherit", setup: "CREATE TABLE plain_child () INHERITS (plain)", sql: "ALTER TABLE plain_child NO INHERIT plain" },
-  { name: "delete from referenced table", sql: "DELETE FROM orgs WHERE id = 42" },
+  { name: "delete from referenced table", setup: "INSERT INTO orgs (id) VALUES (42)", sql: "DELETE FROM orgs WHERE id = 42" },
   { name: "merge", sql: "MERGE INTO plain p USING users u ON p.a = u.age WHEN MATCHED THEN UPDATE SET b = u.email" },
   { name: "select into", sql: "SELECT id INTO user_copy FROM users" },
   { name: "create table as join", sql: "CREATE TABLE uo AS SELECT u.id, o.name FROM users u JOIN orgs o ON o.id = u.org_id" },
@@ -235,6 +241,30 @@ export const LOCK_CASES: LockCase[] = [
   { name: "delete not prunable", sql: "DELETE FROM events WHERE payload = 'x' OR at = '2024-03-01'" },
   { name: "select pruned to one partition", sql: "SELECT * FROM events e WHERE e.at > '2025-03-01'" },
   { name: "select for update pruned", sql: "SELECT id FROM events WHERE at = '2024-02-02' FOR UPDATE" },
+  // what DML sets off: triggers, keys, rules, routines (setups create them as earlier migrations would)
+  { name: "row trigger writes an audit table", setup: `${AUDIT}; CREATE TRIGGER plain_audit AFTER INSERT ON plain FOR EACH ROW EXECUTE FUNCTION audit_fn()`, sql: "INSERT INTO plain (a) VALUES (1)" },
+  { name: "disabled trigger does not fire", setup: `${AUDIT}; CREATE TRIGGER plain_audit AFTER INSERT ON plain FOR EACH ROW EXECUTE FUNCTION audit_fn(); ALTER TABLE plain DISABLE TRIGGER plain_audit`, sql: "INSERT INTO plain (a) VALUES (1)" },
+  { name: "no trigger fires with session_replication_role = replica", setup: `${AUDIT}; CREATE TRIGGER plain_audit AFTER INSERT ON plain FOR EACH ROW EXECUTE FUNCTION audit_fn()`, sql: "SET LOCAL session_replication_role = replica; INSERT INTO plain (a) VALUES (1)" },
+  { name: "UPDATE OF another column fires nothing", setup: `${AUDIT}; INSERT INTO plain VALUES (1, 'x'); CREATE TRIGGER plain_audit AFTER UPDATE OF b ON plain FOR EACH ROW EXECUTE FUNCTION audit_fn()`, sql: "UPDATE plain SET a = 2" },
+  { name: "statement trigger refreshes a matview without any row", setup: "CREATE FUNCTION refresh_counts() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN REFRESH MATERIALIZED VIEW user_counts; RETURN NULL; END$$; CREATE TRIGGER plain_refresh AFTER DELETE ON plain FOR EACH STATEMENT EXECUTE FUNCTION refresh_counts()", sql: "DELETE FROM plain WHERE a = 42" },
+  { name: "truncate trigger", setup: `${AUDIT}; CREATE TRIGGER plain_truncate AFTER TRUNCATE ON plain FOR EACH STATEMENT EXECUTE FUNCTION audit_fn()`, sql: "TRUNCATE plain" },
+  { name: "delete cascades two levels", setup: "CREATE TABLE p1 (id int PRIMARY KEY); CREATE TABLE p2 (id int PRIMARY KEY, p1 int REFERENCES p1 ON DELETE CASCADE); CREATE TABLE p3 (p2 int REFERENCES p2 ON DELETE SET NULL); INSERT INTO p1 VALUES (1); INSERT INTO p2 VALUES (1, 1); INSERT INTO p3 VALUES (1)", sql: "DELETE FROM p1 WHERE id = 1" },
+  { name: "update of a referenced key restricts", setup: "CREATE TABLE p1 (id int PRIMARY KEY); CREATE TABLE p2 (p1 int REFERENCES p1 ON UPDATE RESTRICT); INSERT INTO p1 VALUES (1), (2)", sql: "UPDATE p1 SET id = 3 WHERE id = 2" },
+  { name: "insert with a NULL key checks nothing", sql: "INSERT INTO users (id, org_id) VALUES (1, NULL)" },
+  { name: "insert takes the key from its default", setup: "INSERT INTO orgs (id) VALUES (7); ALTER TABLE plain ADD COLUMN org bigint DEFAULT 7 REFERENCES orgs", sql: "INSERT INTO plain (a) VALUES (1)" },
+  { name: "rule writes another table", setup: "CREATE TABLE plain_log (a int); CREATE RULE plain_log AS ON INSERT TO plain DO ALSO INSERT INTO plain_log VALUES (NEW.a)", sql: "INSERT INTO plain (a) VALUES (1)" },
+  { name: "writable CTE deletes and inserts", setup: "CREATE TABLE plain_log (a int)", sql: "WITH d AS (DELETE FROM plain RETURNING a) INSERT INTO plain_log SELECT a FROM d" },
+  { name: "SQL function called from SELECT", setup: "CREATE FUNCTION touch_plain() RETURNS void LANGUAGE sql AS $$ UPDATE plain SET b = b $$", sql: "SELECT touch_plain()" },
+  { name: "procedure locks a table", setup: "CREATE PROCEDURE hold_users() LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE users IN SHARE MODE; END $$", sql: "CALL hold_users()" },
+  { name: "DO block skips a column that exists", sql: "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'plain' AND column_name = 'a') THEN ALTER TABLE plain ADD COLUMN a int; END IF; END $$" },
+  { name: "DO block adds a column that is missing", sql: "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'plain' AND column_name = 'c') THEN ALTER TABLE plain ADD COLUMN c int; END IF; END $$" },
+  { name: "DO block runs a constant EXECUTE", sql: "DO $$ BEGIN EXECUTE 'LOCK TABLE orgs IN SHARE ROW EXCLUSIVE MODE'; END $$" },
+  { name: "COPY FROM fires insert triggers and key checks", setup: `${AUDIT}; CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH STATEMENT EXECUTE FUNCTION audit_fn(); INSERT INTO orgs (id) VALUES (2)`, sql: "COPY users (id, org_id) FROM PROGRAM 'echo 1,2' (FORMAT csv)" },
+  { name: "event trigger on ALTER TABLE", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain ADD COLUMN c int" },
+  { name: "event trigger for another tag", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION log_ddl()`, sql: "CREATE INDEX plain_a ON plain (a)" },
+  { name: "event trigger on sql_drop", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_drop ON sql_drop EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain DROP COLUMN b" },
+  { name: "event trigger on table_rewrite", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_rewrite ON table_rewrite EXECUTE FUNCTION log_ddl()`, sql: "ALTER TABLE plain ALTER COLUMN a TYPE bigint" },
+  { name: "disabled event trigger", setup: `${DDL_LOG}; CREATE EVENT TRIGGER log_alter ON ddl_command_end EXECUTE FUNCTION log_ddl(); ALTER EVENT TRIGGER log_alter DISABLE`, sql: "ALTER TABLE plain ADD COLUMN c int" },
 ];
 
 export const LOCK_CASES_BASE = BASE;

@@ -1,0 +1,93 @@
+import { describeRoutine, type RoutineBody } from "../describe-body.js";
+import type { DoBlockSummary } from "../describe.js";
+import { evaluateCheck } from "./conditions.js";
+import { deeper, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
+
+/**
+ * Functions, procedures and DO blocks: the statements of their bodies are locked like top-level
+ * ones (with their own triggers, cascades and calls), following calls into other routines.
+ */
+
+/** Bodies described once per definition text (a catalog's functions are shared by every statement). */
+const bodies = new Map<string, RoutineBody | undefined>();
+const MAX_CACHED = 2_000;
+
+function bodyOf(definition: string): RoutineBody | undefined {
+  if (bodies.has(definition)) return bodies.get(definition);
+  if (bodies.size >= MAX_CACHED) bodies.clear();
+  const body = describeRoutine(definition);
+  bodies.set(definition, body);
+  return body;
+}
+
+/**
+ * Follow a call of `name` (schema-qualified) into every overload of that name (arguments are not
+ * matched to types: the cautious union). A trigger function gets the event that fired it
+ * (`tgOp`), so its IF TG_OP = ... branches are decided.
+ */
+export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { tgOp?: string } = {}): void {
+  const overloads = host.schema.snapshot.routines?.[name];
+  if (!overloads?.length) return; // a built-in, or not a routine the schema knows
+  const key = `routine ${name} ${opts.tgOp ?? ""}`;
+  if (ctx.seen.has(key)) return;
+  ctx.seen.add(key);
+  if (ctx.depth >= MAX_DEPTH) {
+    host.schema.assume(`${name}: calls nest deeper than ${MAX_DEPTH}; what it does from there is not followed`, true);
+    return;
+  }
+  for (const o of overloads) {
+    const via = `${o.kind} ${name}`;
+    if (!o.definition || (o.language !== "sql" && o.language !== "plpgsql")) {
+      host.schema.assume(`${via} is written in ${o.language}: what it locks cannot be analysed`, true);
+      continue;
+    }
+    const body = bodyOf(o.definition);
+    if (!body || body.body.unparsed) {
+      host.schema.assume(`${via} could not be read: what it locks is not shown`, true);
+      continue;
+    }
+    const inner = deeper(ctx, via);
+    delete inner.tgOp;
+    runBody(body.body, host, opts.tgOp ? { ...inner, tgOp: opts.tgOp } : inner);
+  }
+}
+
+/**
+ * Lock a body's statements in order. An IF whose condition asks the catalog is evaluated against
+ * the schema at this point; any other condition is assumed to let its branch run (and said so).
+ * SET session_replication_role inside the body changes which triggers fire after it.
+ */
+export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): void {
+  let role = ctx.role;
+  const via = ctx.via ?? "DO block";
+  for (const s of body.statements) {
+    if (!guardsAllow(s.guards, host, ctx, via)) continue;
+    if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
+      const v = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "origin");
+      role = v === "replica" ? "replica" : v === "local" ? "local" : "origin";
+      continue;
+    }
+    if (s.kind === "execute-dynamic") {
+      host.schema.assume(`${via}: EXECUTE ${oneLine(s.dynamicSql ?? "")} builds its statement at run time; what it locks cannot be known before it runs`, true);
+      continue;
+    }
+    host.statement(s, { ...ctx, role });
+  }
+}
+
+function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string): boolean {
+  for (const g of guards ?? []) {
+    const value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+    if (value === undefined) {
+      host.schema.assume(`${via}: IF ${oneLine(g.condition)} cannot be evaluated before the migration runs; both of its branches are counted`, true);
+      continue;
+    }
+    if (value !== g.when) return false;
+  }
+  return true;
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > 120 ? `${t.slice(0, 117)}...` : t;
+}
