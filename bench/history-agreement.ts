@@ -1,6 +1,6 @@
 /**
  * Real migration histories, replayed in order on PostgreSQL 18: before each file, `check` reads the
- * live catalog (as `check --db` does) and predicts every statement's locks and rewrites; then each
+ * live catalog and asks which rows DML touches (as `check --db` does, read-only) and predicts every statement's locks and rewrites; then each
  * statement runs for real (its own transaction, or the blocking method for statements that refuse
  * one) and what Postgres took is compared with the prediction. A file is exact when every one of
  * its statements is. Prints JSON (per project and in all); HISTORY_REPORT=FILE writes every
@@ -14,12 +14,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { analyzeSource } from "../src/analyze/analyze.js";
+import { analyzeSource, askAboutRows } from "../src/analyze/analyze.js";
 import { loadParser } from "../src/analyze/parse.js";
 import { SchemaContext } from "../src/analyze/schema.js";
 import { listMigrationFiles, sourceFromBuffer, detectLayout } from "../src/analyze/sources.js";
 import type { StatementReport } from "../src/analyze/types.js";
+import { connect } from "../src/db/connection.js";
 import { introspect } from "../src/db/introspect.js";
+import { rowProber } from "../src/db/row-probe.js";
 import { closeShadowServer, createShadow } from "../src/db/shadow.js";
 import { splitScript } from "../src/db/sql-script.js";
 import { Observer } from "../src/trace/observe.js";
@@ -80,6 +82,9 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
   const result: ProjectResult = { project, files: 0, exact_files: 0, statements: 0, exact_statements: 0 };
   const shadow = await createShadow();
   const observer = new Observer(shadow.url, shadow.client);
+  // check --db's own read-only session: the catalog, and which rows DML would touch
+  const reader = await connect(shadow.url, { applicationName: "lockstep check", readonly: true });
+  const probe = rowProber(reader);
   // the migration tools' own history tables, which some histories read or write
   await shadow.client.query(TOOL_TABLES);
   if (SETUP[project]) await shadow.client.query(SETUP[project]!);
@@ -96,7 +101,8 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
         continue; // not SQL Postgres parses (a template): not part of the history
       }
       if (statements.length === 0) continue;
-      const schema = new SchemaContext(await introspect(shadow.client));
+      const schema = new SchemaContext(await introspect(reader));
+      await askAboutRows(source, schema, probe);
       const predicted = analyzeSource(source, schema, 18, { keepStatements: false }).report;
       let exact = true;
       let failed: string | undefined;
@@ -126,6 +132,7 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
     }
   } finally {
     await observer.close();
+    await reader.end();
     await shadow.drop();
   }
   return result;

@@ -227,7 +227,8 @@ export async function loadSchema(ctx: CommandContext, a: Pick<CheckArgs, "db" | 
   const close = () => client.end().catch(() => undefined);
   try {
     const { introspect } = await import("../src/db/introspect.js");
-    const schema = await introspect(client).catch((e: unknown) => {
+    const schema = await introspect(client).catch(async (e: unknown) => {
+      await close(); // kept open for row questions only when the catalog could be read
       throw catalogReadError(url, e);
     });
     const loaded: LoadedSchema = { schema, ...(schema.serverVersion ? { serverVersion: schema.serverVersion } : {}) };

@@ -100,7 +100,6 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const i of await q<{ name: string; def: string }>(INDEXES_SQL)) add(`index ${i.name}`, i.def);
   for (const i of await q<{ name: string; def: string }>(INDEX_ATTACH_SQL)) add(`index ${i.name}`, i.def);
   for (const t of await q<{ name: string; def: string }>(TRIGGERS_SQL)) add(`trigger ${t.name}`, t.def);
-  for (const r of await q<{ name: string; def: string }>(RULES_SQL)) add(`rule ${r.name}`, r.def);
   for (const r of await q<{ name: string; def: string }>(RLS_SQL)) add(`row level security on ${r.name}`, r.def);
   for (const p of await q<PolicyRow>(POLICIES_SQL)) add(`policy ${p.policyname}`, policyDdl(p));
   out.push(...(await tableExtrasDdl(q)), ...(await grantDdl(q)), ...(await defaultPrivilegeDdl(q)));
@@ -434,15 +433,6 @@ SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(tg.tgname) AS na
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ${USER_NAMESPACE}
 ORDER BY tg.oid`;
-
-/** Rewrite rules other than views' own (_RETURN), with their ENABLE REPLICA / ALWAYS / DISABLE state. */
-const RULES_SQL = `
-SELECT ${QNAME("n.nspname", "c.relname")} || '.' || quote_ident(r.rulename) AS name,
-  pg_get_ruledef(r.oid) || CASE r.ev_enabled WHEN 'O' THEN '' ELSE ' ALTER TABLE ' || ${QNAME("n.nspname", "c.relname")}
-    || CASE r.ev_enabled WHEN 'D' THEN ' DISABLE' WHEN 'R' THEN ' ENABLE REPLICA' ELSE ' ENABLE ALWAYS' END || ' RULE ' || quote_ident(r.rulename) END AS def
-FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE r.rulename <> '_RETURN' AND ${USER_NAMESPACE}
-ORDER BY r.oid`;
 
 const RLS_SQL = `
 SELECT ${QNAME("n.nspname", "c.relname")} AS name,
