@@ -81,12 +81,16 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const r of await q<{ rolname: string }>(ROLES_SQL)) {
     add(`role ${r.rolname}`, `DO $$BEGIN CREATE ROLE ${qi(r.rolname)} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END$$`, true);
   }
+  for (const am of await q<{ name: string; def: string }>(ACCESS_METHODS_SQL)) add(`access method ${am.name}`, am.def);
   for (const t of await q<TypeRow>(TYPES_SQL)) add(`type ${t.name}`, typeDdl(t));
   for (const c of await q<{ name: string; def: string }>(DOMAIN_CONSTRAINTS_SQL)) add(`domain ${c.name}`, c.def);
   for (const f of await q<{ name: string; def: string }>(FUNCTIONS_SQL)) add(`function ${f.name}`, f.def);
   for (const s of await q<SequenceRow>(SEQUENCES_SQL)) add(`sequence ${s.name}`, `CREATE SEQUENCE ${s.name} ${sequenceOptions(s)}`);
   const columns = groupBy(await q<ColumnRow>(COLUMNS_SQL), (c) => c.relid);
-  for (const t of await q<TableRow>(TABLES_SQL)) add(`table ${t.name}`, tableDdl(t, columns.get(t.oid) ?? []));
+  for (const t of await q<TableRow>(TABLES_SQL)) {
+    add(`table ${t.name}`, tableDdl(t, columns.get(t.oid) ?? []));
+    if (t.of_type) add(`table ${t.name}`, `ALTER TABLE ${t.name} OF ${t.of_type}`);
+  }
   for (const s of await q<{ name: string; owner: string }>(OWNED_SEQUENCES_SQL)) add(`sequence ${s.name}`, `ALTER SEQUENCE ${s.name} OWNED BY ${s.owner}`);
   for (const c of await q<{ name: string; def: string }>(CONSTRAINTS_SQL)) add(`constraint ${c.name}`, c.def);
   for (const v of await q<{ name: string; def: string }>(VIEWS_SQL)) add(`view ${v.name}`, v.def);
@@ -95,6 +99,8 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
   for (const t of await q<{ name: string; def: string }>(TRIGGERS_SQL)) add(`trigger ${t.name}`, t.def);
   for (const r of await q<{ name: string; def: string }>(RLS_SQL)) add(`row level security on ${r.name}`, r.def);
   for (const p of await q<PolicyRow>(POLICIES_SQL)) add(`policy ${p.policyname}`, policyDdl(p));
+  for (const st of await q<{ name: string; def: string }>(STATISTICS_SQL)) add(`statistics ${st.name}`, st.def);
+  for (const p of await q<PublicationRow>(PUBLICATIONS_SQL)) add(`publication ${p.name}`, publicationDdl(p), true);
   return out;
 }
 
@@ -174,12 +180,15 @@ interface TableRow {
   bound: string | null;
   inherits: string[] | null;
   reloptions: string[] | null;
+  access_method: string | null;
+  of_type: string | null;
 }
 
 function tableDdl(t: TableRow, columns: ColumnRow[]): string {
   const unlogged = t.persistence === "u" ? "UNLOGGED " : "";
   const tail = [
     t.partition_key ? `PARTITION BY ${t.partition_key}` : "",
+    t.access_method ? `USING ${qi(t.access_method)}` : "",
     t.reloptions?.length ? `WITH (${t.reloptions.join(", ")})` : "",
   ]
     .filter(Boolean)
@@ -204,6 +213,24 @@ function columnDdl(c: ColumnRow): string {
   return parts.join(" ");
 }
 
+interface PublicationRow {
+  name: string;
+  all_tables: boolean;
+  tables: Array<{ name: string; columns: string[] | null; row_filter: string | null }> | null;
+  schemas: string[] | null;
+  options: string;
+}
+
+/** Each table ONLY by itself: the catalog lists inheritance children that were added with their parent. */
+function publicationDdl(p: PublicationRow): string {
+  const objects = [
+    ...(p.tables ?? []).map((t) => `TABLE ONLY ${t.name}${t.columns ? ` (${t.columns.map(qi).join(", ")})` : ""}${t.row_filter ? ` WHERE (${t.row_filter})` : ""}`),
+    ...(p.schemas ?? []).map((s) => `TABLES IN SCHEMA ${qi(s)}`),
+  ];
+  const what = p.all_tables ? " FOR ALL TABLES" : objects.length ? ` FOR ${objects.join(", ")}` : "";
+  return `CREATE PUBLICATION ${p.name}${what} WITH (${p.options})`;
+}
+
 interface PolicyRow {
   table_name: string;
   policyname: string;
@@ -226,6 +253,35 @@ function policyDdl(p: PolicyRow): string {
 }
 
 const QNAME = (ns: string, name: string) => `quote_ident(${ns}) || '.' || quote_ident(${name})`;
+
+/** Access methods made with CREATE ACCESS METHOD (not built in, not from an extension). */
+const ACCESS_METHODS_SQL = `
+SELECT quote_ident(am.amname) AS name,
+  'CREATE ACCESS METHOD ' || quote_ident(am.amname) || ' TYPE ' || CASE am.amtype WHEN 't' THEN 'TABLE' ELSE 'INDEX' END || ' HANDLER ' || am.amhandler::regproc::text AS def
+FROM pg_am am
+WHERE am.oid >= 16384 AND ${notExtensionMember("pg_am", "am.oid")}
+ORDER BY am.oid`;
+
+const STATISTICS_SQL = `
+SELECT ${QNAME("n.nspname", "s.stxname")} AS name, pg_get_statisticsobjdef(s.oid) AS def
+FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
+WHERE ${USER_NAMESPACE}
+ORDER BY s.oid`;
+
+/** Publications with the user's tables and schemas they name (or all tables), and their options. */
+const PUBLICATIONS_SQL = `
+SELECT quote_ident(p.pubname) AS name, p.puballtables AS all_tables,
+  (SELECT json_agg(json_build_object('name', ${QNAME("n.nspname", "c.relname")},
+     'columns', (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = pr.prrelid AND a.attnum = ANY(pr.prattrs)),
+     'row_filter', pg_get_expr(pr.prqual, pr.prrelid)) ORDER BY c.oid)
+   FROM pg_publication_rel pr JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE pr.prpubid = p.oid AND ${USER_NAMESPACE}) AS tables,
+  (SELECT array_agg(n.nspname::text ORDER BY n.nspname) FROM pg_publication_namespace pn JOIN pg_namespace n ON n.oid = pn.pnnspid
+   WHERE pn.pnpubid = p.oid AND ${USER_NAMESPACE}) AS schemas,
+  'publish = ''' || concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END,
+    CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) || ''', publish_via_partition_root = ' || p.pubviaroot AS options
+FROM pg_publication p
+ORDER BY p.oid`;
 
 const SCHEMAS_SQL = `
 SELECT n.nspname FROM pg_namespace n
@@ -311,7 +367,9 @@ SELECT c.oid::int AS oid, ${QNAME("n.nspname", "c.relname")} AS name, c.relkind:
   CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
   (SELECT array_agg(${QNAME("pn.nspname", "pc.relname")} ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
      JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND NOT c.relispartition) AS inherits,
-  c.reloptions
+  c.reloptions,
+  (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND c.relkind = 'r' AND am.amname <> 'heap') AS access_method,
+  (SELECT ${QNAME("yn.nspname", "y.typname")} FROM pg_type y JOIN pg_namespace yn ON yn.oid = y.typnamespace WHERE y.oid = c.reloftype) AS of_type
 FROM (SELECT oid, min(depth) AS depth FROM tables GROUP BY oid) t
 JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 ORDER BY t.depth, c.oid`;
@@ -327,7 +385,7 @@ SELECT a.attrelid::int AS relid, a.attname, format_type(a.atttypid, a.atttypmod)
   pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attgenerated::text AS attgenerated, a.attidentity::text AS attidentity,
   CASE WHEN NOT a.attnotnull THEN NULL
     WHEN current_setting('server_version_num')::int < 180000 THEN 'NOT NULL'
-    ELSE (SELECT 'CONSTRAINT ' || quote_ident(nn.conname) || ' NOT NULL' FROM pg_constraint nn
+    ELSE (SELECT 'CONSTRAINT ' || quote_ident(nn.conname) || ' NOT NULL' || CASE WHEN nn.connoinherit THEN ' NO INHERIT' ELSE '' END FROM pg_constraint nn
           WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum AND nn.convalidated AND nn.conislocal AND nn.coninhcount = 0 LIMIT 1) END AS not_null,
   (SELECT json_build_object('name', ${QNAME("sn.nspname", "sc.relname")}, 'type', format_type(s.seqtypid, NULL), 'seqstart', s.seqstart::text,
      'seqincrement', s.seqincrement::text, 'seqmin', s.seqmin::text, 'seqmax', s.seqmax::text, 'seqcache', s.seqcache::text, 'seqcycle', s.seqcycle)
@@ -374,7 +432,8 @@ WITH RECURSIVE views AS (
 SELECT ${QNAME("n.nspname", "c.relname")} AS name,
   CASE c.relkind
     WHEN 'v' THEN 'CREATE VIEW ' || ${QNAME("n.nspname", "c.relname")} || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
-    ELSE 'CREATE MATERIALIZED VIEW ' || ${QNAME("n.nspname", "c.relname")} || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
+    ELSE 'CREATE MATERIALIZED VIEW ' || ${QNAME("n.nspname", "c.relname")}
+      || COALESCE(' USING ' || (SELECT quote_ident(am.amname) FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap'), '') || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
       || CASE WHEN c.relispopulated THEN ' WITH DATA' ELSE ' WITH NO DATA' END
   END AS def
 FROM (SELECT oid, max(depth) AS depth FROM depth GROUP BY oid) d
@@ -388,7 +447,7 @@ FROM pg_index x
 JOIN pg_class ic ON ic.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid AND t.relkind IN ('r','p','m')
 JOIN pg_namespace n ON n.oid = ic.relnamespace
-WHERE ${USER_NAMESPACE} AND x.indisvalid
+WHERE ${USER_NAMESPACE} AND (x.indisvalid OR ic.relkind = 'I')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.contype IN ('p','u','x'))
   AND ${notExtensionMember("pg_class", "t.oid")}
 ORDER BY ic.relkind DESC, ic.oid`;
