@@ -53,6 +53,11 @@ export interface ConstraintSummary {
   usingIndex?: string;
   references?: ForeignKeyTarget;
   deferrable?: boolean;
+  initiallyDeferred?: boolean;
+  /** NOT ENFORCED (PG 18) */
+  notEnforced?: boolean;
+  /** NO INHERIT (checks, not-null) */
+  noInherit?: boolean;
   /** CHECK expression */
   expression?: ExpressionSummary;
   /** the CHECK is `col IS NOT NULL` for this column */
@@ -154,6 +159,10 @@ export interface AlterAction {
   cascade?: boolean;
   /** inherit / no-inherit: the parent table */
   parent?: string;
+  /** alter-constraint: only the properties the command sets */
+  constraintChange?: { deferrable?: boolean; initiallyDeferred?: boolean; enforced?: boolean; inherit?: boolean };
+  /** enable-trigger / disable-trigger: the trigger's name, or ALL / USER */
+  trigger?: string;
 }
 
 export interface IndexSummary {
@@ -182,7 +191,7 @@ export interface DmlSummary {
   /** INSERT ... VALUES: listed columns given NULL in every row */
   nullColumns?: string[];
   /** UPDATE/DELETE: the WHERE clause's top-level AND terms of the form `column op constant` (what plan-time partition pruning uses) */
-  keyFilters?: Array<{ column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string }>;
+  keyFilters?: KeyFilter[];
   /** INSERT ... VALUES of at most 100 rows: each value as a constant's text, null for NULL, false when not a constant */
   values?: Array<Array<string | null | false>>;
   returning: boolean;
@@ -191,6 +200,16 @@ export interface DmlSummary {
   /** UPDATE/DELETE: the WHERE condition's source text */
   whereText?: string;
 }
+
+/**
+ * A top-level AND term of a WHERE clause that plan-time partition pruning can use: `column op
+ * constant`, `column IN (constants)`, `column IS NULL`, or an OR of AND-lists of such terms.
+ */
+export type KeyFilter =
+  | { column: string; op: "=" | "<" | "<=" | ">" | ">=" | "<>"; value: string }
+  | { column: string; op: "in"; values: string[] }
+  | { column: string; op: "is-null" }
+  | { op: "or"; arms: KeyFilter[][] };
 
 export interface DoBlockSummary {
   /** SQL statements found in the body (each summarised) */
@@ -274,7 +293,17 @@ export interface StatementSummary {
   /** CREATE/ALTER SEQUENCE ... OWNED BY table.column: the table */
   ownedBy?: string;
   /** CREATE TRIGGER: the function it executes */
-  trigger?: { name: string; events: string[]; timing: string };
+  trigger?: { name: string; events: string[]; timing: string; row?: boolean };
+  /** relations read with ONLY (SELECT ... FROM ONLY t): their partitions and children are not read */
+  readsOnly?: string[];
+  /** CREATE TABLE ... USING: the table access method */
+  accessMethod?: string;
+  /** CREATE TABLE ... OF type: the composite type, schema-qualified */
+  ofType?: string;
+  /** CREATE STATISTICS: the statistics object's name, schema-qualified */
+  statisticsName?: string;
+  /** CREATE / ALTER PUBLICATION: the tables named (`only` without their inheritance children) and what ALTER does with them */
+  publication?: { name: string; action?: "add" | "drop" | "set"; tables: Array<{ name: string; only: boolean }>; schemas: boolean };
 }
 
 /** What describe() needs to know about earlier statements. */
@@ -556,6 +585,9 @@ function constraint(c: N, src: ExprSource | undefined, column?: string): Constra
   if (c.conname) out.name = c.conname;
   if (c.indexname) out.usingIndex = c.indexname;
   if (c.deferrable) out.deferrable = true;
+  if (c.initdeferred) out.initiallyDeferred = true;
+  if (c.is_enforced === false) out.notEnforced = true;
+  if (c.is_no_inherit) out.noInherit = true;
   if (type === "foreign-key") {
     out.references = {
       relation: qualify(c.pktable),
@@ -615,8 +647,18 @@ function column(def: N, src: ExprSource | undefined): ColumnSummary {
 /** Column-level constraints as ConstraintSummary entries (PK, UNIQUE, FK, CHECK), for uniform rule checks. */
 function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSummary[] {
   const out: ConstraintSummary[] = [];
+  let last: ConstraintSummary | undefined;
   for (const cn of (def.constraints as N[] | undefined) ?? []) {
-    const c = constraint(cn.Constraint as N, src, def.colname);
+    const raw = cn.Constraint as N;
+    // DEFERRABLE / INITIALLY DEFERRED / NOT ENFORCED after a column constraint arrive as nodes of their own
+    if (last && String(raw.contype).startsWith("CONSTR_ATTR_")) {
+      if (raw.contype === "CONSTR_ATTR_DEFERRABLE") last.deferrable = true;
+      if (raw.contype === "CONSTR_ATTR_DEFERRED") (last.deferrable = true), (last.initiallyDeferred = true);
+      if (raw.contype === "CONSTR_ATTR_NOT_ENFORCED") last.notEnforced = true;
+      continue;
+    }
+    const c = constraint(raw, src, def.colname);
+    last = c;
     if (c && c.type !== "not-null") out.push(c);
   }
   return out;
@@ -624,19 +666,31 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 
 /* --------------------------------------- reads -------------------------------------------- */
 
-/** Relations a query reads: every RangeVar in the subtree that is not a CTE name. */
-function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set()): void {
-  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes));
-  if (!n || typeof n !== "object") return;
-  for (const k in n as N) {
-      const v = (n as N)[k];
-    if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
-    if (k === "RangeVar") {
-      if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
-      continue;
+/**
+ * Relations a query reads: every RangeVar in the subtree that is not a CTE name. `only` collects
+ * those read with ONLY and nowhere without it.
+ */
+function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(), only?: Set<string>): void {
+  const inherited = new Set<string>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (!x || typeof x !== "object") return;
+    for (const k in x as N) {
+      const v = (x as N)[k];
+      if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
+      if (k === "RangeVar") {
+        if (v.schemaname === undefined && ctes.has(v.relname)) continue;
+        const name = qualify(v);
+        out.add(name);
+        if (v.inh === true) inherited.add(name);
+        else only?.add(name);
+        continue;
+      }
+      visit(v);
     }
-    collectReads(v, out, ctes);
-  }
+  };
+  visit(n);
+  for (const name of inherited) only?.delete(name);
 }
 
 /* ------------------------------------- statements ----------------------------------------- */
@@ -742,8 +796,32 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       a.constraintName = cmd.name;
       delete a.column;
       break;
-    case "AT_AlterConstraint":
-      a.constraintName = def?.ATAlterConstraint?.conname ?? def?.Constraint?.conname;
+    case "AT_AlterConstraint": {
+      const c = def?.ATAlterConstraint as N | undefined;
+      a.constraintName = c?.conname ?? def?.Constraint?.conname;
+      if (c) {
+        a.constraintChange = {
+          ...(c.alterDeferrability ? { deferrable: c.deferrable === true, initiallyDeferred: c.initdeferred === true } : {}),
+          ...(c.alterEnforceability ? { enforced: c.is_enforced === true } : {}),
+          ...(c.alterInheritability ? { inherit: c.noinherit !== true } : {}),
+        };
+      }
+      break;
+    }
+    case "AT_EnableTrig":
+    case "AT_EnableAlwaysTrig":
+    case "AT_EnableReplicaTrig":
+    case "AT_DisableTrig":
+      a.trigger = cmd.name;
+      delete a.column;
+      break;
+    case "AT_EnableTrigAll":
+    case "AT_DisableTrigAll":
+      a.trigger = "ALL";
+      break;
+    case "AT_EnableTrigUser":
+    case "AT_DisableTrigUser":
+      a.trigger = "USER";
       break;
     case "AT_AttachPartition":
     case "AT_DetachPartition":
@@ -853,6 +931,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         const bound = boundText(n.partbound);
         if (bound) s.partitionBound = bound;
       } else s.inherits = parents;
+      if (n.accessMethod) s.accessMethod = n.accessMethod;
+      if (n.ofTypename) s.ofType = qualifyNames(names(n.ofTypename.names));
       if (n.partspec) {
         s.partitionBy = kebab(String(n.partspec.strategy ?? "").replace(/^PARTITION_STRATEGY_/, ""));
         const keys = ((n.partspec.partParams as N[] | undefined) ?? []).map((p) => p.PartitionElem?.name as string | undefined);
@@ -967,6 +1047,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualify(n.relation);
       s.objectType = "table";
       s.objects = [s.relation];
+      s.only = n.relation?.inh !== true;
       const reads = new Set<string>();
       // VALUES lists can be huge (seed data); they rarely read tables, so they are not walked
       const select = n.selectStmt?.SelectStmt?.valuesLists ? undefined : n.selectStmt;
@@ -994,8 +1075,10 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     case "SelectStmt": {
       const s = emptySummary(n.intoClause ? "create-table-as" : "select");
       const reads = new Set<string>();
-      collectReads({ ...n, intoClause: undefined }, reads);
+      const only = new Set<string>();
+      collectReads({ ...n, intoClause: undefined }, reads, undefined, only);
       s.reads = [...reads];
+      if (only.size) s.readsOnly = [...only];
       if (n.intoClause) {
         s.relation = qualify(n.intoClause.rel);
         s.objectType = "table";
@@ -1014,8 +1097,12 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.ifNotExists = n.if_not_exists === true;
       s.withNoData = n.into.skipData === true;
       const reads = new Set<string>();
-      collectReads(n.query, reads);
+      const only = new Set<string>();
+      collectReads(n.query, reads, undefined, only);
       s.reads = [...reads];
+      if (only.size) s.readsOnly = [...only];
+      const q = n.query?.SelectStmt as N | undefined;
+      if (q?.whereClause && q.fromClause?.length === 1 && q.fromClause[0].RangeVar) s.keyFilters = keyFilters(q.whereClause);
       return s;
     }
     case "ViewStmt": {
@@ -1046,6 +1133,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.vacuum = { full: opts.includes("full"), analyze: !isVacuum || opts.includes("analyze"), vacuum: isVacuum };
+      s.only = s.objects.length > 0 && ((n.rels as N[] | undefined) ?? []).every((r) => r.VacuumRelation?.relation?.inh !== true);
       s.transactional = !isVacuum;
       return s;
     }
@@ -1168,7 +1256,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary(n.isconstraint ? "create-constraint-trigger" : "create-trigger");
       s.relation = qualify(n.relation);
       s.objectType = "table";
-      s.trigger = { name: n.trigname, events: [], timing: String(n.timing ?? "") };
+      s.trigger = { name: n.trigname, events: [], timing: String(n.timing ?? ""), ...(n.row === true ? { row: true } : {}) };
       s.ifNotExists = n.replace === true;
       return s;
     }
@@ -1177,6 +1265,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary(type === "CreatePolicyStmt" ? "create-policy" : "alter-policy");
       s.relation = qualify(n.table);
       s.objectType = "table";
+      const reads = new Set<string>();
+      collectReads([n.qual, n.with_check], reads);
+      s.reads = [...reads];
       return s;
     }
     case "RuleStmt": {
@@ -1232,10 +1323,23 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     }
     case "CreateStatsStmt": {
       const s = emptySummary("create-statistics");
+      if (n.defnames) s.statisticsName = qualifyNames(names(n.defnames));
       s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => (r.RangeVar ? qualify(r.RangeVar) : "")).filter(Boolean);
       s.relation = s.objects[0];
       s.objectType = "table";
       s.ifNotExists = n.if_not_exists === true;
+      return s;
+    }
+    case "CreatePublicationStmt":
+    case "AlterPublicationStmt": {
+      const s = emptySummary(type === "CreatePublicationStmt" ? "create-publication" : "alter-publication");
+      const specs = ((n.pubobjects as N[] | undefined) ?? []).map((o) => o.PublicationObjSpec as N);
+      const tables = specs.filter((o) => o.pubobjtype === "PUBLICATIONOBJ_TABLE" && o.pubtable?.relation).map((o) => ({ name: qualify(o.pubtable.relation), only: o.pubtable.relation.inh !== true }));
+      const action = ({ AP_AddObjects: "add", AP_DropObjects: "drop", AP_SetObjects: "set" } as const)[String(n.action) as "AP_AddObjects"];
+      s.relation = n.pubname;
+      s.objectType = "publication";
+      s.objects = tables.map((t) => t.name);
+      s.publication = { name: n.pubname, ...(action ? { action } : {}), tables, schemas: specs.some((o) => o.pubobjtype !== "PUBLICATIONOBJ_TABLE") };
       return s;
     }
     case "CallStmt": {
@@ -1253,21 +1357,34 @@ function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
   return names.filter((_, i) => rows.every((r) => (r.List?.items as N[] | undefined)?.[i]?.A_Const?.isnull === true));
 }
 
-const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" } as const;
+/** An operator with its operands swapped: `5 < col` is `col > 5`. */
+const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "<>": "<>" } as const;
 
-/** `col op constant` terms ANDed at the top of a WHERE clause; other terms only narrow it further. */
-function keyFilters(where: N): NonNullable<DmlSummary["keyFilters"]> {
+/** The terms ANDed at the top of a WHERE clause that pruning can use; the others only narrow it further. */
+function keyFilters(where: N): KeyFilter[] {
   const terms: N[] = where.BoolExpr?.boolop === "AND_EXPR" ? (where.BoolExpr.args as N[]) : [where];
-  const out: NonNullable<DmlSummary["keyFilters"]> = [];
-  for (const t of terms) {
-    const e = t.A_Expr;
-    const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
-    if (!op || !(op in FLIPPED)) continue;
-    const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
-    const [c, v, o] = col(e.lexpr) ? [col(e.lexpr), constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
-    if (c && typeof v === "string") out.push({ column: c, op: o, value: v });
+  return terms.flatMap(keyFilter);
+}
+
+function keyFilter(t: N): KeyFilter[] {
+  const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
+  const constants = (list: N[] | undefined) => (list ?? []).map(constantText);
+  if (t.BoolExpr?.boolop === "OR_EXPR") return [{ op: "or", arms: (t.BoolExpr.args as N[]).map(keyFilters) }];
+  if (t.NullTest?.nulltesttype === "IS_NULL" && col(t.NullTest.arg)) return [{ column: col(t.NullTest.arg)!, op: "is-null" }];
+  const e = t.A_Expr;
+  const c = col(e?.lexpr);
+  if (e?.kind === "AEXPR_IN" && c && e.name?.[0]?.String?.sval === "=") {
+    const values = constants(e.rexpr?.List?.items ?? e.rexpr);
+    return values.every((v) => typeof v === "string") ? [{ column: c, op: "in", values: values as string[] }] : [];
   }
-  return out;
+  if (e?.kind === "AEXPR_BETWEEN" && c) {
+    const [lo, hi] = constants(e.rexpr?.List?.items ?? e.rexpr);
+    return typeof lo === "string" && typeof hi === "string" ? [{ column: c, op: ">=", value: lo }, { column: c, op: "<=", value: hi }] : [];
+  }
+  const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
+  if (!op || !(op in FLIPPED)) return [];
+  const [column, v, o] = c ? [c, constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
+  return column && typeof v === "string" ? [{ column, op: o, value: v }] : [];
 }
 
 /** A partition bound of constants in pg_get_expr()'s form; undefined for expressions and hash bounds. */

@@ -197,6 +197,13 @@ export interface ConstraintInfo {
    * partitioned referenced table): it goes when its parent constraint goes
    */
   inherited?: boolean;
+  /** DEFERRABLE (foreign keys, unique, primary keys, exclusions) */
+  deferrable?: boolean;
+  initiallyDeferred?: boolean;
+  /** NOT ENFORCED (PG 18): no triggers, nothing checked */
+  notEnforced?: boolean;
+  /** NO INHERIT (checks, not-null): children of legacy inheritance do not get it */
+  noInherit?: boolean;
 }
 
 export interface IndexInfo {

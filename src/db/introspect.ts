@@ -61,6 +61,10 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     if (c.references) con.references = c.references;
     if (c.index) con.index = c.index;
     if (c.inherited) con.inherited = true;
+    if (c.condeferrable) con.deferrable = true;
+    if (c.condeferred) con.initiallyDeferred = true;
+    if (c.not_enforced) con.notEnforced = true;
+    if (c.connoinherit) con.noInherit = true;
     const rel = byOid.get(c.conrelid);
     if (!rel) continue;
     rel.constraints.push(con);
@@ -264,6 +268,10 @@ interface ConstraintRow {
   references: string | null;
   index: string | null;
   inherited: boolean;
+  condeferrable: boolean;
+  condeferred: boolean;
+  not_enforced: boolean;
+  connoinherit: boolean;
 }
 const CONSTRAINTS_SQL = `
 WITH ${RELS_CTE}
@@ -274,7 +282,9 @@ SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
   CASE WHEN con.contype = 'f' THEN (SELECT fn.nspname || '.' || f.relname FROM pg_class f
      JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid) END AS "references",
   CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index,
-  con.conparentid <> 0 OR NOT con.conislocal AS inherited
+  con.conparentid <> 0 OR NOT con.conislocal AS inherited,
+  con.condeferrable, con.condeferred, con.connoinherit,
+  (to_jsonb(con) ->> 'conenforced') = 'false' AS not_enforced
 FROM pg_constraint con
 JOIN rels ON rels.oid = con.conrelid
 ORDER BY con.conrelid, con.conname`;
