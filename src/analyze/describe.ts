@@ -1387,7 +1387,7 @@ function keyFilter(t: N): KeyFilter[] {
   return column && typeof v === "string" ? [{ column, op: o, value: v }] : [];
 }
 
-/** A partition bound of constants in pg_get_expr()'s form; undefined for expressions and hash bounds. */
+/** A partition bound of constants in pg_get_expr()'s form; undefined for expressions. */
 function boundText(b: N): string | undefined {
   if (b.is_default) return "DEFAULT";
   const list = (datums: N[] | undefined): string | undefined => {
@@ -1407,6 +1407,7 @@ function boundText(b: N): string | undefined {
     const items = list(b.listdatums);
     return items === undefined ? undefined : `FOR VALUES IN (${items})`;
   }
+  if (b.strategy === "h") return `FOR VALUES WITH (modulus ${Number(b.modulus ?? 0)}, remainder ${Number(b.remainder ?? 0)})`;
   if (b.strategy !== "r") return undefined;
   const lo = list(b.lowerdatums);
   const hi = list(b.upperdatums);

@@ -18,10 +18,19 @@ function rootOf(name: string, schema: SchemaContext): string {
   return schema.partitionAncestry(name).at(-1)!;
 }
 
-/** The foreign keys declared against `table` or a partitioned table above it: each has a copy per partition below. */
+/**
+ * The tables whose own foreign keys reference `table` or a partitioned table above it: each such
+ * key has a copy per partition below (read from the declarations, so that a schema known only
+ * from statements, without the copies, gives the same answer as the catalog).
+ */
 function referencingAbove(table: string, schema: SchemaContext): string[] {
-  const tables = schema.partitionAncestry(table).flatMap((t) => schema.referencing(t).filter((r) => !r.constraint.inherited).map((r) => r.table));
+  const tables = schema.partitionAncestry(table).flatMap((t) => schema.referencing(t).filter((r) => !r.constraint.inherited && r.table !== t).map((r) => r.table));
   return [...new Set(tables)];
+}
+
+/** The foreign keys a partition of `parent` gets copies of: those declared on the parent and the tables above it. */
+function inheritedForeignKeys(parent: string, schema: SchemaContext): string[] {
+  return schema.partitionAncestry(parent).flatMap((t) => schema.ownForeignKeysOf(t).map((fk) => fk.references!));
 }
 
 /**
@@ -37,7 +46,7 @@ export function lockNewPartition(partition: string, parent: string, isDefault: b
     acc.lock(def, AEL);
     acc.scan(def);
   }
-  for (const fk of schema.foreignKeysOf(parent)) lockFkTarget(fk.references!, partition, schema, acc);
+  for (const target of inheritedForeignKeys(parent, schema)) lockFkTarget(target, partition, schema, acc);
   for (const table of referencingAbove(parent, schema)) acc.lock(table, SRE);
 }
 
@@ -59,7 +68,7 @@ export function lockDetachPartition(parent: string, a: AlterAction, schema: Sche
     // the DEFAULT partition's new constraint includes the parent's own partition constraint
     lockPartitionConstraintSources(parent, schema, acc, true);
   }
-  for (const fk of schema.foreignKeysOf(partition)) if (fk.inherited) lockFkTarget(fk.references!, partition, schema, acc);
+  for (const target of inheritedForeignKeys(parent, schema)) lockFkTarget(target, partition, schema, acc);
   for (const table of referencingAbove(parent, schema)) {
     acc.lock(table, AEL);
     for (const p of schema.inheritorsOf(table)) acc.lock(p, "AccessShareLock");
@@ -88,14 +97,15 @@ export function lockDropTable(t: string, cascade: boolean, schema: SchemaContext
 
 /**
  * `table` (or the key a foreign key needs there) is dropped: each foreign key referencing it goes.
- * A copy Postgres made for a partition takes its whole constraint with it: the referencing tree
- * and the referenced tree lose their triggers.
+ * A key declared against a partitioned table above it goes whole with its copy for this
+ * partition: the referencing tree and the referenced tree lose their triggers.
  */
 export function lockReferencingDropped(table: string, schema: SchemaContext, acc: Acc): void {
-  for (const ref of schema.referencing(table)) {
-    if (ref.table === table) continue;
-    acc.lockPartitions(ref.constraint.inherited ? rootOf(ref.table, schema) : ref.table, AEL);
-    if (ref.constraint.inherited) acc.lockPartitions(rootOf(table, schema), AEL);
+  for (const ref of schema.referencing(table)) if (!ref.constraint.inherited && ref.table !== table) acc.lockPartitions(ref.table, AEL);
+  const parent = schema.relation(table)?.parent;
+  for (const referencing of parent ? referencingAbove(parent, schema) : []) {
+    acc.lockPartitions(referencing, AEL);
+    acc.lockPartitions(rootOf(table, schema), AEL);
   }
 }
 

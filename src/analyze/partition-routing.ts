@@ -31,7 +31,8 @@ function keyOf(table: string, schema: SchemaContext): PartitionKey | undefined {
   const columns = m[2]!.split(",").map((c) => c.trim().replace(/^"|"$/g, ""));
   const cols = columns.map((c) => rel.columns.find((x) => x.name === c));
   if (cols.some((c) => !c)) return undefined;
-  const types = cols.map((c) => c!.typeName.replace(/^pg_catalog\./, ""));
+  // built-in types read from statements can come qualified with public
+  const types = cols.map((c) => c!.typeName.replace(/^(pg_catalog|public)\./, ""));
   const strategy = m[1]!.toLowerCase() as PartitionKey["strategy"];
   if (strategy !== "hash" && !types.every(comparable)) return undefined;
   return { strategy, columns, types, notNull: cols.map((c) => c!.notNull) };
