@@ -1370,11 +1370,23 @@ function keyFilter(t: N): KeyFilter[] {
   const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
   const constants = (list: N[] | undefined) => (list ?? []).map(constantText);
   if (t.BoolExpr?.boolop === "OR_EXPR") return [{ op: "or", arms: (t.BoolExpr.args as N[]).map(keyFilters) }];
+  // NOT (col < 5) is col >= 5 to the planner
+  const negated = t.BoolExpr?.boolop === "NOT_EXPR" ? (t.BoolExpr.args?.[0]?.A_Expr as N | undefined) : undefined;
+  const negator = { "<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "<>", "<>": "=" } as Record<string, string>;
+  if (negated?.kind === "AEXPR_OP" && negator[negated.name?.[0]?.String?.sval]) {
+    return keyFilter({ A_Expr: { ...negated, name: [{ String: { sval: negator[negated.name[0].String.sval] } }] } });
+  }
   if (t.NullTest?.nulltesttype === "IS_NULL" && col(t.NullTest.arg)) return [{ column: col(t.NullTest.arg)!, op: "is-null" }];
   const e = t.A_Expr;
   const c = col(e?.lexpr);
-  if (e?.kind === "AEXPR_IN" && c && e.name?.[0]?.String?.sval === "=") {
-    const values = constants(e.rexpr?.List?.items ?? e.rexpr);
+  // (a, b) = (1, 2) is a = 1 AND b = 2
+  if (e?.kind === "AEXPR_OP" && e.name?.[0]?.String?.sval === "=" && e.lexpr?.RowExpr && e.rexpr?.RowExpr) {
+    const right = e.rexpr.RowExpr.args as N[];
+    return (e.lexpr.RowExpr.args as N[]).flatMap((l, i) => keyFilter({ A_Expr: { kind: "AEXPR_OP", name: e.name, lexpr: l, rexpr: right[i] } }));
+  }
+  const anyArray = e?.kind === "AEXPR_OP_ANY" && e.rexpr?.A_ArrayExpr ? (e.rexpr.A_ArrayExpr.elements as N[] | undefined) : undefined;
+  if ((e?.kind === "AEXPR_IN" || anyArray) && c && e.name?.[0]?.String?.sval === "=") {
+    const values = constants(anyArray ?? e.rexpr?.List?.items ?? e.rexpr);
     return values.every((v) => typeof v === "string") ? [{ column: c, op: "in", values: values as string[] }] : [];
   }
   if (e?.kind === "AEXPR_BETWEEN" && c) {

@@ -1,5 +1,5 @@
 import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
-import { prunedPartitions, routedPartitions } from "./partition-routing.js";
+import { moveDestinations, prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
 import { lockDetachPartition, lockDropTable, lockNewPartition, lockPartitionConstraintSources, lockReferencingDropped } from "./locks-partitions.js";
 import { accessMethodChanges, lockCluster, lockReindex, lockDropStatistics, lockPublication, lockTypedTables, lockVacuum, triggerReachesPartitions } from "./locks-objects.js";
@@ -346,6 +346,8 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
       else if (s.only && t === target) acc.lock(t, "RowExclusiveLock");
       else acc.lockTree(t, "RowExclusiveLock");
       lockPartitionConstraintSources(t, schema, acc, s.kind !== "delete");
+      // rows whose partition key is set move to another partition
+      if (s.kind === "update" && t === target && s.dml?.sets) moveDestinations(t, s.dml.sets, s.dml.keyFilters ?? [], schema)?.forEach((p) => acc.lock(p, "RowExclusiveLock"));
     } else if (schema.relation(t)?.kind !== "partitioned-table") acc.lock(t, "RowExclusiveLock");
     else {
       // rows are routed at execution time: only the partitions that receive one are opened
@@ -428,6 +430,8 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         lockNewPartition(a.partition!, rel, false, mode, schema, acc);
         acc.lockTree(a.partition, AEL);
         acc.scan(a.partition);
+        // the attached table is checked against its new partition constraint, which includes the parent's
+        lockPartitionConstraintSources(rel, schema, acc, true);
         break;
       case "detach-partition":
       case "detach-partition-finalize":
@@ -474,6 +478,11 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         if (!con && !schema.known) schema.assume(`${rel}: constraint ${a.constraintName} is unknown; if it is a foreign key, the referenced table is locked too`);
         break;
       }
+      case "rename-constraint":
+        // only checks (and not-null constraints) that children inherit are renamed on them too
+        if (con && (con.noInherit || (con.type !== "c" && con.type !== "n"))) acc.lock(rel, mode);
+        else recurse(mode);
+        break;
       case "validate-constraint":
         // validating a valid constraint does nothing beyond opening the table
         if (con?.validated) {

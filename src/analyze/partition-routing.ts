@@ -109,6 +109,48 @@ function hashTarget(table: string, key: PartitionKey, values: Array<string | nul
   return index >= 0 ? bounds.parts[index]! : "";
 }
 
+/**
+ * An UPDATE that sets a partition key column moves the rows that no longer fit to the partition
+ * the new values route them to (opened, with the partitioned tables on the way, when a row goes
+ * there): at a level whose key the SET gives constants for (or keeps at a value the WHERE clause
+ * fixes with `=`), that one partition; at a level whose key keeps the rows' own values, any of
+ * them. Undefined when no key column of the tree is set.
+ */
+export function moveDestinations(table: string, sets: Array<{ column: string; expression: string }>, where: KeyFilter[], schema: SchemaContext): string[] | undefined {
+  const setValue = (col: string): Value => {
+    const set = sets.find((x) => x.column === col);
+    if (!set) {
+      const eq = where.find((f): f is Extract<KeyFilter, { value: string }> => "value" in f && f.column === col && f.op === "=");
+      return eq ? eq.value : undefined;
+    }
+    const lit = literals(set.expression.trim());
+    return lit?.length === 1 && (lit[0]!.kind === "value" || lit[0]!.kind === "null") ? (lit[0]!.kind === "value" ? lit[0]!.text : null) : false;
+  };
+  let keySet = false;
+  const out: string[] = [];
+  const visit = (t: string, depth: number) => {
+    const key = keyOf(t, schema);
+    const values = key?.columns.map(setValue);
+    if (key?.columns.some((c) => sets.some((x) => x.column === c))) keySet = true;
+    let targets: string[] = schema.relation(t)?.partitions ?? [];
+    if (key && values && values.every((v) => v !== undefined && v !== false)) {
+      try {
+        const known = values as Array<string | null>;
+        const target = key.strategy === "hash" ? hashTarget(t, key, known, schema) : rangeOrListTarget(t, key, known, schema);
+        if (target !== undefined) targets = target ? [target] : [];
+      } catch (e) {
+        if (!(e instanceof Unreadable)) throw e;
+      }
+    }
+    for (const p of targets) {
+      out.push(p);
+      if (depth < 8 && schema.relation(p)?.kind === "partitioned-table") visit(p, depth + 1);
+    }
+  };
+  visit(table, 0);
+  return keySet ? out : undefined;
+}
+
 /* ---------------------------------------- pruning ----------------------------------------- */
 
 /**
