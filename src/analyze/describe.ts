@@ -1024,6 +1024,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       // DROP TRIGGER/POLICY/RULE name ON table: the relation is the table
       s.objects = ((n.objects as N[] | undefined) ?? []).map((o) => (onTable ? qualifyNames(names(o.List?.items).slice(0, -1)) : objectName(o)));
       s.relation = s.objects[0];
+      if (t === "trigger") s.trigger = { name: names(n.objects?.[0]?.List?.items).at(-1) ?? "", events: [], timing: "" };
       s.ifExists = n.missing_ok === true;
       s.cascade = n.behavior === "DROP_CASCADE";
       s.concurrently = n.concurrent === true;

@@ -247,6 +247,8 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "drop-policy":
     case "drop-rule":
       for (const t of s.objects) acc.lock(t, AEL);
+      // a row trigger of a partitioned table goes with its clones on the partitions
+      if (s.kind === "drop-trigger" && triggerReachesPartitions(rel!, s.trigger?.name, schema)) acc.lockPartitions(rel, AEL);
       return;
     case "create-policy":
     case "alter-policy":
@@ -254,8 +256,11 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       // the expressions' subqueries are parsed and checked: what they read is opened
       for (const r of s.reads) acc.lock(r, "AccessShareLock");
       return;
-    case "create-rule":
     case "alter-trigger":
+      if (triggerReachesPartitions(rel!, s.actions[0]?.constraintName, schema)) acc.lockPartitions(rel, AEL);
+      acc.lock(rel, AEL);
+      return;
+    case "create-rule":
     case "alter-rule":
       acc.lock(rel, AEL);
       return;
@@ -515,17 +520,24 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         break;
       }
       case "set-not-null": {
-        recurse(mode);
         const col = a.column ? schema.column(rel, a.column) : undefined;
+        // already NOT NULL: from PG 18 (not-null constraints) nothing to do beyond opening the table
+        if (col?.notNull && pg >= 18) {
+          acc.lock(rel, mode);
+          break;
+        }
+        recurse(mode);
         const proven = schema.relation(rel)?.constraints.some((c) => c.type === "c" && c.validated && isNotNullCheck(c.definition, a.column!));
         if (!(col?.notNull) && !(pg >= 12 && proven)) acc.scan(rel);
         break;
       }
-      case "drop-not-null":
-        // a NOT NULL ... NO INHERIT is the table's own: the children are not visited
-        if (schema.relation(rel)?.constraints.some((c) => c.type === "n" && c.noInherit && c.columns.includes(a.column ?? ""))) acc.lock(rel, mode);
+      case "drop-not-null": {
+        // a nullable column (from PG 18), or a NOT NULL ... NO INHERIT that is the table's own: the children are not visited
+        const nullable = pg >= 18 && schema.column(rel, a.column ?? "")?.notNull === false;
+        if (nullable || schema.relation(rel)?.constraints.some((c) => c.type === "n" && c.noInherit && c.columns.includes(a.column ?? ""))) acc.lock(rel, mode);
         else recurse(mode);
         break;
+      }
       case "add-identity":
       case "set-identity":
       case "drop-identity":
@@ -548,6 +560,8 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "no-inherit":
         acc.lock(rel, mode);
         acc.lock(a.parent, a.action === "inherit" ? SUE : "AccessShareLock");
+        // a new parent must not be one of the table's own descendants
+        if (a.action === "inherit") for (const c of schema.inheritorsOf(rel)) acc.lock(c, "AccessShareLock");
         break;
       case "set-expression":
         recurse(mode);
