@@ -268,6 +268,12 @@ export interface StatementSummary {
   dml?: DmlSummary;
   /** SELECT from one table: the WHERE clause's `column op constant` terms (plan-time partition pruning) */
   keyFilters?: DmlSummary["keyFilters"];
+  /**
+   * SELECT / CREATE TABLE AS / INSERT ... SELECT, per SELECT of the statement: its FROM relations
+   * named once in the statement, the WHERE and join terms that restrict each one's scan, and the
+   * unqualified terms of a SELECT over several relations (plan-time partition pruning)
+   */
+  readKeyFilters?: Array<{ relations: string[]; byRelation: Record<string, KeyFilter[]>; unqualified: KeyFilter[] }>;
   /** relations a query reads (SELECT, view definitions, CTAS, subqueries in DML), schema-qualified */
   reads: string[];
   /** CREATE TYPE / DOMAIN / enum: the new type */
@@ -675,9 +681,10 @@ function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(
   const visit = (x: unknown): void => {
     if (Array.isArray(x)) return x.forEach(visit);
     if (!x || typeof x !== "object") return;
+    // a WITH clause names its CTEs for the whole query, whichever field comes first
+    for (const c of ((x as N).withClause?.ctes as N[] | undefined) ?? []) ctes.add(c.CommonTableExpr?.ctename);
     for (const k in x as N) {
       const v = (x as N)[k];
-      if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
       if (k === "RangeVar") {
         if (v.schemaname === undefined && ctes.has(v.relname)) continue;
         const name = qualify(v);
@@ -1071,6 +1078,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       }
       if (src && n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.whereText = src.clause(n.whereClause, ["RETURNING"]);
       if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
+      const readFilters = select?.SelectStmt && statementKeyFilters(select.SelectStmt);
+      if (readFilters) s.readKeyFilters = readFilters;
       return s;
     }
     case "SelectStmt": {
@@ -1087,6 +1096,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       }
       if (n.lockingClause?.length) s.lockMode = "RowShareLock";
       if (n.whereClause && n.fromClause?.length === 1 && n.fromClause[0].RangeVar) s.keyFilters = keyFilters(n.whereClause);
+      const filters = statementKeyFilters({ ...n, intoClause: undefined });
+      if (filters) s.readKeyFilters = filters;
       return s;
     }
     case "CreateTableAsStmt": {
@@ -1104,6 +1115,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (only.size) s.readsOnly = [...only];
       const q = n.query?.SelectStmt as N | undefined;
       if (q?.whereClause && q.fromClause?.length === 1 && q.fromClause[0].RangeVar) s.keyFilters = keyFilters(q.whereClause);
+      const filters = q && statementKeyFilters(q);
+      if (filters) s.readKeyFilters = filters;
       return s;
     }
     case "ViewStmt": {
@@ -1360,6 +1373,112 @@ function nullColumns(cols: N[] | undefined, rows: N[]): string[] {
 
 /** An operator with its operands swapped: `5 < col` is `col > 5`. */
 const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "<>": "<>" } as const;
+
+/**
+ * Every SELECT of a statement (subqueries, CTEs and UNION arms too) restricts the scans of its own
+ * FROM list: per relation, the WHERE terms and inner-join conditions whose columns all name it
+ * (by alias, or unqualified when it is the SELECT's only relation), the ON terms of an outer join
+ * only for its nullable side. Unqualified terms of a SELECT over several relations are left for
+ * the schema to attribute (`unqualified`). A relation named anywhere else in the statement (or
+ * twice in one FROM list) is left out. Undefined when there are no groups.
+ */
+function statementKeyFilters(root: N): NonNullable<StatementSummary["readKeyFilters"]> | undefined {
+  const counts = new Map<string, number>();
+  const count = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(count);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      if (k === "RangeVar") counts.set(qualify(v), (counts.get(qualify(v)) ?? 0) + 1);
+      else count(v);
+    }
+  };
+  count(root);
+  const groups: NonNullable<StatementSummary["readKeyFilters"]> = [];
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      // the arms of a UNION / INTERSECT / EXCEPT are SELECTs without the node name
+      if (k === "SelectStmt" || ((k === "larg" || k === "rarg") && v?.op)) {
+        const g = selectKeyFilters(v);
+        if (g) groups.push(g);
+      }
+      visit(v);
+    }
+  };
+  visit({ SelectStmt: root });
+  // every occurrence of a relation must be a FROM item of one of the groups
+  const inGroups = new Map<string, number>();
+  for (const g of groups) for (const r of g.relations) inGroups.set(r, (inGroups.get(r) ?? 0) + 1);
+  for (const g of groups) g.relations = g.relations.filter((r) => inGroups.get(r) === counts.get(r));
+  const used = groups.filter((g) => g.relations.length);
+  return used.length ? used : undefined;
+}
+
+function selectKeyFilters(select: N): NonNullable<StatementSummary["readKeyFilters"]>[number] | undefined {
+  const aliases = new Map<string, string>();
+  const terms: Array<{ term: N; within?: Set<string> }> = [];
+  const and = (e: N | undefined): N[] => (!e ? [] : e.BoolExpr?.boolop === "AND_EXPR" ? (e.BoolExpr.args as N[]) : [e]);
+  const visit = (item: N): Set<string> => {
+    if (item.RangeVar) {
+      const alias = item.RangeVar.alias?.aliasname ?? item.RangeVar.relname;
+      aliases.set(alias, qualify(item.RangeVar));
+      return new Set([alias]);
+    }
+    const j = item.JoinExpr;
+    if (!j) return new Set();
+    const left = visit(j.larg);
+    const right = visit(j.rarg);
+    const type = String(j.jointype);
+    // an outer join's ON terms restrict only its nullable side
+    const within = type === "JOIN_INNER" ? undefined : type === "JOIN_LEFT" ? right : type === "JOIN_RIGHT" ? left : new Set<string>();
+    for (const term of and(j.quals)) terms.push({ term, within });
+    return new Set([...left, ...right]);
+  };
+  for (const item of (select.fromClause as N[] | undefined) ?? []) visit(item);
+  for (const term of and(select.whereClause)) terms.push({ term });
+  const named = [...aliases.values()];
+  const relations = [...new Set(named)].filter((r) => named.indexOf(r) === named.lastIndexOf(r));
+  const byRelation: Record<string, KeyFilter[]> = {};
+  const unqualified: KeyFilter[] = [];
+  for (const { term, within } of terms) {
+    const q = qualifierOf(term);
+    const alias = q === null && aliases.size === 1 ? [...aliases.keys()][0]! : q;
+    const filters = keyFilter(term);
+    if (!filters.length) continue;
+    if (alias === null && !within) unqualified.push(...filters);
+    if (typeof alias !== "string" || !aliases.has(alias) || (within && !within.has(alias))) continue;
+    const rel = aliases.get(alias)!;
+    if (relations.includes(rel)) (byRelation[rel] ??= []).push(...filters);
+  }
+  return relations.length ? { relations, byRelation, unqualified } : undefined;
+}
+
+/** The one table qualifier of every column a term names; null when they are all unqualified, undefined when mixed. */
+function qualifierOf(term: N): string | null | undefined {
+  const found = new Set<string | null>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      if (k === "SubLink") {
+        found.add("\u0000"); // a subquery: not a restriction of one scan
+        continue;
+      }
+      if (k === "ColumnRef") {
+        const fields = names(v.fields);
+        found.add(fields.length >= 2 ? fields[fields.length - 2]! : null);
+        continue;
+      }
+      visit(v);
+    }
+  };
+  visit(term);
+  return found.size === 1 ? [...found][0] : undefined;
+}
 
 /** The terms ANDed at the top of a WHERE clause that pruning can use; the others only narrow it further. */
 function keyFilters(where: N): KeyFilter[] {

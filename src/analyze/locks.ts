@@ -1,4 +1,4 @@
-import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import type { AlterAction, ExpressionSummary, KeyFilter, StatementSummary, TypeRef } from "./describe.js";
 import { moveDestinations, prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
 import { lockDetachPartition, lockDropTable, lockNewPartition, lockPartitionConstraintSources, lockReferencingDropped } from "./locks-partitions.js";
@@ -285,13 +285,39 @@ export function lockFkTarget(target: string, from: string, schema: SchemaContext
   acc.lockTree(target, SRE);
 }
 
-/** A query's relations; from one table, only the partitions plan-time pruning keeps for its WHERE clause. */
+/** A query's relations; of a partitioned one, only the partitions plan-time pruning keeps for the terms restricting each scan of it. */
 function lockQueryReads(s: StatementSummary, mode: LockMode, schema: SchemaContext, acc: Acc): void {
-  const table = s.reads.length === 1 && !s.readsOnly ? s.reads[0]! : undefined;
-  const kept = table && s.keyFilters ? prunedPartitions(table, s.keyFilters, schema) : undefined;
-  if (!table || !kept) return lockReads(schema.expandViews(s.reads), mode, schema, acc, true, s.readsOnly);
-  [table, ...kept].forEach((r) => acc.lock(r, mode));
-  lockPartitionConstraintSources(table, schema, acc);
+  const pruned = new Set<string>();
+  for (const [table, scans] of scanFilters(s.readKeyFilters ?? [], schema)) {
+    if (!s.reads.includes(table) || s.readsOnly?.includes(table)) continue;
+    const kept = scans.map((filters) => prunedPartitions(table, filters, schema));
+    if (kept.some((k) => k === undefined)) continue;
+    [table, ...kept.flat()].forEach((r) => acc.lock(r!, mode));
+    lockPartitionConstraintSources(table, schema, acc);
+    pruned.add(table);
+  }
+  lockReads(schema.expandViews(s.reads.filter((r) => !pruned.has(r))), mode, schema, acc, true, s.readsOnly);
+}
+
+/**
+ * Per relation, the terms restricting each of its scans (one per SELECT naming it); an unqualified
+ * term goes to the one relation of its SELECT that has all its columns.
+ */
+function scanFilters(groups: NonNullable<StatementSummary["readKeyFilters"]>, schema: SchemaContext): Map<string, KeyFilter[][]> {
+  const out = new Map<string, KeyFilter[][]>();
+  for (const g of groups) {
+    const scan = new Map(g.relations.map((r) => [r, [...(g.byRelation[r] ?? [])]]));
+    for (const f of g.unqualified) {
+      const owners = g.relations.filter((r) => filterColumns(f).every((c) => schema.column(r, c)));
+      if (owners.length === 1) scan.get(owners[0]!)!.push(f);
+    }
+    for (const [rel, filters] of scan) out.set(rel, [...(out.get(rel) ?? []), filters]);
+  }
+  return out;
+}
+
+function filterColumns(f: KeyFilter): string[] {
+  return f.op === "or" ? f.arms.flat().flatMap(filterColumns) : [f.column];
 }
 
 /** `withPartitions`: a query reads the partitions and inheritance children too, except of the relations read with ONLY. */
@@ -362,13 +388,13 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc): void {
     }
     if (s.kind === "insert") lockPartitionConstraintSources(t, schema, acc, true);
   }
-  lockReads(schema.expandViews(s.reads), "AccessShareLock", schema, acc, true);
+  lockQueryReads(s, "AccessShareLock", schema, acc);
   if (s.kind === "insert" && s.dml) {
     // RI checks of inserted rows lock the referenced tables FOR KEY SHARE
     const cols = s.dml.columns;
     const nulls = s.dml.nullColumns ?? [];
     for (const fk of schema.foreignKeysOf(target)) {
-      if (fk.columns.every((c) => nulls.includes(c))) continue; // RI checks skip NULL keys
+      if (fk.columns.every((c) => nulls.includes(c)) || fk.notEnforced) continue; // RI checks skip NULL keys; NOT ENFORCED keys have none
       if (cols.length === 0 || fk.columns.some((c) => cols.includes(c))) acc.lock(fk.references, "RowShareLock");
     }
   }
