@@ -279,10 +279,10 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
   }
 }
 
-/** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */
+/** The other side of a new foreign key: triggers are added there and on its partitions (ShareRowExclusiveLock). */
 export function lockFkTarget(target: string, from: string, schema: SchemaContext, acc: Acc): void {
   if (target === from) return;
-  acc.lockTree(target, SRE);
+  acc.lockPartitions(target, SRE);
 }
 
 /** A query's relations; of a partitioned one, only the partitions plan-time pruning keeps for the terms restricting each scan of it. */
