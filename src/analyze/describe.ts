@@ -1114,7 +1114,6 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.reads = [...reads];
       if (only.size) s.readsOnly = [...only];
       const q = n.query?.SelectStmt as N | undefined;
-      if (q?.whereClause && q.fromClause?.length === 1 && q.fromClause[0].RangeVar) s.keyFilters = keyFilters(q.whereClause);
       const filters = q && statementKeyFilters(q);
       if (filters) s.readKeyFilters = filters;
       return s;

@@ -90,7 +90,7 @@ function rangeOrListTarget(table: string, key: PartitionKey, values: Array<strin
   for (const p of schema.relation(table)?.partitions ?? []) {
     const bound = schema.relation(p)?.partitionBound ?? "";
     if (bound === "DEFAULT") continue;
-    if (key.strategy === "range" ? inRange(parseRange(bound, key), values, key.types) : parseList(bound, key).includes(values[0]!)) return p;
+    if (key.strategy === "range" ? inRange(parseRange(bound, key), values, key.types) : inList(parseList(bound, key), values[0]!, key.types[0]!)) return p;
   }
   return schema.defaultPartitionOf(table) ?? "";
 }
@@ -101,8 +101,12 @@ function inRange([lo, hi]: [Datum[], Datum[]], values: Array<string | null>, typ
   return boundVsTuple(lo, tuple, types) <= 0 && boundVsTuple(hi, tuple, types) > 0;
 }
 
+function inList(items: Array<string | null>, value: string | null, type: string): boolean {
+  return items.some((v) => (v === null || value === null ? v === value : cmp(v, value, type) === 0));
+}
+
 function hashTarget(table: string, key: PartitionKey, values: Array<string | null>, schema: SchemaContext): string | undefined {
-  const bounds = hashBounds(table, key, schema);
+  const bounds = hashBounds(table, schema);
   const hash = partitionHash(values, key.types);
   if (hash === undefined) return undefined;
   const index = bounds.indexes[Number(hash % BigInt(bounds.indexes.length))]!;
@@ -178,7 +182,7 @@ function keepAtLevel(table: string, filters: KeyFilter[], schema: SchemaContext)
   const key = keyOf(table, schema);
   if (!key) return undefined;
   try {
-    const bounds: Bounds = key.strategy === "range" ? rangeBounds(table, key, schema) : key.strategy === "list" ? listBounds(table, key, schema) : hashBounds(table, key, schema);
+    const bounds: Bounds = key.strategy === "range" ? rangeBounds(table, key, schema) : key.strategy === "list" ? listBounds(table, key, schema) : hashBounds(table, schema);
     const step = stepsFor(filters, key, bounds);
     return step && partitionsOf(step, bounds);
   } catch (e) {
@@ -478,14 +482,13 @@ interface HashBounds extends BoundsBase {
   strategy: "hash";
 }
 
-function hashBounds(table: string, key: PartitionKey, schema: SchemaContext): HashBounds {
+function hashBounds(table: string, schema: SchemaContext): HashBounds {
   const { parts, order } = partitionsByBound(table, schema);
   const specs = parts.map((p) => {
     const m = /^FOR VALUES WITH \(modulus (\d+), remainder (\d+)\)$/i.exec(schema.relation(p)?.partitionBound ?? "");
     if (!m) throw new Unreadable();
     return { modulus: Number(m[1]), remainder: Number(m[2]) };
   });
-  void key;
   const greatest = Math.max(1, ...specs.map((s) => s.modulus));
   const indexes = new Array<number>(greatest).fill(-1);
   specs.forEach((s, index) => {

@@ -163,7 +163,7 @@ export class SchemaContext implements DescribeContext {
     return out;
   }
 
-  /** A leaf or an intermediate partitioned table: has storage of its own. */
+  /** A table or materialized view has storage of its own (a partitioned table or view has none); an unknown relation is taken for a table. */
   hasStorage(name: string): boolean {
     const kind = this.relation(name)?.kind;
     return kind === undefined || kind === "table" || kind === "materialized-view";
@@ -280,7 +280,7 @@ export class SchemaContext implements DescribeContext {
         if (s.publication) this.applyPublication(s.publication);
         return;
       case "drop-publication":
-        for (const o of s.objects) delete this.snapshot.publications?.[o.replace(/^public\./, "")];
+        for (const o of s.objects) delete this.snapshot.publications?.[o];
         return;
       case "create-trigger":
         if (s.trigger?.row && rel && rels[rel]?.kind === "partitioned-table") rels[rel]!.partitionTriggers = [...(rels[rel]!.partitionTriggers ?? []), s.trigger.name];
