@@ -679,8 +679,8 @@ function lockAlterType(rel: string, a: AlterAction, schema: SchemaContext, pg: n
   acc.lockTree(rel, mode);
   const col = a.column ? schema.column(rel, a.column) : undefined;
   // constraints involving the column are dropped and re-created: the other side of a FK too
-  for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lockTree(fk.references, AEL);
-  for (const r of schema.referencing(rel)) if (r.table !== rel && a.column && referencedColumns(r.constraint.definition).includes(a.column)) acc.lockTree(r.table, AEL);
+  for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lockPartitions(fk.references, AEL);
+  for (const r of schema.referencing(rel)) if (r.table !== rel && a.column && referencedColumns(r.constraint.definition).includes(a.column)) acc.lockPartitions(r.table, AEL);
   if (!a.type) return;
   if (!col) {
     schema.assume(`${rel}.${a.column}: the column's current type is unknown; assumed the type change rewrites the table`);
