@@ -58,6 +58,8 @@ export interface ConstraintSummary {
   deferrable?: boolean;
   /** INITIALLY DEFERRED: checked at COMMIT */
   initiallyDeferred?: boolean;
+  /** NO INHERIT (checks, not-null) */
+  noInherit?: boolean;
   /** CHECK expression */
   expression?: ExpressionSummary;
   /** the CHECK is `col IS NOT NULL` for this column */
@@ -165,6 +167,8 @@ export interface AlterAction {
   alters?: Array<"deferrability" | "enforceability" | "inheritability">;
   /** enable-trigger / disable-trigger: which triggers (a name, ALL or USER) and their new pg_trigger.tgenabled */
   trigger?: { name?: string; all?: "all" | "user"; enabled: "O" | "A" | "R" | "D" };
+  /** alter-constraint: only the properties the command sets */
+  constraintChange?: { deferrable?: boolean; initiallyDeferred?: boolean; enforced?: boolean; inherit?: boolean };
 }
 
 export interface IndexSummary {
@@ -193,7 +197,7 @@ export interface DmlSummary {
   /** INSERT ... VALUES: listed columns given NULL in every row */
   nullColumns?: string[];
   /** UPDATE/DELETE: the WHERE clause's top-level AND terms of the form `column op constant` (what plan-time partition pruning uses) */
-  keyFilters?: Array<{ column: string; op: "=" | "<" | "<=" | ">" | ">="; value: string }>;
+  keyFilters?: KeyFilter[];
   /** INSERT ... VALUES of at most 100 rows: each value as a constant's text, null for NULL, false when not a constant */
   values?: Array<Array<string | null | false>>;
   returning: boolean;
@@ -213,6 +217,16 @@ export interface DmlSummary {
   /** the target's alias (`DELETE FROM users u ...`) */
   alias?: string;
 }
+
+/**
+ * A top-level AND term of a WHERE clause that plan-time partition pruning can use: `column op
+ * constant`, `column IN (constants)`, `column IS NULL`, or an OR of AND-lists of such terms.
+ */
+export type KeyFilter =
+  | { column: string; op: "=" | "<" | "<=" | ">" | ">=" | "<>"; value: string }
+  | { column: string; op: "in"; values: string[] }
+  | { column: string; op: "is-null" }
+  | { op: "or"; arms: KeyFilter[][] };
 
 /** A value an UPDATE assigns, as far as it is known without running it. */
 export type AssignedValue = string | null | false | { column: string } | { default: true };
@@ -280,6 +294,12 @@ export interface StatementSummary {
   dml?: DmlSummary;
   /** SELECT from one table: the WHERE clause's `column op constant` terms (plan-time partition pruning) */
   keyFilters?: DmlSummary["keyFilters"];
+  /**
+   * SELECT / CREATE TABLE AS / INSERT ... SELECT, per SELECT of the statement: its FROM relations
+   * named once in the statement, the WHERE and join terms that restrict each one's scan, and the
+   * unqualified terms of a SELECT over several relations (plan-time partition pruning)
+   */
+  readKeyFilters?: Array<{ relations: string[]; byRelation: Record<string, KeyFilter[]>; unqualified: KeyFilter[] }>;
   /** relations a query reads (SELECT, view definitions, CTAS, subqueries in DML), schema-qualified */
   reads: string[];
   /** CREATE TYPE / DOMAIN / enum: the new type */
@@ -333,6 +353,16 @@ export interface StatementSummary {
   copy?: { from: boolean; columns: string[] };
   /** CREATE / ALTER EVENT TRIGGER */
   eventTrigger?: { name: string; event?: string; function?: string; tags?: string[]; enabled?: "O" | "D" | "R" | "A" };
+  /** relations read with ONLY (SELECT ... FROM ONLY t): their partitions and children are not read */
+  readsOnly?: string[];
+  /** CREATE TABLE ... USING: the table access method */
+  accessMethod?: string;
+  /** CREATE TABLE ... OF type: the composite type, schema-qualified */
+  ofType?: string;
+  /** CREATE STATISTICS: the statistics object's name, schema-qualified */
+  statisticsName?: string;
+  /** CREATE / ALTER PUBLICATION: the tables named (`only` without their inheritance children) and what ALTER does with them */
+  publication?: { name: string; action?: "add" | "drop" | "set"; tables: Array<{ name: string; only: boolean }>; schemas: boolean };
 }
 
 export interface TriggerSummary {
@@ -696,6 +726,7 @@ function constraint(c: N, src: ExprSource | undefined, column?: string): Constra
   if (c.deferrable) out.deferrable = true;
   if ((type === "check" || type === "foreign-key") && c.is_enforced !== true) out.notEnforced = true;
   if (c.initdeferred) out.initiallyDeferred = true;
+  if (c.is_no_inherit) out.noInherit = true;
   if (type === "foreign-key") {
     out.references = {
       relation: qualify(c.pktable),
@@ -756,8 +787,18 @@ function column(def: N, src: ExprSource | undefined): ColumnSummary {
 /** Column-level constraints as ConstraintSummary entries (PK, UNIQUE, FK, CHECK), for uniform rule checks. */
 function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSummary[] {
   const out: ConstraintSummary[] = [];
+  let last: ConstraintSummary | undefined;
   for (const cn of (def.constraints as N[] | undefined) ?? []) {
-    const c = constraint(cn.Constraint as N, src, def.colname);
+    const raw = cn.Constraint as N;
+    // DEFERRABLE / INITIALLY DEFERRED / NOT ENFORCED after a column constraint arrive as nodes of their own
+    if (last && String(raw.contype).startsWith("CONSTR_ATTR_")) {
+      if (raw.contype === "CONSTR_ATTR_DEFERRABLE") last.deferrable = true;
+      if (raw.contype === "CONSTR_ATTR_DEFERRED") (last.deferrable = true), (last.initiallyDeferred = true);
+      if (raw.contype === "CONSTR_ATTR_NOT_ENFORCED") last.notEnforced = true;
+      continue;
+    }
+    const c = constraint(raw, src, def.colname);
+    last = c;
     if (c && c.type !== "not-null") out.push(c);
   }
   return out;
@@ -767,24 +808,35 @@ function columnConstraints(def: N, src: ExprSource | undefined): ConstraintSumma
 
 /**
  * Relations a query reads: every RangeVar in the subtree that is not a CTE name; with `calls`,
- * also the functions it calls that are not well-known built-ins (see callName).
+ * also the functions it calls that are not well-known built-ins (see callName). `only` collects
+ * those read with ONLY and nowhere without it.
  */
-function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(), calls?: Set<string>): void {
-  if (Array.isArray(n)) return n.forEach((x) => collectReads(x, out, ctes, calls));
-  if (!n || typeof n !== "object") return;
-  for (const k in n as N) {
-    const v = (n as N)[k];
-    if (k === "withClause" && v?.ctes) for (const c of v.ctes as N[]) ctes.add(c.CommonTableExpr?.ctename);
-    if (k === "RangeVar") {
-      if (!(v.schemaname === undefined && ctes.has(v.relname))) out.add(qualify(v));
-      continue;
+function collectReads(n: unknown, out: Set<string>, ctes: Set<string> = new Set(), calls?: Set<string>, only?: Set<string>): void {
+  const inherited = new Set<string>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (!x || typeof x !== "object") return;
+    // a WITH clause names its CTEs for the whole query, whichever field comes first
+    for (const c of ((x as N).withClause?.ctes as N[] | undefined) ?? []) ctes.add(c.CommonTableExpr?.ctename);
+    for (const k in x as N) {
+      const v = (x as N)[k];
+      if (k === "RangeVar") {
+        if (v.schemaname === undefined && ctes.has(v.relname)) continue;
+        const name = qualify(v);
+        out.add(name);
+        if (v.inh === true) inherited.add(name);
+        else only?.add(name);
+        continue;
+      }
+      if (k === "FuncCall" && calls) {
+        const name = callName(v.funcname);
+        if (name) calls.add(name);
+      }
+      visit(v);
     }
-    if (k === "FuncCall" && calls) {
-      const name = callName(v.funcname);
-      if (name) calls.add(name);
-    }
-    collectReads(v, out, ctes, calls);
-  }
+  };
+  visit(n);
+  for (const name of inherited) only?.delete(name);
 }
 
 /** Unqualified calls of these are Postgres' own: no body to follow. */
@@ -821,11 +873,11 @@ function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, c
 }
 
 /** Reads, calls and writable CTEs of a query part, set on the summary (calls and modifies only when there are some). */
-function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): Set<string> {
+function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext, only?: Set<string>): Set<string> {
   const reads = new Set<string>();
   const calls = new Set<string>();
   const ctes = new Set<string>(((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename));
-  collectReads(parts, reads, ctes, calls);
+  collectReads(parts, reads, ctes, calls, only);
   if (calls.size) s.calls = [...calls];
   const modifies = modifyingCtes(withClause, src, ctx);
   if (modifies.length) s.modifies = modifies;
@@ -951,6 +1003,13 @@ function alterAction(cmd: N, src: ExprSource | undefined, table: string): AlterA
       const ac = def?.ATAlterConstraint as N | undefined;
       a.constraintName = ac?.conname ?? def?.Constraint?.conname;
       if (ac) a.alters = (["deferrability", "enforceability", "inheritability"] as const).filter((k) => ac[`alter${k[0]!.toUpperCase()}${k.slice(1)}`] === true);
+      if (ac) {
+        a.constraintChange = {
+          ...(ac.alterDeferrability ? { deferrable: ac.deferrable === true, initiallyDeferred: ac.initdeferred === true } : {}),
+          ...(ac.alterEnforceability ? { enforced: ac.is_enforced === true } : {}),
+          ...(ac.alterInheritability ? { inherit: ac.noinherit !== true } : {}),
+        };
+      }
       break;
     }
     case "AT_AttachPartition":
@@ -1067,6 +1126,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         if (bound) s.partitionBound = bound;
       } else s.inherits = parents;
       noteDuplicates(s, s.columns.map((c) => c.name));
+      if (n.accessMethod) s.accessMethod = n.accessMethod;
+      if (n.ofTypename) s.ofType = qualifyNames(names(n.ofTypename.names));
       if (n.partspec) {
         s.partitionBy = kebab(String(n.partspec.strategy ?? "").replace(/^PARTITION_STRATEGY_/, ""));
         const keys = ((n.partspec.partParams as N[] | undefined) ?? []).map((p) => p.PartitionElem?.name as string | undefined);
@@ -1182,6 +1243,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = qualify(n.relation);
       s.objectType = "table";
       s.objects = [s.relation];
+      s.only = n.relation?.inh !== true;
       // VALUES lists can be huge (seed data) and are mostly constants: only their other cells are walked, in the first 100 rows
       const values = n.selectStmt?.SelectStmt?.valuesLists as N[] | undefined;
       const select = values ? values.slice(0, 100).flatMap((r) => ((r.List?.items as N[] | undefined) ?? []).filter((c) => !c.A_Const)) : n.selectStmt;
@@ -1223,15 +1285,19 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
         if (update) s.dml.assigned = assignments(conflict.targetList);
       }
       if (type === "MergeStmt") s.dml.mergeActions = ((n.mergeWhenClauses as N[] | undefined) ?? []).map((w) => mergeAction(w.MergeWhenClause));
+      const readFilters = !values && n.selectStmt?.SelectStmt && statementKeyFilters(n.selectStmt.SelectStmt);
+      if (readFilters) s.readKeyFilters = readFilters;
       return s;
     }
     case "SelectStmt": {
       const s = emptySummary(n.intoClause ? "create-table-as" : "select");
-      const reads = noteReadsAndCalls(s, { ...n, intoClause: undefined }, n.withClause, src, ctx);
+      const only = new Set<string>();
+      const reads = noteReadsAndCalls(s, { ...n, intoClause: undefined }, n.withClause, src, ctx, only);
       for (const m of s.modifies ?? []) if (m.relation) reads.delete(m.relation);
       s.reads = [...reads];
       const from = fromList(n);
       if (from) s.from = from;
+      if (only.size) s.readsOnly = [...only];
       if (n.intoClause) {
         s.relation = qualify(n.intoClause.rel);
         s.objectType = "table";
@@ -1240,6 +1306,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       }
       if (n.lockingClause?.length) s.lockMode = "RowShareLock";
       if (n.whereClause && n.fromClause?.length === 1 && n.fromClause[0].RangeVar) s.keyFilters = keyFilters(n.whereClause);
+      const filters = statementKeyFilters({ ...n, intoClause: undefined });
+      if (filters) s.readKeyFilters = filters;
       return s;
     }
     case "CreateTableAsStmt": {
@@ -1252,8 +1320,13 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.withNoData = n.into.skipData === true;
       noteDuplicates(s, outputColumnNames(n.query, n.into.colNames));
       const reads = new Set<string>();
-      collectReads(n.query, reads);
+      const only = new Set<string>();
+      collectReads(n.query, reads, undefined, undefined, only);
       s.reads = [...reads];
+      if (only.size) s.readsOnly = [...only];
+      const q = n.query?.SelectStmt as N | undefined;
+      const filters = q && statementKeyFilters(q);
+      if (filters) s.readKeyFilters = filters;
       return s;
     }
     case "ViewStmt": {
@@ -1286,6 +1359,7 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       s.relation = s.objects[0];
       s.objectType = "table";
       s.vacuum = { full: isVacuum && boolOption(n.options, "full") === true, analyze: !isVacuum || boolOption(n.options, "analyze") === true, vacuum: isVacuum };
+      s.only = s.objects.length > 0 && ((n.rels as N[] | undefined) ?? []).every((r) => r.VacuumRelation?.relation?.inh !== true);
       s.transactional = !isVacuum;
       return s;
     }
@@ -1417,6 +1491,9 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       const s = emptySummary(type === "CreatePolicyStmt" ? "create-policy" : "alter-policy");
       s.relation = qualify(n.table);
       s.objectType = "table";
+      const reads = new Set<string>();
+      collectReads([n.qual, n.with_check], reads);
+      s.reads = [...reads];
       return s;
     }
     case "RuleStmt": {
@@ -1481,10 +1558,23 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
     }
     case "CreateStatsStmt": {
       const s = emptySummary("create-statistics");
+      if (n.defnames) s.statisticsName = qualifyNames(names(n.defnames));
       s.objects = ((n.relations as N[] | undefined) ?? []).map((r) => (r.RangeVar ? qualify(r.RangeVar) : "")).filter(Boolean);
       s.relation = s.objects[0];
       s.objectType = "table";
       s.ifNotExists = n.if_not_exists === true;
+      return s;
+    }
+    case "CreatePublicationStmt":
+    case "AlterPublicationStmt": {
+      const s = emptySummary(type === "CreatePublicationStmt" ? "create-publication" : "alter-publication");
+      const specs = ((n.pubobjects as N[] | undefined) ?? []).map((o) => o.PublicationObjSpec as N);
+      const tables = specs.filter((o) => o.pubobjtype === "PUBLICATIONOBJ_TABLE" && o.pubtable?.relation).map((o) => ({ name: qualify(o.pubtable.relation), only: o.pubtable.relation.inh !== true }));
+      const action = ({ AP_AddObjects: "add", AP_DropObjects: "drop", AP_SetObjects: "set" } as const)[String(n.action) as "AP_AddObjects"];
+      s.relation = n.pubname;
+      s.objectType = "publication";
+      s.objects = tables.map((t) => t.name);
+      s.publication = { name: n.pubname, ...(action ? { action } : {}), tables, schemas: specs.some((o) => o.pubobjtype !== "PUBLICATIONOBJ_TABLE") };
       return s;
     }
     case "CallStmt": {
@@ -1680,24 +1770,155 @@ function figureColname(e: N | undefined): string | undefined {
   return undefined; // CASE, ARRAY, ROW, sub-selects, ...: named by rules not followed here
 }
 
-const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" } as const;
+/** An operator with its operands swapped: `5 < col` is `col > 5`. */
+const FLIPPED = { "=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "<>": "<>" } as const;
 
-/** `col op constant` terms ANDed at the top of a WHERE clause; other terms only narrow it further. */
-function keyFilters(where: N): NonNullable<DmlSummary["keyFilters"]> {
-  const terms: N[] = where.BoolExpr?.boolop === "AND_EXPR" ? (where.BoolExpr.args as N[]) : [where];
-  const out: NonNullable<DmlSummary["keyFilters"]> = [];
-  for (const t of terms) {
-    const e = t.A_Expr;
-    const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
-    if (!op || !(op in FLIPPED)) continue;
-    const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
-    const [c, v, o] = col(e.lexpr) ? [col(e.lexpr), constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
-    if (c && typeof v === "string") out.push({ column: c, op: o, value: v });
-  }
-  return out;
+/**
+ * Every SELECT of a statement (subqueries, CTEs and UNION arms too) restricts the scans of its own
+ * FROM list: per relation, the WHERE terms and inner-join conditions whose columns all name it
+ * (by alias, or unqualified when it is the SELECT's only relation), the ON terms of an outer join
+ * only for its nullable side. Unqualified terms of a SELECT over several relations are left for
+ * the schema to attribute (`unqualified`). A relation named anywhere else in the statement (or
+ * twice in one FROM list) is left out. Undefined when there are no groups.
+ */
+function statementKeyFilters(root: N): NonNullable<StatementSummary["readKeyFilters"]> | undefined {
+  const counts = new Map<string, number>();
+  const count = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(count);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      if (k === "RangeVar") counts.set(qualify(v), (counts.get(qualify(v)) ?? 0) + 1);
+      else count(v);
+    }
+  };
+  count(root);
+  const groups: NonNullable<StatementSummary["readKeyFilters"]> = [];
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      // the arms of a UNION / INTERSECT / EXCEPT are SELECTs without the node name
+      if (k === "SelectStmt" || ((k === "larg" || k === "rarg") && v?.op)) {
+        const g = selectKeyFilters(v);
+        if (g) groups.push(g);
+      }
+      visit(v);
+    }
+  };
+  visit({ SelectStmt: root });
+  // every occurrence of a relation must be a FROM item of one of the groups
+  const inGroups = new Map<string, number>();
+  for (const g of groups) for (const r of g.relations) inGroups.set(r, (inGroups.get(r) ?? 0) + 1);
+  for (const g of groups) g.relations = g.relations.filter((r) => inGroups.get(r) === counts.get(r));
+  const used = groups.filter((g) => g.relations.length);
+  return used.length ? used : undefined;
 }
 
-/** A partition bound of constants in pg_get_expr()'s form; undefined for expressions and hash bounds. */
+function selectKeyFilters(select: N): NonNullable<StatementSummary["readKeyFilters"]>[number] | undefined {
+  const aliases = new Map<string, string>();
+  const terms: Array<{ term: N; within?: Set<string> }> = [];
+  const and = (e: N | undefined): N[] => (!e ? [] : e.BoolExpr?.boolop === "AND_EXPR" ? (e.BoolExpr.args as N[]) : [e]);
+  const visit = (item: N): Set<string> => {
+    if (item.RangeVar) {
+      const alias = item.RangeVar.alias?.aliasname ?? item.RangeVar.relname;
+      aliases.set(alias, qualify(item.RangeVar));
+      return new Set([alias]);
+    }
+    const j = item.JoinExpr;
+    if (!j) return new Set();
+    const left = visit(j.larg);
+    const right = visit(j.rarg);
+    const type = String(j.jointype);
+    // an outer join's ON terms restrict only its nullable side
+    const within = type === "JOIN_INNER" ? undefined : type === "JOIN_LEFT" ? right : type === "JOIN_RIGHT" ? left : new Set<string>();
+    for (const term of and(j.quals)) terms.push({ term, within });
+    return new Set([...left, ...right]);
+  };
+  for (const item of (select.fromClause as N[] | undefined) ?? []) visit(item);
+  for (const term of and(select.whereClause)) terms.push({ term });
+  const named = [...aliases.values()];
+  const relations = [...new Set(named)].filter((r) => named.indexOf(r) === named.lastIndexOf(r));
+  const byRelation: Record<string, KeyFilter[]> = {};
+  const unqualified: KeyFilter[] = [];
+  for (const { term, within } of terms) {
+    const q = qualifierOf(term);
+    const alias = q === null && aliases.size === 1 ? [...aliases.keys()][0]! : q;
+    const filters = keyFilter(term);
+    if (!filters.length) continue;
+    if (alias === null && !within) unqualified.push(...filters);
+    if (typeof alias !== "string" || !aliases.has(alias) || (within && !within.has(alias))) continue;
+    const rel = aliases.get(alias)!;
+    if (relations.includes(rel)) (byRelation[rel] ??= []).push(...filters);
+  }
+  return relations.length ? { relations, byRelation, unqualified } : undefined;
+}
+
+/** The one table qualifier of every column a term names; null when they are all unqualified, undefined when mixed. */
+function qualifierOf(term: N): string | null | undefined {
+  const found = new Set<string | null>();
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (!n || typeof n !== "object") return;
+    for (const k in n as N) {
+      const v = (n as N)[k];
+      if (k === "SubLink") {
+        found.add("\u0000"); // a subquery: not a restriction of one scan
+        continue;
+      }
+      if (k === "ColumnRef") {
+        const fields = names(v.fields);
+        found.add(fields.length >= 2 ? fields[fields.length - 2]! : null);
+        continue;
+      }
+      visit(v);
+    }
+  };
+  visit(term);
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
+/** The terms ANDed at the top of a WHERE clause that pruning can use; the others only narrow it further. */
+function keyFilters(where: N): KeyFilter[] {
+  const terms: N[] = where.BoolExpr?.boolop === "AND_EXPR" ? (where.BoolExpr.args as N[]) : [where];
+  return terms.flatMap(keyFilter);
+}
+
+function keyFilter(t: N): KeyFilter[] {
+  const col = (x: N) => (x?.ColumnRef?.fields as N[] | undefined)?.at(-1)?.String?.sval as string | undefined;
+  const constants = (list: N[] | undefined) => (list ?? []).map(constantText);
+  if (t.BoolExpr?.boolop === "OR_EXPR") return [{ op: "or", arms: (t.BoolExpr.args as N[]).map(keyFilters) }];
+  // NOT (col < 5) is col >= 5 to the planner
+  const negated = t.BoolExpr?.boolop === "NOT_EXPR" ? (t.BoolExpr.args?.[0]?.A_Expr as N | undefined) : undefined;
+  const negator = { "<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "<>", "<>": "=" } as Record<string, string>;
+  if (negated?.kind === "AEXPR_OP" && negator[negated.name?.[0]?.String?.sval]) {
+    return keyFilter({ A_Expr: { ...negated, name: [{ String: { sval: negator[negated.name[0].String.sval] } }] } });
+  }
+  if (t.NullTest?.nulltesttype === "IS_NULL" && col(t.NullTest.arg)) return [{ column: col(t.NullTest.arg)!, op: "is-null" }];
+  const e = t.A_Expr;
+  const c = col(e?.lexpr);
+  // (a, b) = (1, 2) is a = 1 AND b = 2
+  if (e?.kind === "AEXPR_OP" && e.name?.[0]?.String?.sval === "=" && e.lexpr?.RowExpr && e.rexpr?.RowExpr) {
+    const right = e.rexpr.RowExpr.args as N[];
+    return (e.lexpr.RowExpr.args as N[]).flatMap((l, i) => keyFilter({ A_Expr: { kind: "AEXPR_OP", name: e.name, lexpr: l, rexpr: right[i] } }));
+  }
+  const anyArray = e?.kind === "AEXPR_OP_ANY" && e.rexpr?.A_ArrayExpr ? (e.rexpr.A_ArrayExpr.elements as N[] | undefined) : undefined;
+  if ((e?.kind === "AEXPR_IN" || anyArray) && c && e.name?.[0]?.String?.sval === "=") {
+    const values = constants(anyArray ?? e.rexpr?.List?.items ?? e.rexpr);
+    return values.every((v) => typeof v === "string") ? [{ column: c, op: "in", values: values as string[] }] : [];
+  }
+  if (e?.kind === "AEXPR_BETWEEN" && c) {
+    const [lo, hi] = constants(e.rexpr?.List?.items ?? e.rexpr);
+    return typeof lo === "string" && typeof hi === "string" ? [{ column: c, op: ">=", value: lo }, { column: c, op: "<=", value: hi }] : [];
+  }
+  const op = e?.kind === "AEXPR_OP" ? (e.name?.[0]?.String?.sval as keyof typeof FLIPPED | undefined) : undefined;
+  if (!op || !(op in FLIPPED)) return [];
+  const [column, v, o] = c ? [c, constantText(e.rexpr), op] : [col(e.rexpr), constantText(e.lexpr), FLIPPED[op]];
+  return column && typeof v === "string" ? [{ column, op: o, value: v }] : [];
+}
+
+/** A partition bound of constants in pg_get_expr()'s form; undefined for expressions. */
 function boundText(b: N): string | undefined {
   if (b.is_default) return "DEFAULT";
   const list = (datums: N[] | undefined): string | undefined => {
@@ -1717,6 +1938,7 @@ function boundText(b: N): string | undefined {
     const items = list(b.listdatums);
     return items === undefined ? undefined : `FOR VALUES IN (${items})`;
   }
+  if (b.strategy === "h") return `FOR VALUES WITH (modulus ${Number(b.modulus ?? 0)}, remainder ${Number(b.remainder ?? 0)})`;
   if (b.strategy !== "r") return undefined;
   const lo = list(b.lowerdatums);
   const hi = list(b.upperdatums);

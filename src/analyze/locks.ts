@@ -1,12 +1,14 @@
-import type { AlterAction, ExpressionSummary, StatementSummary, TypeRef } from "./describe.js";
+import type { AlterAction, ExpressionSummary, KeyFilter, StatementSummary, TypeRef } from "./describe.js";
 import { deeper, topContext, type ExecContext, type Host } from "./effects/context.js";
 import { fireEventTriggers } from "./effects/event-triggers.js";
 import { callRoutine, runBody } from "./effects/routines.js";
 import { fireTruncateTriggers } from "./effects/triggers.js";
 import { dmlEffects, viewRedirects } from "./effects/writes.js";
-import { prunedPartitions, routedPartitions } from "./partition-routing.js";
+import { moveDestinations, prunedPartitions, routedPartitions } from "./partition-routing.js";
 import type { SchemaContext } from "./schema.js";
-import { LOCK_MODES, type ColumnInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
+import { lockDetachPartition, lockDropTable, lockNewPartition, lockPartitionConstraintSources, lockReferencingDropped } from "./locks-partitions.js";
+import { accessMethodChanges, lockCluster, lockReindex, lockDropStatistics, lockPublication, lockTypedTables, lockVacuum, triggerReachesPartitions } from "./locks-objects.js";
+import { LOCK_MODES, type ColumnInfo, type ConstraintInfo, type LockMode, type SchemaSnapshot, type StatementLock } from "./types.js";
 
 export interface LockPrediction {
   /** one entry per relation, strongest mode, sorted by relation */
@@ -19,12 +21,15 @@ export interface LockPrediction {
 
 export const DEFAULT_PG_VERSION = 18;
 
+/** Statements whose `objects` name relations of the schema snapshot (DROP TRIGGER/POLICY/RULE name their tables). */
+const RELATION_OBJECTS = new Set(["table", "view", "materialized-view", "foreign-table", "index", "sequence", "partitioned-table", "trigger", "policy", "rule"]);
+
 const AEL: LockMode = "AccessExclusiveLock";
 const SUE: LockMode = "ShareUpdateExclusiveLock";
 const SRE: LockMode = "ShareRowExclusiveLock";
 
 /** Accumulates the strongest mode per relation. */
-class Acc {
+export class Acc {
   readonly modes = new Map<string, LockMode>();
   readonly rewrites = new Set<string>();
   readonly scans = new Set<string>();
@@ -41,20 +46,33 @@ class Acc {
       this.recorded++;
     }
   }
-  /** lock a table and (recursively) its partitions with the same mode */
+  /** lock a table and every table below it (partitions, sub-partitions, inheritance children: find_all_inheritors) */
   lockTree(rel: string | undefined, mode: LockMode): void {
+    if (!rel) return;
+    this.lock(rel, mode);
+    for (const p of this.schema.inheritorsOf(rel)) this.lock(p, mode);
+  }
+  /** lock a table and its partitions, not legacy inheritance children (indexes, triggers, foreign keys recurse so) */
+  lockPartitions(rel: string | undefined, mode: LockMode): void {
     if (!rel) return;
     this.lock(rel, mode);
     for (const p of this.schema.partitionsOf(rel)) this.lock(p, mode);
   }
-  /** a new relfilenode for the table, or for each partition of a partitioned table */
+  /** a new relfilenode for the table, or for each partition of a partitioned table (not children) */
   rewrite(rel: string | undefined): void {
     if (!rel) return;
-    const parts = this.schema.partitionsOf(rel);
-    const r = this.schema.relation(rel);
+    for (const t of [rel, ...this.schema.partitionsOf(rel)]) this.rewriteOne(t);
+  }
+  /** a new relfilenode for the table and every table below it */
+  rewriteTree(rel: string | undefined): void {
+    if (!rel) return;
+    for (const t of [rel, ...this.schema.inheritorsOf(rel)]) this.rewriteOne(t);
+  }
+  /** a new relfilenode for this relation, if it has storage */
+  rewriteOne(rel: string): void {
+    const kind = this.schema.relation(rel)?.kind;
     this.recorded++;
-    if (r?.kind !== "partitioned-table" && r?.kind !== "view") this.rewrites.add(rel);
-    for (const p of parts) if (this.schema.relation(p)?.kind !== "partitioned-table") this.rewrites.add(p);
+    if (kind !== "partitioned-table" && kind !== "view") this.rewrites.add(rel);
   }
   scan(rel: string | undefined): void {
     if (rel) this.scans.add(rel);
@@ -75,7 +93,7 @@ export function predictLocks(s: StatementSummary, schema: SchemaContext, pg = DE
   const host: Host = {
     schema,
     lock: (rel, mode) => acc.lock(rel, mode),
-    lockTree: (rel, mode) => acc.lockTree(rel, mode),
+    lockPartitions: (rel, mode) => acc.lockPartitions(rel, mode),
     statement: (inner, ctx) => lockWithEvents(inner, schema, pg, acc, host, ctx),
     keepAtLeast: (mode, fn) => {
       const before = acc.floor;
@@ -101,8 +119,8 @@ function lockWithEvents(s: StatementSummary, schema: SchemaContext, pg: number, 
 }
 
 /**
- * Can the statement run inside a transaction block, given the schema? REINDEX of a partitioned
- * table or index processes each partition in its own transaction (ReindexPartitions).
+ * Can the statement run inside a transaction block, given the schema? REINDEX and CLUSTER of a
+ * partitioned table (or index) process each partition in its own transaction.
  */
 export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContext): boolean {
   if (!s.transactional) return false;
@@ -110,24 +128,20 @@ export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContex
     const table = s.objectType === "index" ? schema.tableOfIndex(s.relation) : s.relation;
     if (schema.relation(s.relation)?.kind === "partitioned-index" || schema.relation(table)?.kind === "partitioned-table") return false;
   }
+  if (s.kind === "cluster" && schema.relation(s.relation)?.kind === "partitioned-table") return false;
   return true;
 }
 
 function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
   const rel = s.relation;
   // IF EXISTS on a relation the catalog does not have: a notice, no locks
-  if (s.ifExists && schema.known && !s.kind.startsWith("create-") && s.objects.length > 0 && s.objects.every((o) => !schema.relation(o))) return;
+  if (s.ifExists && schema.known && RELATION_OBJECTS.has(s.objectType ?? "") && !s.kind.startsWith("create-") && s.objects.length > 0 && s.objects.every((o) => !schema.relation(o))) return;
   switch (s.kind) {
     case "create-table": {
       if (s.ifNotExists && rel && schema.relation(rel) && !schema.isNew(rel)) return;
       acc.lock(rel, AEL);
       for (const c of s.constraints) if (c.type === "foreign-key" && c.references) lockFkTarget(c.references.relation, rel!, schema, acc);
-      if (s.partitionOf) {
-        acc.lock(s.partitionOf, AEL);
-        const def = schema.defaultPartitionOf(s.partitionOf);
-        if (def && !s.defaultPartition) (acc.lock(def, AEL), acc.scan(def));
-        for (const fk of schema.foreignKeysOf(s.partitionOf)) lockFkTarget(fk.references!, rel!, schema, acc);
-      }
+      if (s.partitionOf) lockNewPartition(rel!, s.partitionOf, s.defaultPartition === true, AEL, schema, acc);
       for (const p of s.inherits) acc.lock(p, SUE);
       for (const l of s.like) acc.lock(l, "AccessShareLock");
       return;
@@ -135,7 +149,8 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "create-table-as":
     case "create-materialized-view":
       acc.lock(rel, AEL);
-      lockReads(s.withNoData ? s.reads : schema.expandViews(s.reads), "AccessShareLock", schema, acc, !s.withNoData);
+      if (s.withNoData) lockReads(s.reads, "AccessShareLock", schema, acc, false);
+      else lockQueryReads(s, "AccessShareLock", schema, acc, ctx);
       return;
     case "create-view":
       acc.lock(rel, AEL);
@@ -150,7 +165,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "create-index": {
       const mode: LockMode = s.concurrently ? SUE : "ShareLock";
       if (s.only) acc.lock(rel, mode);
-      else acc.lockTree(rel, mode);
+      else acc.lockPartitions(rel, mode);
       acc.scan(rel);
       return;
     }
@@ -161,11 +176,11 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
           schema.assume(`${idx}: the table of this index is unknown; its lock is not shown`);
           continue;
         }
-        acc.lockTree(table, s.concurrently ? SUE : AEL);
+        acc.lockPartitions(table, s.concurrently ? SUE : AEL);
       }
       return;
     case "reindex":
-      lockReindex(s, schema, pg, acc);
+      lockReindexStatement(s, schema, pg, acc);
       return;
     case "drop-table":
     case "drop-foreign-table":
@@ -189,11 +204,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       dmlEffects(s, host, ctx);
       return;
     case "select": {
-      const mode: LockMode = s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock";
-      const reads = s.reads.filter((r) => lockable(r, schema, ctx));
-      const kept = s.keyFilters && reads.length === 1 ? prunedPartitions(reads[0]!, s.keyFilters, schema) : undefined;
-      if (kept) [reads[0]!, ...kept].forEach((r) => acc.lock(r, mode));
-      else lockReads(schema.expandViews(reads), mode, schema, acc, true);
+      lockQueryReads(s, s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, ctx);
       for (const m of s.modifies ?? []) host.statement(m, ctx);
       for (const c of s.calls ?? []) callRoutine(c, host, ctx);
       return;
@@ -201,7 +212,7 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "explain":
       // EXPLAIN without ANALYZE plans the statement and runs nothing: the planner's locks only
       if (rel) acc.lockTree(rel, "RowExclusiveLock");
-      lockReads(schema.expandViews(s.reads.filter((r) => lockable(r, schema, ctx))), s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, true);
+      lockQueryReads(s, s.lockMode === "RowShareLock" ? "RowShareLock" : "AccessShareLock", schema, acc, ctx);
       return;
     case "copy":
       // COPY FROM inserts (its triggers and key checks act); COPY TO reads
@@ -226,6 +237,17 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "create-statistics":
       acc.lock(rel, SUE);
       return;
+    case "drop-statistic-ext":
+      lockDropStatistics(s, schema, acc);
+      return;
+    case "create-publication":
+    case "alter-publication":
+      lockPublication(s, schema, acc);
+      return;
+    case "alter-type":
+    case "alter-attribute":
+      lockTypedTables(s, schema, pg, acc);
+      return;
     case "create-sequence":
     case "alter-sequence":
       if (s.ownedBy) acc.lock(s.ownedBy, "AccessShareLock");
@@ -249,14 +271,10 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "vacuum":
     case "analyze":
-      for (const t of s.objects) {
-        acc.lockTree(t, s.vacuum?.full ? AEL : SUE);
-        if (s.vacuum?.full) acc.rewrite(t);
-      }
+      for (const t of s.objects) lockVacuum(t, s, schema, pg, acc);
       return;
     case "cluster":
-      acc.lockTree(rel, AEL);
-      acc.rewrite(rel);
+      lockCluster(rel, schema, acc);
       return;
     case "comment":
     case "security-label":
@@ -270,17 +288,28 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
     case "create-trigger":
     case "create-constraint-trigger":
-      acc.lockTree(rel, SRE);
+      // row triggers of a partitioned table are cloned onto every partition; statement triggers are not
+      if (s.trigger?.level === "row") acc.lockPartitions(rel, SRE);
+      else acc.lock(rel, SRE);
       return;
     case "drop-trigger":
     case "drop-policy":
     case "drop-rule":
       for (const t of s.objects) acc.lock(t, AEL);
+      // a row trigger of a partitioned table goes with its clones on the partitions
+      if (s.kind === "drop-trigger" && triggerReachesPartitions(rel!, s.droppedNames?.[0], schema)) acc.lockPartitions(rel, AEL);
       return;
     case "create-policy":
     case "alter-policy":
-    case "create-rule":
+      acc.lock(rel, AEL);
+      // the expressions' subqueries are parsed and checked: what they read is opened
+      for (const r of s.reads) acc.lock(r, "AccessShareLock");
+      return;
     case "alter-trigger":
+      if (triggerReachesPartitions(rel!, s.actions[0]?.constraintName, schema)) acc.lockPartitions(rel, AEL);
+      acc.lock(rel, AEL);
+      return;
+    case "create-rule":
     case "alter-rule":
       acc.lock(rel, AEL);
       return;
@@ -293,23 +322,26 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
       return;
   }
   if (s.kind.startsWith("alter-") && rel && ["table", "view", "materialized-view", "foreign-table", "index", "sequence"].includes(s.objectType ?? "")) {
-    if (s.objectType === "index" || s.objectType === "sequence") return; // locks only the index / sequence itself
+    // ALTER INDEX ... ATTACH PARTITION opens both tables; the rest locks only the index / sequence itself
+    if (s.objectType === "index") for (const a of s.actions) if (a.action === "attach-partition") [rel, a.partition!].forEach((i) => acc.lock(schema.tableOfIndex(i), "AccessShareLock"));
+    if (s.objectType === "index" || s.objectType === "sequence") return;
     lockAlterTable(s, schema, pg, acc);
     if (!schema.isNew(rel)) for (const fn of rowFunctions(s)) callRoutine(fn, host, ctx);
   }
 }
 
-/** REINDEX: SHARE on the table (ACCESS EXCLUSIVE on the index), SHARE UPDATE EXCLUSIVE when CONCURRENTLY. */
-function lockReindex(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
+/**
+ * REINDEX: SHARE on the table (ACCESS EXCLUSIVE on the index), SHARE UPDATE EXCLUSIVE when
+ * CONCURRENTLY; of an index or table, partitions as lockReindex says.
+ */
+function lockReindexStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const mode: LockMode = s.concurrently ? SUE : "ShareLock";
   const rel = s.relation;
-  if (s.objectType === "index") {
-    const table = rel ? schema.tableOfIndex(rel) : undefined;
-    if (table) acc.lockTree(table, mode);
-    else schema.assume(`${rel}: the table of this index is unknown; REINDEX locks it ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}, not shown`);
+  if (s.objectType === "index" && !(rel && schema.tableOfIndex(rel))) {
+    schema.assume(`${rel}: the table of this index is unknown; REINDEX locks it ${mode === SUE ? "SHARE UPDATE EXCLUSIVE" : "SHARE (writes wait)"}, not shown`);
     return;
   }
-  if (s.objectType === "table") return acc.lockTree(rel, mode);
+  if (s.objectType === "index" || s.objectType === "table") return lockReindex(s, schema, acc);
   const what = `REINDEX ${s.objectType?.toUpperCase()}`;
   if (s.objectType === "schema" || s.objectType === "database") {
     // ReindexMultipleTables: every table and materialized view in turn (partitioned tables have no storage), one transaction each
@@ -335,27 +367,55 @@ function rowFunctions(s: StatementSummary): string[] {
   return out;
 }
 
-/** The other side of a new foreign key: triggers are added there (ShareRowExclusiveLock). */
-function lockFkTarget(target: string, from: string, schema: SchemaContext, acc: Acc): void {
+/** The other side of a new foreign key: triggers are added there and on its partitions (ShareRowExclusiveLock). */
+export function lockFkTarget(target: string, from: string, schema: SchemaContext, acc: Acc): void {
   if (target === from) return;
-  acc.lockTree(target, SRE);
+  acc.lockPartitions(target, SRE);
 }
 
-function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: Acc, withPartitions: boolean): void {
-  for (const r of reads) {
-    if (withPartitions) acc.lockTree(r, mode);
-    else acc.lock(r, mode);
+/** A query's relations; of a partitioned one, only the partitions plan-time pruning keeps for the terms restricting each scan of it. */
+function lockQueryReads(s: StatementSummary, mode: LockMode, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
+  const reads = s.reads.filter((r) => lockable(r, schema, ctx));
+  const pruned = new Set<string>();
+  for (const [table, scans] of scanFilters(s.readKeyFilters ?? [], schema)) {
+    if (!reads.includes(table) || s.readsOnly?.includes(table)) continue;
+    const kept = scans.map((filters) => prunedPartitions(table, filters, schema));
+    if (kept.some((k) => k === undefined)) continue;
+    [table, ...kept.flat()].forEach((r) => acc.lock(r!, mode));
+    lockPartitionConstraintSources(table, schema, acc);
+    pruned.add(table);
   }
+  lockReads(schema.expandViews(reads.filter((r) => !pruned.has(r))), mode, schema, acc, true, s.readsOnly);
 }
 
-function lockDropTable(t: string, cascade: boolean, schema: SchemaContext, acc: Acc): void {
-  acc.lockTree(t, AEL);
-  const r = schema.relation(t);
-  if (r?.parent) acc.lock(r.parent, AEL);
-  for (const fk of schema.foreignKeysOf(t)) if (fk.references !== t) acc.lock(fk.references, AEL);
-  for (const ref of schema.referencing(t)) acc.lock(ref.table, AEL);
-  for (const p of schema.partitionsOf(t)) for (const fk of schema.foreignKeysOf(p)) acc.lock(fk.references, AEL);
-  if (cascade) for (const v of schema.dependentViews(t)) acc.lock(v, AEL);
+/**
+ * Per relation, the terms restricting each of its scans (one per SELECT naming it); an unqualified
+ * term goes to the one relation of its SELECT that has all its columns.
+ */
+function scanFilters(groups: NonNullable<StatementSummary["readKeyFilters"]>, schema: SchemaContext): Map<string, KeyFilter[][]> {
+  const out = new Map<string, KeyFilter[][]>();
+  for (const g of groups) {
+    const scan = new Map(g.relations.map((r) => [r, [...(g.byRelation[r] ?? [])]]));
+    for (const f of g.unqualified) {
+      const owners = g.relations.filter((r) => filterColumns(f).every((c) => schema.column(r, c)));
+      if (owners.length === 1) scan.get(owners[0]!)!.push(f);
+    }
+    for (const [rel, filters] of scan) out.set(rel, [...(out.get(rel) ?? []), filters]);
+  }
+  return out;
+}
+
+function filterColumns(f: KeyFilter): string[] {
+  return f.op === "or" ? f.arms.flat().flatMap(filterColumns) : [f.column];
+}
+
+/** `withPartitions`: a query reads the partitions and inheritance children too, except of the relations read with ONLY. */
+function lockReads(reads: string[], mode: LockMode, schema: SchemaContext, acc: Acc, withPartitions: boolean, only: string[] = []): void {
+  for (const r of reads) {
+    if (withPartitions && !only.includes(r)) acc.lockTree(r, mode);
+    else acc.lock(r, mode);
+    if (withPartitions) lockPartitionConstraintSources(r, schema, acc);
+  }
 }
 
 /** Relations whose defaults, triggers, constraints, indexes, policies, columns or queries DROP ... CASCADE of `object` removes. */
@@ -381,17 +441,18 @@ function lockDropSchemas(names: string[], schema: SchemaContext, acc: Acc): void
 /** TRUNCATE: AccessExclusiveLock and a new relfilenode for each table it empties; returns them. */
 function lockTruncate(s: StatementSummary, schema: SchemaContext, acc: Acc): Set<string> {
   const targets = new Set<string>();
-  const add = (t: string) => {
+  const add = (t: string, named: boolean) => {
     if (targets.has(t)) return;
     targets.add(t);
-    for (const p of schema.partitionsOf(t)) add(p);
-    if (s.cascade) for (const ref of schema.referencing(t)) add(ref.table);
+    // ONLY keeps to the named tables (Postgres refuses it for a partitioned one)
+    if (!(named && s.only)) for (const p of schema.directInheritorsOf(t)) add(p, false);
+    if (s.cascade) for (const ref of schema.referencing(t)) add(ref.table, false);
   };
-  s.objects.forEach(add);
+  s.objects.forEach((t) => add(t, true));
   for (const t of targets) {
     acc.lock(t, AEL);
     // a table created in the same transaction is truncated in place (same relfilenode)
-    if (!(s.inTransaction && schema.isNew(t))) acc.rewrite(t);
+    if (!(s.inTransaction && schema.isNew(t))) acc.rewriteOne(t);
   }
   return targets;
 }
@@ -410,7 +471,11 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: Exec
       // plan-time pruning: only the partitions the WHERE clause can reach are opened
       const kept = s.dml?.keyFilters && t === target && s.kind !== "merge" ? prunedPartitions(t, s.dml.keyFilters, schema) : undefined;
       if (kept) [t, ...kept].forEach((p) => acc.lock(p, "RowExclusiveLock"));
+      else if (s.only && t === target) acc.lock(t, "RowExclusiveLock");
       else acc.lockTree(t, "RowExclusiveLock");
+      lockPartitionConstraintSources(t, schema, acc, s.kind !== "delete");
+      // rows whose partition key is set move to another partition
+      if (s.kind === "update" && t === target && s.dml?.sets) moveDestinations(t, s.dml.sets, s.dml.keyFilters ?? [], schema)?.forEach((p) => acc.lock(p, "RowExclusiveLock"));
     } else if (schema.relation(t)?.kind !== "partitioned-table") acc.lock(t, "RowExclusiveLock");
     else {
       // rows are routed at execution time: only the partitions that receive one are opened
@@ -418,13 +483,14 @@ function lockDml(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: Exec
       const routed = s.dml?.values ? routedPartitions(t, s.dml.columns, s.dml.values, schema) : undefined;
       for (const p of routed ?? schema.partitionsOf(t)) acc.lock(p, "RowExclusiveLock");
     }
+    if (s.kind === "insert") lockPartitionConstraintSources(t, schema, acc, true);
   }
   lockUserReads(s, schema, acc, ctx);
 }
 
-/** AccessShareLock on what a statement reads (through views, partitions included), catalogs left out. */
+/** AccessShareLock on what a statement reads (through views, partitions and children included, pruned), catalogs left out. */
 function lockUserReads(s: StatementSummary, schema: SchemaContext, acc: Acc, ctx: ExecContext): void {
-  lockReads(schema.expandViews(s.reads.filter((r) => lockable(r, schema, ctx))), "AccessShareLock", schema, acc, true);
+  lockQueryReads(s, "AccessShareLock", schema, acc, ctx);
 }
 
 /**
@@ -492,27 +558,23 @@ export function alterLockLevel(a: AlterAction, pg: number, objectType?: string):
 function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc): void {
   const rel = s.relation!;
   const recurse = (mode: LockMode) => (s.only ? acc.lock(rel, mode) : acc.lockTree(rel, mode));
+  // ONLY on DROP COLUMN / DROP CONSTRAINT still visits the direct children (their copies become their own)
+  const recurseOneLevel = (mode: LockMode) => [rel, ...(s.only ? schema.directInheritorsOf(rel) : schema.inheritorsOf(rel))].forEach((t) => acc.lock(t, mode));
   for (const a of s.actions) {
     const mode = alterLockLevel(a, pg, s.objectType);
+    const con = a.constraintName ? schema.relation(rel)?.constraints.find((c) => c.name === a.constraintName) : undefined;
     switch (a.action) {
-      case "attach-partition": {
-        acc.lock(rel, mode);
+      case "attach-partition":
+        lockNewPartition(a.partition!, rel, false, mode, schema, acc);
         acc.lockTree(a.partition, AEL);
         acc.scan(a.partition);
-        const def = schema.defaultPartitionOf(rel);
-        if (def && def !== a.partition) (acc.lock(def, AEL), acc.scan(def));
-        for (const fk of schema.foreignKeysOf(rel)) lockFkTarget(fk.references!, a.partition!, schema, acc);
+        // the attached table is checked against its new partition constraint, which includes the parent's
+        lockPartitionConstraintSources(rel, schema, acc, true);
         break;
-      }
       case "detach-partition":
-      case "detach-partition-finalize": {
-        acc.lock(rel, mode);
-        // CONCURRENTLY commits, waits out the parent's lockers, then takes ACCESS EXCLUSIVE on the partition
-        acc.lock(a.partition, a.concurrently && a.action === "detach-partition" ? AEL : mode);
-        const def = schema.defaultPartitionOf(rel);
-        if (def && def !== a.partition && !a.concurrently && a.action === "detach-partition") acc.lock(def, AEL);
+      case "detach-partition-finalize":
+        lockDetachPartition(rel, a, schema, acc);
         break;
-      }
       case "rename":
       case "set-schema":
       case "owner-to":
@@ -521,26 +583,57 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
       case "drop-cluster":
       case "set-options":
       case "reset-options":
+      case "enable-row-security":
+      case "disable-row-security":
+      case "force-row-security":
+      case "no-force-row-security":
+      case "enable-rule":
+      case "disable-rule":
+      case "of-type":
+      case "not-of":
+      case "generic-options":
+      case "column-options":
+      case "add-index":
         acc.lock(rel, mode);
         break;
+      case "enable-trigger":
+      case "disable-trigger":
+        if (triggerReachesPartitions(rel, a.trigger?.all ? a.trigger.all.toUpperCase() : a.trigger?.name, schema)) acc.lockPartitions(rel, mode);
+        else acc.lock(rel, mode);
+        break;
       case "add-constraint":
-        lockAddConstraint(rel, a, schema, acc, mode);
+        lockAddConstraint(rel, a, schema, acc, mode, recurse);
         break;
       case "drop-constraint": {
-        recurse(mode);
-        const con = schema.relation(rel)?.constraints.find((c) => c.name === a.constraintName);
-        if (con?.type === "f" && con.references && con.references !== rel) acc.lockTree(con.references, AEL);
-        if (con && (con.type === "p" || con.type === "u") && a.cascade) for (const r of schema.referencing(rel)) acc.lock(r.table, AEL);
+        if (con?.noInherit) acc.lock(rel, mode);
+        else recurseOneLevel(mode);
+        if (con?.type === "f" && con.references && con.references !== rel) {
+          // the referenced table is always opened; its partitions only lose triggers an enforced key has
+          acc.lock(con.references, AEL);
+          if (!con.notEnforced) acc.lockPartitions(con.references, AEL);
+        }
+        if (con && (con.type === "p" || con.type === "u") && a.cascade) for (const t of [rel, ...schema.partitionsOf(rel)]) lockReferencingDropped(t, schema, acc);
         if (!con && !schema.known) schema.assume(`${rel}: constraint ${a.constraintName} is unknown; if it is a foreign key, the referenced table is locked too`);
         break;
       }
-      case "validate-constraint": {
+      case "rename-constraint":
+        // only checks (and not-null constraints) that children inherit are renamed on them too
+        if (con && (con.noInherit || (con.type !== "c" && con.type !== "n"))) acc.lock(rel, mode);
+        else recurse(mode);
+        break;
+      case "validate-constraint":
+        // validating a valid constraint does nothing beyond opening the table
+        if (con?.validated) {
+          acc.lock(rel, mode);
+          break;
+        }
         recurse(mode);
-        const con = schema.relation(rel)?.constraints.find((c) => c.name === a.constraintName);
-        if (con?.type === "f" && con.references) acc.lockTree(con.references, "RowShareLock");
+        if (con?.type === "f" && con.references) acc.lockPartitions(con.references, "RowShareLock");
         acc.scan(rel);
         break;
-      }
+      case "alter-constraint":
+        lockAlterConstraint(rel, a, con, schema, acc);
+        break;
       case "add-column":
         lockAddColumn(rel, a, schema, pg, acc, mode);
         break;
@@ -548,7 +641,7 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         lockAlterType(rel, a, schema, pg, acc, mode);
         break;
       case "drop-column": {
-        recurse(mode);
+        recurseOneLevel(mode);
         for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lock(fk.references, AEL);
         for (const r of schema.referencing(rel)) if (a.column && r.constraint.definition.includes(a.column) && a.cascade) acc.lock(r.table, AEL);
         if (a.cascade && a.column) {
@@ -560,32 +653,52 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
         break;
       }
       case "set-not-null": {
-        recurse(mode);
         const col = a.column ? schema.column(rel, a.column) : undefined;
+        // already NOT NULL: from PG 18 (not-null constraints) nothing to do beyond opening the table
+        if (col?.notNull && pg >= 18) {
+          acc.lock(rel, mode);
+          break;
+        }
+        recurse(mode);
         const proven = schema.relation(rel)?.constraints.some((c) => c.type === "c" && c.validated && isNotNullCheck(c.definition, a.column!));
         if (!(col?.notNull) && !(pg >= 12 && proven)) acc.scan(rel);
         break;
       }
+      case "drop-not-null": {
+        // a nullable column (from PG 18), or a NOT NULL ... NO INHERIT that is the table's own: the children are not visited
+        const nullable = pg >= 18 && schema.column(rel, a.column ?? "")?.notNull === false;
+        if (nullable || schema.relation(rel)?.constraints.some((c) => c.type === "n" && c.noInherit && c.columns.includes(a.column ?? ""))) acc.lock(rel, mode);
+        else recurse(mode);
+        break;
+      }
+      case "add-identity":
+      case "set-identity":
+      case "drop-identity":
+        // identity recurses to partitions only (children of legacy inheritance keep their own columns)
+        if (s.only) acc.lock(rel, mode);
+        else acc.lockPartitions(rel, mode);
+        break;
       case "set-logged":
       case "set-unlogged":
       case "set-tablespace":
+        acc.lock(rel, mode);
+        // moving to where it already is is a no-op (tables are assumed in pg_default)
+        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default")) acc.rewriteOne(rel);
+        break;
       case "set-access-method":
         acc.lock(rel, mode);
-        // moving to where it already is is a no-op (tables are assumed in pg_default, using heap)
-        if (!(a.action === "set-tablespace" && a.tablespace === "pg_default") && !(a.action === "set-access-method" && a.newName === "heap")) acc.rewrite(rel);
+        if (accessMethodChanges(rel, a.newName, schema)) acc.rewriteOne(rel);
         break;
       case "inherit":
       case "no-inherit":
         acc.lock(rel, mode);
         acc.lock(a.parent, a.action === "inherit" ? SUE : "AccessShareLock");
+        // a new parent must not be one of the table's own descendants
+        if (a.action === "inherit") for (const c of schema.inheritorsOf(rel)) acc.lock(c, "AccessShareLock");
         break;
       case "set-expression":
         recurse(mode);
-        if (schema.column(rel, a.column ?? "")?.generated !== "virtual") acc.rewrite(rel);
-        break;
-      case "rename-column":
-      case "rename-constraint":
-        recurse(mode);
+        if (schema.column(rel, a.column ?? "")?.generated !== "virtual") acc.rewriteTree(rel);
         break;
       default:
         recurse(mode);
@@ -593,16 +706,48 @@ function lockAlterTable(s: StatementSummary, schema: SchemaContext, pg: number, 
   }
 }
 
-function lockAddConstraint(rel: string, a: AlterAction, schema: SchemaContext, acc: Acc, mode: LockMode): void {
+function lockAddConstraint(rel: string, a: AlterAction, schema: SchemaContext, acc: Acc, mode: LockMode, recurse: (mode: LockMode) => void): void {
   const c = a.constraint;
-  acc.lockTree(rel, mode);
+  recurse(mode);
   if (!c) return;
   if (c.type === "foreign-key" && c.references) {
     lockFkTarget(c.references.relation, rel, schema, acc);
-    if (!c.notValid) acc.scan(rel);
+    if (!c.notValid && !c.notEnforced) {
+      acc.scan(rel);
+      lockPartitionConstraintSources(c.references.relation, schema, acc);
+    }
   } else if (c.type === "check" || c.type === "not-null") {
     if (!c.notValid) acc.scan(rel);
   } else if (!c.usingIndex) acc.scan(rel); // index build
+}
+
+/**
+ * ALTER CONSTRAINT (ATExecAlterConstraint): a change of deferrability or enforceability of a
+ * foreign key reaches its copies on the partitions; NOT ENFORCED drops the triggers on the
+ * referenced tables, ENFORCED creates them and validates; [NO] INHERIT of a not-null constraint
+ * reaches the children. Setting what already holds only opens the table.
+ */
+function lockAlterConstraint(rel: string, a: AlterAction, con: ConstraintInfo | undefined, schema: SchemaContext, acc: Acc): void {
+  acc.lock(rel, AEL);
+  const change = a.constraintChange ?? {};
+  if (!con) {
+    if (!schema.known) schema.assume(`${rel}: constraint ${a.constraintName} is unknown; assumed ALTER CONSTRAINT changes it on every partition`);
+    acc.lockPartitions(rel, AEL);
+    return;
+  }
+  const deferrability = change.deferrable !== undefined && (change.deferrable !== Boolean(con.deferrable) || change.initiallyDeferred !== Boolean(con.initiallyDeferred));
+  // NOT ENFORCED always rewrites the copies; ENFORCED only when the key was not enforced
+  const enforceability = change.enforced === false || (change.enforced === true && con.notEnforced === true);
+  if (deferrability || enforceability) acc.lockPartitions(rel, AEL);
+  if (enforceability && con.references) {
+    if (!change.enforced && !con.notEnforced) acc.lockPartitions(con.references, AEL);
+    if (change.enforced) {
+      acc.lockPartitions(con.references, SRE);
+      acc.scan(rel);
+    }
+  }
+  if (change.inherit === true && con.noInherit) acc.lockTree(rel, AEL);
+  if (change.inherit === false && !con.noInherit) schema.directInheritorsOf(rel).forEach((c) => acc.lock(c, AEL));
 }
 
 /** Does adding this column write every row (new relfilenode)? (ATExecAddColumn) */
@@ -623,7 +768,7 @@ function lockAddColumn(rel: string, a: AlterAction, schema: SchemaContext, pg: n
   acc.lockTree(rel, mode);
   const col = a.columnDef;
   if (!col) return;
-  if (addColumnRewrites(col, schema, pg)) acc.rewrite(rel);
+  if (addColumnRewrites(col, schema, pg)) acc.rewriteTree(rel);
   else if (col.notNull && !col.default) acc.scan(rel);
   if (col.references) lockFkTarget(col.references.relation, rel, schema, acc);
   if (col.default && col.default.volatility === "volatile" && col.default.functions.some((f) => !KNOWN_VOLATILE.test(f))) {
@@ -641,16 +786,16 @@ function lockAlterType(rel: string, a: AlterAction, schema: SchemaContext, pg: n
   acc.lockTree(rel, mode);
   const col = a.column ? schema.column(rel, a.column) : undefined;
   // constraints involving the column are dropped and re-created: the other side of a FK too
-  for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lockTree(fk.references, AEL);
-  for (const r of schema.referencing(rel)) if (r.table !== rel && a.column && referencedColumns(r.constraint.definition).includes(a.column)) acc.lockTree(r.table, AEL);
+  for (const fk of schema.foreignKeysOf(rel)) if (a.column && fk.columns.includes(a.column) && fk.references !== rel) acc.lockPartitions(fk.references, AEL);
+  for (const r of schema.referencing(rel)) if (r.table !== rel && a.column && referencedColumns(r.constraint.definition).includes(a.column)) acc.lockPartitions(r.table, AEL);
   if (!a.type) return;
   if (!col) {
     schema.assume(`${rel}.${a.column}: the column's current type is unknown; assumed the type change rewrites the table`);
-    acc.rewrite(rel);
+    acc.rewriteTree(rel);
     return;
   }
   const verdict = typeChange(columnType(col, schema), { name: a.type.schema && a.type.schema !== "public" ? `${a.type.schema}.${a.type.name}` : a.type.name, typmods: a.type.typmods, array: a.type.array }, a.using, a.column!, schema, pg);
-  if (verdict === "rewrite") acc.rewrite(rel);
+  if (verdict === "rewrite") acc.rewriteTree(rel);
   else if (verdict === "scan") acc.scan(rel);
 }
 

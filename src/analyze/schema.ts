@@ -163,6 +163,43 @@ export class SchemaContext implements DescribeContext {
     return out;
   }
 
+  /**
+   * Every table below `name` (find_all_inheritors): partitions, sub-partitions and the children of
+   * legacy inheritance, each once.
+   */
+  inheritorsOf(name: string): string[] {
+    const out = new Set<string>();
+    const visit = (n: string, depth: number) => {
+      if (depth > 32) return;
+      for (const c of this.directInheritorsOf(n)) {
+        if (out.has(c) || c === name) continue;
+        out.add(c);
+        visit(c, depth + 1);
+      }
+    };
+    visit(name, 0);
+    return [...out];
+  }
+
+  /** The partitions and legacy inheritance children of `name`, one level down. */
+  directInheritorsOf(name: string): string[] {
+    const r = this.relation(name);
+    return [...(r?.partitions ?? []), ...(r?.children ?? [])];
+  }
+
+  /** `name` and the partitioned tables above it, nearest first. */
+  partitionAncestry(name: string): string[] {
+    const out = [name];
+    for (let r = this.relation(name); r?.parent && out.length < 32; r = this.relation(r.parent)) out.push(r.parent);
+    return out;
+  }
+
+  /** A table or materialized view has storage of its own (a partitioned table or view has none); an unknown relation is taken for a table. */
+  hasStorage(name: string): boolean {
+    const kind = this.relation(name)?.kind;
+    return kind === undefined || kind === "table" || kind === "materialized-view";
+  }
+
   defaultPartitionOf(parent: string): string | undefined {
     return this.relation(parent)?.partitions?.find((p) => {
       const r = this.relation(p);
@@ -173,6 +210,14 @@ export class SchemaContext implements DescribeContext {
   /** Foreign keys declared on `table`. */
   foreignKeysOf(table: string): ConstraintInfo[] {
     return (this.relation(table)?.constraints ?? []).filter((c) => c.type === "f" && c.references);
+  }
+
+  /**
+   * Foreign keys declared on `table` by the user (not the copies Postgres keeps on partitions and
+   * towards each partition of a partitioned referenced table).
+   */
+  ownForeignKeysOf(table: string): ConstraintInfo[] {
+    return this.foreignKeysOf(table).filter((c) => !c.inherited);
   }
 
   /** Tables with a foreign key referencing `table`, and those constraints. */
@@ -241,11 +286,15 @@ export class SchemaContext implements DescribeContext {
           ...(s.persistence ? { persistence: s.persistence } : {}),
           ...(s.partitionKey ? { partitionKey: s.partitionKey } : {}),
           ...(s.partitionBound ? { partitionBound: s.partitionBound } : {}),
+          ...(s.accessMethod && s.accessMethod !== "heap" ? { accessMethod: s.accessMethod } : {}),
+          ...(s.ofType ? { ofType: s.ofType } : {}),
+          ...(s.inherits.length ? { inherits: s.inherits } : {}),
         };
         rels[rel] = info;
         this.created.add(rel);
         this.indexRelation(rel, info);
         for (const c of s.constraints) this.addConstraint(rel, c, s.columns);
+        for (const p of s.inherits) if (rels[p]) rels[p]!.children = [...(rels[p]!.children ?? []), rel];
         if (s.partitionOf) {
           info.parent = s.partitionOf;
           if (s.defaultPartition) info.defaultPartition = true;
@@ -257,6 +306,22 @@ export class SchemaContext implements DescribeContext {
         }
         return;
       }
+      case "create-statistics":
+        if (s.statisticsName && rel) (this.snapshot.statistics ??= {})[s.statisticsName] = rel;
+        return;
+      case "drop-statistic-ext":
+        for (const o of s.objects) delete this.snapshot.statistics?.[o];
+        return;
+      case "create-publication":
+      case "alter-publication":
+        if (s.publication) this.applyPublication(s.publication);
+        return;
+      case "drop-publication":
+        for (const o of s.objects) delete this.snapshot.publications?.[o];
+        return;
+      case "create-trigger":
+        if (s.trigger?.level === "row" && rel && rels[rel]?.kind === "partitioned-table") rels[rel]!.partitionTriggers = [...(rels[rel]!.partitionTriggers ?? []), s.trigger.name];
+        return;
       case "create-index": {
         const t = rel ? rels[rel] : undefined;
         if (!t || !s.index?.name) return;
@@ -315,6 +380,24 @@ export class SchemaContext implements DescribeContext {
     const [schema, name] = split(rel);
     this.snapshot.relations[rel] = { schema, name, kind: "table", columns: [], constraints: [], indexes: [] };
     this.applyAlter(rel, { ...s, actions });
+  }
+
+  private applyPublication(p: NonNullable<StatementSummary["publication"]>): void {
+    const pubs = (this.snapshot.publications ??= {});
+    const named = p.tables.flatMap((t) => this.publishedWith(t));
+    const now = pubs[p.name] ?? [];
+    const next = p.action === "drop" ? now.filter((t) => !named.includes(t)) : p.action === "add" ? [...now, ...named] : named;
+    pubs[p.name] = [...new Set(next)].sort();
+  }
+
+  /** The tables `FOR TABLE t` adds to a publication: t, and without ONLY its legacy inheritance children (never partitions). */
+  publishedWith(t: { name: string; only: boolean }): string[] {
+    return t.only || this.relation(t.name)?.kind === "partitioned-table" ? [t.name] : [t.name, ...this.inheritorsOf(t.name)];
+  }
+
+  /** The tables a publication names now (undefined when the publication is unknown). */
+  publicationTables(name: string): string[] | undefined {
+    return this.snapshot.publications?.[name];
   }
 
   private applyAlter(rel: string, s: StatementSummary): void {
@@ -380,6 +463,25 @@ export class SchemaContext implements DescribeContext {
         case "set-logged":
           t.persistence = "permanent";
           break;
+        case "set-access-method":
+          if (a.newName && a.newName !== "heap") t.accessMethod = a.newName;
+          else if (a.newName === "heap" || !this.snapshot.defaultAccessMethod) delete t.accessMethod;
+          else t.accessMethod = this.snapshot.defaultAccessMethod;
+          break;
+        case "inherit":
+          if (a.parent) {
+            t.inherits = [...(t.inherits ?? []), a.parent];
+            const p = rels[a.parent];
+            if (p) p.children = [...(p.children ?? []), rel];
+          }
+          break;
+        case "no-inherit":
+          if (a.parent) {
+            t.inherits = t.inherits?.filter((x) => x !== a.parent);
+            const p = rels[a.parent];
+            if (p) p.children = p.children?.filter((x) => x !== rel);
+          }
+          break;
         case "set-unlogged":
           t.persistence = "unlogged";
           break;
@@ -396,6 +498,10 @@ export class SchemaContext implements DescribeContext {
     const info: ConstraintInfo = { name, type, columns: cols, validated: !c.notValid, definition: checkDefinition(c) };
     const fk = c.references;
     if (fk) Object.assign(info, foreignKeyInfo(fk, c.initiallyDeferred));
+    else if (c.initiallyDeferred) info.initiallyDeferred = true;
+    if (c.deferrable) info.deferrable = true;
+    if (c.notEnforced) info.notEnforced = true;
+    if (c.noInherit) info.noInherit = true;
     t.constraints.push(info);
     if (c.references) this.indexFk(rel, c.references.relation);
     if (type === "p" || type === "u") {
@@ -411,7 +517,8 @@ export class SchemaContext implements DescribeContext {
     const r = rels[name];
     if (r?.table && rels[r.table]) rels[r.table]!.indexes = rels[r.table]!.indexes.filter((i) => i.qualifiedName !== name);
     if (r?.parent && rels[r.parent]) rels[r.parent]!.partitions = rels[r.parent]!.partitions?.filter((p) => p !== name);
-    for (const p of r?.partitions ?? []) delete rels[p];
+    for (const parent of r?.inherits ?? []) if (rels[parent]) rels[parent]!.children = rels[parent]!.children?.filter((c) => c !== name);
+    for (const p of [...(r?.partitions ?? []), ...(r?.children ?? [])]) delete rels[p];
     delete rels[name];
     this.created.delete(name);
   }

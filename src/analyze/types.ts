@@ -267,6 +267,18 @@ export interface ConstraintInfo {
    * table; it carries the actions on that partition, while the check is the original key's
    */
   forReferencedPartition?: boolean;
+  /**
+   * inherited from a parent table's constraint (legacy inheritance), or a copy Postgres made of a
+   * partitioned table's foreign key (on each partition, and towards each partition of a
+   * partitioned referenced table): it goes when its parent constraint goes
+   */
+  inherited?: boolean;
+  /** DEFERRABLE (foreign keys, unique, primary keys, exclusions) */
+  deferrable?: boolean;
+  /** NOT ENFORCED (PG 18): no triggers, nothing checked */
+  notEnforced?: boolean;
+  /** NO INHERIT (checks, not-null): children of legacy inheritance do not get it */
+  noInherit?: boolean;
 }
 
 export type FkAction = "no action" | "restrict" | "cascade" | "set null" | "set default";
@@ -362,6 +374,16 @@ export interface RelationInfo {
   /** this partition is its parent's DEFAULT partition */
   defaultPartition?: boolean;
   partitions?: string[];
+  /** legacy inheritance (INHERITS): the parent tables, schema-qualified */
+  inherits?: string[];
+  /** legacy inheritance: the tables that inherit from this one directly, schema-qualified */
+  children?: string[];
+  /** tables and materialized views: the table access method, when not heap */
+  accessMethod?: string;
+  /** typed tables (CREATE TABLE ... OF type): the composite type, schema-qualified */
+  ofType?: string;
+  /** partitioned tables: names of their row-level user triggers (cloned to every partition) */
+  partitionTriggers?: string[];
   /** for views and materialized views: the relations their query reads (schema-qualified) */
   reads?: string[];
   /** for views and materialized views: the columns each read relation's query uses (from pg_depend) */
@@ -437,4 +459,10 @@ export interface SchemaSnapshot {
   routines?: Record<string, RoutineInfo[]>;
   /** event triggers of the database */
   eventTriggers?: EventTriggerInfo[];
+  /** extended statistics objects (schema-qualified) -> the table they are on */
+  statistics?: Record<string, string>;
+  /** publications -> the tables they name (FOR TABLE), schema-qualified and sorted */
+  publications?: Record<string, string[]>;
+  /** default_table_access_method when it is not heap */
+  defaultAccessMethod?: string;
 }

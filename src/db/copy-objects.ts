@@ -228,7 +228,8 @@ export async function tableExtrasDdl(q: CatalogQuery): Promise<Ddl[]> {
     SELECT quote_ident(p.pubname) AS name, p.puballtables AS all,
       concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END, CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END) AS publish,
       p.pubviaroot AS "viaRoot", p.pubgencols::text AS generated,
-      ARRAY(SELECT 'TABLE ' || ${QNAME("tn.nspname", "t.relname")}
+      -- each table ONLY by itself: the catalog also lists the inheritance children added with their parent
+      ARRAY(SELECT 'TABLE ONLY ' || ${QNAME("tn.nspname", "t.relname")}
           || COALESCE(' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.i) FROM unnest(r.prattrs::int2[]) WITH ORDINALITY k(n, i)
                 JOIN pg_attribute a ON a.attrelid = r.prrelid AND a.attnum = k.n) || ')', '')
           || COALESCE(' WHERE (' || pg_get_expr(r.prqual, r.prrelid) || ')', '')
@@ -301,7 +302,8 @@ export async function uncopied(q: CatalogQuery): Promise<string[]> {
     UNION ALL SELECT 'user mapping options: they hold credentials', count(*)::int FROM pg_user_mappings WHERE umoptions IS NOT NULL
     UNION ALL SELECT 'text search parsers and templates outside extensions: they need C functions', count(*)::int
       FROM (SELECT oid FROM pg_ts_parser WHERE ${user("pg_ts_parser")} UNION ALL SELECT oid FROM pg_ts_template WHERE ${user("pg_ts_template")}) x
-    UNION ALL SELECT 'access methods outside extensions: they need C handlers', count(*)::int FROM pg_am WHERE ${user("pg_am")}
+    UNION ALL SELECT 'access methods outside extensions with handlers of their own: they need C code', count(*)::int FROM pg_am
+      WHERE ${user("pg_am")} AND (SELECT pronamespace FROM pg_proc WHERE oid = amhandler) <> 'pg_catalog'::regnamespace
     UNION ALL SELECT 'procedural languages outside extensions', count(*)::int FROM pg_language WHERE ${user("pg_language")}
     UNION ALL SELECT 'conversions', count(*)::int FROM pg_conversion WHERE ${user("pg_conversion")}
     UNION ALL SELECT 'transforms', count(*)::int FROM pg_transform WHERE ${user("pg_transform")}

@@ -87,13 +87,17 @@ async function generateDdl(from: pg.ClientBase, schemas: string[] | null): Promi
     add(`extension ${e.extname}`, `CREATE EXTENSION IF NOT EXISTS ${qi(e.extname)} WITH SCHEMA ${qi(e.nspname)}`, true);
   }
   out.push(...(await roleDdl(q)), ...(await collationDdl(q)));
+  for (const am of await q<{ name: string; def: string }>(ACCESS_METHODS_SQL)) add(`access method ${am.name}`, am.def, true);
   for (const t of await q<TypeRow>(TYPES_SQL)) add(`type ${t.name}`, typeDdl(t));
   for (const c of await q<{ name: string; def: string }>(DOMAIN_CONSTRAINTS_SQL)) add(`domain ${c.name}`, c.def);
   for (const f of await q<{ name: string; def: string }>(FUNCTIONS_SQL)) add(`function ${f.name}`, f.def);
   out.push(...(await routineObjectDdl(q)), ...(await foreignServerDdl(q)));
   for (const s of await q<SequenceRow>(SEQUENCES_SQL)) add(`sequence ${s.name}`, `CREATE SEQUENCE ${s.name} ${sequenceOptions(s)}`);
   const columns = groupBy(await q<ColumnRow>(COLUMNS_SQL), (c) => c.relid);
-  for (const t of await q<TableRow>(TABLES_SQL)) add(`table ${t.name}`, tableDdl(t, columns.get(t.oid) ?? []));
+  for (const t of await q<TableRow>(TABLES_SQL)) {
+    add(`table ${t.name}`, tableDdl(t, columns.get(t.oid) ?? []));
+    if (t.of_type) add(`table ${t.name}`, `ALTER TABLE ${t.name} OF ${t.of_type}`);
+  }
   for (const s of await q<{ name: string; owner: string }>(OWNED_SEQUENCES_SQL)) add(`sequence ${s.name}`, `ALTER SEQUENCE ${s.name} OWNED BY ${s.owner}`);
   for (const c of await q<{ name: string; def: string }>(CONSTRAINTS_SQL)) add(`constraint ${c.name}`, c.def);
   for (const v of await q<{ name: string; def: string }>(VIEWS_SQL)) add(`view ${v.name}`, v.def);
@@ -192,6 +196,8 @@ interface TableRow {
   /** a foreign table's server and options */
   server: string | null;
   ftoptions: string[] | null;
+  /** a typed table (CREATE TABLE ... OF type) */
+  of_type: string | null;
 }
 
 function tableDdl(t: TableRow, columns: ColumnRow[]): string {
@@ -247,6 +253,14 @@ function policyDdl(p: PolicyRow): string {
 }
 
 const QNAME = (ns: string, name: string) => `quote_ident(${ns}) || '.' || quote_ident(${name})`;
+
+/** Access methods made with CREATE ACCESS METHOD (not built in, not from an extension). */
+const ACCESS_METHODS_SQL = `
+SELECT quote_ident(am.amname) AS name,
+  'CREATE ACCESS METHOD ' || quote_ident(am.amname) || ' TYPE ' || CASE am.amtype WHEN 't' THEN 'TABLE' ELSE 'INDEX' END || ' HANDLER ' || am.amhandler::regproc::text AS def
+FROM pg_am am
+WHERE am.oid >= 16384 AND ${notExtensionMember("pg_am", "am.oid")}
+ORDER BY am.oid`;
 
 const SCHEMAS_SQL = `
 SELECT n.nspname FROM pg_namespace n
@@ -328,9 +342,10 @@ SELECT c.oid::int AS oid, ${QNAME("n.nspname", "c.relname")} AS name, c.relkind:
   (SELECT array_agg(${QNAME("pn.nspname", "pc.relname")} ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
      JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND NOT c.relispartition) AS inherits,
   c.reloptions,
-  (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap') AS access_method,
+  (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND c.relkind = 'r' AND am.amname <> 'heap') AS access_method,
   (SELECT s.srvname FROM pg_foreign_table ft JOIN pg_foreign_server s ON s.oid = ft.ftserver WHERE ft.ftrelid = c.oid) AS server,
-  (SELECT ft.ftoptions FROM pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS ftoptions
+  (SELECT ft.ftoptions FROM pg_foreign_table ft WHERE ft.ftrelid = c.oid) AS ftoptions,
+  (SELECT ${QNAME("yn.nspname", "y.typname")} FROM pg_type y JOIN pg_namespace yn ON yn.oid = y.typnamespace WHERE y.oid = c.reloftype) AS of_type
 FROM (SELECT oid, min(depth) AS depth FROM tables GROUP BY oid) t
 JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 ORDER BY t.depth, c.oid`;
@@ -346,7 +361,7 @@ SELECT a.attrelid::int AS relid, a.attname, format_type(a.atttypid, a.atttypmod)
   pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attgenerated::text AS attgenerated, a.attidentity::text AS attidentity,
   CASE WHEN NOT a.attnotnull THEN NULL
     WHEN current_setting('server_version_num')::int < 180000 THEN 'NOT NULL'
-    ELSE (SELECT 'CONSTRAINT ' || quote_ident(nn.conname) || ' NOT NULL' FROM pg_constraint nn
+    ELSE (SELECT 'CONSTRAINT ' || quote_ident(nn.conname) || ' NOT NULL' || CASE WHEN nn.connoinherit THEN ' NO INHERIT' ELSE '' END FROM pg_constraint nn
           WHERE nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum AND nn.convalidated AND nn.conislocal AND nn.coninhcount = 0 LIMIT 1) END AS not_null,
   (SELECT json_build_object('name', ${QNAME("sn.nspname", "sc.relname")}, 'type', format_type(s.seqtypid, NULL), 'seqstart', s.seqstart::text,
      'seqincrement', s.seqincrement::text, 'seqmin', s.seqmin::text, 'seqmax', s.seqmax::text, 'seqcache', s.seqcache::text, 'seqcycle', s.seqcycle)
@@ -395,7 +410,8 @@ WITH RECURSIVE views AS (
 SELECT ${QNAME("n.nspname", "c.relname")} AS name,
   CASE c.relkind
     WHEN 'v' THEN 'CREATE VIEW ' || ${QNAME("n.nspname", "c.relname")} || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
-    ELSE 'CREATE MATERIALIZED VIEW ' || ${QNAME("n.nspname", "c.relname")} || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
+    ELSE 'CREATE MATERIALIZED VIEW ' || ${QNAME("n.nspname", "c.relname")}
+      || COALESCE(' USING ' || (SELECT quote_ident(am.amname) FROM pg_am am WHERE am.oid = c.relam AND am.amname <> 'heap'), '') || COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '') || ' AS ' || rtrim(pg_get_viewdef(c.oid), ';')
       || CASE WHEN c.relispopulated THEN ' WITH DATA' ELSE ' WITH NO DATA' END
   END AS def
 FROM (SELECT oid, max(depth) AS depth FROM depth GROUP BY oid) d
@@ -409,7 +425,7 @@ FROM pg_index x
 JOIN pg_class ic ON ic.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid AND t.relkind IN ('r','p','m')
 JOIN pg_namespace n ON n.oid = ic.relnamespace
-WHERE ${USER_NAMESPACE} AND x.indisvalid
+WHERE ${USER_NAMESPACE} AND (x.indisvalid OR ic.relkind = 'I')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = x.indexrelid AND con.contype IN ('p','u','x'))
   AND ${notExtensionMember("pg_class", "t.oid")}
 ORDER BY ic.relkind DESC, ic.oid`;

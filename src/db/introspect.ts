@@ -43,6 +43,8 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     if (r.partition_bound) info.partitionBound = r.partition_bound;
     if (r.view_definition) info.viewDefinition = r.view_definition;
     if (r.index_table) info.table = r.index_table;
+    if (r.access_method) info.accessMethod = r.access_method;
+    if (r.of_type) info.ofType = r.of_type;
     relations[qualified(r.nspname, r.relname)] = info;
     byOid.set(r.oid, info);
   }
@@ -67,10 +69,14 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
       if (c.confdeltype !== "a") con.onDelete = FK_ACTIONS[c.confdeltype]!;
       if (c.confupdtype !== "a") con.onUpdate = FK_ACTIONS[c.confupdtype]!;
       if (c.confmatchtype === "f") con.matchFull = true;
-      if (c.condeferred) con.initiallyDeferred = true;
       if (c.for_referenced_partition) con.forReferencedPartition = true;
     }
     if (c.index) con.index = c.index;
+    if (c.inherited) con.inherited = true;
+    if (c.condeferrable) con.deferrable = true;
+    if (c.condeferred) con.initiallyDeferred = true;
+    if (c.not_enforced) con.notEnforced = true;
+    if (c.connoinherit) con.noInherit = true;
     const rel = byOid.get(c.conrelid);
     if (!rel) continue;
     rel.constraints.push(con);
@@ -94,9 +100,20 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     byOid.get(i.indrelid)?.indexes.push(idx);
   }
 
-  for (const p of await q<{ parent_oid: number; child: string }>(PARTITIONS_SQL)) {
+  for (const p of await q<{ parent_oid: number; parent: string; child_oid: number; child: string; partition: boolean }>(INHERITS_SQL)) {
     const parent = byOid.get(p.parent_oid);
-    if (parent) parent.partitions = [...(parent.partitions ?? []), p.child];
+    if (p.partition) {
+      if (parent) parent.partitions = [...(parent.partitions ?? []), p.child];
+      continue;
+    }
+    if (parent) parent.children = [...(parent.children ?? []), p.child];
+    const child = byOid.get(p.child_oid);
+    if (child) child.inherits = [...(child.inherits ?? []), p.parent];
+  }
+
+  for (const t of await q<{ relid: number; names: string[] }>(PARTITION_TRIGGERS_SQL)) {
+    const rel = byOid.get(t.relid);
+    if (rel) rel.partitionTriggers = t.names;
   }
 
   for (const v of await q<{ view_oid: number; reads: string[] }>(VIEW_READS_SQL)) {
@@ -161,6 +178,12 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
 
   const binaryCasts = (await client.query<{ cast: string }>(BINARY_CASTS_SQL)).rows.map((r) => r.cast);
 
+  const statistics: Record<string, string> = {};
+  for (const st of await q<{ name: string; table: string }>(STATISTICS_SQL)) statistics[st.name] = st.table;
+  const publications: Record<string, string[]> = {};
+  for (const p of (await client.query<{ pubname: string; tables: string[] }>(PUBLICATIONS_SQL)).rows) publications[p.pubname] = p.tables;
+  const defaultAm = (await client.query<{ am: string }>("SELECT current_setting('default_table_access_method') AS am")).rows[0]!.am;
+
   return {
     source: "catalog",
     serverVersion: Number(version),
@@ -171,6 +194,9 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     dependents,
     routines,
     eventTriggers,
+    statistics,
+    publications,
+    ...(defaultAm !== "heap" ? { defaultAccessMethod: defaultAm } : {}),
   };
 }
 
@@ -222,6 +248,8 @@ interface RelationRow {
   partition_bound: string | null;
   view_definition: string | null;
   index_table: string | null;
+  access_method: string | null;
+  of_type: string | null;
 }
 const RELATIONS_SQL = `
 SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind::text AS relkind,
@@ -234,7 +262,9 @@ SELECT c.oid::int AS oid, n.nspname, c.relname, c.relkind::text AS relkind,
   CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
   CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) END AS view_definition,
   (SELECT tn.nspname || '.' || t.relname FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
-     JOIN pg_namespace tn ON tn.oid = t.relnamespace WHERE x.indexrelid = c.oid) AS index_table
+     JOIN pg_namespace tn ON tn.oid = t.relnamespace WHERE x.indexrelid = c.oid) AS index_table,
+  (SELECT am.amname FROM pg_am am WHERE am.oid = c.relam AND c.relkind IN ('r','m') AND am.amname <> 'heap') AS access_method,
+  (SELECT yn.nspname || '.' || y.typname FROM pg_type y JOIN pg_namespace yn ON yn.oid = y.typnamespace WHERE y.oid = c.reloftype) AS of_type
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r','p','v','m','S','f','i','I') AND ${USER_NAMESPACE}
 ORDER BY n.nspname, c.relname`;
@@ -281,9 +311,13 @@ interface ConstraintRow {
   confdeltype: string;
   confupdtype: string;
   confmatchtype: string;
-  condeferred: boolean;
   for_referenced_partition: boolean;
   index: string | null;
+  inherited: boolean;
+  condeferrable: boolean;
+  condeferred: boolean;
+  not_enforced: boolean;
+  connoinherit: boolean;
 }
 const FK_ACTIONS: Record<string, FkAction> = { a: "no action", r: "restrict", c: "cascade", n: "set null", d: "set default" };
 const CONSTRAINTS_SQL = `
@@ -296,9 +330,12 @@ SELECT con.conrelid::int AS conrelid, con.conname, con.contype::text AS contype,
      JOIN pg_namespace fn ON fn.oid = f.relnamespace WHERE f.oid = con.confrelid) END AS "references",
   (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS referenced_columns,
-  con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype, con.confmatchtype::text AS confmatchtype, con.condeferred,
+  con.confdeltype::text AS confdeltype, con.confupdtype::text AS confupdtype, con.confmatchtype::text AS confmatchtype,
   con.conparentid <> 0 AND EXISTS (SELECT 1 FROM pg_constraint p WHERE p.oid = con.conparentid AND p.conrelid = con.conrelid) AS for_referenced_partition,
-  CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index
+  CASE WHEN con.contype IN ('p','u','x') AND con.conindid <> 0 THEN (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) END AS index,
+  con.conparentid <> 0 OR NOT con.conislocal AS inherited,
+  con.condeferrable, con.condeferred, con.connoinherit,
+  (to_jsonb(con) ->> 'conenforced') = 'false' AS not_enforced
 FROM pg_constraint con
 JOIN rels ON rels.oid = con.conrelid
 ORDER BY con.conrelid, con.conname`;
@@ -326,14 +363,48 @@ JOIN pg_class ic ON ic.oid = x.indexrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace
 ORDER BY x.indrelid, ic.relname`;
 
-const PARTITIONS_SQL = `
+/** Partitions of partitioned tables, and the parents and children of legacy inheritance (INHERITS). */
+const INHERITS_SQL = `
 WITH ${RELS_CTE}
-SELECT i.inhparent::int AS parent_oid, n.nspname || '.' || c.relname AS child
+SELECT i.inhparent::int AS parent_oid, pn.nspname || '.' || p.relname AS parent,
+  i.inhrelid::int AS child_oid, n.nspname || '.' || c.relname AS child, c.relispartition AS partition
 FROM pg_inherits i
 JOIN rels ON rels.oid = i.inhparent
-JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
+JOIN pg_class p ON p.oid = i.inhparent AND p.relkind IN ('r','p','f','I')
+JOIN pg_namespace pn ON pn.oid = p.relnamespace
+JOIN pg_class c ON c.oid = i.inhrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-ORDER BY 1, 2`;
+ORDER BY i.inhparent, n.nspname || '.' || c.relname, i.inhseqno`;
+
+/** Row-level user triggers of partitioned tables: Postgres clones them onto every partition. */
+const PARTITION_TRIGGERS_SQL = `
+WITH ${RELS_CTE}
+SELECT tg.tgrelid::int AS relid, array_agg(tg.tgname::text ORDER BY tg.tgname) AS names
+FROM pg_trigger tg
+JOIN rels ON rels.oid = tg.tgrelid
+JOIN pg_class c ON c.oid = tg.tgrelid AND c.relkind = 'p'
+WHERE NOT tg.tgisinternal AND (tg.tgtype & 1) = 1
+GROUP BY tg.tgrelid`;
+
+/** Extended statistics objects and the table each is on. */
+const STATISTICS_SQL = `
+SELECT n.nspname || '.' || s.stxname AS name, tn.nspname || '.' || t.relname AS table
+FROM pg_statistic_ext s
+JOIN pg_namespace n ON n.oid = s.stxnamespace
+JOIN pg_class t ON t.oid = s.stxrelid
+JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE ${USER_NAMESPACE}
+ORDER BY 1`;
+
+/** Every publication with the tables it names (FOR TABLE ...), whatever their schema. */
+const PUBLICATIONS_SQL = `
+SELECT p.pubname, COALESCE(array_agg(n.nspname || '.' || c.relname ORDER BY n.nspname || '.' || c.relname) FILTER (WHERE c.oid IS NOT NULL), '{}') AS tables
+FROM pg_publication p
+LEFT JOIN pg_publication_rel pr ON pr.prpubid = p.oid
+LEFT JOIN pg_class c ON c.oid = pr.prrelid
+LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+GROUP BY p.pubname
+ORDER BY 1`;
 
 /** The relations a view's rewrite rule depends on: what its query reads (direct, not transitive). */
 const VIEW_READS_SQL = `

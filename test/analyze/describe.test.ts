@@ -13,6 +13,33 @@ function summaries(sql: string): AnalyzedStatement["summary"][] {
 }
 
 group("statement summaries (what rules read instead of the AST)", () => {
+  it("a CTE's name is not a relation read, wherever the WITH clause sits in the tree", () => {
+    const [sel, ins] = summaries("WITH recent AS (SELECT * FROM events WHERE id > 1) SELECT * FROM recent JOIN users u ON true;\nINSERT INTO archive WITH r AS (SELECT 1 AS x) SELECT x FROM r");
+    expect(sel!.reads.sort()).toEqual(["public.events", "public.users"]);
+    expect(ins!.reads).toEqual([]);
+  });
+
+  it("WHERE and join terms per scanned relation, for partition pruning", () => {
+    const [s] = summaries(
+      "SELECT * FROM sales s JOIN tenants t ON t.id = s.tenant_id AND t.region = 'eu' LEFT JOIN notes n ON n.sale_id = s.id AND n.kind = 'x' AND s.day = '2024-01-01' WHERE s.day >= '2024-01-01' AND NOT (s.id < 5) AND flag = true AND s.region = ANY (ARRAY['a', 'b'])",
+    );
+    expect(s!.readKeyFilters).toEqual([
+      {
+        relations: ["public.sales", "public.tenants", "public.notes"],
+        byRelation: {
+          "public.tenants": [{ column: "region", op: "=", value: "eu" }],
+          "public.notes": [{ column: "kind", op: "=", value: "x" }],
+          "public.sales": [
+            { column: "day", op: ">=", value: "2024-01-01" },
+            { column: "id", op: ">=", value: "5" },
+            { column: "region", op: "in", values: ["a", "b"] },
+          ],
+        },
+        unqualified: [{ column: "flag", op: "=", value: "true" }],
+      },
+    ]);
+  });
+
   it("ADD COLUMN: type, NOT NULL, default volatility and text", () => {
     const [s] = summaries("ALTER TABLE users ADD COLUMN role text NOT NULL, ADD COLUMN token uuid DEFAULT gen_random_uuid(), ADD COLUMN at timestamptz DEFAULT now()");
     expect(s!.kind).toBe("alter-table");

@@ -70,6 +70,32 @@ describe("introspect", () => {
     expect(snapshot.relations["public.events_kind_idx"]!.kind).toBe("partitioned-index");
   });
 
+  it("reads sub-partitions, legacy inheritance in both directions and constraints copied from a parent", () => {
+    const sales = snapshot.relations["part.sales"]!;
+    expect(sales.partitions).toEqual(["part.sales_2024", "part.sales_2025", "part.sales_default"]);
+    expect(snapshot.relations["part.sales_2024"]!.partitions).toEqual(["part.sales_2024_eu", "part.sales_2024_rest", "part.sales_2024_us"]);
+    expect(snapshot.relations["part.vehicles"]!.children).toEqual(["part.cars", "part.trucks"]);
+    expect(snapshot.relations["part.pickups"]!.inherits).toEqual(["part.trucks"]);
+    expect(snapshot.relations["part.cars"]!.parent).toBeUndefined();
+    const fk = (rel: string, name: string) => snapshot.relations[rel]!.constraints.find((c) => c.name === name);
+    expect(fk("part.sales", "sales_customer_fkey")).toMatchObject({ references: "part.customers" });
+    expect(fk("part.sales", "sales_customer_fkey")!.inherited).toBeUndefined();
+    expect(fk("part.sales_2024_eu", "sales_customer_fkey")).toMatchObject({ references: "part.customers", inherited: true });
+    expect(fk("part.cars", "vehicles_wheels_check")).toMatchObject({ type: "c", inherited: true });
+    expect(fk("part.ledger", "ledger_tenant_fkey")!.definition).toContain("NOT ENFORCED");
+    expect(fk("part.vehicles", "vehicles_plate_not_null")!.definition).toContain("NO INHERIT");
+  });
+
+  it("reads access methods, typed tables, partition triggers, statistics objects and publications", () => {
+    expect(snapshot.relations["part.archive"]!.accessMethod).toBe("heap2");
+    expect(snapshot.relations["part.tenants"]!.accessMethod).toBeUndefined();
+    expect(snapshot.relations["part.pairs"]!.ofType).toBe("part.pair");
+    expect(snapshot.relations["part.readings"]!.partitionTriggers).toEqual(["readings_keep"]);
+    expect(snapshot.statistics).toMatchObject({ "part.vehicles_stats": "part.vehicles", "part.sales_stats": "part.sales" });
+    expect(snapshot.publications).toMatchObject({ part_tenants_pub: ["part.members", "part.tenants"], part_sales_pub: ["part.sales"], part_schema_pub: [] });
+    expect(snapshot.defaultAccessMethod).toBeUndefined();
+  });
+
   it("reads views and materialized views with the relations they read", () => {
     expect(snapshot.relations["public.active_users"]).toMatchObject({ kind: "view", reads: ["public.users"] });
     expect(snapshot.relations["public.user_orders"]!.reads).toEqual(["public.orders", "public.users"]);

@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import type { StatementReport } from "../../src/analyze/types.js";
+import { strongestMode } from "../../src/analyze/risk.js";
+import { LOCK_MODES, type LockMode, type StatementLock, type StatementReport } from "../../src/analyze/types.js";
+import { connect } from "../../src/db/connection.js";
 import { createShadow, type Shadow } from "../../src/db/shadow.js";
 import { splitScript } from "../../src/db/sql-script.js";
 import { traceSql } from "../../src/trace/trace.js";
@@ -11,6 +13,12 @@ export interface CatalogEntry {
   id: string;
   family: string;
   sql: string;
+  /**
+   * What Postgres does that `trace` does not see (a lock taken in a later internal transaction),
+   * from a `-- postgres: rel Mode, rewrite rel (why)` line right above the statement; checked
+   * against Postgres on its own in multi-transaction-locks.test.ts.
+   */
+  postgres?: { locks: StatementLock[]; rewrites: string[] };
 }
 
 /** Every statement of test/fixtures/lock-catalog/NN-*.sql is one entry, traced on its own. */
@@ -18,11 +26,40 @@ export async function loadCatalog(): Promise<CatalogEntry[]> {
   const files = readdirSync(LOCK_CATALOG_DIR).filter((f) => /^\d+-.*\.sql$/.test(f)).sort();
   const entries: CatalogEntry[] = [];
   for (const f of files) {
-    for (const s of await splitScript(readFileSync(path.join(LOCK_CATALOG_DIR, f), "utf8"))) {
-      entries.push({ id: `${f}:${s.line}`, family: f.replace(/\.sql$/, ""), sql: `${s.sql};` });
+    const text = readFileSync(path.join(LOCK_CATALOG_DIR, f), "utf8");
+    const lines = text.split("\n");
+    for (const s of await splitScript(text)) {
+      const postgres = parsePostgresNote(lines[s.line - 2] ?? "");
+      entries.push({ id: `${f}:${s.line}`, family: f.replace(/\.sql$/, ""), sql: `${s.sql};`, ...(postgres ? { postgres } : {}) });
     }
   }
   return entries;
+}
+
+/** `-- postgres: part.x AccessExclusiveLock, rewrite part.y (why)` */
+function parsePostgresNote(line: string): CatalogEntry["postgres"] {
+  const m = /^--\s*postgres:\s*(.*?)\s*(\(.*\))?\s*$/.exec(line);
+  if (!m) return undefined;
+  const locks: StatementLock[] = [];
+  const rewrites: string[] = [];
+  for (const item of m[1]!.split(",").map((x) => x.trim())) {
+    const [a, b] = item.split(/\s+/);
+    if (a === "rewrite" && b) rewrites.push(b);
+    else if (a && (LOCK_MODES as readonly string[]).includes(b ?? "")) locks.push({ relation: a, mode: b as LockMode });
+    else throw new Error(`unreadable postgres note: ${item}`);
+  }
+  return { locks, rewrites };
+}
+
+/** What trace observed, with what Postgres does beyond its sight added. */
+function withPostgresNote(observed: Pick<StatementReport, "locks" | "rewrites">, note: CatalogEntry["postgres"]): Pick<StatementReport, "locks" | "rewrites"> {
+  if (!note) return observed;
+  const modes = new Map(observed.locks.map((l) => [l.relation, l.mode]));
+  for (const l of note.locks) modes.set(l.relation, strongestMode([l.mode, ...(modes.has(l.relation) ? [modes.get(l.relation)!] : [])])!);
+  return {
+    locks: [...modes].sort(([a], [b]) => a.localeCompare(b)).map(([relation, mode]) => ({ relation, mode })),
+    rewrites: [...new Set([...observed.rewrites, ...note.rewrites])].sort(),
+  };
 }
 
 /** A database holding the fixture schema, to clone a fresh copy from for every entry. */
@@ -38,7 +75,9 @@ export type Observed = Pick<StatementReport, "locks" | "rewrites" | "transaction
 /**
  * Traces entries one by one, each against the pristine fixture schema: transactional entries are
  * rolled back; after an entry that took effect (CONCURRENTLY, VACUUM, ...) the next one gets a
- * fresh clone of the template.
+ * fresh clone of the template. Each entry runs on a new connection, as a migration of its own
+ * would: what a backend caches (a partition's constraint, read from the tables above it under
+ * AccessShareLock on first use) must not carry over from the entries before it.
  */
 export class CatalogTracer {
   private shadow?: Shadow;
@@ -46,12 +85,12 @@ export class CatalogTracer {
 
   async trace(entry: CatalogEntry): Promise<Observed> {
     this.shadow ??= await createShadow({ template: this.templateName });
-    const report = await traceSql(entry.id, entry.sql, this.shadow, { keep: false });
+    const runner = await connect(this.shadow.url, { applicationName: "lockstep-catalog-runner" });
+    const report = await traceSql(entry.id, entry.sql, { url: this.shadow.url, client: runner }, { keep: false }).finally(() => runner.end());
     const s = report.statements[0]!;
     if (!s.transactional) await this.close();
     return {
-      locks: s.locks,
-      rewrites: s.rewrites,
+      ...withPostgresNote(s, entry.postgres),
       transactional: s.transactional,
       ...(report.errors.length ? { error: report.errors.map((e) => e.message).join("; ") } : {}),
     };

@@ -11,8 +11,8 @@ import type { LockMode } from "../types.js";
 export interface Host {
   schema: SchemaContext;
   lock(rel: string | undefined, mode: LockMode): void;
-  /** the relation and its partitions */
-  lockTree(rel: string | undefined, mode: LockMode): void;
+  /** the relation and its partitions (not legacy inheritance children: RI queries read ONLY the table) */
+  lockPartitions(rel: string | undefined, mode: LockMode): void;
   /** a statement reached from this one (a body's, a rule action), locked with its own effects */
   statement(s: StatementSummary, ctx: ExecContext): void;
   /** run `fn` keeping only locks of `mode` or stronger (and rewrites); true when it added any */

@@ -25,7 +25,7 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   let involved = false;
   if (w.event !== "delete" && w.inserted !== false) {
     for (const fk of schema.foreignKeysOf(w.table)) {
-      if (fk.forReferencedPartition || !checksReferenced(fk, w, rel, schema)) continue;
+      if (fk.forReferencedPartition || fk.notEnforced || !checksReferenced(fk, w, rel, schema)) continue; // NOT ENFORCED keys have no triggers
       involved = true;
       lockReferenced(fk, w, host);
     }
@@ -33,15 +33,16 @@ export function foreignKeyEffects(w: Write, host: Host, ctx: ExecContext): boole
   // moved rows: for the referenced side, Postgres handles the move as an UPDATE of the partitioned table
   if (w.event === "insert" || w.moved) return involved;
   for (const { table: child, constraint: fk } of schema.referencing(w.table)) {
+    if (fk.notEnforced) continue;
     const key = referencedColumns(fk, schema);
     if (w.event === "update" && !keyMayChange(w, key, schema)) continue;
     involved = true;
     const action = (w.event === "delete" ? fk.onDelete : fk.onUpdate) ?? "no action";
     if (action === "no action" || action === "restrict") {
-      host.lockTree(child, "RowShareLock");
+      host.lockPartitions(child, "RowShareLock");
       continue;
     }
-    host.lockTree(child, "RowExclusiveLock");
+    host.lockPartitions(child, "RowExclusiveLock");
     // the rows the action reaches, as probed level by level (effects/rows.ts), else assumed
     const parentRows = w.event === "delete" ? w.rowsKey : key && w.changeKeyOf?.(key.filter((c) => w.columns.includes(c)));
     const rowsKey = parentRows ? cascadeKey(parentRows, fk, child) : undefined;

@@ -159,7 +159,7 @@ function hasRowEffects(s: StatementSummary, rel: RelationInfo, schema: SchemaCon
 function cheapToAsk(s: StatementSummary, rel: RelationInfo, schema: SchemaContext): boolean {
   const tables = rel.kind === "view" ? schema.expandViews(rel.reads ?? []).filter((r) => schema.relation(r)?.kind !== "view") : [s.relation!];
   if (tables.every((t) => (schema.relation(t)?.rows ?? Infinity) <= PROBE_MAX_ROWS)) return true;
-  const equal = new Set((s.dml?.keyFilters ?? []).filter((f) => f.op === "=").map((f) => f.column));
+  const equal = new Set((s.dml?.keyFilters ?? []).flatMap((f) => (f.op === "=" ? [f.column] : [])));
   return rel.kind !== "view" && rel.indexes.some((i) => i.valid && !i.partial && equal.has(i.columns[0] ?? ""));
 }
 
