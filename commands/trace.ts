@@ -45,13 +45,21 @@ export const traceCommand = defineCommand({
       await shadow.drop();
       throw e;
     }) : undefined;
-    const rows = new RowFeeder(shadow.client, source);
+    // rows are written through a session of their own: writing them must not warm the caches of the session the
+    // statements run in (a partition's constraint, read once per session, locks its parents the first time)
+    const feed = await connect(shadow.url, { applicationName: "lockstep-trace-feed" }).catch(async (e: unknown) => {
+      await source?.end();
+      await shadow.drop();
+      throw e;
+    });
+    const rows = new RowFeeder(feed, source);
     try {
       const file = await traceSql(args.file, sql, shadow, { rows });
       const assumptions = [...shadow.notes, ...(file.assumptions ?? [])];
       return { version: 1, files: [{ ...file, ...(assumptions.length ? { assumptions } : {}) }] };
     } finally {
       await rows.close();
+      await feed.end().catch(() => undefined);
       await source?.end();
       await shadow.drop();
       await closeShadowServer();

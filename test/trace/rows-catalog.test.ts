@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_MODES, type StatementReport } from "../../src/analyze/types.js";
-import { withDatabase } from "../../src/db/connection.js";
+import { connect, withDatabase } from "../../src/db/connection.js";
 import { copySchema, createShadow, type Shadow } from "../../src/db/shadow.js";
 import { RowFeeder } from "../../src/trace/rows/feeder.js";
 import { traceSql } from "../../src/trace/trace.js";
@@ -57,7 +57,9 @@ async function traceWithCopiedRows(entry: CatalogEntry): Promise<{ statement: St
     await source.connect();
     copy = { shadow, source, rows: new RowFeeder(shadow.client, source) };
   }
-  const report = await traceSql(entry.id, entry.sql, copy.shadow, { keep: false, rows: copy.rows });
+  // each entry is a migration of its own: a session of its own (as on the fixture), rows written through another
+  const runner = await connect(copy.shadow.url, { applicationName: "lockstep-catalog-runner" });
+  const report = await traceSql(entry.id, entry.sql, { url: copy.shadow.url, client: runner }, { keep: false, rows: copy.rows }).finally(() => runner.end());
   const notes = report.assumptions ?? [];
   // made-up rows stay in the shadow: the next entry starts afresh
   if (notes.some((n) => n.includes("synthesized"))) await closeCopy();

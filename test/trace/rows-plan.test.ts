@@ -28,6 +28,18 @@ describe("planRows: the rows a statement touches, from its own clauses", () => {
     expect(p!.facts).toEqual({ name: "'x'" });
   });
 
+  it("plans the data-modifying CTEs of a SELECT, and an ON CONFLICT update's constant assignments", () => {
+    expect(planRows("WITH d AS (DELETE FROM customers WHERE id = 1 RETURNING id) SELECT count(*) FROM d").map((p) => [p.verb, p.target.name, p.facts])).toEqual([["DELETE", "customers", { id: "1" }]]);
+    expect(planRows("SELECT count(*) FROM customers")).toEqual([]);
+    expect(planRows("INSERT INTO tickets VALUES (1, 3, 's') ON CONFLICT ON CONSTRAINT tickets_pkey DO UPDATE SET customer_id = 4")[0]!.assigned).toEqual({ customer_id: "4" });
+  });
+
+  it("reads what a DO block's conditions and loops read, beside the statements it runs", () => {
+    const plans = planRows("DO $$ DECLARE r record; BEGIN IF (SELECT count(*) FROM app.items) > 0 THEN PERFORM touch('x'); END IF; FOR r IN SELECT id FROM customers LOOP UPDATE tickets SET subject = 'vip' WHERE customer_id = r.id; END LOOP; END $$");
+    expect(plans.map((p) => [p.verb, p.target.name])).toEqual([["UPDATE", "tickets"], ["SELECT", "items"]]);
+    expect(plans[1]!.reads).toEqual(expect.arrayContaining([{ schema: "app", name: "items" }, { name: "customers" }]));
+  });
+
   it("reads an INSERT's values as rows (DEFAULT as NULL) with the columns they fill", () => {
     expect(planRows("INSERT INTO orders AS o (user_id, total) VALUES (1, 10), (DEFAULT, 5) ON CONFLICT DO NOTHING RETURNING id")).toEqual([
       { verb: "INSERT", target: { name: "orders" }, reads: [], onConflict: true, facts: {}, assigned: {}, inserts: { query: "VALUES (1, 10), (NULL, 5)", columns: ["user_id", "total"], width: 2 } },

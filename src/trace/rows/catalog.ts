@@ -15,6 +15,8 @@ export interface ColumnMeta {
   notNull: boolean;
   /** a default, an identity or a generated column: left to the table */
   filledByTable: boolean;
+  /** the column's default expression, unless it draws from a sequence (evaluating it would advance one) */
+  default: string | null;
   generated: boolean;
   /** pg_type.typcategory of the (domain's base) type */
   category: string;
@@ -53,6 +55,23 @@ export interface ForeignKey {
   /** confdeltype / confupdtype: a, r, c, n, d */
   onDelete: string;
   onUpdate: string;
+}
+
+/**
+ * ON DELETE / ON UPDATE SET DEFAULT: the key its referencing rows get (column of the referenced
+ * side -> the child column's default, as SQL), which a referenced row must hold; undefined when a
+ * column has no default (it becomes NULL, which references nothing) or the action is another.
+ */
+export function defaultKey(fk: ForeignKey, child: TableMeta, action: string): Record<string, string> | undefined {
+  if (action !== "d") return undefined;
+  const defaults = fk.childColumns.map((c) => child.columns.find((m) => m.name === unquote(c))?.default ?? null);
+  if (defaults.some((d) => d === null)) return undefined;
+  return Object.fromEntries(fk.parentColumns.map((c, i) => [unquote(c), defaults[i]!]));
+}
+
+/** quote_ident's output back to the name (foreign key columns are kept quoted for SQL). */
+export function unquote(quoted: string): string {
+  return quoted.startsWith('"') ? quoted.slice(1, -1).replace(/""/g, '"') : quoted;
 }
 
 export class RowCatalog {
@@ -142,6 +161,8 @@ WHERE c.oid = $1`;
 const COLUMNS_SQL = `
 SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS "notNull",
   (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS "filledByTable", a.attgenerated <> '' AS generated,
+  (SELECT e.expr FROM pg_attrdef d CROSS JOIN LATERAL pg_get_expr(d.adbin, d.adrelid) e(expr)
+     WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.attgenerated = '' AND strpos(lower(e.expr), 'nextval(') = 0) AS "default",
   b.typcategory::text AS category, b.typname::text AS base,
   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = b.oid) AS labels
 FROM pg_attribute a

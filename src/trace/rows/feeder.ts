@@ -1,8 +1,8 @@
 import type pg from "pg";
 import { quoteLiteral } from "../../db/connection.js";
-import { RowCatalog, type TableMeta } from "./catalog.js";
+import { RowCatalog, unquote, type TableMeta } from "./catalog.js";
 import { QuietWrites, followSequences, loadRows } from "./load.js";
-import { ROWS_PER_TABLE, SourceRows, insertedValues, unquote, type Picked, type Rows } from "./pick.js";
+import { ROWS_PER_TABLE, SourceRows, insertedValues, type Picked, type Rows } from "./pick.js";
 import { planRows, type RowPlan } from "./plan.js";
 import { Synthesizer } from "./synthesize.js";
 
@@ -33,6 +33,11 @@ export class RowFeeder {
     const notes: string[] = [];
     try {
       for (const plan of plans) {
+        if (plan.verb === "SELECT") {
+          // what a DO block's conditions and loops read: copied, as rows it writes would be (never made up)
+          if (this.source) notes.push(...(await this.load(await this.source.pick(plan, undefined), quiet)));
+          continue;
+        }
         const target = await synth.catalog.resolve(plan.target);
         if (target) {
           notes.push(...(await this.feed(plan, target, quiet, synth)));

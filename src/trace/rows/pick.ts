@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { quoteIdent } from "../../db/connection.js";
-import { scanOf, type RowCatalog, type TableMeta } from "./catalog.js";
+import { defaultKey, scanOf, unquote, type RowCatalog, type TableMeta } from "./catalog.js";
 import type { RelRef, RowPlan } from "./plan.js";
 
 /**
@@ -97,8 +97,7 @@ export class SourceRows {
     const c = new Collector(this, undefined);
     for (const { table, key } of keys) {
       const t = await this.catalog.resolve(table);
-      const cols = Object.keys(key);
-      if (t) await c.addSelected(`${sample(t, "")} WHERE (${cols.map(quoteIdent).join(", ")}) = (${cols.map((k) => key[k]).join(", ")}) LIMIT ${ROWS_PER_TABLE}`, false);
+      if (t) await c.addSelected(keyed(t, key), false);
     }
     await c.spread();
     return c.result;
@@ -207,8 +206,13 @@ class Collector {
       this.written.add(wave.oid);
       for (const fk of await catalog.referencedBy(t)) {
         const child = await catalog.table(fk.child);
+        if (!child) continue;
         const cascades = [fk.onDelete, fk.onUpdate].some((a) => a === "c" || a === "n" || a === "d");
-        if (child) await this.addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
+        await this.addSelected(matching(child, fk.childColumns, t, fk.parentColumns), cascades, [wave.tids]);
+        // SET DEFAULT points the referencing rows at the row holding the defaults
+        const key = defaultKey(fk, child, fk.onDelete) ?? defaultKey(fk, child, fk.onUpdate);
+        const parent = key && (await catalog.table(fk.parent));
+        if (key && parent) await this.addSelected(keyed(parent, key), false);
       }
     }
   }
@@ -217,6 +221,12 @@ class Collector {
 /** SELECT (rel, tid) of a table's rows; bounded unless `limit` is given. */
 function sample(t: TableMeta, limit = ` LIMIT ${ROWS_PER_TABLE}`): string {
   return `SELECT tableoid::oid::int AS rel, ctid::text AS tid FROM ${scanOf(t)}${limit}`;
+}
+
+/** SELECT (rel, tid) of the rows of `t` with these key values (column -> SQL expression). */
+function keyed(t: TableMeta, key: Record<string, string>): string {
+  const cols = Object.keys(key);
+  return `${sample(t, "")} WHERE (${cols.map(quoteIdent).join(", ")}) = (${cols.map((k) => key[k]).join(", ")}) LIMIT ${ROWS_PER_TABLE}`;
 }
 
 function byRelation(pairs: Array<[number, string]>): Map<number, string[]> {
@@ -267,6 +277,8 @@ export function insertedValues(plan: RowPlan, target: TableMeta): { from: string
     const meta = target.columns.find((c) => c.name === n);
     if (meta) columns.set(n, `v.c${i}::${meta.type}`);
   });
+  // the columns it leaves out get their defaults
+  for (const c of target.columns) if (!names.includes(c.name) && c.default !== null) columns.set(c.name, `(${c.default})::${c.type}`);
   return { from: `(${ins.query}) AS v(${names.map((_, i) => `c${i}`).join(", ")})`, columns };
 }
 
@@ -280,9 +292,4 @@ async function assignedParentQueries(plan: RowPlan, target: TableMeta, catalog: 
     out.push(`SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) = (${values.join(", ")}) LIMIT ${ROWS_PER_TABLE}`);
   }
   return out;
-}
-
-/** quote_ident's output back to the name (foreign key columns are kept quoted for SQL). */
-export function unquote(quoted: string): string {
-  return quoted.startsWith('"') ? quoted.slice(1, -1).replace(/""/g, '"') : quoted;
 }

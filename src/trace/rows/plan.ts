@@ -16,7 +16,8 @@ export interface RelRef {
 }
 
 export interface RowPlan {
-  verb: "DELETE" | "UPDATE" | "INSERT" | "MERGE";
+  /** SELECT: a DO block's reads (its target is the first of them) */
+  verb: "DELETE" | "UPDATE" | "INSERT" | "MERGE" | "SELECT";
   target: RelRef;
   /**
    * SELECT listing the rows the statement reaches: for each relation of its target and FROM/USING
@@ -33,7 +34,7 @@ export interface RowPlan {
   onConflict: boolean;
   /** column -> SQL constant a row must have for the statement's WHERE to hold (simple equalities) */
   facts: Record<string, string>;
-  /** UPDATE ... SET column = constant */
+  /** UPDATE ... SET column = constant, and INSERT ... ON CONFLICT DO UPDATE SET column = constant */
   assigned: Record<string, string>;
 }
 
@@ -52,45 +53,72 @@ export function planRows(sql: string): RowPlan[] {
   } catch {
     return [];
   }
-  if (tree.DoStmt) return doBodyStatements(sql).flatMap(planRows);
+  if (tree.DoStmt) return doBlockPlans(sql);
   return plansOf(sql, tree);
 }
 
-/** The SQL statements a PL/pgSQL DO block runs, as written (with its variables: those fail on the source and are said so). */
-function doBodyStatements(sql: string): string[] {
+/**
+ * A DO block: the plans of the SQL statements its body runs, as written (with its variables: those
+ * fail on the source and are said so), and one plan reading the tables its conditions, loops and
+ * other expressions read, whose rows decide which branches run.
+ */
+function doBlockPlans(sql: string): RowPlan[] {
   let body: unknown;
   try {
     body = parsePlPgSQLSync(sql.endsWith(";") ? sql : `${sql};`);
   } catch {
     return []; // another language
   }
-  const out: string[] = [];
+  const statements: string[] = [];
+  const expressions: string[] = [];
   const walk = (n: unknown) => {
     if (Array.isArray(n)) return n.forEach(walk);
     if (!n || typeof n !== "object") return;
     const exec = (n as RawNode).PLpgSQL_stmt_execsql as RawNode | undefined;
     const query = ((exec?.sqlstmt as RawNode | undefined)?.PLpgSQL_expr as RawNode | undefined)?.query;
-    if (typeof query === "string") out.push(query);
+    if (typeof query === "string") statements.push(query);
+    else {
+      const expr = (n as RawNode).PLpgSQL_expr as RawNode | undefined;
+      if (typeof expr?.query === "string") expressions.push(expr.query);
+    }
     for (const v of Object.values(n)) walk(v);
   };
   walk(body);
-  return out;
+  const reads = [...statements, ...expressions].flatMap(relationsRead);
+  const plans = statements.flatMap(planRows);
+  return reads.length ? [...plans, { verb: "SELECT", target: reads[0]!, reads, onConflict: false, facts: {}, assigned: {} }] : plans;
+}
+
+/** The relations a read-only query or a PL/pgSQL expression (`x > (SELECT ...)`, a FOR loop's query) names. */
+function relationsRead(query: string): RelRef[] {
+  for (const text of [query, `SELECT ${query}`]) {
+    try {
+      const stmts = (parseSync(text) as { stmts?: Array<{ stmt: RawNode }> }).stmts ?? [];
+      if (stmts.length !== 1 || !stmts[0]!.stmt.SelectStmt) return [];
+      const ctes = new Set(cteList(stmts[0]!.stmt.SelectStmt as RawNode).map((c) => String(c.ctename)));
+      return rangeVarNodes(stmts[0]!.stmt).filter((rv) => rv.schemaname || !ctes.has(String(rv.relname))).map(relRef);
+    } catch {
+      // an expression, not a query: try it as a SELECT list
+    }
+  }
+  return [];
 }
 
 function plansOf(sql: string, tree: RawNode): RowPlan[] {
   const node = Object.keys(tree)[0]!;
   const verb = VERBS[node];
-  if (!verb) return [];
+  if (!verb && node !== "SelectStmt") return [];
   const stmt = tree[node] as RawNode;
   const seg = new Segments(sql);
   const ctes = cteList(stmt);
   const plans: RowPlan[] = [];
-  // data-modifying CTEs are statements of their own; a read-only WITH prefix goes with the main SELECT
+  // data-modifying CTEs are statements of their own (under a SELECT too); a read-only WITH prefix goes with the main statement
   const bodies = cteBodies(seg);
   ctes.forEach((cte, i) => {
     const query = cte.ctequery as RawNode | undefined;
     if (query && VERBS[Object.keys(query)[0]!] && bodies[i]) plans.push(...plansOf(bodies[i]!, query));
   });
+  if (!verb) return plans;
   const verbAt = seg.find([verb]);
   if (verbAt < 0) return plans;
   const withText = ctes.length > 0 && plans.length === 0 ? `${seg.text(0, verbAt)} ` : "";
@@ -164,6 +192,7 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
         ...(width(select) !== undefined ? { width: width(select)! } : {}),
       };
       base.onConflict = stmt.onConflictClause !== undefined;
+      base.assigned = assignments(((stmt.onConflictClause as RawNode | undefined)?.targetList as RawNode[] | undefined) ?? []);
       base.reads = readsBesides([]);
       break;
     }

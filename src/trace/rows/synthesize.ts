@@ -1,7 +1,6 @@
 import { quoteIdent, quoteLiteral } from "../../db/connection.js";
-import { scanOf, type ColumnMeta, type RowCatalog, type TableMeta } from "./catalog.js";
+import { defaultKey, scanOf, unquote, type ColumnMeta, type RowCatalog, type TableMeta } from "./catalog.js";
 import type { QuietWrites } from "./load.js";
-import { unquote } from "./pick.js";
 
 /**
  * Rows made up on the shadow when no real ones are at hand (`--schema`, or nothing on the source
@@ -50,6 +49,10 @@ export class Synthesizer {
       const action = verb === "DELETE" ? fk.onDelete : verb === "UPDATE" ? fk.onUpdate : [fk.onDelete, fk.onUpdate].find((a) => "cnd".includes(a)) ?? "a";
       if (!"cnd".includes(action) || followed.has(fk.name)) continue;
       const child = await this.catalog.table(fk.child);
+      // SET DEFAULT: the referencing row will point at the row holding the defaults
+      const defaults = child && defaultKey(fk, child, action);
+      const referenced = defaults && (await this.catalog.table(fk.parent));
+      if (defaults && referenced) await this.parent(referenced, defaults);
       const key = fk.parentColumns.map((c) => row[unquote(c)]);
       if (!child || key.some((v) => v === null || v === undefined)) continue;
       const facts = Object.fromEntries(fk.childColumns.map((c, i) => [unquote(c), quoteLiteral(key[i]!)]));
