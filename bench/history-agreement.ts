@@ -102,7 +102,9 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
       }
       if (statements.length === 0) continue;
       const schema = new SchemaContext(await introspect(reader));
-      await askAboutRows(source, schema, probe);
+      // HISTORY_DEBUG=<part of a file name>: print the row questions asked before that file, and their answers
+      const debug = process.env.HISTORY_DEBUG && rel.includes(process.env.HISTORY_DEBUG);
+      await askAboutRows(source, schema, debug ? async (qs) => { const a = await probe(qs); for (const q of qs) console.error(JSON.stringify({ q: q.sql, answer: a.get(q.key) })); return a; } : probe);
       const predicted = analyzeSource(source, schema, 18, { keepStatements: false }).report;
       let exact = true;
       let failed: string | undefined;

@@ -5,6 +5,7 @@
 import { describeDoBody } from "./describe-body.js";
 import { parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
 import type { AnalysisError } from "./types.js";
+import { rowSourceQuery } from "./row-source.js";
 
 export type Volatility = "immutable" | "stable" | "volatile";
 
@@ -216,6 +217,8 @@ export interface DmlSummary {
   mergeActions?: Array<{ action: "update" | "insert" | "delete" | "nothing"; columns: string[] }>;
   /** the target's alias (`DELETE FROM users u ...`) */
   alias?: string;
+  /** INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING: a SELECT of the rows it writes (row-source.ts) */
+  rowsSql?: string;
 }
 
 /**
@@ -643,6 +646,13 @@ export class ExprSource {
     // a node's location can be inside the parentheses that open the clause: "(a > 1) AND b"
     for (let i = start - 1; i >= 0 && /[\s(]/.test(String.fromCharCode(this.sqlBytes[i]!)); i--) if (this.sqlBytes[i] === 0x28) start = i;
     return untilTopLevel(this.sqlBytes.toString("utf8", start), stops);
+  }
+
+  /** The source text from an absolute location (a node's `location`) to the end. */
+  tail(location: number | undefined): string | undefined {
+    if (typeof location !== "number" || location < 0) return undefined;
+    const start = location - this.base;
+    return start < 0 || start >= this.sqlBytes.length ? undefined : this.sqlBytes.toString("utf8", start);
   }
 
   private start(expr: unknown): number | undefined {
@@ -1271,6 +1281,15 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
       if (type === "UpdateStmt") s.dml.assigned = assignments(n.targetList);
       if (n.relation?.alias?.aliasname) s.dml.alias = n.relation.alias.aliasname;
+      if (src && s.dml.fromQuery && type !== "MergeStmt" && !s.modifies?.length) {
+        const targetText = src.tail(n.relation?.location);
+        const withText = n.withClause ? src.tail(n.withClause.location ?? 0) : undefined;
+        const rowsSql =
+          targetText && (!n.withClause || withText)
+            ? rowSourceQuery({ kind: s.kind as "insert" | "update" | "delete", targetText, ...(withText ? { withText } : {}), columnList: Boolean(n.cols?.length), rowName: `"${String(s.dml.alias ?? n.relation.relname).replace(/"/g, '""')}"` })
+            : undefined;
+        if (rowsSql) s.dml.rowsSql = rowsSql;
+      }
       const conflict = n.onConflictClause as N | undefined;
       if (conflict) {
         const update = conflict.action === "ONCONFLICT_UPDATE";

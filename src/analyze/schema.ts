@@ -90,10 +90,10 @@ export class SchemaContext implements DescribeContext {
   }
 
   /** A probed answer about `table`'s rows, unless the run may have written it (or what it reads) since. */
-  rowFact(key: string, table: string): boolean | undefined {
+  rowFact(key: string, table: string | string[]): boolean | undefined {
     const answer = this.rowFacts.get(key);
     if (answer === undefined) return undefined;
-    return this.expandViews([table]).some((r) => this.written.has(r)) ? undefined : answer;
+    return this.expandViews(typeof table === "string" ? [table] : table).some((r) => this.written.has(r)) ? undefined : answer;
   }
 
   /** Rows of this relation may have changed from here on. */
@@ -218,6 +218,28 @@ export class SchemaContext implements DescribeContext {
    */
   ownForeignKeysOf(table: string): ConstraintInfo[] {
     return this.foreignKeysOf(table).filter((c) => !c.inherited);
+  }
+
+  /**
+   * Foreign keys that depend on a unique index (not a constraint's): those referencing its table on
+   * exactly its columns. DROP INDEX ... CASCADE drops them.
+   */
+  foreignKeysOnIndex(index: string): Array<{ table: string; constraint: ConstraintInfo }> {
+    const table = this.tableOfIndex(index);
+    const info = table ? this.relation(table)?.indexes.find((i) => i.qualifiedName === index) : undefined;
+    if (!table || !info?.unique || info.primary || info.partial) return [];
+    const owned = this.relation(table)!.constraints.some((c) => (c.type === "p" || c.type === "u" || c.type === "x") && `${table.split(".")[0]}.${c.index ?? c.name}` === index);
+    if (owned) return [];
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((c) => b.includes(c));
+    return this.referencing(table).filter(({ constraint }) => {
+      const cols = constraint.referencedColumns?.length ? constraint.referencedColumns : undefined;
+      return cols !== undefined && same(cols, info.columns);
+    });
+  }
+
+  private dropConstraintOf(table: string, c: ConstraintInfo): void {
+    const t = this.snapshot.relations[table];
+    if (t) t.constraints = t.constraints.filter((x) => x !== c);
   }
 
   /** Tables with a foreign key referencing `table`, and those constraints. */
@@ -358,10 +380,13 @@ export class SchemaContext implements DescribeContext {
         if (t && s.domain?.action === "set-not-null") t.notNull = true;
         return;
       }
+      case "drop-index":
+        if (s.cascade) for (const o of s.objects) for (const fk of this.foreignKeysOnIndex(o)) this.dropConstraintOf(fk.table, fk.constraint);
+        for (const o of s.objects) this.drop(o);
+        return;
       case "drop-table":
       case "drop-view":
       case "drop-materialized-view":
-      case "drop-index":
         for (const o of s.objects) this.drop(o);
         return;
     }
@@ -433,9 +458,19 @@ export class SchemaContext implements DescribeContext {
         case "add-constraint":
           if (a.constraint) this.addConstraint(rel, a.constraint, t.columns.map((c) => ({ name: c.name }) as ColumnSummary));
           break;
-        case "drop-constraint":
+        case "drop-constraint": {
+          const gone = t.constraints.find((c) => c.name === a.constraintName);
           t.constraints = t.constraints.filter((c) => c.name !== a.constraintName);
+          // a primary key, unique or exclusion constraint takes its index with it
+          if (gone && (gone.type === "p" || gone.type === "u" || gone.type === "x")) {
+            const index = gone.index ?? `${t.schema}.${gone.name}`;
+            const qualified = index.includes(".") ? index : `${t.schema}.${index}`;
+            t.indexes = t.indexes.filter((i) => i.qualifiedName !== qualified && i.name !== gone.name);
+            if (rels[qualified]?.table === rel) delete rels[qualified];
+            this.indexOwners.delete(qualified);
+          }
           break;
+        }
         case "validate-constraint": {
           const c = t.constraints.find((x) => x.name === a.constraintName);
           if (c) c.validated = true;

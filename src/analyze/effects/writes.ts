@@ -6,7 +6,7 @@ import type { RelationInfo, RuleInfo } from "../types.js";
 import { deeper, firesUnder, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 import { foreignKeyEffects } from "./foreign-keys.js";
 import { callRoutine } from "./routines.js";
-import { changeKey, conflictKey, touchKey } from "./rows.js";
+import { changeKey, conflictKey, touchKey, touchTables } from "./rows.js";
 import { fireTriggers } from "./triggers.js";
 
 /** Rows written to one relation by a statement, a rule action or a foreign key's action. */
@@ -70,15 +70,18 @@ function mayHaveEffects(table: string, rel: RelationInfo, schema: SchemaContext)
 function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Write[] {
   const dml = s.dml;
   const assigned = new Map((dml?.assigned ?? []).map((a) => [a.column, a.value] as const));
-  const touched = rowsOf(touchKey(s), table, schema);
+  const touched = rowsOf(touchKey(s), touchTables(s), schema);
   const changeKeyOf = (columns: string[]) => {
     const differs = columns.map((column) => ({ column, value: assigned.get(column) }));
     return differs.every((d) => typeof d.value === "string" || d.value === null) ? changeKey(s, differs as Array<{ column: string; value: string | null }>) : undefined;
   };
   switch (s.kind) {
     case "insert": {
-      const insert: Write = { table, event: "insert", columns: dml?.columns ?? [], rows: true, ...(dml?.values ? { values: dml.values } : { rowsAssumed: true }), ...(dml?.nullColumns ? { nullColumns: dml.nullColumns } : {}) };
+      // INSERT ... SELECT: whether its query returns rows, when probed
+      const selected = dml?.values ? { rows: true } : dml?.rowsSql ? touched : { rows: true, rowsAssumed: true };
+      const insert: Write = { table, event: "insert", columns: dml?.columns ?? [], ...selected, ...(dml?.values ? { values: dml.values } : {}), ...(dml?.nullColumns ? { nullColumns: dml.nullColumns } : {}) };
       if (!dml?.onConflict) return [insert];
+      if (!insert.rows) return dml.onConflict.action === "update" ? [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, rows: false }] : [insert];
       // probed (effects/rows.ts): which proposed rows already have a row with their key
       const conflicts = dml.values?.map((_, i) => schema.rowFact(conflictKey(s, i), table));
       const known = conflicts?.length && conflicts.every((c) => c !== undefined);
@@ -108,7 +111,7 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
 }
 
 /** Whether the rows a row question stands for exist, as probed; assumed (and marked so) when not. */
-export function rowsOf(key: string, table: string, schema: SchemaContext): Pick<Write, "rows" | "rowsAssumed"> {
+export function rowsOf(key: string, table: string | string[], schema: SchemaContext): Pick<Write, "rows" | "rowsAssumed"> {
   const found = schema.rowFact(key, table);
   return found === undefined ? { rows: true, rowsAssumed: true } : { rows: found };
 }
