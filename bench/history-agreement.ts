@@ -84,7 +84,6 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
   const observer = new Observer(shadow.url, shadow.client);
   // check --db's own read-only session: the catalog, and which rows DML would touch
   const reader = await connect(shadow.url, { applicationName: "lockstep check", readonly: true });
-  const probe = rowProber(reader);
   // the migration tools' own history tables, which some histories read or write
   await shadow.client.query(TOOL_TABLES);
   if (SETUP[project]) await shadow.client.query(SETUP[project]!);
@@ -103,6 +102,7 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
       if (statements.length === 0) continue;
       const schema = new SchemaContext(await introspect(reader));
       // HISTORY_DEBUG=<part of a file name>: print the row questions asked before that file, and their answers
+      const probe = rowProber(reader); // each file is its own `check --db` run, with its own question budget
       const debug = process.env.HISTORY_DEBUG && rel.includes(process.env.HISTORY_DEBUG);
       await askAboutRows(source, schema, debug ? async (qs) => { const a = await probe(qs); for (const q of qs) console.error(JSON.stringify({ q: q.sql, answer: a.get(q.key) })); return a; } : probe);
       const predicted = analyzeSource(source, schema, 18, { keepStatements: false }).report;

@@ -2,7 +2,7 @@ import { FileAssessor } from "./assess.js";
 import { AHEAD_MIN_FILES, worthAThread } from "./ahead-worker.js";
 import { DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
-import { rowQuestions, touchKey, touchTables, type RowQuestion } from "./effects/rows.js";
+import { rowQuestions, touchFact, type RowQuestion } from "./effects/rows.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
@@ -73,7 +73,7 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 
 /** With a probe (check --db): ask the database what the file's UPDATEs, DELETEs and ON CONFLICTs touch, before analysing it. */
 export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
-  if (!probe || source.text === undefined || !/\b(update|delete|conflict|insert)\b/i.test(source.text)) return;
+  if (!probe || source.text === undefined || !/\b(update|delete|conflict|insert|do)\b/i.test(source.text)) return;
   const statements = (described ?? describeSql(source.text)).statements;
   const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
   if (questions.length) schema.addRowFacts(await probe(questions));
@@ -151,7 +151,7 @@ export function analyzeSource(
       const prediction = predictLocks(summary, schema, pg);
       if (!keepsRows(summary)) {
         // a DML statement probed to touch no row leaves its target's rows as they were
-        const untouched = summary.dml && summary.relation && !summary.dml.values && schema.rowFact(touchKey(summary), touchTables(summary)) === false ? summary.relation : undefined;
+        const untouched = summary.dml && summary.relation && !summary.dml.values && touchFact(summary, schema) === false ? summary.relation : undefined;
         for (const l of prediction.locks) if (LOCK_MODES.indexOf(l.mode) >= WRITES && l.relation !== untouched) schema.markWritten(l.relation);
       }
       const stmt = statementReport(st, summary, prediction, schema);

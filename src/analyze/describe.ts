@@ -417,6 +417,13 @@ export interface Guard {
   check?: CatalogCheck;
   /** in a trigger function: the condition is true exactly when TG_OP is one of these */
   tgOp?: string[];
+  /**
+   * A condition on data the database can answer before the run (check --db, read-only): the
+   * condition holds exactly when `sql` returns a row (a FOR loop's query: the body runs; an IF or
+   * WHILE condition: true). `onlyWhenEmpty`: only "no row" decides (`rec IS NOT NULL` after
+   * SELECT INTO is false then; with a row, it depends on the row's values).
+   */
+  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true };
 }
 
 /**
@@ -439,6 +446,8 @@ export interface DescribeContext {
   tableOfIndex(index: string): string | undefined;
   /** in a routine with SET search_path: the schema its unqualified relation names resolve to (else public) */
   searchSchema?: string;
+  /** inside a data-modifying CTE: the names of the statement's other CTEs, which its query may read */
+  cteNames?: string[];
 }
 
 const NO_CONTEXT: DescribeContext = { isNew: () => false, tableOfIndex: () => undefined };
@@ -873,11 +882,14 @@ function callName(funcname: unknown): string | undefined {
 /** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
 function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
   const out: StatementSummary[] = [];
-  for (const c of (withClause?.ctes as N[] | undefined) ?? []) {
+  const ctes = (withClause?.ctes as N[] | undefined) ?? [];
+  // a CTE's query may name the statement's other CTEs (not tables)
+  const inner = { ...ctx, cteNames: [...(ctx.cteNames ?? []), ...ctes.map((c) => String(c.CommonTableExpr?.ctename))] };
+  for (const c of ctes) {
     const q = c.CommonTableExpr?.ctequery as N | undefined;
     const [k] = q ? node(q) : [""];
-    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, ctx));
-    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, ctx));
+    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, inner));
+    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, inner));
   }
   return out;
 }
@@ -886,7 +898,7 @@ function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, c
 function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext, only?: Set<string>): Set<string> {
   const reads = new Set<string>();
   const calls = new Set<string>();
-  const ctes = new Set<string>(((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename));
+  const ctes = new Set<string>([...(ctx.cteNames ?? []), ...((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename)]);
   collectReads(parts, reads, ctes, calls, only);
   if (calls.size) s.calls = [...calls];
   const modifies = modifyingCtes(withClause, src, ctx);

@@ -96,6 +96,9 @@ function privateOrSystem(rel: string, schema: SchemaContext): boolean {
   const name = rel.slice(dot + 1);
   if (nsp === "pg_catalog" || nsp === "information_schema" || nsp === "pg_temp" || nsp.startsWith("pg_toast")) return true;
   if (nsp === "public" && schema.relation(`pg_temp.${name}`)) return true;
+  // a sequence or an index is locked with its table, or for a moment (nextval, reads of last_value): not shown
+  const kind = schema.relation(rel)?.kind;
+  if (kind === "sequence" || kind === "index" || kind === "partitioned-index") return true;
   return name.startsWith("pg_") && !schema.relation(rel);
 }
 

@@ -1,5 +1,6 @@
 import { describeRoutine, type RoutineBody } from "../describe-body.js";
-import type { DoBlockSummary } from "../describe.js";
+import type { DoBlockSummary, Guard, StatementSummary } from "../describe.js";
+import type { SchemaContext } from "../schema.js";
 import { evaluateCheck } from "./conditions.js";
 import { deeper, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 
@@ -60,8 +61,11 @@ export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { 
 export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): void {
   let role = ctx.role;
   const via = ctx.via ?? "DO block";
+  // tables the body's statements so far may have written: what was probed about them no longer holds
+  const written: Written = new Set();
   for (const s of body.statements) {
-    if (!guardsAllow(s.guards, host, ctx, via)) continue;
+    if (!guardsAllow(s.guards, host, ctx, via, written)) continue;
+    noteWrites(s, written);
     if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
       const v = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "origin");
       role = v === "replica" ? "replica" : v === "local" ? "local" : "origin";
@@ -75,9 +79,26 @@ export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): voi
   }
 }
 
-function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string): boolean {
+type Written = Set<string> | "all";
+
+/** DML marks its target written; a call or anything else that may write marks everything. */
+function noteWrites(s: StatementSummary, written: Written): void {
+  if (written === "all") return;
+  if (s.calls?.length || s.modifies?.length || s.kind === "execute-dynamic" || s.kind === "call" || s.kind === "do") return void written.add("*");
+  if (["insert", "update", "delete", "merge", "copy", "truncate"].includes(s.kind)) for (const r of [s.relation, ...s.objects]) if (r) written.add(r);
+}
+
+/** A data condition's probed answer (check --db), unless the body may have written what it reads. */
+function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: Written): boolean | undefined {
+  if (written === "all" || written.has("*") || schema.expandViews(p.reads).some((r) => (written as Set<string>).has(r))) return undefined;
+  const found = schema.rowFact(p.key, p.reads);
+  return found === true && p.onlyWhenEmpty ? undefined : found;
+}
+
+function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string, written: Written = new Set()): boolean {
   for (const g of guards ?? []) {
-    const value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+    let value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+    if (value === undefined && g.probe) value = probed(g.probe, host.schema, written);
     if (value === undefined) {
       host.schema.assume(`${via}: IF ${oneLine(g.condition)} cannot be evaluated before the migration runs; both of its branches are counted`, true);
       continue;

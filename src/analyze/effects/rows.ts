@@ -36,6 +36,22 @@ export function touchKey(s: StatementSummary): string {
   return `touch ${s.relation} ${s.kind} ${s.dml?.rowsSql ?? s.dml?.whereText ?? ""}`;
 }
 
+/** Does the table (or view) show any row at all? Asked beside the precise question, which may not be answerable. */
+export function anyRowsKey(table: string): string {
+  return `any ${table}`;
+}
+
+/**
+ * Does the statement touch (write) any row, as probed: its own question, else for an UPDATE or
+ * DELETE whether its target holds any row at all. Undefined when unknown.
+ */
+export function touchFact(s: StatementSummary, schema: SchemaContext): boolean | undefined {
+  if (!s.relation) return undefined;
+  const own = schema.rowFact(touchKey(s), touchTables(s));
+  if (own !== undefined || (s.kind !== "update" && s.kind !== "delete")) return own;
+  return schema.rowFact(anyRowsKey(s.relation), s.relation) === false ? false : undefined;
+}
+
 /** The relations whose rows decide a touch question's answer: the target, and for a statement with a row source (row-source.ts) what it reads. */
 export function touchTables(s: StatementSummary): string[] {
   return s.dml?.rowsSql ? [s.relation!, ...s.reads] : [s.relation!];
@@ -63,6 +79,8 @@ export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQue
   const visit = (x: StatementSummary) => {
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
+    // a DO block's conditions on data: FOR loops' queries, IF and WHILE conditions
+    for (const g of x.guards ?? []) if (g.probe && !UNSAFE.test(g.probe.sql)) out.push({ key: g.probe.key, sql: g.probe.sql, values: [] });
     out.push(...questionsOf(x, schema), ...conflictQuestions(x, schema));
   };
   visit(s);
@@ -112,13 +130,22 @@ function conflictKeys(c: NonNullable<NonNullable<StatementSummary["dml"]>["onCon
 
 function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
   if (s.kind === "insert") return insertQuestions(s, schema);
-  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml || s.calls?.length) return [];
+  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml) return [];
+  const rel = schema.relation(s.relation);
+  if (!rel) return [];
+  // an empty table answers every question about its rows, whatever the WHERE (EXISTS stops at the first row);
+  // asked also where nothing acts on the rows: a statement that writes none leaves later answers valid
+  const any = { key: anyRowsKey(s.relation), sql: `SELECT 1 FROM ${qualifiedIdent(s.relation)}`, values: [] };
+  return hasRowEffects(s, rel, schema) ? [any, ...preciseQuestions(s, rel, schema)] : [any];
+}
+
+function preciseQuestions(s: StatementSummary, rel: RelationInfo, schema: SchemaContext): RowQuestion[] {
+  if (!s.relation || !s.dml || s.calls?.length) return [];
   const source = s.dml.rowsSql;
   if (s.dml.fromQuery && (!source || UNSAFE.test(source))) return [];
   const where = s.dml.whereText;
   if (!source && ((s.dml.where && !where) || (where && UNSAFE.test(where)))) return [];
-  const rel = schema.relation(s.relation);
-  if (!rel || !hasRowEffects(s, rel, schema) || !(source ? cheapSource(s, schema) : cheapToAsk(s, rel, schema))) return [];
+  if (!(source ? cheapSource(s, schema) : cheapToAsk(s, rel, schema))) return [];
   const alias = s.dml.alias ? ident(s.dml.alias) : "t";
   const rows = source ?? `SELECT ${alias}.* FROM ${qualifiedIdent(s.relation)} AS ${alias} WHERE ${where ? `(${where})` : "true"}`;
   const touch = touchKey(s);
@@ -144,16 +171,17 @@ function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] 
 function insertQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
   const source = s.dml?.rowsSql;
   const rel = schema.relation(s.relation);
-  if (!source || !rel || rel.kind === "view" || s.calls?.length || UNSAFE.test(source)) return [];
+  if (!source || rel?.kind === "view" || s.calls?.length || UNSAFE.test(source)) return [];
+  // a target the file creates first is not in the catalog yet: its keys and triggers are not known, ask anyway
   const tables = [s.relation!, ...schema.partitionsOf(s.relation!)];
-  const acts = tables.some((r) => (schema.relation(r)?.triggers ?? []).some((t) => t.level === "row" && t.events.includes("insert")) || schema.foreignKeysOf(r).length > 0);
-  if (!acts || !cheapSource(s, schema)) return [];
+  const acts = !rel || tables.some((r) => (schema.relation(r)?.triggers ?? []).some((t) => t.level === "row" && t.events.includes("insert")) || schema.foreignKeysOf(r).length > 0);
+  if (!acts || !cheapSource(s, schema, false)) return [];
   return [{ key: touchKey(s), sql: source, values: [] }];
 }
 
 /** Every relation a statement with a row source reads (views expanded) is small. */
-function cheapSource(s: StatementSummary, schema: SchemaContext): boolean {
-  const tables = schema.expandViews([s.relation!, ...s.reads]).filter((r) => schema.relation(r)?.kind !== "view");
+function cheapSource(s: StatementSummary, schema: SchemaContext, withTarget = true): boolean {
+  const tables = schema.expandViews(withTarget ? [s.relation!, ...s.reads] : s.reads).filter((r) => schema.relation(r)?.kind !== "view");
   return tables.every((t) => small(schema.relation(t)));
 }
 

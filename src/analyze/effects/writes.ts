@@ -6,7 +6,7 @@ import type { RelationInfo, RuleInfo } from "../types.js";
 import { deeper, firesUnder, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 import { foreignKeyEffects } from "./foreign-keys.js";
 import { callRoutine } from "./routines.js";
-import { changeKey, conflictKey, touchKey, touchTables } from "./rows.js";
+import { changeKey, conflictKey, touchFact, touchKey } from "./rows.js";
 import { fireTriggers } from "./triggers.js";
 
 /** Rows written to one relation by a statement, a rule action or a foreign key's action. */
@@ -70,7 +70,8 @@ function mayHaveEffects(table: string, rel: RelationInfo, schema: SchemaContext)
 function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Write[] {
   const dml = s.dml;
   const assigned = new Map((dml?.assigned ?? []).map((a) => [a.column, a.value] as const));
-  const touched = rowsOf(touchKey(s), touchTables(s), schema);
+  const fact = touchFact(s, schema);
+  const touched: Pick<Write, "rows" | "rowsAssumed"> = fact === undefined ? { rows: true, rowsAssumed: true } : { rows: fact };
   const changeKeyOf = (columns: string[]) => {
     const differs = columns.map((column) => ({ column, value: assigned.get(column) }));
     return differs.every((d) => typeof d.value === "string" || d.value === null) ? changeKey(s, differs as Array<{ column: string; value: string | null }>) : undefined;
