@@ -370,6 +370,8 @@ export class SchemaContext implements DescribeContext {
         return;
       }
       case "alter-type": {
+        const rename = s.actions.find((a) => a.action === "rename");
+        if (rename?.newName && s.relation) return this.renameType(s.relation, rename.newName);
         const t = s.enumValue ? this.snapshot.types[s.enumValue.type] : undefined;
         if (t?.labels && s.enumValue && !t.labels.includes(s.enumValue.value)) t.labels.push(s.enumValue.value);
         return;
@@ -545,6 +547,33 @@ export class SchemaContext implements DescribeContext {
       this.indexOwners.set(`${t.schema}.${index}`, rel);
     }
     if (type === "p") for (const col of t.columns) if (cols.includes(col.name)) col.notNull = true;
+  }
+
+  /**
+   * ALTER TYPE old RENAME TO new: the columns of that type keep it under its new name, so a later
+   * ALTER COLUMN ... TYPE to a new type that took the old name is a change of type (a rewrite).
+   */
+  private renameType(from: string, newName: string): void {
+    const [nsp, oldName] = split(from);
+    const to = `${nsp}.${newName}`;
+    const types = this.snapshot.types;
+    if (types[from]) {
+      types[to] = { ...types[from]!, name: newName };
+      delete types[from];
+    }
+    const names: Array<[string, string, string, string]> = [
+      [from, to, oldName, newName],
+      [`${nsp}._${oldName}`, `${nsp}._${newName}`, `${oldName}[]`, `${newName}[]`],
+    ];
+    for (const r of Object.values(this.snapshot.relations)) {
+      for (const c of r.columns) {
+        for (const [a, b, textA, textB] of names) {
+          if (c.typeName !== a) continue;
+          c.typeName = b;
+          c.type = c.type.replace(new RegExp(`(^|\\.|")${textA.replace(/[[\]]/g, "\\$&")}`), (_m, pre: string) => `${pre}${textB}`);
+        }
+      }
+    }
   }
 
   private drop(name: string): void {

@@ -1,0 +1,117 @@
+import { beforeAll, describe as group, expect, it } from "vitest";
+import { analyzeSql } from "../../src/analyze/analyze.js";
+import { describeSql, type StatementSummary } from "../../src/analyze/describe.js";
+import { rowQuestions } from "../../src/analyze/effects/rows.js";
+import { loadParser } from "../../src/analyze/parse.js";
+import { SchemaContext } from "../../src/analyze/schema.js";
+import type { RelationInfo, SchemaSnapshot } from "../../src/analyze/types.js";
+
+/**
+ * Classes of causes found replaying real migration histories (bench/history-agreement.ts): the
+ * SELECT of the rows a statement writes, DO-block conditions the database can answer, and schema
+ * model changes (type renames, constraint indexes). The catalog entries of
+ * test/fixtures/lock-catalog/22-history.sql check the same against PostgreSQL.
+ */
+beforeAll(() => loadParser());
+
+const summary = (sql: string): StatementSummary => describeSql(sql).statements[0]!.summary;
+
+const table = (schema: string, name: string, columns: RelationInfo["columns"], extra: Partial<RelationInfo> = {}): RelationInfo => ({ schema, name, kind: "table", columns, constraints: [], indexes: [], rows: 10, ...extra });
+
+function snapshot(relations: RelationInfo[], types: SchemaSnapshot["types"] = {}): SchemaSnapshot {
+  return { source: "catalog", relations: Object.fromEntries(relations.map((r) => [`${r.schema}.${r.name}`, r])), types, assumptions: [] };
+}
+
+group("the rows a statement writes, as a SELECT (row-source.ts)", () => {
+  it("INSERT ... SELECT: its query, with the statement's WITH; none for VALUES", () => {
+    expect(summary(`WITH x AS (SELECT 1 AS a) INSERT INTO "A" AS b (c, d) SELECT a, 'x' FROM x ON CONFLICT DO NOTHING`).dml!.rowsSql).toBe("WITH x AS (SELECT 1 AS a) SELECT a, 'x' FROM x");
+    expect(summary("INSERT INTO pins (SELECT id FROM resources WHERE v IS NOT NULL)").dml!.rowsSql).toBe("(SELECT id FROM resources WHERE v IS NOT NULL)");
+    expect(summary("INSERT INTO t OVERRIDING SYSTEM VALUE SELECT * FROM u RETURNING id").dml!.rowsSql).toBe("SELECT * FROM u");
+    expect(summary("INSERT INTO t VALUES (1)").dml!.rowsSql).toBeUndefined();
+  });
+
+  it("UPDATE ... FROM and DELETE ... USING: the target joined with the other relations under the WHERE", () => {
+    expect(summary(`UPDATE "Doc" SET "teamId" = t.id FROM "Team" t WHERE t.owner = "Doc".owner RETURNING 1`).dml!.rowsSql).toBe(`SELECT "Doc".* FROM "Doc", "Team" t WHERE t.owner = "Doc".owner`);
+    expect(summary("UPDATE jobs j SET a = substring(v.name FROM 1 FOR 3) FROM latest v WHERE v.job_id = j.id").dml!.rowsSql).toBe(`SELECT "j".* FROM jobs j, latest v WHERE v.job_id = j.id`);
+    expect(summary("DELETE FROM sessions r1 USING sessions r2 WHERE r1.id < r2.id").dml!.rowsSql).toBe(`SELECT "r1".* FROM sessions r1, sessions r2 WHERE r1.id < r2.id`);
+    // a plain UPDATE keeps the WHERE-based question; a writable CTE cannot be asked
+    expect(summary("UPDATE t SET a = (SELECT b FROM u LIMIT 1)").dml!.rowsSql).toBeUndefined();
+    expect(summary("WITH d AS (DELETE FROM a RETURNING id) UPDATE b SET x = 1 FROM d WHERE d.id = b.id").dml!.rowsSql).toBeUndefined();
+  });
+
+  it("a data-modifying CTE's query reads the statement's other CTEs, not tables", () => {
+    const s = summary("WITH src AS (SELECT id FROM users), ins AS (INSERT INTO orgs (owner) SELECT id FROM src RETURNING id) UPDATE teams SET org = ins.id FROM ins");
+    expect(s.modifies![0]!.reads).toEqual([]);
+    expect(s.reads).toEqual(["public.users"]); // through src
+  });
+});
+
+group("DO blocks: conditions on data become questions for the database", () => {
+  const guards = (sql: string) => summary(sql).doBlock!.statements.map((x) => `${x.kind} ${x.relation ?? ""} ${JSON.stringify((x.guards ?? []).map((g) => [g.when, g.probe?.sql, g.probe?.onlyWhenEmpty ?? false]))}`);
+
+  it("FOR r IN <query> LOOP: the body runs only if the query returns a row", () => {
+    expect(guards("DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM jobs WHERE op <> 'x' LOOP INSERT INTO runs VALUES (r.id); END LOOP; END $$")).toEqual([
+      `select  []`,
+      `insert public.runs [[true,"SELECT * FROM jobs WHERE op <> 'x'",false]]`,
+    ]);
+  });
+
+  it("WHILE and IF conditions that name no variable; IF ... THEN RETURN guards what follows", () => {
+    expect(guards("DO $$ BEGIN WHILE EXISTS (SELECT 1 FROM dup) LOOP DELETE FROM dup; END LOOP; END $$").at(-1)).toBe(`delete public.dup [[true,"SELECT 1 WHERE (EXISTS (SELECT 1 FROM dup))",false]]`);
+    expect(guards("DO $$ BEGIN IF EXISTS (SELECT 1 FROM props WHERE k = 'skip') THEN RETURN; END IF; INSERT INTO props VALUES ('skip'); END $$").at(-1)).toBe(
+      `insert public.props [[false,"SELECT 1 WHERE (EXISTS (SELECT 1 FROM props WHERE k = 'skip'))",false]]`,
+    );
+    // a variable cannot be asked about outside the block
+    expect(guards("DO $$ DECLARE n int := 1; BEGIN IF EXISTS (SELECT 1 FROM props WHERE id = n) THEN DELETE FROM props; END IF; END $$").at(-1)).toBe(`delete public.props [[true,null,false]]`);
+  });
+
+  it("FOUND and rec IS NOT NULL right after SELECT INTO: that query (no row: false)", () => {
+    const into = "DO $$ DECLARE r record; BEGIN SELECT INTO r * FROM reg WHERE name = 'x'; IF %s THEN DELETE FROM reg WHERE id = r.id; END IF; END $$";
+    expect(guards(into.replace("%s", "FOUND")).at(-1)).toMatch(/^delete public.reg \[\[true,"SELECT\s+\* FROM reg WHERE name = 'x'",false\]\]$/);
+    expect(guards(into.replace("%s", "r IS NOT NULL")).at(-1)).toMatch(/,true\]\]$/);
+  });
+
+  it("the questions are asked with the file's others, and their answers decide the branches", async () => {
+    const schema = snapshot([table("public", "jobs", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: true }]), table("public", "runs", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }])]);
+    const sql = "DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM jobs LOOP INSERT INTO runs VALUES (r.id); END LOOP; END $$;";
+    const asked = rowQuestions(summary(sql), new SchemaContext(schema)).map((q) => q.sql);
+    expect(asked).toContain("SELECT * FROM jobs");
+    const run = async (rows: boolean) => {
+      const report = await analyzeSql("m.sql", sql, { schema, pgVersion: 18, probeRows: async (qs) => new Map(qs.map((q) => [q.key, rows])) });
+      return report.files[0]!.statements[0]!.locks.map((l) => `${l.relation} ${l.mode}`);
+    };
+    expect(await run(false)).toEqual(["public.jobs AccessShareLock"]);
+    expect(await run(true)).toEqual(["public.jobs AccessShareLock", "public.runs RowExclusiveLock"]);
+  });
+});
+
+group("the schema model follows what histories do", () => {
+  it("ALTER TYPE ... RENAME: a column moved to a new type that took the old name is rewritten", async () => {
+    const schema = snapshot([table("public", "prefs", [{ name: "sort", type: "sort_type", typeName: "public.sort_type", typmod: -1, notNull: false }])], {
+      "public.sort_type": { schema: "public", name: "sort_type", kind: "enum", labels: ["a", "b"] },
+    });
+    const sql = `ALTER TYPE sort_type RENAME TO sort_type__;
+CREATE TYPE sort_type AS ENUM ('a', 'b', 'c');
+ALTER TABLE prefs ALTER COLUMN sort TYPE sort_type USING sort::text::sort_type;`;
+    const report = await analyzeSql("m.sql", sql, { schema, pgVersion: 18 });
+    expect(report.files[0]!.statements[2]!.rewrites).toEqual(["public.prefs"]);
+  });
+
+  it("DROP CONSTRAINT of a unique key drops its index: a later IF NOT EXISTS on pg_constraint sees it gone", async () => {
+    const schema = snapshot([
+      table("public", "acc", [{ name: "a", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }], {
+        constraints: [{ name: "acc_uq", type: "u", columns: ["a"], validated: true, definition: "UNIQUE (a)", index: "acc_uq" }],
+        indexes: [{ name: "acc_uq", qualifiedName: "public.acc_uq", columns: ["a"], unique: true, primary: false, valid: true, partial: false, definition: "" }],
+      }),
+    ]);
+    const sql = `ALTER TABLE acc DROP CONSTRAINT IF EXISTS acc_uq;
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'acc_uq') THEN ALTER TABLE acc ADD CONSTRAINT acc_uq UNIQUE (a); END IF; END $$;`;
+    const report = await analyzeSql("m.sql", sql, { schema, pgVersion: 18 });
+    expect(report.files[0]!.statements[1]!.locks.map((l) => `${l.relation} ${l.mode}`)).toEqual(["public.acc AccessExclusiveLock"]);
+  });
+
+  it("locks on the system catalogs and on temporary tables are not shown", async () => {
+    const report = await analyzeSql("m.sql", "CREATE TEMP TABLE tmp (a int);\nUPDATE pg_index SET indisready = false WHERE false;\nDROP TABLE tmp;", { pgVersion: 18 });
+    expect(report.files[0]!.statements.map((s) => s.locks)).toEqual([[], [], []]);
+  });
+});
