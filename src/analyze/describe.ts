@@ -219,6 +219,8 @@ export interface DmlSummary {
   alias?: string;
   /** INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING: a SELECT of the rows it writes (row-source.ts) */
   rowsSql?: string;
+  /** INSERT ... SELECT: a table whose emptiness makes the query return no row (drivingRelation) */
+  driver?: string;
 }
 
 /**
@@ -880,6 +882,35 @@ function callName(funcname: unknown): string | undefined {
 }
 
 /** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
+/** Aggregates that return a row on no input (without GROUP BY): the query then returns a row whatever its FROM holds. */
+const AGGREGATES = /^(count|sum|avg|min|max|array_agg|string_agg|json_agg|jsonb_agg|json_object_agg|jsonb_object_agg|bool_and|bool_or|every|bit_and|bit_or|xmlagg|stddev\w*|variance|var_\w+|corr|covar_\w+|regr_\w+|percentile_\w+|mode|any_value)$/;
+
+/**
+ * A SELECT's driving table: its leftmost FROM item followed through inner and left joins, when
+ * the query returns no row if that table has none (no set operation, no aggregate without
+ * GROUP BY, no VALUES). Undefined when there is no such table.
+ */
+function drivingRelation(select: N | undefined): string | undefined {
+  const q = select?.SelectStmt as N | undefined;
+  if (!q || q.op !== "SETOP_NONE" || q.valuesLists || !q.fromClause?.length || q.withClause) return undefined;
+  if (!q.groupClause?.length) {
+    let aggregate = false;
+    const visit = (n: unknown): void => {
+      if (aggregate || !n || typeof n !== "object") return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      const f = (n as N).FuncCall as N | undefined;
+      if (f && !f.over && (f.agg_star || AGGREGATES.test(String((f.funcname as N[]).at(-1)?.String?.sval ?? "").toLowerCase()))) aggregate = true;
+      if ((n as N).SubLink) return; // a subquery's aggregate is its own
+      Object.values(n as N).forEach(visit);
+    };
+    visit([q.targetList, q.havingClause]);
+    if (aggregate || q.havingClause) return undefined;
+  }
+  let item = q.fromClause[0] as N;
+  while (item.JoinExpr && (item.JoinExpr.jointype === "JOIN_INNER" || item.JoinExpr.jointype === "JOIN_LEFT")) item = item.JoinExpr.larg as N;
+  return item.RangeVar && item.RangeVar.relpersistence !== "t" ? qualify(item.RangeVar) : undefined;
+}
+
 function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
   const out: StatementSummary[] = [];
   const ctes = (withClause?.ctes as N[] | undefined) ?? [];
@@ -1301,6 +1332,8 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
             ? rowSourceQuery({ kind: s.kind as "insert" | "update" | "delete", targetText, ...(withText ? { withText } : {}), columnList: Boolean(n.cols?.length), rowName: `"${String(s.dml.alias ?? n.relation.relname).replace(/"/g, '""')}"` })
             : undefined;
         if (rowsSql) s.dml.rowsSql = rowsSql;
+        const driver = type === "InsertStmt" ? drivingRelation(n.selectStmt) : undefined;
+        if (driver) s.dml.driver = driver;
       }
       const conflict = n.onConflictClause as N | undefined;
       if (conflict) {

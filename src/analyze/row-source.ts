@@ -91,8 +91,9 @@ function build({ kind, withText, targetText, columnList, rowName }: RowSourceInp
     }
     if (t.word(i) === "OVERRIDING") i += 3;
     if (["VALUES", "DEFAULT", ";", undefined].includes(t.word(i))) return undefined;
+    // the query ends at ON CONFLICT (not a join's ON), RETURNING or the statement's end
     let end = t.find(["ON", "RETURNING", ...END], i);
-    if (t.word(end) === "ON" && t.word(end + 1) !== "CONFLICT") return undefined;
+    while (t.word(end) === "ON" && t.word(end + 1) !== "CONFLICT") end = t.find(["ON", "RETURNING", ...END], end + 1);
     const query = t.text(i, end);
     return query ? `${prefix}${query}` : undefined;
   }

@@ -27,7 +27,17 @@ group("the rows a statement writes, as a SELECT (row-source.ts)", () => {
     expect(summary(`WITH x AS (SELECT 1 AS a) INSERT INTO "A" AS b (c, d) SELECT a, 'x' FROM x ON CONFLICT DO NOTHING`).dml!.rowsSql).toBe("WITH x AS (SELECT 1 AS a) SELECT a, 'x' FROM x");
     expect(summary("INSERT INTO pins (SELECT id FROM resources WHERE v IS NOT NULL)").dml!.rowsSql).toBe("(SELECT id FROM resources WHERE v IS NOT NULL)");
     expect(summary("INSERT INTO t OVERRIDING SYSTEM VALUE SELECT * FROM u RETURNING id").dml!.rowsSql).toBe("SELECT * FROM u");
+    expect(summary("INSERT INTO t (a) SELECT u.id FROM u LEFT JOIN v ON v.id = u.id ON CONFLICT (a) DO NOTHING").dml!.rowsSql).toBe("SELECT u.id FROM u LEFT JOIN v ON v.id = u.id");
     expect(summary("INSERT INTO t VALUES (1)").dml!.rowsSql).toBeUndefined();
+  });
+
+  it("INSERT ... SELECT: the driving table, whose emptiness empties the query", () => {
+    expect(summary("INSERT INTO t SELECT u.a FROM app.u LEFT JOIN v ON v.id = u.id JOIN w ON true WHERE u.a > 1").dml!.driver).toBe("app.u");
+    expect(summary("INSERT INTO t SELECT x.a, count(*) FROM x GROUP BY x.a").dml!.driver).toBe("public.x");
+    // an aggregate without GROUP BY returns a row from no input; a right join keeps the other side
+    expect(summary("INSERT INTO t SELECT count(*) FROM x").dml!.driver).toBeUndefined();
+    expect(summary("INSERT INTO t SELECT x.a FROM x RIGHT JOIN y ON true").dml!.driver).toBeUndefined();
+    expect(summary("INSERT INTO t SELECT a FROM x UNION SELECT a FROM y").dml!.driver).toBeUndefined();
   });
 
   it("UPDATE ... FROM and DELETE ... USING: the target joined with the other relations under the WHERE", () => {

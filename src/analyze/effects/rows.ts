@@ -48,8 +48,10 @@ export function anyRowsKey(table: string): string {
 export function touchFact(s: StatementSummary, schema: SchemaContext): boolean | undefined {
   if (!s.relation) return undefined;
   const own = schema.rowFact(touchKey(s), touchTables(s));
-  if (own !== undefined || (s.kind !== "update" && s.kind !== "delete")) return own;
-  return schema.rowFact(anyRowsKey(s.relation), s.relation) === false ? false : undefined;
+  if (own !== undefined) return own;
+  // an empty target (UPDATE, DELETE) or driving table (INSERT ... SELECT) answers for the statement
+  const table = s.kind === "update" || s.kind === "delete" ? s.relation : s.kind === "insert" ? s.dml?.driver : undefined;
+  return table && schema.rowFact(anyRowsKey(table), table) === false ? false : undefined;
 }
 
 /** The relations whose rows decide a touch question's answer: the target, and for a statement with a row source (row-source.ts) what it reads. */
@@ -171,12 +173,15 @@ function preciseQuestions(s: StatementSummary, rel: RelationInfo, schema: Schema
 function insertQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
   const source = s.dml?.rowsSql;
   const rel = schema.relation(s.relation);
-  if (!source || rel?.kind === "view" || s.calls?.length || UNSAFE.test(source)) return [];
+  if (!source || rel?.kind === "view") return [];
   // a target the file creates first is not in the catalog yet: its keys and triggers are not known, ask anyway
   const tables = [s.relation!, ...schema.partitionsOf(s.relation!)];
   const acts = !rel || tables.some((r) => (schema.relation(r)?.triggers ?? []).some((t) => t.level === "row" && t.events.includes("insert")) || schema.foreignKeysOf(r).length > 0);
-  if (!acts || !cheapSource(s, schema, false)) return [];
-  return [{ key: touchKey(s), sql: source, values: [] }];
+  if (!acts) return [];
+  const driver = s.dml?.driver && schema.relation(s.dml.driver) ? [{ key: anyRowsKey(s.dml.driver), sql: `SELECT 1 FROM ${qualifiedIdent(s.dml.driver)}`, values: [] }] : [];
+  // the query itself only when it calls no user function (it might write) and is cheap; its driving table's emptiness always
+  const safe = !s.calls?.length && !UNSAFE.test(source) && cheapSource(s, schema, false);
+  return safe ? [...driver, { key: touchKey(s), sql: source, values: [] }] : driver;
 }
 
 /** Every relation a statement with a row source reads (views expanded) is small. */
