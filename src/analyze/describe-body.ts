@@ -149,27 +149,30 @@ function namesNoVariable(text: string, variables: Set<string>): boolean {
 }
 
 /**
- * The query reads tables (and sequences) of the schema only: the catalog as the run changes it is
- * the schema model's business (conditions.ts), not a question for the database as it was.
+ * The query reads relations (a condition on nothing is no question); those of the catalog mark the
+ * probe, whose answer then holds only while the run has not changed the catalog (SchemaContext.catalogChanged).
  */
-function userTables(reads: string[]): boolean {
-  return reads.length > 0 && reads.every((r) => !/^(pg_catalog|information_schema)\./.test(r) && !/^[^.]+\.pg_/.test(r));
+function readsSomething(reads: string[]): boolean {
+  return reads.length > 0;
 }
+
+const catalogRead = (r: string) => /^(pg_catalog|information_schema)\./.test(r) || /^[^.]+\.pg_/.test(r);
+const catalogMark = (reads: string[]): { catalog?: true } => (reads.some(catalogRead) ? { catalog: true } : {});
 
 /** A FOR loop's query, asked as it is; only a plain SELECT that names no variable and calls no user function. */
 function queryProbe(query: string, variables: Set<string>, ctx: DescribeContext): NonNullable<Guard["probe"]> | undefined {
   const stmts = describeText(query, ctx);
   const s = stmts[0];
-  if (stmts.length !== 1 || s?.kind !== "select" || s.calls?.length || s.modifies?.length || !userTables(s.reads) || !namesNoVariable(query, variables)) return undefined;
-  return { key: `body rows ${query}`, sql: query, reads: s.reads };
+  if (stmts.length !== 1 || s?.kind !== "select" || s.calls?.length || s.modifies?.length || !readsSomething(s.reads) || !namesNoVariable(query, variables)) return undefined;
+  return { key: `body rows ${query}`, sql: query, reads: s.reads, ...catalogMark(s.reads) };
 }
 
 /** An IF / WHILE condition on data, asked as `SELECT 1 WHERE <condition>` (a NULL condition is false, as for IF). */
 function conditionProbe(cond: string, variables: Set<string>, ctx: DescribeContext): NonNullable<Guard["probe"]> | undefined {
   const tree = expressionTree(cond, false, ctx, true);
   const s = tree ? describeNode(tree.select, new ExprSource(tree.text, 0), ctx) : undefined;
-  if (!s || !userTables(s.reads) || s.calls?.length || s.modifies?.length || !namesNoVariable(cond, variables)) return undefined;
-  return { key: `body condition ${cond}`, sql: `SELECT 1 WHERE (${cond})`, reads: s.reads };
+  if (!s || !readsSomething(s.reads) || s.calls?.length || s.modifies?.length || !namesNoVariable(cond, variables)) return undefined;
+  return { key: `body condition ${cond}`, sql: `SELECT 1 WHERE (${cond})`, reads: s.reads, ...catalogMark(s.reads) };
 }
 
 /**

@@ -425,7 +425,7 @@ export interface Guard {
    * WHILE condition: true). `onlyWhenEmpty`: only "no row" decides (`rec IS NOT NULL` after
    * SELECT INTO is false then; with a row, it depends on the row's values).
    */
-  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true };
+  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true; catalog?: true };
 }
 
 /**

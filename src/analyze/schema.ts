@@ -279,9 +279,31 @@ export class SchemaContext implements DescribeContext {
   }
 
   /** Apply a statement's effects so that later statements see them. */
+  /** A statement since the catalog was read may have changed it (DDL, a DO block, a call): probed catalog answers no longer hold. */
+  catalogChanged = false;
+  /** every name those statements mention (relations, constraints, indexes, columns, new names), unqualified */
+  readonly changedNames = new Set<string>();
+
+  /**
+   * Does a question to the catalog, asked before the run, still hold? When nothing has changed
+   * the catalog since; or when the question names the objects it looks for (string literals other
+   * than schema names) and no change since mentions any of them.
+   */
+  catalogAnswerHolds(sql: string): boolean {
+    if (!this.catalogChanged) return true;
+    const schemas = new Set(Object.values(this.snapshot.relations).map((r) => r.schema));
+    const literals = [...sql.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"));
+    const objects = literals.filter((l) => !schemas.has(l) && l !== "public");
+    return objects.length > 0 && !objects.some((l) => this.changedNames.has(l) || this.changedNames.has(l.split(".").at(-1)!));
+  }
+
   apply(s: StatementSummary): void {
     const rels = this.snapshot.relations;
     const rel = s.relation;
+    if (!KEEPS_CATALOG.has(s.kind)) {
+      this.catalogChanged = true;
+      namesIn(s, this.changedNames);
+    }
     applyBehaviour(this.snapshot, s);
     if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
       const role = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "default");
@@ -393,7 +415,8 @@ export class SchemaContext implements DescribeContext {
         return;
     }
     if (s.kind === "alter-table" && rel && !rels[rel] && !this.known) return this.applyToAssumed(rel, s);
-    if (s.kind.startsWith("alter-") && rel && rels[rel]) this.applyAlter(rel, s);
+    // ALTER TRIGGER / POLICY / RULE ... ON table RENAME renames that object, not the table (schema-behaviour.ts)
+    if (s.kind.startsWith("alter-") && !NOT_THE_TABLE.has(s.kind) && rel && rels[rel]) this.applyAlter(rel, s);
   }
 
   /**
@@ -614,6 +637,23 @@ export class SchemaContext implements DescribeContext {
     }
   }
 }
+
+/** Every identifier-like string of a summary (names of what it changes), unqualified. */
+function namesIn(x: unknown, out: Set<string>, depth = 0): void {
+  if (depth > 12 || x === null || x === undefined) return;
+  if (typeof x === "string") {
+    for (const part of x.split(".")) if (/^[A-Za-z_][\w$]{0,62}$/.test(part.replace(/"/g, ""))) out.add(part.replace(/"/g, ""));
+    return;
+  }
+  if (Array.isArray(x)) return x.forEach((v) => namesIn(v, out, depth + 1));
+  if (typeof x === "object") for (const v of Object.values(x)) namesIn(v, out, depth + 1);
+}
+
+/** Statements that leave the catalog as it is (functions they call aside: a call marks it changed) */
+const KEEPS_CATALOG = new Set(["insert", "update", "delete", "merge", "copy", "select", "set", "reset", "begin", "commit", "rollback", "transaction", "explain", "comment", "grant", "revoke", "analyze", "vacuum", "lock"]);
+
+/** ALTER statements whose relation is the table an object belongs to, not what they change */
+const NOT_THE_TABLE = new Set(["alter-trigger", "alter-policy", "alter-rule"]);
 
 const CONSTRAINT_ACTIONS = new Set(["add-constraint", "validate-constraint", "drop-constraint"]);
 

@@ -95,6 +95,35 @@ group("DO blocks: conditions on data become questions for the database", () => {
   });
 });
 
+group("questions to the catalog and calls per row", () => {
+  const idx = { name: "uq_phone", qualifiedName: "auth.uq_phone", columns: ["a"], unique: true, primary: false, valid: true, partial: false, definition: "" };
+  const schema = () =>
+    snapshot([
+      table("auth", "factors", [{ name: "a", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }], { indexes: [idx] }),
+      { schema: "auth", name: "uq_phone", kind: "index", table: "auth.factors", columns: [], constraints: [], indexes: [] },
+    ]);
+  const body = "DO $$ BEGIN IF (SELECT count(*) = 2 FROM pg_indexes WHERE indexname IN ('uq_phone', 'uq_other') AND schemaname = 'auth') THEN EXECUTE 'DROP INDEX auth.uq_phone'; END IF; END $$;";
+  const locks = async (sql: string) => {
+    const report = await analyzeSql("m.sql", sql, { schema: schema(), pgVersion: 18, probeRows: async (qs) => new Map(qs.map((q) => [q.key, false])) });
+    return report.files[0]!.statements.at(-1)!.locks.map((l) => `${l.relation} ${l.mode}`);
+  };
+
+  it("a condition on the catalog is asked as it was before the run, while the run has not changed what it names", async () => {
+    expect(await locks(body)).toEqual([]);
+    // a change that does not mention the objects it looks for leaves the answer valid; one that does, not
+    expect(await locks(`ALTER TABLE auth.factors DROP CONSTRAINT IF EXISTS factors_other_key;\n${body}`)).toEqual([]);
+    expect(await locks(`ALTER INDEX auth.uq_phone RENAME TO uq_other;\n${body}`)).toEqual(["auth.factors AccessExclusiveLock"]);
+  });
+
+  it("a function in an UPDATE's SET runs per row: not when the table is empty (what would block is kept)", async () => {
+    const s = snapshot([table("public", "agg", [{ name: "n", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }]), table("public", "users", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }])]);
+    s.routines = { "public.active": [{ kind: "function", language: "sql", args: "", definition: "CREATE FUNCTION public.active() RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int FROM users $$" }] };
+    const run = async (rows: boolean) => (await analyzeSql("m.sql", "UPDATE agg SET n = (SELECT active());", { schema: s, pgVersion: 18, probeRows: async (qs) => new Map(qs.map((q) => [q.key, rows])) })).files[0]!.statements[0]!.locks.map((l) => l.relation);
+    expect(await run(true)).toEqual(["public.agg", "public.users"]);
+    expect(await run(false)).toEqual(["public.agg"]);
+  });
+});
+
 group("the schema model follows what histories do", () => {
   it("ALTER TYPE ... RENAME: a column moved to a new type that took the old name is rewritten", async () => {
     const schema = snapshot([table("public", "prefs", [{ name: "sort", type: "sort_type", typeName: "public.sort_type", typmod: -1, notNull: false }])], {
@@ -118,6 +147,13 @@ ALTER TABLE prefs ALTER COLUMN sort TYPE sort_type USING sort::text::sort_type;`
 DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'acc_uq') THEN ALTER TABLE acc ADD CONSTRAINT acc_uq UNIQUE (a); END IF; END $$;`;
     const report = await analyzeSql("m.sql", sql, { schema, pgVersion: 18 });
     expect(report.files[0]!.statements[1]!.locks.map((l) => `${l.relation} ${l.mode}`)).toEqual(["public.acc AccessExclusiveLock"]);
+  });
+
+  it("ALTER TRIGGER ... ON t RENAME renames the trigger, not the table", async () => {
+    const schema = snapshot([table("public", "person", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: true }])]);
+    // the table keeps its columns: a change to the type it has is no rewrite
+    const report = await analyzeSql("m.sql", "ALTER TRIGGER person_delete ON person RENAME TO person_gone;\nALTER TABLE person ALTER COLUMN id TYPE integer;", { schema, pgVersion: 18 });
+    expect(report.files[0]!.statements[1]!.rewrites).toEqual([]);
   });
 
   it("locks on the system catalogs and on temporary tables are not shown", async () => {

@@ -86,11 +86,14 @@ function noteWrites(s: StatementSummary, written: Written): void {
   if (written === "all") return;
   if (s.calls?.length || s.modifies?.length || s.kind === "execute-dynamic" || s.kind === "call" || s.kind === "do") return void written.add("*");
   if (["insert", "update", "delete", "merge", "copy", "truncate"].includes(s.kind)) for (const r of [s.relation, ...s.objects]) if (r) written.add(r);
+  else if (s.kind !== "select" && s.kind !== "set") written.add("#catalog"); // DDL: the catalog as probed no longer holds
 }
 
 /** A data condition's probed answer (check --db), unless the body may have written what it reads. */
 function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: Written): boolean | undefined {
   if (written === "all" || written.has("*") || schema.expandViews(p.reads).some((r) => (written as Set<string>).has(r))) return undefined;
+  // a question to the catalog: answered as it was before the run, so only while nothing has changed it since
+  if (p.catalog && (written.size > 0 || !schema.catalogAnswerHolds(p.sql))) return undefined;
   const found = schema.rowFact(p.key, p.reads);
   return found === true && p.onlyWhenEmpty ? undefined : found;
 }

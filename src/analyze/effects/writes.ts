@@ -42,7 +42,13 @@ export interface Write {
  */
 export function dmlEffects(s: StatementSummary, host: Host, ctx: ExecContext): void {
   for (const m of s.modifies ?? []) host.statement(m, ctx);
-  for (const c of s.calls ?? []) callRoutine(c, host, ctx);
+  // functions in SET, WHERE, RETURNING or an INSERT's query run per row: none when no row is touched
+  // (then only what would block, if rows match by the time it runs, is kept)
+  const noRows = s.calls?.length && (s.kind === "update" || s.kind === "delete" ? !s.dml?.fromQuery : s.kind === "insert" && s.dml?.driver !== undefined) && touchFact(s, host.schema) === false;
+  for (const c of s.calls ?? []) {
+    if (!noRows) callRoutine(c, host, ctx);
+    else if (host.keepAtLeast("ShareLock", () => callRoutine(c, host, ctx))) host.schema.assume(`${c}: no row matches the ${s.kind.toUpperCase()} on ${s.relation} now, so it is not called; if rows match when it runs, it takes the blocking locks shown`, true);
+  }
   const target = s.relation;
   const rel = host.schema.relation(target);
   if (!target || !rel || !mayHaveEffects(target, rel, host.schema)) return;
