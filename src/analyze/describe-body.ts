@@ -3,7 +3,7 @@
  * the conditions that decide what runs (IF in PL/pgSQL, a trigger's WHEN). Like describe.ts, this
  * walks raw parse trees and hands out typed summaries; describe.ts covers single statements.
  */
-import { constantText, describeNode, emptySummary, ExprSource, qualify, type CatalogCheck, type DescribeContext, type DoBlockSummary, type Guard, type StatementSummary } from "./describe.js";
+import { constantText, describeNode, drivingRelation, emptySummary, ExprSource, qualify, type CatalogCheck, type DescribeContext, type DoBlockSummary, type Guard, type StatementSummary } from "./describe.js";
 import { parseFragment, parsePlpgsql, scanSync, type RawNode } from "./parse.js";
 
 type N = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -20,6 +20,21 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
   if (!fn) return { statements: [], loops: 0, commits: 0, batched: false, unparsed: true };
   const out: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
   const variables = variableNames(fn);
+  const datums = ((fn as N).PLpgSQL_function?.datums as N[] | undefined) ?? [];
+  /** per variable declared without a default: the conditions each of its assignments so far runs under */
+  const assignments = new Map<string, Guard[][]>();
+  for (const d of datums) if (d.PLpgSQL_var && !d.PLpgSQL_var.default_val && typeof d.PLpgSQL_var.refname === "string") assignments.set(d.PLpgSQL_var.refname.toLowerCase(), []);
+  assignments.delete("found");
+  const assign = (name: string | undefined, guards: Guard[]) => {
+    if (name && assignments.has(name.toLowerCase())) assignments.get(name.toLowerCase())!.push(guards);
+  };
+  const targetName = (t: N | undefined): string | undefined => t?.PLpgSQL_var?.refname ?? t?.PLpgSQL_row?.refname ?? t?.PLpgSQL_rec?.refname;
+  /** an IF on a bare variable: the assignments that may have given it a value */
+  const variableGuard = (text: string): Pick<Guard, "variable"> => {
+    const name = text.trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    const under = assignments.get(name);
+    return under ? { variable: { name, assignedUnder: under.map((g) => [...g]) } } : {};
+  };
   /** the last SELECT INTO among the statements visited: what FOUND and its target say */
   let lastInto: { target: string; query: string } | undefined;
   const add = (s: StatementSummary, guards: Guard[], inLoop: Loop | null) => {
@@ -51,9 +66,17 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
       const v = (n as N)[k];
       if (k === "PLpgSQL_stmt_execsql") {
         const q = v.sqlstmt?.PLpgSQL_expr?.query;
-        const target = v.target?.PLpgSQL_rec?.refname ?? v.target?.PLpgSQL_row?.refname ?? v.target?.PLpgSQL_var?.refname;
+        const target = targetName(v.target);
         lastInto = v.into && typeof q === "string" && typeof target === "string" ? { target: target.toLowerCase(), query: q } : undefined;
+        if (v.into) {
+          assign(target, guards);
+          // INTO a, b: a row of variables
+          for (const f of (v.target?.PLpgSQL_row?.fields as N[] | undefined) ?? []) assign(f?.name, guards);
+        }
       }
+      if (k === "PLpgSQL_stmt_assign") assign(datums[v.varno as number]?.PLpgSQL_var?.refname, guards);
+      if (k === "PLpgSQL_stmt_dynexecute" || k === "PLpgSQL_stmt_getdiag" || k === "PLpgSQL_stmt_fetch" || k === "PLpgSQL_stmt_call") for (const name of assignments.keys()) assign(name, guards);
+      if (LOOPS.has(k)) assign(targetName(v.var), guards);
       if (LOOPS.has(k)) {
         out.loops++;
         const loop = { dml: false, commit: false };
@@ -89,7 +112,7 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
           if (s) add(s, before, inLoop);
           const facts = conditionFacts(tree);
           // a condition on tables (not the catalog, not TG_OP): the database can answer it
-          const data = facts.tgOp ? {} : dataCondition(text, variables, ctx, lastInto);
+          const data = facts.tgOp ? {} : { ...dataCondition(text, variables, ctx, lastInto), ...variableGuard(text) };
           const guard = (when: boolean): Guard => ({ condition: text, when, ...facts, ...data });
           visit(body, [...before, guard(true)], inLoop);
           before = [...before, guard(false)];
@@ -164,7 +187,9 @@ function queryProbe(query: string, variables: Set<string>, ctx: DescribeContext)
   const stmts = describeText(query, ctx);
   const s = stmts[0];
   if (stmts.length !== 1 || s?.kind !== "select" || s.calls?.length || s.modifies?.length || !readsSomething(s.reads) || !namesNoVariable(query, variables)) return undefined;
-  return { key: `body rows ${query}`, sql: query, reads: s.reads, ...catalogMark(s.reads) };
+  // its driving table, whose emptiness answers when the query cannot be asked (a column the file adds first)
+  const driver = drivingRelation(parseFragment(query)?.[0]);
+  return { key: `body rows ${query}`, sql: query, reads: s.reads, ...catalogMark(s.reads), ...(driver ? { driver } : {}) };
 }
 
 /** An IF / WHILE condition on data, asked as `SELECT 1 WHERE <condition>` (a NULL condition is false, as for IF). */

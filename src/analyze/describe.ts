@@ -425,7 +425,12 @@ export interface Guard {
    * WHILE condition: true). `onlyWhenEmpty`: only "no row" decides (`rec IS NOT NULL` after
    * SELECT INTO is false then; with a row, it depends on the row's values).
    */
-  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true; catalog?: true };
+  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true; catalog?: true; driver?: string };
+  /**
+   * The condition is a variable declared without a default: NULL (the condition false) unless
+   * one of its assignments runs; each entry is the conditions one assignment runs under.
+   */
+  variable?: { name: string; assignedUnder: Guard[][] };
 }
 
 /**
@@ -890,7 +895,7 @@ const AGGREGATES = /^(count|sum|avg|min|max|array_agg|string_agg|json_agg|jsonb_
  * the query returns no row if that table has none (no set operation, no aggregate without
  * GROUP BY, no VALUES). Undefined when there is no such table.
  */
-function drivingRelation(select: N | undefined): string | undefined {
+export function drivingRelation(select: N | undefined): string | undefined {
   const q = select?.SelectStmt as N | undefined;
   if (!q || q.op !== "SETOP_NONE" || q.valuesLists || !q.fromClause?.length || q.withClause) return undefined;
   if (!q.groupClause?.length) {

@@ -75,6 +75,14 @@ group("DO blocks: conditions on data become questions for the database", () => {
     expect(guards("DO $$ DECLARE n int := 1; BEGIN IF EXISTS (SELECT 1 FROM props WHERE id = n) THEN DELETE FROM props; END IF; END $$").at(-1)).toBe(`delete public.props [[true,null,false]]`);
   });
 
+  it("IF on a variable declared without a default: NULL (not taken) when none of its assignments runs", async () => {
+    const schema = snapshot([table("public", "reg", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: true }])]);
+    const sql = "DO $$ DECLARE r record; flag boolean; BEGIN SELECT INTO r * FROM reg WHERE id = 1; IF r IS NOT NULL THEN flag = true; END IF; IF flag THEN UPDATE reg SET id = 2; END IF; END $$;";
+    const run = async (rows: boolean) => (await analyzeSql("m.sql", sql, { schema, pgVersion: 18, probeRows: async (qs) => new Map(qs.map((q) => [q.key, rows])) })).files[0]!.statements[0]!.locks.map((l) => `${l.relation} ${l.mode}`);
+    expect(await run(false)).toEqual(["public.reg AccessShareLock"]);
+    expect(await run(true)).toEqual(["public.reg RowExclusiveLock"]);
+  });
+
   it("FOUND and rec IS NOT NULL right after SELECT INTO: that query (no row: false)", () => {
     const into = "DO $$ DECLARE r record; BEGIN SELECT INTO r * FROM reg WHERE name = 'x'; IF %s THEN DELETE FROM reg WHERE id = r.id; END IF; END $$";
     expect(guards(into.replace("%s", "FOUND")).at(-1)).toMatch(/^delete public.reg \[\[true,"SELECT\s+\* FROM reg WHERE name = 'x'",false\]\]$/);
@@ -92,6 +100,9 @@ group("DO blocks: conditions on data become questions for the database", () => {
     };
     expect(await run(false)).toEqual(["public.jobs AccessShareLock"]);
     expect(await run(true)).toEqual(["public.jobs AccessShareLock", "public.runs RowExclusiveLock"]);
+    // the query cannot be asked (a column the file adds first): an empty driving table still answers
+    const onlyEmptiness = await analyzeSql("m.sql", sql.replace("FROM jobs", "FROM jobs WHERE added_later IS NULL"), { schema, pgVersion: 18, probeRows: async (qs) => new Map(qs.filter((q) => q.key.startsWith("any ")).map((q) => [q.key, false])) });
+    expect(onlyEmptiness.files[0]!.statements[0]!.locks.map((l) => l.relation)).toEqual(["public.jobs"]);
   });
 });
 

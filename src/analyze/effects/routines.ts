@@ -2,6 +2,7 @@ import { describeRoutine, type RoutineBody } from "../describe-body.js";
 import type { DoBlockSummary, Guard, StatementSummary } from "../describe.js";
 import type { SchemaContext } from "../schema.js";
 import { evaluateCheck } from "./conditions.js";
+import { anyRowsKey } from "./rows.js";
 import { deeper, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 
 /**
@@ -94,14 +95,31 @@ function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: 
   if (written === "all" || written.has("*") || schema.expandViews(p.reads).some((r) => (written as Set<string>).has(r))) return undefined;
   // a question to the catalog: answered as it was before the run, so only while nothing has changed it since
   if (p.catalog && (written.size > 0 || !schema.catalogAnswerHolds(p.sql))) return undefined;
-  const found = schema.rowFact(p.key, p.reads);
+  let found = schema.rowFact(p.key, p.reads);
+  // the query could not be asked: an empty driving table still says it returns no row
+  if (found === undefined && p.driver && schema.rowFact(anyRowsKey(p.driver), p.driver) === false) found = false;
   return found === true && p.onlyWhenEmpty ? undefined : found;
+}
+
+/** What a guard's condition evaluates to before the run, or undefined when it cannot be told. */
+function conditionValue(g: Guard, host: Host, ctx: ExecContext, written: Written, depth = 0): boolean | undefined {
+  let value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+  if (value === undefined && g.probe) value = probed(g.probe, host.schema, written);
+  // a variable no assignment of which runs is NULL: the IF is not taken
+  if (value === undefined && g.variable && depth < 4) {
+    const never = (under: Guard[]) =>
+      under.some((x) => {
+        const v = conditionValue(x, host, ctx, written, depth + 1);
+        return v !== undefined && v !== x.when;
+      });
+    if (g.variable.assignedUnder.every(never)) value = false;
+  }
+  return value;
 }
 
 function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string, written: Written = new Set()): boolean {
   for (const g of guards ?? []) {
-    let value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
-    if (value === undefined && g.probe) value = probed(g.probe, host.schema, written);
+    const value = conditionValue(g, host, ctx, written);
     if (value === undefined) {
       host.schema.assume(`${via}: IF ${oneLine(g.condition)} cannot be evaluated before the migration runs; both of its branches are counted`, true);
       continue;

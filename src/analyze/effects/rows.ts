@@ -1,4 +1,4 @@
-import type { StatementSummary } from "../describe.js";
+import type { Guard, StatementSummary } from "../describe.js";
 import { partitionKeyColumns } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { ConstraintInfo, RelationInfo } from "../types.js";
@@ -82,7 +82,12 @@ export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQue
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
     // a DO block's conditions on data: FOR loops' queries, IF and WHILE conditions
-    for (const g of x.guards ?? []) if (g.probe && !UNSAFE.test(g.probe.sql)) out.push({ key: g.probe.key, sql: g.probe.sql, values: [] });
+    const guard = (g: Guard, depth: number): void => {
+      if (g.probe && !UNSAFE.test(g.probe.sql)) out.push({ key: g.probe.key, sql: g.probe.sql, values: [] });
+      if (g.probe?.driver && schema.relation(g.probe.driver)) out.push({ key: anyRowsKey(g.probe.driver), sql: `SELECT 1 FROM ${qualifiedIdent(g.probe.driver)}`, values: [] });
+      if (depth < 4) for (const under of g.variable?.assignedUnder ?? []) for (const u of under) guard(u, depth + 1);
+    };
+    for (const g of x.guards ?? []) guard(g, 0);
     out.push(...questionsOf(x, schema), ...conflictQuestions(x, schema));
   };
   visit(s);
