@@ -34,7 +34,13 @@ END $$`)!;
     const [check, alter, del, ins] = routine.body.statements;
     expect(check).toMatchObject({ kind: "select", expression: true, reads: ["information_schema.columns"] });
     expect(alter!.guards).toEqual([
-      { condition: expect.stringContaining("NOT EXISTS"), when: true, check: { source: "information_schema.columns", filters: { table_name: "users", column_name: "x" }, exists: false } },
+      {
+        condition: expect.stringContaining("NOT EXISTS"),
+        when: true,
+        check: { source: "information_schema.columns", filters: { table_name: "users", column_name: "x" }, exists: false },
+        // with --db, also a question to the catalog for when the schema model cannot tell
+        probe: expect.objectContaining({ catalog: true, reads: ["information_schema.columns"] }),
+      },
     ]);
     expect(del!.guards!.map((g) => [g.when, g.tgOp])).toEqual([
       [false, undefined],
