@@ -75,7 +75,13 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
   if (!probe || source.text === undefined || !/\b(update|delete|conflict|insert|do)\b/i.test(source.text)) return;
   const statements = (described ?? describeSql(source.text)).statements;
-  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
+  // a table the file renames before its DML is asked about under the name the database has now
+  const renamed = new Map<string, string>();
+  for (const { summary: s } of statements) {
+    const to = s.kind === "alter-table" && s.relation ? s.actions.find((a) => a.action === "rename")?.newName : undefined;
+    if (to) renamed.set(`${s.relation!.slice(0, s.relation!.indexOf("."))}.${to}`, renamed.get(s.relation!) ?? s.relation!);
+  }
+  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema, renamed));
   if (questions.length) schema.addRowFacts(await probe(questions));
 }
 

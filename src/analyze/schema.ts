@@ -96,6 +96,15 @@ export class SchemaContext implements DescribeContext {
     return this.expandViews(typeof table === "string" ? [table] : table).some((r) => this.written.has(r)) ? undefined : answer;
   }
 
+  /**
+   * A table this migration created (CREATE TABLE, not AS) that no statement since may have written:
+   * it holds no row. (CREATE TABLE AS and every write mark it written.)
+   */
+  knownEmpty(table: string): boolean {
+    const r = this.relation(table);
+    return this.isNew(table) && !this.written.has(table) && (r?.kind === "table" || r?.kind === "partitioned-table") && this.partitionsOf(table).every((p) => this.isNew(p) && !this.written.has(p));
+  }
+
   /** Rows of this relation may have changed from here on. */
   markWritten(rel: string): void {
     this.written.add(rel);

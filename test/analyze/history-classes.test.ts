@@ -135,6 +135,28 @@ group("questions to the catalog and calls per row", () => {
   });
 });
 
+group("tables whose emptiness is known", () => {
+  const users = () => snapshot([table("public", "user_", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: true }], { constraints: [{ name: "user__pkey", type: "p", columns: ["id"], validated: true, definition: "PRIMARY KEY (id)", index: "user__pkey" }] })]);
+
+  it("a table the migration created and nothing has written holds no row: INSERT ... SELECT from it checks no key", async () => {
+    const sql = `CREATE TABLE site (id int);
+CREATE TABLE site_limits (site_id int REFERENCES user_);
+INSERT INTO site_limits SELECT id FROM site;`;
+    const report = await analyzeSql("m.sql", sql, { schema: users(), pgVersion: 18, probeRows: async () => new Map() });
+    expect(report.files[0]!.statements[2]!.locks.map((l) => `${l.relation} ${l.mode}`)).toEqual(["public.site AccessShareLock", "public.site_limits RowExclusiveLock"]);
+  });
+
+  it("a table the file renames first is asked about under the name the database has", async () => {
+    const asked: string[] = [];
+    const sql = `ALTER TABLE user_ RENAME TO person;
+CREATE TABLE local_user (person_id int REFERENCES person);
+INSERT INTO local_user SELECT id FROM person WHERE local;`;
+    const report = await analyzeSql("m.sql", sql, { schema: users(), pgVersion: 18, probeRows: async (qs) => (asked.push(...qs.map((q) => q.sql)), new Map(qs.map((q) => [q.key, false]))) });
+    expect(asked).toContain(`SELECT 1 FROM "public"."user_"`);
+    expect(report.files[0]!.statements[2]!.locks.map((l) => `${l.relation} ${l.mode}`)).toEqual(["public.local_user RowExclusiveLock", "public.person AccessShareLock"]);
+  });
+});
+
 group("the schema model follows what histories do", () => {
   it("ALTER TYPE ... RENAME: a column moved to a new type that took the old name is rewritten", async () => {
     const schema = snapshot([table("public", "prefs", [{ name: "sort", type: "sort_type", typeName: "public.sort_type", typmod: -1, notNull: false }])], {

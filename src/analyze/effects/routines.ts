@@ -97,7 +97,7 @@ function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: 
   if (p.catalog && (written.size > 0 || !schema.catalogAnswerHolds(p.sql))) return undefined;
   let found = schema.rowFact(p.key, p.reads);
   // the query could not be asked: an empty driving table still says it returns no row
-  if (found === undefined && p.driver && schema.rowFact(anyRowsKey(p.driver), p.driver) === false) found = false;
+  if (found === undefined && p.driver && (schema.knownEmpty(p.driver) || schema.rowFact(anyRowsKey(p.driver), p.driver) === false)) found = false;
   return found === true && p.onlyWhenEmpty ? undefined : found;
 }
 

@@ -51,7 +51,7 @@ export function touchFact(s: StatementSummary, schema: SchemaContext): boolean |
   if (own !== undefined) return own;
   // an empty target (UPDATE, DELETE) or driving table (INSERT ... SELECT) answers for the statement
   const table = s.kind === "update" || s.kind === "delete" ? s.relation : s.kind === "insert" ? s.dml?.driver : undefined;
-  return table && schema.rowFact(anyRowsKey(table), table) === false ? false : undefined;
+  return table && (schema.knownEmpty(table) || schema.rowFact(anyRowsKey(table), table) === false) ? false : undefined;
 }
 
 /** The relations whose rows decide a touch question's answer: the target, and for a statement with a row source (row-source.ts) what it reads. */
@@ -76,19 +76,27 @@ export function conflictKey(s: StatementSummary, row: number): string {
 }
 
 /** The questions worth asking for a statement (its writable CTEs and DO body included). */
-export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
+export function rowQuestions(s: StatementSummary, schema: SchemaContext, renamed: Map<string, string> = new Map()): RowQuestion[] {
   const out: RowQuestion[] = [];
+  // whether a table holds any row; under its name in the database when the file renames it first
+  const anyRows = (table: string): RowQuestion[] => {
+    const now = renamed.get(table) ?? table;
+    return schema.relation(now) ? [{ key: anyRowsKey(table), sql: `SELECT 1 FROM ${qualifiedIdent(now)}`, values: [] }] : [];
+  };
   const visit = (x: StatementSummary) => {
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
     // a DO block's conditions on data: FOR loops' queries, IF and WHILE conditions
     const guard = (g: Guard, depth: number): void => {
       if (g.probe && !UNSAFE.test(g.probe.sql)) out.push({ key: g.probe.key, sql: g.probe.sql, values: [] });
-      if (g.probe?.driver && schema.relation(g.probe.driver)) out.push({ key: anyRowsKey(g.probe.driver), sql: `SELECT 1 FROM ${qualifiedIdent(g.probe.driver)}`, values: [] });
+      if (g.probe?.driver) out.push(...anyRows(g.probe.driver));
       if (depth < 4) for (const under of g.variable?.assignedUnder ?? []) for (const u of under) guard(u, depth + 1);
     };
     for (const g of x.guards ?? []) guard(g, 0);
     out.push(...questionsOf(x, schema), ...conflictQuestions(x, schema));
+    // renamed by the file: only whether the table holds rows can be asked (questionsOf needs it in the catalog)
+    const t = x.kind === "update" || x.kind === "delete" ? x.relation : x.kind === "insert" ? x.dml?.driver : undefined;
+    if (t && renamed.has(t)) out.push(...anyRows(t));
   };
   visit(s);
   return out;
