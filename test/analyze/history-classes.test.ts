@@ -75,6 +75,14 @@ group("DO blocks: conditions on data become questions for the database", () => {
     expect(guards("DO $$ DECLARE n int := 1; BEGIN IF EXISTS (SELECT 1 FROM props WHERE id = n) THEN DELETE FROM props; END IF; END $$").at(-1)).toBe(`delete public.props [[true,null,false]]`);
   });
 
+  it("a statement a condition on data skips still shows what would block, should the data differ when it runs", async () => {
+    const schema = snapshot([table("public", "props", [{ name: "k", type: "text", typeName: "pg_catalog.text", typmod: -1, notNull: false }])]);
+    const sql = "DO $$ BEGIN IF EXISTS (SELECT 1 FROM props WHERE k = 'x') THEN ALTER TABLE props ADD COLUMN v text; UPDATE props SET k = 'y'; END IF; END $$;";
+    const report = await analyzeSql("m.sql", sql, { schema, pgVersion: 18, probeRows: async (qs) => new Map(qs.map((q) => [q.key, false])) });
+    expect(report.files[0]!.statements[0]!.locks.map((l) => `${l.relation} ${l.mode}`)).toEqual(["public.props AccessExclusiveLock"]);
+    expect(report.files[0]!.assumptions).toContain("DO block: a condition on the data skips a statement now, but if the data differs when it runs, the statement takes the blocking locks shown");
+  });
+
   it("IF on a variable declared without a default: NULL (not taken) when none of its assignments runs", async () => {
     const schema = snapshot([table("public", "reg", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: true }])]);
     const sql = "DO $$ DECLARE r record; flag boolean; BEGIN SELECT INTO r * FROM reg WHERE id = 1; IF r IS NOT NULL THEN flag = true; END IF; IF flag THEN UPDATE reg SET id = 2; END IF; END $$;";

@@ -65,7 +65,15 @@ export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): voi
   // tables the body's statements so far may have written: what was probed about them no longer holds
   const written: Written = new Set();
   for (const s of body.statements) {
-    if (!guardsAllow(s.guards, host, ctx, via, written)) continue;
+    const allowed = guardsAllow(s.guards, host, ctx, via, written);
+    if (allowed === "data") {
+      // skipped because of the data as it is now: what would block if the data differs by then is kept
+      if (s.kind !== "execute-dynamic" && host.keepAtLeast("ShareLock", () => host.statement(s, { ...ctx, role }))) {
+        host.schema.assume(`${via}: a condition on the data skips a statement now, but if the data differs when it runs, the statement takes the blocking locks shown`, true);
+      }
+      continue;
+    }
+    if (!allowed) continue;
     noteWrites(s, written);
     if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
       const v = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "origin");
@@ -117,16 +125,24 @@ function conditionValue(g: Guard, host: Host, ctx: ExecContext, written: Written
   return value;
 }
 
-function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string, written: Written = new Set()): boolean {
+/**
+ * Do the statement's conditions let it run: true; false when one that the schema decides (a
+ * catalog check, TG_OP) does not; "data" when only conditions on the rows as they are now do not.
+ */
+function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string, written: Written = new Set()): boolean | "data" {
+  let data = false;
   for (const g of guards ?? []) {
     const value = conditionValue(g, host, ctx, written);
     if (value === undefined) {
       host.schema.assume(`${via}: IF ${oneLine(g.condition)} cannot be evaluated before the migration runs; both of its branches are counted`, true);
       continue;
     }
-    if (value !== g.when) return false;
+    if (value === g.when) continue;
+    const bySchema = (g.check && evaluateCheck(g.check, host.schema) !== undefined) || (g.tgOp && ctx.tgOp) || g.probe?.catalog;
+    if (bySchema) return false;
+    data = true;
   }
-  return true;
+  return data ? "data" : true;
 }
 
 function oneLine(s: string): string {
