@@ -18,7 +18,7 @@ import { analyzeSource, askAboutRows } from "../src/analyze/analyze.js";
 import { loadParser } from "../src/analyze/parse.js";
 import { SchemaContext } from "../src/analyze/schema.js";
 import { listMigrationFiles, sourceFromBuffer, detectLayout } from "../src/analyze/sources.js";
-import type { StatementReport } from "../src/analyze/types.js";
+import { LOCK_MODES, type LockMode, type StatementReport } from "../src/analyze/types.js";
 import { connect } from "../src/db/connection.js";
 import { introspect } from "../src/db/introspect.js";
 import { rowProber } from "../src/db/row-probe.js";
@@ -68,9 +68,13 @@ interface ProjectResult {
   exact_files: number;
   statements: number;
   exact_statements: number;
+  /** statements where Postgres took ShareLock or stronger on a relation and check predicted weaker (or nothing), or rewrote one check did not predict */
+  blocking_misses: number;
   stopped_at?: string;
   stop_reason?: string;
 }
+
+const rank = (mode: string | undefined) => (mode ? LOCK_MODES.indexOf(mode as LockMode) : -1);
 
 const facts = (s: Pick<StatementReport, "locks" | "rewrites"> | undefined) =>
   s && { locks: s.locks.map((l) => `${l.relation} ${l.mode}`), rewrites: s.rewrites };
@@ -79,12 +83,11 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
   const dir = path.join(CORPUS, PROJECTS[project]!);
   // popx histories hold one file per dialect: Postgres runs the generic and .postgres. ones
   const files = listMigrationFiles(dir).filter((f) => !OTHER_DIALECT.test(path.basename(f)));
-  const result: ProjectResult = { project, files: 0, exact_files: 0, statements: 0, exact_statements: 0 };
+  const result: ProjectResult = { project, files: 0, exact_files: 0, statements: 0, exact_statements: 0, blocking_misses: 0 };
   const shadow = await createShadow();
   const observer = new Observer(shadow.url, shadow.client);
   // check --db's own read-only session: the catalog, and which rows DML would touch
   const reader = await connect(shadow.url, { applicationName: "lockstep check", readonly: true });
-  const probe = rowProber(reader);
   // the migration tools' own history tables, which some histories read or write
   await shadow.client.query(TOOL_TABLES);
   if (SETUP[project]) await shadow.client.query(SETUP[project]!);
@@ -102,7 +105,10 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
       }
       if (statements.length === 0) continue;
       const schema = new SchemaContext(await introspect(reader));
-      await askAboutRows(source, schema, probe);
+      // HISTORY_DEBUG=<part of a file name>: print the row questions asked before that file, and their answers
+      const probe = rowProber(reader); // each file is its own `check --db` run, with its own question budget
+      const debug = process.env.HISTORY_DEBUG && rel.includes(process.env.HISTORY_DEBUG);
+      await askAboutRows(source, schema, debug ? async (qs) => { const a = await probe(qs); for (const q of qs) console.error(JSON.stringify({ q: q.sql, answer: a.get(q.key) })); return a; } : probe);
       const predicted = analyzeSource(source, schema, 18, { keepStatements: false }).report;
       let exact = true;
       let failed: string | undefined;
@@ -116,6 +122,7 @@ async function replay(project: string, gaps: Gap[]): Promise<ProjectResult> {
         result.statements++;
         const p = facts(predicted.statements[i]);
         const o = facts(seen);
+        if (seen.locks.some((l) => rank(l.mode) >= rank("ShareLock") && rank(predicted.statements[i]?.locks.find((x) => x.relation === l.relation)?.mode) < rank(l.mode)) || seen.rewrites.some((r) => !predicted.statements[i]?.rewrites.includes(r))) result.blocking_misses++;
         if (JSON.stringify(p) === JSON.stringify(o)) result.exact_statements++;
         else {
           exact = false;
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
         statements,
         exact_statements: exactStatements,
         exact_statements_pct: statements ? Math.round((exactStatements / statements) * 1000) / 10 : null,
+        blocking_misses: results.reduce((n, r) => n + r.blocking_misses, 0),
       },
       null,
       2,

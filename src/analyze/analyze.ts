@@ -2,7 +2,7 @@ import { FileAssessor } from "./assess.js";
 import { AHEAD_MIN_FILES, worthAThread } from "./ahead-worker.js";
 import { DescribeAhead, readAndDescribe } from "./describe-ahead.js";
 import { describeSql, markNewRelations, type DescribedSql, type StatementSummary } from "./describe.js";
-import { rowQuestions, type RowQuestion } from "./effects/rows.js";
+import { rowQuestions, touchFact, type RowQuestion } from "./effects/rows.js";
 import { DEFAULT_PG_VERSION, predictLocks, runsInTransactionBlock, type LockPrediction } from "./locks.js";
 import { loadParser, type ParsedStatement, type StatementPosition } from "./parse.js";
 import { SchemaContext } from "./schema.js";
@@ -73,9 +73,15 @@ export async function analyzeSql(path: string, sql: string | Buffer, opts: Omit<
 
 /** With a probe (check --db): ask the database what the file's UPDATEs, DELETEs and ON CONFLICTs touch, before analysing it. */
 export async function askAboutRows(source: SourceFile, schema: SchemaContext, probe: AnalyzeOptions["probeRows"], described?: DescribedSql<StatementPosition>): Promise<void> {
-  if (!probe || source.text === undefined || !/\b(update|delete|conflict)\b/i.test(source.text)) return;
+  if (!probe || source.text === undefined || !/\b(update|delete|conflict|insert|do)\b/i.test(source.text)) return;
   const statements = (described ?? describeSql(source.text)).statements;
-  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema));
+  // a table the file renames before its DML is asked about under the name the database has now
+  const renamed = new Map<string, string>();
+  for (const { summary: s } of statements) {
+    const to = s.kind === "alter-table" && s.relation ? s.actions.find((a) => a.action === "rename")?.newName : undefined;
+    if (to) renamed.set(`${s.relation!.slice(0, s.relation!.indexOf("."))}.${to}`, renamed.get(s.relation!) ?? s.relation!);
+  }
+  const questions = statements.flatMap(({ summary }) => rowQuestions(summary, schema, renamed));
   if (questions.length) schema.addRowFacts(await probe(questions));
 }
 
@@ -149,7 +155,11 @@ export function analyzeSource(
       summary.transactional = runsInTransactionBlock(summary, schema);
       noteAssumptions(summary, schema);
       const prediction = predictLocks(summary, schema, pg);
-      for (const l of prediction.locks) if (LOCK_MODES.indexOf(l.mode) >= WRITES) schema.markWritten(l.relation);
+      if (!keepsRows(summary)) {
+        // a DML statement probed to touch no row leaves its target's rows as they were
+        const untouched = summary.dml && summary.relation && !summary.dml.values && touchFact(summary, schema) === false ? summary.relation : undefined;
+        for (const l of prediction.locks) if (LOCK_MODES.indexOf(l.mode) >= WRITES && l.relation !== untouched) schema.markWritten(l.relation);
+      }
       const stmt = statementReport(st, summary, prediction, schema);
       assessor.statement(i, summary, prediction, stmt, schema);
       const rollback = rollbackOf(summary, schema, st.sql, opts.dbLabel ? { db: opts.dbLabel } : {});
@@ -172,6 +182,20 @@ export function analyzeSource(
 
 /** RowExclusiveLock and stronger: the statement may change rows of that relation. */
 const WRITES = LOCK_MODES.indexOf("RowExclusiveLock");
+
+/** ALTER TABLE actions that change which rows a table holds, or their values. */
+const ROW_CHANGING_ACTIONS = new Set(["alter-column-type", "attach-partition", "detach-partition", "detach-partition-finalize", "inherit", "no-inherit"]);
+
+/**
+ * DDL that leaves every existing row as it was (its strong lock is no write of rows): the answers
+ * probed about those tables' rows still hold after it. ALTER COLUMN TYPE (USING) rewrites values;
+ * attaching, detaching and inheriting change which rows a table shows; REFRESH replaces them.
+ */
+function keepsRows(s: StatementSummary): boolean {
+  if (s.kind === "alter-table") return !s.actions.some((a) => ROW_CHANGING_ACTIONS.has(a.action));
+  if (s.kind === "refresh-materialized-view" || s.kind === "create-table-as" || s.kind === "select") return false;
+  return /^(create|drop|alter|comment|grant|revoke|reindex|cluster|vacuum|analyze)-/.test(s.kind) || ["comment", "grant", "revoke", "reindex", "cluster", "vacuum", "analyze"].includes(s.kind);
+}
 
 /** Does each statement run inside a transaction block? From the layout and explicit BEGIN/COMMIT. */
 export function transactionStates(source: Pick<SourceFile, "wrap">, summaries: StatementSummary[]): boolean[] {

@@ -3,8 +3,8 @@
  * the conditions that decide what runs (IF in PL/pgSQL, a trigger's WHEN). Like describe.ts, this
  * walks raw parse trees and hands out typed summaries; describe.ts covers single statements.
  */
-import { constantText, describeNode, emptySummary, ExprSource, qualify, type CatalogCheck, type DescribeContext, type DoBlockSummary, type Guard, type StatementSummary } from "./describe.js";
-import { parseFragment, parsePlpgsql, type RawNode } from "./parse.js";
+import { constantText, describeNode, drivingRelation, emptySummary, ExprSource, qualify, type CatalogCheck, type DescribeContext, type DoBlockSummary, type Guard, type StatementSummary } from "./describe.js";
+import { parseFragment, parsePlpgsql, scanSync, type RawNode } from "./parse.js";
 
 type N = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -19,6 +19,24 @@ const STATEMENT_MODE = 0;
 export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = NO_CONTEXT): DoBlockSummary {
   if (!fn) return { statements: [], loops: 0, commits: 0, batched: false, unparsed: true };
   const out: DoBlockSummary = { statements: [], loops: 0, commits: 0, batched: false };
+  const variables = variableNames(fn);
+  const datums = ((fn as N).PLpgSQL_function?.datums as N[] | undefined) ?? [];
+  /** per variable declared without a default: the conditions each of its assignments so far runs under */
+  const assignments = new Map<string, Guard[][]>();
+  for (const d of datums) if (d.PLpgSQL_var && !d.PLpgSQL_var.default_val && typeof d.PLpgSQL_var.refname === "string") assignments.set(d.PLpgSQL_var.refname.toLowerCase(), []);
+  assignments.delete("found");
+  const assign = (name: string | undefined, guards: Guard[]) => {
+    if (name && assignments.has(name.toLowerCase())) assignments.get(name.toLowerCase())!.push(guards);
+  };
+  const targetName = (t: N | undefined): string | undefined => t?.PLpgSQL_var?.refname ?? t?.PLpgSQL_row?.refname ?? t?.PLpgSQL_rec?.refname;
+  /** an IF on a bare variable: the assignments that may have given it a value */
+  const variableGuard = (text: string): Pick<Guard, "variable"> => {
+    const name = text.trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    const under = assignments.get(name);
+    return under ? { variable: { name, assignedUnder: under.map((g) => [...g]) } } : {};
+  };
+  /** the last SELECT INTO among the statements visited: what FOUND and its target say */
+  let lastInto: { target: string; query: string } | undefined;
   const add = (s: StatementSummary, guards: Guard[], inLoop: Loop | null) => {
     if (guards.length) s.guards = guards;
     out.statements.push(s);
@@ -33,14 +51,52 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
     }
   };
   const visit = (n: unknown, guards: Guard[], inLoop: Loop | null): void => {
-    if (Array.isArray(n)) return n.forEach((x) => visit(x, guards, inLoop));
+    if (Array.isArray(n)) {
+      // IF <condition> THEN ... RETURN; END IF: what follows runs only when the condition is false
+      let after = guards;
+      for (const x of n) {
+        visit(x, after, inLoop);
+        const early = earlyReturn(x as N);
+        if (early) after = [...after, { ...dataCondition(early, variables, ctx, lastInto), condition: early, when: false }];
+      }
+      return;
+    }
     if (!n || typeof n !== "object") return;
     for (const k in n as N) {
       const v = (n as N)[k];
+      if (k === "PLpgSQL_stmt_execsql") {
+        const q = v.sqlstmt?.PLpgSQL_expr?.query;
+        const target = targetName(v.target);
+        lastInto = v.into && typeof q === "string" && typeof target === "string" ? { target: target.toLowerCase(), query: q } : undefined;
+        if (v.into) {
+          assign(target, guards);
+          // INTO a, b: a row of variables
+          for (const f of (v.target?.PLpgSQL_row?.fields as N[] | undefined) ?? []) assign(f?.name, guards);
+        }
+      }
+      if (k === "PLpgSQL_stmt_assign") assign(datums[v.varno as number]?.PLpgSQL_var?.refname, guards);
+      if (k === "PLpgSQL_stmt_dynexecute" || k === "PLpgSQL_stmt_getdiag" || k === "PLpgSQL_stmt_fetch" || k === "PLpgSQL_stmt_call") for (const name of assignments.keys()) assign(name, guards);
+      if (LOOPS.has(k)) assign(targetName(v.var), guards);
       if (LOOPS.has(k)) {
         out.loops++;
         const loop = { dml: false, commit: false };
         if (k === "PLpgSQL_stmt_dynfors") execute(v.query?.PLpgSQL_expr, guards, loop);
+        // FOR r IN <query> LOOP / WHILE <condition> LOOP: the body runs only if the query returns a row (the condition holds)
+        const query = k === "PLpgSQL_stmt_fors" ? v.query?.PLpgSQL_expr?.query : undefined;
+        const cond = k === "PLpgSQL_stmt_while" ? v.cond?.PLpgSQL_expr?.query : undefined;
+        const probe = typeof query === "string" ? queryProbe(query, variables, ctx) : typeof cond === "string" ? conditionProbe(cond, variables, ctx) : undefined;
+        if (probe) {
+          if (typeof query === "string") for (const s of describeText(query, ctx)) add(s, guards, inLoop);
+          else if (typeof cond === "string") {
+            const s = describeExpression(expressionTree(cond, false, ctx), ctx);
+            if (s) add(s, guards, inLoop);
+          }
+          const inner = [...guards, { condition: String(query ?? cond), when: true, probe }];
+          visit(v.body, inner, loop);
+          if (loop.dml && loop.commit) out.batched = true;
+          if (inLoop) ((inLoop.dml ||= loop.dml), (inLoop.commit ||= loop.commit));
+          continue;
+        }
         visit(v, guards, loop);
         if (loop.dml && loop.commit) out.batched = true;
         if (inLoop) ((inLoop.dml ||= loop.dml), (inLoop.commit ||= loop.commit));
@@ -55,7 +111,9 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
           const s = describeExpression(tree, ctx);
           if (s) add(s, before, inLoop);
           const facts = conditionFacts(tree);
-          const guard = (when: boolean): Guard => ({ condition: text, when, ...facts });
+          // a condition on tables (not the catalog, not TG_OP): the database can answer it
+          const data = facts.tgOp ? {} : { ...dataCondition(text, variables, ctx, lastInto), ...variableGuard(text) };
+          const guard = (when: boolean): Guard => ({ condition: text, when, ...facts, ...data });
           visit(body, [...before, guard(true)], inLoop);
           before = [...before, guard(false)];
         };
@@ -87,6 +145,85 @@ export function describeDoBody(fn: RawNode | undefined, ctx: DescribeContext = N
 interface Loop {
   dml: boolean;
   commit: boolean;
+}
+
+/** The body's variables (and FOUND): a query that names one cannot be asked outside the body. */
+function variableNames(fn: RawNode): Set<string> {
+  const out = new Set<string>(["found"]);
+  const datums = ((fn as N).PLpgSQL_function?.datums as N[] | undefined) ?? [];
+  for (const d of datums) {
+    const v = d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_row;
+    if (typeof v?.refname === "string") out.add(v.refname.toLowerCase());
+  }
+  return out;
+}
+
+/** Functions a probe must not call (they change something, wait, or read outside the database). */
+const UNSAFE_IN_PROBE = /\b(nextval|setval|pg_advisory\w*|pg_sleep\w*|dblink\w*|lo_\w+|pg_terminate_backend|pg_cancel_backend|set_config|pg_notify|txid_current|pg_current_xact_id|pg_read_\w+|pg_ls_\w+)\s*\(/i;
+
+/** Names no variable: every identifier of the text is a column, table or function name. */
+function namesNoVariable(text: string, variables: Set<string>): boolean {
+  if (/\$\d/.test(text) || UNSAFE_IN_PROBE.test(text)) return false;
+  try {
+    return scanSync(text).tokens.every((t) => t.tokenName !== "IDENT" || !variables.has(t.text.replace(/^"|"$/g, "").toLowerCase()));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The query reads relations (a condition on nothing is no question); those of the catalog mark the
+ * probe, whose answer then holds only while the run has not changed the catalog (SchemaContext.catalogChanged).
+ */
+function readsSomething(reads: string[]): boolean {
+  return reads.length > 0;
+}
+
+const catalogRead = (r: string) => /^(pg_catalog|information_schema)\./.test(r) || /^[^.]+\.pg_/.test(r);
+const catalogMark = (reads: string[]): { catalog?: true } => (reads.some(catalogRead) ? { catalog: true } : {});
+
+/** A FOR loop's query, asked as it is; only a plain SELECT that names no variable and calls no user function. */
+function queryProbe(query: string, variables: Set<string>, ctx: DescribeContext): NonNullable<Guard["probe"]> | undefined {
+  const stmts = describeText(query, ctx);
+  const s = stmts[0];
+  if (stmts.length !== 1 || s?.kind !== "select" || s.calls?.length || s.modifies?.length || !readsSomething(s.reads) || !namesNoVariable(query, variables)) return undefined;
+  // its driving table, whose emptiness answers when the query cannot be asked (a column the file adds first)
+  const driver = drivingRelation(parseFragment(query)?.[0]);
+  return { key: `body rows ${query}`, sql: query, reads: s.reads, ...catalogMark(s.reads), ...(driver ? { driver } : {}) };
+}
+
+/** An IF / WHILE condition on data, asked as `SELECT 1 WHERE <condition>` (a NULL condition is false, as for IF). */
+function conditionProbe(cond: string, variables: Set<string>, ctx: DescribeContext): NonNullable<Guard["probe"]> | undefined {
+  const tree = expressionTree(cond, false, ctx, true);
+  const s = tree ? describeNode(tree.select, new ExprSource(tree.text, 0), ctx) : undefined;
+  if (!s || !readsSomething(s.reads) || s.calls?.length || s.modifies?.length || !namesNoVariable(cond, variables)) return undefined;
+  return { key: `body condition ${cond}`, sql: `SELECT 1 WHERE (${cond})`, reads: s.reads, ...catalogMark(s.reads) };
+}
+
+/**
+ * What the database can say about an IF condition before the run: a condition on data, or FOUND /
+ * `rec IS [NOT] NULL` right after `SELECT ... INTO rec` (no row: FOUND is false, rec is NULL).
+ */
+function dataCondition(cond: string, variables: Set<string>, ctx: DescribeContext, lastInto: { target: string; query: string } | undefined): Pick<Guard, "probe"> {
+  const text = cond.trim().toLowerCase().replace(/\s+/g, " ");
+  if (lastInto) {
+    const into = queryProbe(lastInto.query, variables, ctx);
+    if (into) {
+      // the condition is true exactly when the query returned a row (FOUND), or only known false without one
+      if (text === "found") return { probe: into };
+      if (text === `${lastInto.target} is not null`) return { probe: { ...into, onlyWhenEmpty: true } };
+    }
+  }
+  const probe = conditionProbe(cond, variables, ctx);
+  return probe ? { probe } : {};
+}
+
+/** `IF <condition> THEN ... RETURN; END IF` with no other branch: its condition. */
+function earlyReturn(x: N | undefined): string | undefined {
+  const i = x?.PLpgSQL_stmt_if as N | undefined;
+  if (!i || i.elsif_list?.length || i.else_body?.length) return undefined;
+  const last = (i.then_body as N[] | undefined)?.at(-1);
+  return last && "PLpgSQL_stmt_return" in last ? String(i.cond?.PLpgSQL_expr?.query ?? "") || undefined : undefined;
 }
 
 /** Every statement of a SQL text, summarised; none when it does not parse. */

@@ -5,6 +5,7 @@
 import { describeDoBody } from "./describe-body.js";
 import { parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
 import type { AnalysisError } from "./types.js";
+import { rowSourceQuery } from "./row-source.js";
 
 export type Volatility = "immutable" | "stable" | "volatile";
 
@@ -216,6 +217,10 @@ export interface DmlSummary {
   mergeActions?: Array<{ action: "update" | "insert" | "delete" | "nothing"; columns: string[] }>;
   /** the target's alias (`DELETE FROM users u ...`) */
   alias?: string;
+  /** INSERT ... SELECT, UPDATE ... FROM, DELETE ... USING: a SELECT of the rows it writes (row-source.ts) */
+  rowsSql?: string;
+  /** INSERT ... SELECT: a table whose emptiness makes the query return no row (drivingRelation) */
+  driver?: string;
 }
 
 /**
@@ -414,6 +419,18 @@ export interface Guard {
   check?: CatalogCheck;
   /** in a trigger function: the condition is true exactly when TG_OP is one of these */
   tgOp?: string[];
+  /**
+   * A condition on data the database can answer before the run (check --db, read-only): the
+   * condition holds exactly when `sql` returns a row (a FOR loop's query: the body runs; an IF or
+   * WHILE condition: true). `onlyWhenEmpty`: only "no row" decides (`rec IS NOT NULL` after
+   * SELECT INTO is false then; with a row, it depends on the row's values).
+   */
+  probe?: { key: string; sql: string; reads: string[]; onlyWhenEmpty?: true; catalog?: true; driver?: string };
+  /**
+   * The condition is a variable declared without a default: NULL (the condition false) unless
+   * one of its assignments runs; each entry is the conditions one assignment runs under.
+   */
+  variable?: { name: string; assignedUnder: Guard[][] };
 }
 
 /**
@@ -436,6 +453,8 @@ export interface DescribeContext {
   tableOfIndex(index: string): string | undefined;
   /** in a routine with SET search_path: the schema its unqualified relation names resolve to (else public) */
   searchSchema?: string;
+  /** inside a data-modifying CTE: the names of the statement's other CTEs, which its query may read */
+  cteNames?: string[];
 }
 
 const NO_CONTEXT: DescribeContext = { isNew: () => false, tableOfIndex: () => undefined };
@@ -643,6 +662,13 @@ export class ExprSource {
     // a node's location can be inside the parentheses that open the clause: "(a > 1) AND b"
     for (let i = start - 1; i >= 0 && /[\s(]/.test(String.fromCharCode(this.sqlBytes[i]!)); i--) if (this.sqlBytes[i] === 0x28) start = i;
     return untilTopLevel(this.sqlBytes.toString("utf8", start), stops);
+  }
+
+  /** The source text from an absolute location (a node's `location`) to the end. */
+  tail(location: number | undefined): string | undefined {
+    if (typeof location !== "number" || location < 0) return undefined;
+    const start = location - this.base;
+    return start < 0 || start >= this.sqlBytes.length ? undefined : this.sqlBytes.toString("utf8", start);
   }
 
   private start(expr: unknown): number | undefined {
@@ -861,13 +887,45 @@ function callName(funcname: unknown): string | undefined {
 }
 
 /** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
+/** Aggregates that return a row on no input (without GROUP BY): the query then returns a row whatever its FROM holds. */
+const AGGREGATES = /^(count|sum|avg|min|max|array_agg|string_agg|json_agg|jsonb_agg|json_object_agg|jsonb_object_agg|bool_and|bool_or|every|bit_and|bit_or|xmlagg|stddev\w*|variance|var_\w+|corr|covar_\w+|regr_\w+|percentile_\w+|mode|any_value)$/;
+
+/**
+ * A SELECT's driving table: its leftmost FROM item followed through inner and left joins, when
+ * the query returns no row if that table has none (no set operation, no aggregate without
+ * GROUP BY, no VALUES). Undefined when there is no such table.
+ */
+export function drivingRelation(select: N | undefined): string | undefined {
+  const q = select?.SelectStmt as N | undefined;
+  if (!q || q.op !== "SETOP_NONE" || q.valuesLists || !q.fromClause?.length || q.withClause) return undefined;
+  if (!q.groupClause?.length) {
+    let aggregate = false;
+    const visit = (n: unknown): void => {
+      if (aggregate || !n || typeof n !== "object") return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      const f = (n as N).FuncCall as N | undefined;
+      if (f && !f.over && (f.agg_star || AGGREGATES.test(String((f.funcname as N[]).at(-1)?.String?.sval ?? "").toLowerCase()))) aggregate = true;
+      if ((n as N).SubLink) return; // a subquery's aggregate is its own
+      Object.values(n as N).forEach(visit);
+    };
+    visit([q.targetList, q.havingClause]);
+    if (aggregate || q.havingClause) return undefined;
+  }
+  let item = q.fromClause[0] as N;
+  while (item.JoinExpr && (item.JoinExpr.jointype === "JOIN_INNER" || item.JoinExpr.jointype === "JOIN_LEFT")) item = item.JoinExpr.larg as N;
+  return item.RangeVar && item.RangeVar.relpersistence !== "t" ? qualify(item.RangeVar) : undefined;
+}
+
 function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
   const out: StatementSummary[] = [];
-  for (const c of (withClause?.ctes as N[] | undefined) ?? []) {
+  const ctes = (withClause?.ctes as N[] | undefined) ?? [];
+  // a CTE's query may name the statement's other CTEs (not tables)
+  const inner = { ...ctx, cteNames: [...(ctx.cteNames ?? []), ...ctes.map((c) => String(c.CommonTableExpr?.ctename))] };
+  for (const c of ctes) {
     const q = c.CommonTableExpr?.ctequery as N | undefined;
     const [k] = q ? node(q) : [""];
-    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, ctx));
-    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, ctx));
+    if (k === "InsertStmt" || k === "UpdateStmt" || k === "DeleteStmt" || k === "MergeStmt") out.push(describeNode(q!, src, inner));
+    else if (k === "SelectStmt") out.push(...modifyingCtes(q!.SelectStmt.withClause, src, inner));
   }
   return out;
 }
@@ -876,7 +934,7 @@ function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, c
 function noteReadsAndCalls(s: StatementSummary, parts: unknown, withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext, only?: Set<string>): Set<string> {
   const reads = new Set<string>();
   const calls = new Set<string>();
-  const ctes = new Set<string>(((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename));
+  const ctes = new Set<string>([...(ctx.cteNames ?? []), ...((withClause?.ctes as N[] | undefined) ?? []).map((c) => c.CommonTableExpr?.ctename)]);
   collectReads(parts, reads, ctes, calls, only);
   if (calls.size) s.calls = [...calls];
   const modifies = modifyingCtes(withClause, src, ctx);
@@ -1271,6 +1329,17 @@ function describeByType(type: string, n: N, src: ExprSource | undefined, ctx: De
       if (n.whereClause && (type === "UpdateStmt" || type === "DeleteStmt")) s.dml.keyFilters = keyFilters(n.whereClause);
       if (type === "UpdateStmt") s.dml.assigned = assignments(n.targetList);
       if (n.relation?.alias?.aliasname) s.dml.alias = n.relation.alias.aliasname;
+      if (src && s.dml.fromQuery && type !== "MergeStmt" && !s.modifies?.length) {
+        const targetText = src.tail(n.relation?.location);
+        const withText = n.withClause ? src.tail(n.withClause.location ?? 0) : undefined;
+        const rowsSql =
+          targetText && (!n.withClause || withText)
+            ? rowSourceQuery({ kind: s.kind as "insert" | "update" | "delete", targetText, ...(withText ? { withText } : {}), columnList: Boolean(n.cols?.length), rowName: `"${String(s.dml.alias ?? n.relation.relname).replace(/"/g, '""')}"` })
+            : undefined;
+        if (rowsSql) s.dml.rowsSql = rowsSql;
+        const driver = type === "InsertStmt" ? drivingRelation(n.selectStmt) : undefined;
+        if (driver) s.dml.driver = driver;
+      }
       const conflict = n.onConflictClause as N | undefined;
       if (conflict) {
         const update = conflict.action === "ONCONFLICT_UPDATE";

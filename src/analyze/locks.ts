@@ -78,10 +78,28 @@ export class Acc {
     if (rel) this.scans.add(rel);
   }
   result(): LockPrediction {
-    const locks = [...this.modes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([relation, mode]) => ({ relation, mode }));
-    const rewrites = [...this.rewrites].sort();
+    const shown = (rel: string) => !privateOrSystem(rel, this.schema);
+    const locks = [...this.modes.entries()].filter(([r]) => shown(r)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([relation, mode]) => ({ relation, mode }));
+    const rewrites = [...this.rewrites].filter(shown).sort();
     return { locks, rewrites, scans: [...this.scans].filter((s) => !this.rewrites.has(s)).sort() };
   }
+}
+
+/**
+ * Relations no other session can wait on, or that are not the schema's: the system catalogs (an
+ * unqualified `pg_index` is pg_catalog's, which is searched first), and temporary tables (also when
+ * named unqualified: pg_temp is searched before the other schemas).
+ */
+function privateOrSystem(rel: string, schema: SchemaContext): boolean {
+  const dot = rel.indexOf(".");
+  const nsp = rel.slice(0, dot);
+  const name = rel.slice(dot + 1);
+  if (nsp === "pg_catalog" || nsp === "information_schema" || nsp === "pg_temp" || nsp.startsWith("pg_toast")) return true;
+  if (nsp === "public" && schema.relation(`pg_temp.${name}`)) return true;
+  // a sequence or an index is locked with its table, or for a moment (nextval, reads of last_value): not shown
+  const kind = schema.relation(rel)?.kind;
+  if (kind === "sequence" || kind === "index" || kind === "partitioned-index") return true;
+  return name.startsWith("pg_") && !schema.relation(rel);
 }
 
 /**
@@ -132,6 +150,13 @@ export function runsInTransactionBlock(s: StatementSummary, schema: SchemaContex
   return true;
 }
 
+/** The table's triggers (or rules) are known, from the catalog or from its creation in this run, and none has this name. */
+function knownMissing(table: string, name: string | undefined, list: "triggers" | "rules", schema: SchemaContext): boolean {
+  const rel = schema.relation(table);
+  if (!rel || !name || !(schema.known || schema.isNew(table))) return false;
+  return !(rel[list] ?? []).some((x) => x.name === name);
+}
+
 function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, acc: Acc, host: Host, ctx: ExecContext): void {
   const rel = s.relation;
   // IF EXISTS on a relation the catalog does not have: a notice, no locks
@@ -177,6 +202,8 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
           continue;
         }
         acc.lockPartitions(table, s.concurrently ? SUE : AEL);
+        // CASCADE drops the foreign keys that use the index, on the tables that declare them
+        if (s.cascade) for (const fk of schema.foreignKeysOnIndex(idx)) acc.lockPartitions(fk.table, AEL);
       }
       return;
     case "reindex":
@@ -295,6 +322,8 @@ function lockStatement(s: StatementSummary, schema: SchemaContext, pg: number, a
     case "drop-trigger":
     case "drop-policy":
     case "drop-rule":
+      // IF EXISTS naming a trigger or rule the table does not have: a notice, and the table's lock is let go at once
+      if (s.ifExists && s.kind !== "drop-policy" && s.objects.every((t, i) => knownMissing(t, s.droppedNames?.[i], s.kind === "drop-trigger" ? "triggers" : "rules", schema))) return;
       for (const t of s.objects) acc.lock(t, AEL);
       // a row trigger of a partitioned table goes with its clones on the partitions
       if (s.kind === "drop-trigger" && triggerReachesPartitions(rel!, s.droppedNames?.[0], schema)) acc.lockPartitions(rel, AEL);

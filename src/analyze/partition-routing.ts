@@ -127,7 +127,9 @@ function hashTarget(table: string, key: PartitionKey, values: Array<string | nul
  * fixes with `=`), that one partition; at a level whose key keeps the rows' own values, any of
  * them. Undefined when no key column of the tree is set.
  */
-export function moveDestinations(table: string, sets: Array<{ column: string; expression: string }>, where: KeyFilter[], schema: SchemaContext): string[] | undefined {
+export function moveDestinations(table: string, allSets: Array<{ column: string; expression: string }>, where: KeyFilter[], schema: SchemaContext): string[] | undefined {
+  // SET day = day keeps every row's key: no row moves for it
+  const sets = allSets.filter((x) => x.expression.trim().replace(/^"(.*)"$/, "$1") !== x.column);
   const setValue = (col: string): Value => {
     const set = sets.find((x) => x.column === col);
     if (!set) {

@@ -6,6 +6,20 @@ import type { ConstraintInfo, FkAction, RelationInfo, RoutineInfo, SchemaSnapsho
  * or disabled), rules, functions and procedures. Applied to the snapshot so that later statements
  * of the migration (and later files) see them, as they see tables and columns.
  */
+/**
+ * A dropped trigger no longer ties its table to its function: unless another trigger, a default
+ * or a constraint of the table names the function, DROP FUNCTION ... CASCADE no longer reaches it.
+ */
+function forgetTriggerDependency(snapshot: SchemaSnapshot, table: string, r: RelationInfo, fn: string): void {
+  const key = `function ${fn}`;
+  const deps = snapshot.dependents?.[key];
+  if (!deps?.includes(table)) return;
+  const bare = fn.slice(fn.indexOf(".") + 1);
+  const named = (text: string | undefined) => text !== undefined && text.includes(bare);
+  if ((r.triggers ?? []).some((t) => t.function === fn) || r.columns.some((c) => named(c.default) || named(c.generationExpression)) || r.constraints.some((c) => named(c.definition)) || r.indexes.some((i) => named(i.definition))) return;
+  snapshot.dependents![key] = deps.filter((d) => d !== table);
+}
+
 export function applyBehaviour(snapshot: SchemaSnapshot, s: StatementSummary): void {
   const rel = s.relation ? snapshot.relations[s.relation] : undefined;
   switch (s.kind) {
@@ -19,8 +33,11 @@ export function applyBehaviour(snapshot: SchemaSnapshot, s: StatementSummary): v
         const r = snapshot.relations[table];
         const name = s.droppedNames?.[i];
         if (!r || !name) return;
-        if (s.kind === "drop-trigger") r.triggers = r.triggers?.filter((t) => t.name !== name);
-        else r.rules = r.rules?.filter((x) => x.name !== name);
+        if (s.kind === "drop-trigger") {
+          const gone = r.triggers?.find((t) => t.name === name);
+          r.triggers = r.triggers?.filter((t) => t.name !== name);
+          if (gone) forgetTriggerDependency(snapshot, table, r, gone.function);
+        } else r.rules = r.rules?.filter((x) => x.name !== name);
       });
       return;
     case "alter-trigger": {

@@ -90,10 +90,19 @@ export class SchemaContext implements DescribeContext {
   }
 
   /** A probed answer about `table`'s rows, unless the run may have written it (or what it reads) since. */
-  rowFact(key: string, table: string): boolean | undefined {
+  rowFact(key: string, table: string | string[]): boolean | undefined {
     const answer = this.rowFacts.get(key);
     if (answer === undefined) return undefined;
-    return this.expandViews([table]).some((r) => this.written.has(r)) ? undefined : answer;
+    return this.expandViews(typeof table === "string" ? [table] : table).some((r) => this.written.has(r)) ? undefined : answer;
+  }
+
+  /**
+   * A table this migration created (CREATE TABLE, not AS) that no statement since may have written:
+   * it holds no row. (CREATE TABLE AS and every write mark it written.)
+   */
+  knownEmpty(table: string): boolean {
+    const r = this.relation(table);
+    return this.isNew(table) && !this.written.has(table) && (r?.kind === "table" || r?.kind === "partitioned-table") && this.partitionsOf(table).every((p) => this.isNew(p) && !this.written.has(p));
   }
 
   /** Rows of this relation may have changed from here on. */
@@ -220,6 +229,28 @@ export class SchemaContext implements DescribeContext {
     return this.foreignKeysOf(table).filter((c) => !c.inherited);
   }
 
+  /**
+   * Foreign keys that depend on a unique index (not a constraint's): those referencing its table on
+   * exactly its columns. DROP INDEX ... CASCADE drops them.
+   */
+  foreignKeysOnIndex(index: string): Array<{ table: string; constraint: ConstraintInfo }> {
+    const table = this.tableOfIndex(index);
+    const info = table ? this.relation(table)?.indexes.find((i) => i.qualifiedName === index) : undefined;
+    if (!table || !info?.unique || info.primary || info.partial) return [];
+    const owned = this.relation(table)!.constraints.some((c) => (c.type === "p" || c.type === "u" || c.type === "x") && `${table.split(".")[0]}.${c.index ?? c.name}` === index);
+    if (owned) return [];
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((c) => b.includes(c));
+    return this.referencing(table).filter(({ constraint }) => {
+      const cols = constraint.referencedColumns?.length ? constraint.referencedColumns : undefined;
+      return cols !== undefined && same(cols, info.columns);
+    });
+  }
+
+  private dropConstraintOf(table: string, c: ConstraintInfo): void {
+    const t = this.snapshot.relations[table];
+    if (t) t.constraints = t.constraints.filter((x) => x !== c);
+  }
+
   /** Tables with a foreign key referencing `table`, and those constraints. */
   referencing(table: string): Array<{ table: string; constraint: ConstraintInfo }> {
     const out: Array<{ table: string; constraint: ConstraintInfo }> = [];
@@ -257,9 +288,31 @@ export class SchemaContext implements DescribeContext {
   }
 
   /** Apply a statement's effects so that later statements see them. */
+  /** A statement since the catalog was read may have changed it (DDL, a DO block, a call): probed catalog answers no longer hold. */
+  catalogChanged = false;
+  /** every name those statements mention (relations, constraints, indexes, columns, new names), unqualified */
+  readonly changedNames = new Set<string>();
+
+  /**
+   * Does a question to the catalog, asked before the run, still hold? When nothing has changed
+   * the catalog since; or when the question names the objects it looks for (string literals other
+   * than schema names) and no change since mentions any of them.
+   */
+  catalogAnswerHolds(sql: string): boolean {
+    if (!this.catalogChanged) return true;
+    const schemas = new Set(Object.values(this.snapshot.relations).map((r) => r.schema));
+    const literals = [...sql.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"));
+    const objects = literals.filter((l) => !schemas.has(l) && l !== "public");
+    return objects.length > 0 && !objects.some((l) => this.changedNames.has(l) || this.changedNames.has(l.split(".").at(-1)!));
+  }
+
   apply(s: StatementSummary): void {
     const rels = this.snapshot.relations;
     const rel = s.relation;
+    if (!KEEPS_CATALOG.has(s.kind)) {
+      this.catalogChanged = true;
+      namesIn(s, this.changedNames);
+    }
     applyBehaviour(this.snapshot, s);
     if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
       const role = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "default");
@@ -348,6 +401,8 @@ export class SchemaContext implements DescribeContext {
         return;
       }
       case "alter-type": {
+        const rename = s.actions.find((a) => a.action === "rename");
+        if (rename?.newName && s.relation) return this.renameType(s.relation, rename.newName);
         const t = s.enumValue ? this.snapshot.types[s.enumValue.type] : undefined;
         if (t?.labels && s.enumValue && !t.labels.includes(s.enumValue.value)) t.labels.push(s.enumValue.value);
         return;
@@ -358,15 +413,19 @@ export class SchemaContext implements DescribeContext {
         if (t && s.domain?.action === "set-not-null") t.notNull = true;
         return;
       }
+      case "drop-index":
+        if (s.cascade) for (const o of s.objects) for (const fk of this.foreignKeysOnIndex(o)) this.dropConstraintOf(fk.table, fk.constraint);
+        for (const o of s.objects) this.drop(o);
+        return;
       case "drop-table":
       case "drop-view":
       case "drop-materialized-view":
-      case "drop-index":
         for (const o of s.objects) this.drop(o);
         return;
     }
     if (s.kind === "alter-table" && rel && !rels[rel] && !this.known) return this.applyToAssumed(rel, s);
-    if (s.kind.startsWith("alter-") && rel && rels[rel]) this.applyAlter(rel, s);
+    // ALTER TRIGGER / POLICY / RULE ... ON table RENAME renames that object, not the table (schema-behaviour.ts)
+    if (s.kind.startsWith("alter-") && !NOT_THE_TABLE.has(s.kind) && rel && rels[rel]) this.applyAlter(rel, s);
   }
 
   /**
@@ -433,9 +492,19 @@ export class SchemaContext implements DescribeContext {
         case "add-constraint":
           if (a.constraint) this.addConstraint(rel, a.constraint, t.columns.map((c) => ({ name: c.name }) as ColumnSummary));
           break;
-        case "drop-constraint":
+        case "drop-constraint": {
+          const gone = t.constraints.find((c) => c.name === a.constraintName);
           t.constraints = t.constraints.filter((c) => c.name !== a.constraintName);
+          // a primary key, unique or exclusion constraint takes its index with it
+          if (gone && (gone.type === "p" || gone.type === "u" || gone.type === "x")) {
+            const index = gone.index ?? `${t.schema}.${gone.name}`;
+            const qualified = index.includes(".") ? index : `${t.schema}.${index}`;
+            t.indexes = t.indexes.filter((i) => i.qualifiedName !== qualified && i.name !== gone.name);
+            if (rels[qualified]?.table === rel) delete rels[qualified];
+            this.indexOwners.delete(qualified);
+          }
           break;
+        }
         case "validate-constraint": {
           const c = t.constraints.find((x) => x.name === a.constraintName);
           if (c) c.validated = true;
@@ -512,6 +581,33 @@ export class SchemaContext implements DescribeContext {
     if (type === "p") for (const col of t.columns) if (cols.includes(col.name)) col.notNull = true;
   }
 
+  /**
+   * ALTER TYPE old RENAME TO new: the columns of that type keep it under its new name, so a later
+   * ALTER COLUMN ... TYPE to a new type that took the old name is a change of type (a rewrite).
+   */
+  private renameType(from: string, newName: string): void {
+    const [nsp, oldName] = split(from);
+    const to = `${nsp}.${newName}`;
+    const types = this.snapshot.types;
+    if (types[from]) {
+      types[to] = { ...types[from]!, name: newName };
+      delete types[from];
+    }
+    const names: Array<[string, string, string, string]> = [
+      [from, to, oldName, newName],
+      [`${nsp}._${oldName}`, `${nsp}._${newName}`, `${oldName}[]`, `${newName}[]`],
+    ];
+    for (const r of Object.values(this.snapshot.relations)) {
+      for (const c of r.columns) {
+        for (const [a, b, textA, textB] of names) {
+          if (c.typeName !== a) continue;
+          c.typeName = b;
+          c.type = c.type.replace(new RegExp(`(^|\\.|")${textA.replace(/[[\]]/g, "\\$&")}`), (_m, pre: string) => `${pre}${textB}`);
+        }
+      }
+    }
+  }
+
   private drop(name: string): void {
     const rels = this.snapshot.relations;
     const r = rels[name];
@@ -550,6 +646,23 @@ export class SchemaContext implements DescribeContext {
     }
   }
 }
+
+/** Every identifier-like string of a summary (names of what it changes), unqualified. */
+function namesIn(x: unknown, out: Set<string>, depth = 0): void {
+  if (depth > 12 || x === null || x === undefined) return;
+  if (typeof x === "string") {
+    for (const part of x.split(".")) if (/^[A-Za-z_][\w$]{0,62}$/.test(part.replace(/"/g, ""))) out.add(part.replace(/"/g, ""));
+    return;
+  }
+  if (Array.isArray(x)) return x.forEach((v) => namesIn(v, out, depth + 1));
+  if (typeof x === "object") for (const v of Object.values(x)) namesIn(v, out, depth + 1);
+}
+
+/** Statements that leave the catalog as it is (functions they call aside: a call marks it changed) */
+const KEEPS_CATALOG = new Set(["insert", "update", "delete", "merge", "copy", "select", "set", "reset", "begin", "commit", "rollback", "transaction", "explain", "comment", "grant", "revoke", "analyze", "vacuum", "lock"]);
+
+/** ALTER statements whose relation is the table an object belongs to, not what they change */
+const NOT_THE_TABLE = new Set(["alter-trigger", "alter-policy", "alter-rule"]);
 
 const CONSTRAINT_ACTIONS = new Set(["add-constraint", "validate-constraint", "drop-constraint"]);
 

@@ -1,6 +1,8 @@
 import { describeRoutine, type RoutineBody } from "../describe-body.js";
-import type { DoBlockSummary } from "../describe.js";
+import type { DoBlockSummary, Guard, StatementSummary } from "../describe.js";
+import type { SchemaContext } from "../schema.js";
 import { evaluateCheck } from "./conditions.js";
+import { anyRowsKey } from "./rows.js";
 import { deeper, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 
 /**
@@ -60,8 +62,19 @@ export function callRoutine(name: string, host: Host, ctx: ExecContext, opts: { 
 export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): void {
   let role = ctx.role;
   const via = ctx.via ?? "DO block";
+  // tables the body's statements so far may have written: what was probed about them no longer holds
+  const written: Written = new Set();
   for (const s of body.statements) {
-    if (!guardsAllow(s.guards, host, ctx, via)) continue;
+    const allowed = guardsAllow(s.guards, host, ctx, via, written);
+    if (allowed === "data") {
+      // skipped because of the data as it is now: what would block if the data differs by then is kept
+      if (s.kind !== "execute-dynamic" && host.keepAtLeast("ShareLock", () => host.statement(s, { ...ctx, role }))) {
+        host.schema.assume(`${via}: a condition on the data skips a statement now, but if the data differs when it runs, the statement takes the blocking locks shown`, true);
+      }
+      continue;
+    }
+    if (!allowed) continue;
+    noteWrites(s, written);
     if (s.setting?.name === "session_replication_role" || (s.kind === "reset" && !s.setting)) {
       const v = s.kind === "reset" ? "origin" : (s.setting?.value?.toLowerCase() ?? "origin");
       role = v === "replica" ? "replica" : v === "local" ? "local" : "origin";
@@ -75,16 +88,61 @@ export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): voi
   }
 }
 
-function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string): boolean {
+type Written = Set<string> | "all";
+
+/** DML marks its target written; a call or anything else that may write marks everything. */
+function noteWrites(s: StatementSummary, written: Written): void {
+  if (written === "all") return;
+  if (s.calls?.length || s.modifies?.length || s.kind === "execute-dynamic" || s.kind === "call" || s.kind === "do") return void written.add("*");
+  if (["insert", "update", "delete", "merge", "copy", "truncate"].includes(s.kind)) for (const r of [s.relation, ...s.objects]) if (r) written.add(r);
+  else if (s.kind !== "select" && s.kind !== "set") written.add("#catalog"); // DDL: the catalog as probed no longer holds
+}
+
+/** A data condition's probed answer (check --db), unless the body may have written what it reads. */
+function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: Written): boolean | undefined {
+  if (written === "all" || written.has("*") || schema.expandViews(p.reads).some((r) => (written as Set<string>).has(r))) return undefined;
+  // a question to the catalog: answered as it was before the run, so only while nothing has changed it since
+  if (p.catalog && (written.size > 0 || !schema.catalogAnswerHolds(p.sql))) return undefined;
+  let found = schema.rowFact(p.key, p.reads);
+  // the query could not be asked: an empty driving table still says it returns no row
+  if (found === undefined && p.driver && (schema.knownEmpty(p.driver) || schema.rowFact(anyRowsKey(p.driver), p.driver) === false)) found = false;
+  return found === true && p.onlyWhenEmpty ? undefined : found;
+}
+
+/** What a guard's condition evaluates to before the run, or undefined when it cannot be told. */
+function conditionValue(g: Guard, host: Host, ctx: ExecContext, written: Written, depth = 0): boolean | undefined {
+  let value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+  if (value === undefined && g.probe) value = probed(g.probe, host.schema, written);
+  // a variable no assignment of which runs is NULL: the IF is not taken
+  if (value === undefined && g.variable && depth < 4) {
+    const never = (under: Guard[]) =>
+      under.some((x) => {
+        const v = conditionValue(x, host, ctx, written, depth + 1);
+        return v !== undefined && v !== x.when;
+      });
+    if (g.variable.assignedUnder.every(never)) value = false;
+  }
+  return value;
+}
+
+/**
+ * Do the statement's conditions let it run: true; false when one that the schema decides (a
+ * catalog check, TG_OP) does not; "data" when only conditions on the rows as they are now do not.
+ */
+function guardsAllow(guards: DoBlockSummary["statements"][number]["guards"], host: Host, ctx: ExecContext, via: string, written: Written = new Set()): boolean | "data" {
+  let data = false;
   for (const g of guards ?? []) {
-    const value = g.check ? evaluateCheck(g.check, host.schema) : g.tgOp && ctx.tgOp ? g.tgOp.includes(ctx.tgOp) : undefined;
+    const value = conditionValue(g, host, ctx, written);
     if (value === undefined) {
       host.schema.assume(`${via}: IF ${oneLine(g.condition)} cannot be evaluated before the migration runs; both of its branches are counted`, true);
       continue;
     }
-    if (value !== g.when) return false;
+    if (value === g.when) continue;
+    const bySchema = (g.check && evaluateCheck(g.check, host.schema) !== undefined) || (g.tgOp && ctx.tgOp) || g.probe?.catalog;
+    if (bySchema) return false;
+    data = true;
   }
-  return true;
+  return data ? "data" : true;
 }
 
 function oneLine(s: string): string {

@@ -1,4 +1,4 @@
-import type { StatementSummary } from "../describe.js";
+import type { Guard, StatementSummary } from "../describe.js";
 import { partitionKeyColumns } from "../partition-routing.js";
 import type { SchemaContext } from "../schema.js";
 import type { ConstraintInfo, RelationInfo } from "../types.js";
@@ -23,6 +23,8 @@ export interface RowQuestion {
 
 /** Tables this small (estimated rows) are probed whatever the WHERE; bigger ones only by an indexed equality. */
 export const PROBE_MAX_ROWS = 100_000;
+/** ... and, for a table with no row estimate, this many bytes (table, indexes and TOAST) */
+export const PROBE_MAX_BYTES = 16 * 1024 * 1024;
 /** Cascades are followed this many levels down, at most this many questions per statement. */
 const MAX_CASCADE_DEPTH = 4;
 const MAX_QUESTIONS = 24;
@@ -31,7 +33,30 @@ const MAX_QUESTIONS = 24;
 const UNSAFE = /\b(nextval|setval|pg_advisory\w*|pg_sleep\w*|dblink\w*|lo_\w+|pg_terminate_backend|pg_cancel_backend|set_config|pg_notify|txid_current|pg_current_xact_id)\s*\(/i;
 
 export function touchKey(s: StatementSummary): string {
-  return `touch ${s.relation} ${s.kind} ${s.dml?.whereText ?? ""}`;
+  return `touch ${s.relation} ${s.kind} ${s.dml?.rowsSql ?? s.dml?.whereText ?? ""}`;
+}
+
+/** Does the table (or view) show any row at all? Asked beside the precise question, which may not be answerable. */
+export function anyRowsKey(table: string): string {
+  return `any ${table}`;
+}
+
+/**
+ * Does the statement touch (write) any row, as probed: its own question, else for an UPDATE or
+ * DELETE whether its target holds any row at all. Undefined when unknown.
+ */
+export function touchFact(s: StatementSummary, schema: SchemaContext): boolean | undefined {
+  if (!s.relation) return undefined;
+  const own = schema.rowFact(touchKey(s), touchTables(s));
+  if (own !== undefined) return own;
+  // an empty target (UPDATE, DELETE) or driving table (INSERT ... SELECT) answers for the statement
+  const table = s.kind === "update" || s.kind === "delete" ? s.relation : s.kind === "insert" ? s.dml?.driver : undefined;
+  return table && (schema.knownEmpty(table) || schema.rowFact(anyRowsKey(table), table) === false) ? false : undefined;
+}
+
+/** The relations whose rows decide a touch question's answer: the target, and for a statement with a row source (row-source.ts) what it reads. */
+export function touchTables(s: StatementSummary): string[] {
+  return s.dml?.rowsSql ? [s.relation!, ...s.reads] : [s.relation!];
 }
 
 export function changeKey(s: StatementSummary, differs: Differs): string {
@@ -51,12 +76,27 @@ export function conflictKey(s: StatementSummary, row: number): string {
 }
 
 /** The questions worth asking for a statement (its writable CTEs and DO body included). */
-export function rowQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
+export function rowQuestions(s: StatementSummary, schema: SchemaContext, renamed: Map<string, string> = new Map()): RowQuestion[] {
   const out: RowQuestion[] = [];
+  // whether a table holds any row; under its name in the database when the file renames it first
+  const anyRows = (table: string): RowQuestion[] => {
+    const now = renamed.get(table) ?? table;
+    return schema.relation(now) ? [{ key: anyRowsKey(table), sql: `SELECT 1 FROM ${qualifiedIdent(now)}`, values: [] }] : [];
+  };
   const visit = (x: StatementSummary) => {
     x.modifies?.forEach(visit);
     x.doBlock?.statements.forEach(visit);
+    // a DO block's conditions on data: FOR loops' queries, IF and WHILE conditions
+    const guard = (g: Guard, depth: number): void => {
+      if (g.probe && !UNSAFE.test(g.probe.sql)) out.push({ key: g.probe.key, sql: g.probe.sql, values: [] });
+      if (g.probe?.driver) out.push(...anyRows(g.probe.driver));
+      if (depth < 4) for (const under of g.variable?.assignedUnder ?? []) for (const u of under) guard(u, depth + 1);
+    };
+    for (const g of x.guards ?? []) guard(g, 0);
     out.push(...questionsOf(x, schema), ...conflictQuestions(x, schema));
+    // renamed by the file: only whether the table holds rows can be asked (questionsOf needs it in the catalog)
+    const t = x.kind === "update" || x.kind === "delete" ? x.relation : x.kind === "insert" ? x.dml?.driver : undefined;
+    if (t && renamed.has(t)) out.push(...anyRows(t));
   };
   visit(s);
   return out;
@@ -104,13 +144,25 @@ function conflictKeys(c: NonNullable<NonNullable<StatementSummary["dml"]>["onCon
 }
 
 function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
-  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml || s.dml.fromQuery || s.calls?.length) return [];
-  const where = s.dml.whereText;
-  if ((s.dml.where && !where) || (where && UNSAFE.test(where))) return [];
+  if (s.kind === "insert") return insertQuestions(s, schema);
+  if ((s.kind !== "update" && s.kind !== "delete") || !s.relation || !s.dml) return [];
   const rel = schema.relation(s.relation);
-  if (!rel || !hasRowEffects(s, rel, schema) || !cheapToAsk(s, rel, schema)) return [];
+  if (!rel) return [];
+  // an empty table answers every question about its rows, whatever the WHERE (EXISTS stops at the first row);
+  // asked also where nothing acts on the rows: a statement that writes none leaves later answers valid
+  const any = { key: anyRowsKey(s.relation), sql: `SELECT 1 FROM ${qualifiedIdent(s.relation)}`, values: [] };
+  return hasRowEffects(s, rel, schema) ? [any, ...preciseQuestions(s, rel, schema)] : [any];
+}
+
+function preciseQuestions(s: StatementSummary, rel: RelationInfo, schema: SchemaContext): RowQuestion[] {
+  if (!s.relation || !s.dml || s.calls?.length) return [];
+  const source = s.dml.rowsSql;
+  if (s.dml.fromQuery && (!source || UNSAFE.test(source))) return [];
+  const where = s.dml.whereText;
+  if (!source && ((s.dml.where && !where) || (where && UNSAFE.test(where)))) return [];
+  if (!(source ? cheapSource(s, schema) : cheapToAsk(s, rel, schema))) return [];
   const alias = s.dml.alias ? ident(s.dml.alias) : "t";
-  const rows = `SELECT ${alias}.* FROM ${qualifiedIdent(s.relation)} AS ${alias} WHERE ${where ? `(${where})` : "true"}`;
+  const rows = source ?? `SELECT ${alias}.* FROM ${qualifiedIdent(s.relation)} AS ${alias} WHERE ${where ? `(${where})` : "true"}`;
   const touch = touchKey(s);
   const out: RowQuestion[] = [{ key: touch, sql: rows, values: [] }];
   if (s.kind === "delete") {
@@ -119,11 +171,36 @@ function questionsOf(s: StatementSummary, schema: SchemaContext): RowQuestion[] 
   }
   for (const differs of keyChanges(s, schema)) {
     const values = differs.map((d) => d.value);
-    const changed = `${rows} AND (${differs.map((d, i) => `${alias}.${ident(d.column)} IS DISTINCT FROM $${i + 1}`).join(" OR ")})`;
+    const distinct = (row: string) => differs.map((d, i) => `${row}.${ident(d.column)} IS DISTINCT FROM $${i + 1}`).join(" OR ");
+    const changed = source ? `SELECT r.* FROM (${source}) AS r WHERE (${distinct("r")})` : `${rows} AND (${distinct(alias)})`;
     const key = changeKey(s, differs);
     out.push({ key, sql: changed, values }, ...cascades(s.relation, key, changed, values, "update", schema, 1));
   }
   return out.slice(0, MAX_QUESTIONS);
+}
+
+/**
+ * INSERT ... SELECT: does its query return any row? When none, no row is inserted: no row trigger
+ * fires and no foreign key is checked. Asked where those would act, when what it reads is small.
+ */
+function insertQuestions(s: StatementSummary, schema: SchemaContext): RowQuestion[] {
+  const source = s.dml?.rowsSql;
+  const rel = schema.relation(s.relation);
+  if (!source || rel?.kind === "view") return [];
+  // a target the file creates first is not in the catalog yet: its keys and triggers are not known, ask anyway
+  const tables = [s.relation!, ...schema.partitionsOf(s.relation!)];
+  const acts = !rel || tables.some((r) => (schema.relation(r)?.triggers ?? []).some((t) => t.level === "row" && t.events.includes("insert")) || schema.foreignKeysOf(r).length > 0);
+  if (!acts) return [];
+  const driver = s.dml?.driver && schema.relation(s.dml.driver) ? [{ key: anyRowsKey(s.dml.driver), sql: `SELECT 1 FROM ${qualifiedIdent(s.dml.driver)}`, values: [] }] : [];
+  // the query itself only when it calls no user function (it might write) and is cheap; its driving table's emptiness always
+  const safe = !s.calls?.length && !UNSAFE.test(source) && cheapSource(s, schema, false);
+  return safe ? [...driver, { key: touchKey(s), sql: source, values: [] }] : driver;
+}
+
+/** Every relation a statement with a row source reads (views expanded) is small. */
+function cheapSource(s: StatementSummary, schema: SchemaContext, withTarget = true): boolean {
+  const tables = schema.expandViews(withTarget ? [s.relation!, ...s.reads] : s.reads).filter((r) => schema.relation(r)?.kind !== "view");
+  return tables.every((t) => small(schema.relation(t)));
 }
 
 /** Questions for the rows each writing foreign-key action reaches, level by level. */
@@ -158,9 +235,18 @@ function hasRowEffects(s: StatementSummary, rel: RelationInfo, schema: SchemaCon
 /** Small relations, or an equality on the leading column of an index: the probe is cheap. */
 function cheapToAsk(s: StatementSummary, rel: RelationInfo, schema: SchemaContext): boolean {
   const tables = rel.kind === "view" ? schema.expandViews(rel.reads ?? []).filter((r) => schema.relation(r)?.kind !== "view") : [s.relation!];
-  if (tables.every((t) => (schema.relation(t)?.rows ?? Infinity) <= PROBE_MAX_ROWS)) return true;
+  if (tables.every((t) => small(schema.relation(t)))) return true;
   const equal = new Set((s.dml?.keyFilters ?? []).flatMap((f) => (f.op === "=" ? [f.column] : [])));
   return rel.kind !== "view" && rel.indexes.some((i) => i.valid && !i.partial && equal.has(i.columns[0] ?? ""));
+}
+
+/**
+ * Few rows by the planner's estimate; a table never analysed (no estimate yet: a new one, or one
+ * loaded since) counts by its size on disk, so a probe of it stays as cheap.
+ */
+function small(rel: RelationInfo | undefined): boolean {
+  if (rel?.rows !== undefined) return rel.rows <= PROBE_MAX_ROWS;
+  return rel?.bytes !== undefined && rel.bytes <= PROBE_MAX_BYTES;
 }
 
 /**

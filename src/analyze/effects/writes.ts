@@ -6,7 +6,7 @@ import type { RelationInfo, RuleInfo } from "../types.js";
 import { deeper, firesUnder, MAX_DEPTH, type ExecContext, type Host } from "./context.js";
 import { foreignKeyEffects } from "./foreign-keys.js";
 import { callRoutine } from "./routines.js";
-import { changeKey, conflictKey, touchKey } from "./rows.js";
+import { changeKey, conflictKey, touchFact, touchKey } from "./rows.js";
 import { fireTriggers } from "./triggers.js";
 
 /** Rows written to one relation by a statement, a rule action or a foreign key's action. */
@@ -42,7 +42,13 @@ export interface Write {
  */
 export function dmlEffects(s: StatementSummary, host: Host, ctx: ExecContext): void {
   for (const m of s.modifies ?? []) host.statement(m, ctx);
-  for (const c of s.calls ?? []) callRoutine(c, host, ctx);
+  // functions in SET, WHERE, RETURNING or an INSERT's query run per row: none when no row is touched
+  // (then only what would block, if rows match by the time it runs, is kept)
+  const noRows = s.calls?.length && (s.kind === "update" || s.kind === "delete" ? !s.dml?.fromQuery : s.kind === "insert" && s.dml?.driver !== undefined) && touchFact(s, host.schema) === false;
+  for (const c of s.calls ?? []) {
+    if (!noRows) callRoutine(c, host, ctx);
+    else if (host.keepAtLeast("ShareLock", () => callRoutine(c, host, ctx))) host.schema.assume(`${c}: no row matches the ${s.kind.toUpperCase()} on ${s.relation} now, so it is not called; if rows match when it runs, it takes the blocking locks shown`, true);
+  }
   const target = s.relation;
   const rel = host.schema.relation(target);
   if (!target || !rel || !mayHaveEffects(target, rel, host.schema)) return;
@@ -70,15 +76,19 @@ function mayHaveEffects(table: string, rel: RelationInfo, schema: SchemaContext)
 function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Write[] {
   const dml = s.dml;
   const assigned = new Map((dml?.assigned ?? []).map((a) => [a.column, a.value] as const));
-  const touched = rowsOf(touchKey(s), table, schema);
+  const fact = touchFact(s, schema);
+  const touched: Pick<Write, "rows" | "rowsAssumed"> = fact === undefined ? { rows: true, rowsAssumed: true } : { rows: fact };
   const changeKeyOf = (columns: string[]) => {
     const differs = columns.map((column) => ({ column, value: assigned.get(column) }));
     return differs.every((d) => typeof d.value === "string" || d.value === null) ? changeKey(s, differs as Array<{ column: string; value: string | null }>) : undefined;
   };
   switch (s.kind) {
     case "insert": {
-      const insert: Write = { table, event: "insert", columns: dml?.columns ?? [], rows: true, ...(dml?.values ? { values: dml.values } : { rowsAssumed: true }), ...(dml?.nullColumns ? { nullColumns: dml.nullColumns } : {}) };
+      // INSERT ... SELECT: whether its query returns rows, when probed
+      const selected = dml?.values ? { rows: true } : dml?.rowsSql ? touched : { rows: true, rowsAssumed: true };
+      const insert: Write = { table, event: "insert", columns: dml?.columns ?? [], ...selected, ...(dml?.values ? { values: dml.values } : {}), ...(dml?.nullColumns ? { nullColumns: dml.nullColumns } : {}) };
       if (!dml?.onConflict) return [insert];
+      if (!insert.rows) return dml.onConflict.action === "update" ? [insert, { table, event: "update", columns: dml.onConflict.columns, assigned, rows: false }] : [insert];
       // probed (effects/rows.ts): which proposed rows already have a row with their key
       const conflicts = dml.values?.map((_, i) => schema.rowFact(conflictKey(s, i), table));
       const known = conflicts?.length && conflicts.every((c) => c !== undefined);
@@ -108,7 +118,7 @@ function writesOf(s: StatementSummary, table: string, schema: SchemaContext): Wr
 }
 
 /** Whether the rows a row question stands for exist, as probed; assumed (and marked so) when not. */
-export function rowsOf(key: string, table: string, schema: SchemaContext): Pick<Write, "rows" | "rowsAssumed"> {
+export function rowsOf(key: string, table: string | string[], schema: SchemaContext): Pick<Write, "rows" | "rowsAssumed"> {
   const found = schema.rowFact(key, table);
   return found === undefined ? { rows: true, rowsAssumed: true } : { rows: found };
 }
