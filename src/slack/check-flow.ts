@@ -89,8 +89,14 @@ export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Reque
 }
 
 /** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
+/** Pasted or attached SQL checked from Slack: the same bound as an attached file. */
+export const MAX_ADHOC_BYTES = 1024 * 1024;
+
 export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
   const target = targetForChannel(deps, name, who.channel);
+  // pasted text is stored with the check: NUL is not text (Postgres refuses it), so not SQL either
+  if (sql.includes("\u0000")) throw new UserError("binary-file", `${label} contains NUL bytes: it looks like a binary file, not SQL`);
+  if (Buffer.byteLength(sql) > MAX_ADHOC_BYTES) throw new UserError("too-large", `${label} is larger than ${MAX_ADHOC_BYTES / 1024} kB; check it with the CLI or split it`);
   return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8"), layout: "plain" }] });
 }
 
