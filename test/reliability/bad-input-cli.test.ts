@@ -8,7 +8,7 @@ import { runCli } from "../../src/cli.js";
 import { runLockstep } from "../helpers/cli.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 import { generatedCases, handWrittenCases, type InputCase } from "./cases.js";
-import { FULL, scale, Tally } from "./harness.js";
+import { FULL, LIMIT, Tally, scale } from "./harness.js";
 import { canaryFingerprint, installCanary } from "./canary.js";
 
 /**
@@ -106,7 +106,7 @@ describe("bad input through `lockstep check`", () => {
       });
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 
   it("with --db on a canary database (superuser login): every case reads, none writes or changes anything", async () => {
     const tally = new Tally("bad input: CLI check --db (nothing executed)");
@@ -137,7 +137,7 @@ describe("bad input through `lockstep check`", () => {
     const written = await canaryFingerprint(canary.client);
     tally.add("canary notices a write", written.writes !== after.writes && written.writesRun.length > 0 ? undefined : "a write went unnoticed");
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 
   it("the real binary: a batch of cases in one process, stdin, a 10 MB migration and 100k statements under a bounded heap", async () => {
     const tally = new Tally("bad input: CLI check (binary)");
@@ -170,7 +170,7 @@ describe("bad input through `lockstep check`", () => {
       });
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("bad arguments, paths and configs", () => {
@@ -215,5 +215,5 @@ describe("bad arguments, paths and configs", () => {
       });
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });

@@ -6,7 +6,7 @@ import type { SlackCall } from "../helpers/fake-slack.js";
 import { BOT_TOKEN, SIGNING_SECRET, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 import { generatedCases, handWrittenCases } from "./cases.js";
 import { canaryFingerprint, installCanary } from "./canary.js";
-import { FULL, scale, Tally } from "./harness.js";
+import { FULL, LIMIT, Tally, scale } from "./harness.js";
 
 /**
  * Bad input through Slack: signed slash command text, modal submissions (pasted SQL) and shared
@@ -121,7 +121,7 @@ describe("bad input through Slack", () => {
     const started = await bot.query("SELECT (SELECT count(*) FROM lockstep_state.apply_requests)::int AS applies");
     tally.add("no apply requested", started[0].applies === 0 ? undefined : `${started[0].applies} apply requests`);
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 
   it("modal submissions: pasted bad SQL (fixed-seed cases), oversized input, tampered private_metadata", async () => {
     const tally = new Tally("bad input: Slack modal submissions");
@@ -152,7 +152,7 @@ describe("bad input through Slack", () => {
     const after = await canaryFingerprint(bot.targetDb.client);
     tally.add("target canary unchanged", JSON.stringify(after) === JSON.stringify(before) ? undefined : JSON.stringify({ before, after }));
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 
   it("shared files: binary, empty, truncated, not .sql, deeply nested, 200k statements, names with mentions and ../", async () => {
     const tally = new Tally("bad input: Slack shared files");
@@ -166,5 +166,5 @@ describe("bad input through Slack", () => {
     // still serving
     tally.add("healthz after the bad input", (await fetch(`${bot.baseUrl}/healthz`)).status === 200 ? undefined : "not healthy");
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });

@@ -7,7 +7,7 @@ import { runLockstep } from "../helpers/cli.js";
 import { adminUrl } from "../helpers/db.js";
 import { blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 import { until } from "../helpers/until.js";
-import { Tally } from "./harness.js";
+import { LIMIT, Tally } from "./harness.js";
 
 /**
  * Faults around the bot: its state database out of reach for a while (commands answer
@@ -94,7 +94,7 @@ describe("the state database out of reach for a while", () => {
       return undefined;
     });
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("Slack's Web API failing for a while", () => {
@@ -128,5 +128,5 @@ describe("Slack's Web API failing for a while", () => {
       });
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });

@@ -15,6 +15,9 @@ export function scale(subset: number, full: number): number {
   return FULL ? full : subset;
 }
 
+/** A test's time limit: vitest's default under npm test, half an hour for the full run (a hang guard, not a timing). */
+export const LIMIT = FULL ? 1_800_000 : 60_000;
+
 /** A small deterministic PRNG (mulberry32): the same seed gives the same cases on every machine. */
 export function prng(seed: number) {
   let a = seed >>> 0;

@@ -7,7 +7,7 @@ import { createTestDatabase } from "../helpers/db.js";
 import { blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 import { backfill, createUsers } from "../backfill/helpers.js";
 import { openStore } from "../../src/store/store.js";
-import { scale, Tally } from "./harness.js";
+import { LIMIT, Tally, scale } from "./harness.js";
 
 /**
  * Load on 127.0.0.1: concurrent signed slash commands (each acked and analysed), approvals
@@ -73,7 +73,7 @@ describe("load", () => {
       distinct_requesters_seen: requesters.size,
     }));
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 
   it("approvals racing on one check: each approver counted once, 'fully approved' once", async () => {
     const tally = new Tally("load: racing approvals");
@@ -103,7 +103,7 @@ describe("load", () => {
     tally.add("'fully approved' said once in the thread", notes.length === 1 ? undefined : `${notes.length} notes`);
     console.log(JSON.stringify({ load: "racing approvals", clicks: clicks.length, all_acked_ms: ackMs, approvals_counted: approvals.length }));
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("backfills at once on a bounded state pool", () => {
@@ -136,5 +136,5 @@ describe("backfills at once on a bounded state pool", () => {
       await store.close();
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });

@@ -11,7 +11,7 @@ import { adminUrl } from "../helpers/db.js";
 import { ACTION, INPUT, VIEW } from "../../src/slack/action-ids.js";
 import { BOT_TOKEN, SIGNING_SECRET, blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 import { buttonClickBody, signatureHeaders, slashCommandBody, viewSubmissionBody } from "../helpers/slack-request.js";
-import { Tally } from "./harness.js";
+import { LIMIT, Tally } from "./harness.js";
 
 /**
  * The security matrix: forged requests (401, nothing executed), unauthorised clicks and forms
@@ -146,7 +146,7 @@ describe("signature matrix", () => {
     tally.add("no request claimed", (await bot.query("SELECT key FROM lockstep_state.slack_requests")).length === 0 ? undefined : "a request key was claimed");
     tally.add("no Slack call", bot.fake.calls.length === callsBefore ? undefined : `${bot.fake.calls.length - callsBefore} Slack calls`);
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("authorization matrix", () => {
@@ -250,7 +250,7 @@ describe("authorization matrix", () => {
       return row.status !== "approved" && row.required >= 1 ? undefined : `status ${row.status}, ${row.required} required`;
     });
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("SQL from Slack never reaches the host", () => {
@@ -284,7 +284,7 @@ describe("SQL from Slack never reaches the host", () => {
     const notes = JSON.stringify(row?.report ?? {});
     tally.add("refused for want of privilege, and said so", /permission denied|must be superuser/.test(notes) ? undefined : "no permission error in the report");
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("secrets", () => {
@@ -316,5 +316,5 @@ describe("secrets", () => {
       tally.add(`CLI output free of ${what}`, cliText.includes(s) ? `found in: ${cliText.slice(Math.max(0, cliText.indexOf(s) - 200), cliText.indexOf(s) + 50)}` : undefined);
     }
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });

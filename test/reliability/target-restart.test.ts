@@ -5,7 +5,7 @@ import { runBackfill } from "../../src/backfill/engine.js";
 import { startEmbedded, tempDataDir, type EmbeddedServer } from "../../src/db/embedded.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { createUsers, stateFor } from "../backfill/helpers.js";
-import { scale, Tally } from "./harness.js";
+import { LIMIT, Tally, scale } from "./harness.js";
 
 /**
  * The target database restarted in the middle of a backfill (a second server owned by this
@@ -73,5 +73,5 @@ describe("target database restarted mid-backfill", () => {
     tally.add("every row changed exactly once", c!.lost === 0 && c!.doubled === 0 ? undefined : `${c!.lost} lost, ${c!.doubled} doubled`);
     console.log(JSON.stringify({ fault: "target restarted mid-backfill", first_outcome: message.slice(0, 200), resumed: !(first.ok && first.r.status === "done") }));
     expect(tally.done()).toEqual([]);
-  });
+  }, LIMIT);
 });
