@@ -31,12 +31,9 @@ export interface ParsedSql {
 
 export { parseSync, scanSync } from "./pg-wasm.js";
 
-let loaded: Promise<void> | undefined;
-
-/** Load the WASM parser once per process. */
+/** Load the WASM parser once per process (again after an input crashed it: pg-wasm.ts). */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+  return loadModule();
 }
 
 interface RawStmt {
