@@ -100,10 +100,10 @@ export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Reque
   return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files, target.layout) });
 }
 
-/** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
 /** Pasted or attached SQL checked from Slack: the same bound as an attached file. */
 export const MAX_ADHOC_BYTES = 1024 * 1024;
 
+/** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
 export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
   const target = await allowedTarget(deps, name, who);
   // pasted text is stored with the check: NUL is not text (Postgres refuses it), so not SQL either
