@@ -119,7 +119,12 @@ export function parseYaml(text: string, file: string, code = "config-invalid"): 
     });
     throw new UserError(code, `invalid YAML in ${file}: ${problems.join("; ")}`);
   }
-  return doc.toJS() ?? {};
+  try {
+    return doc.toJS() ?? {};
+  } catch (e) {
+    // the YAML parser refuses documents whose aliases expand without bound ("billion laughs")
+    throw new UserError(code, `invalid YAML in ${file}: ${(e as Error).message}`);
+  }
 }
 
 export function parseConfigText(text: string, file = DEFAULT_CONFIG_FILE): Config {

@@ -75,3 +75,17 @@ const PG_ERROR_WORDS: Record<string, string> = {
 export function pgErrorWords(code: string | undefined): string | undefined {
   return code ? PG_ERROR_WORDS[code] : undefined;
 }
+
+/** Network and server states that mean "try again later", not "fix your input". */
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "57P01", "57P02", "57P03", "53300", "55000", "08000", "08001", "08003", "08006"]);
+
+/** Is `e` a database (or network) being out of reach for a while? */
+export function isUnavailable(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const err = cur as { code?: string; message?: string; errors?: unknown[] };
+    if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
+    if (/Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|the database system is (starting up|shutting down)/i.test(err.message ?? "")) return true;
+    if (Array.isArray(err.errors) && err.errors.some(isUnavailable)) return true;
+  }
+  return false;
+}

@@ -7,7 +7,7 @@ import { redact } from "./redact.js";
  * Every string that reaches the log is passed through redact() (connection strings, tokens),
  * and well-known secret keys are censored outright.
  */
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+export function createLogger(opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const { pino } = createRequire(import.meta.url)("pino") as typeof import("pino");
   return pino(
     {
@@ -32,7 +32,8 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
         },
       },
     },
-    pino.destination(2),
+    // tests capture the log (to prove no secret reaches it); otherwise stderr
+    opts.destination ?? pino.destination(2),
   );
 }
 

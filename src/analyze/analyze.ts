@@ -104,6 +104,8 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
   const out: T[] = [];
   if (keepStatements || mode === false) {
     for (const src of await readSources(paths, opts)) {
+      // a fresh parser if an input crashed the last one (resolved at once otherwise)
+      await loadParser();
       schema.startMigration();
       if (opts.probeRows) await askAboutRows(src, schema, opts.probeRows);
       out.push(each(analyzeSource(src, schema, pg, { keepStatements, dbLabel: opts.dbLabel })));
@@ -114,6 +116,7 @@ export async function analyzeEach<T>(paths: string[], opts: AnalyzeOptions, each
   const ahead = mode !== "auto" || (listed.length >= AHEAD_MIN_FILES && worthAThread()) ? DescribeAhead.start(listed, { steal: mode !== "worker-only" }) : undefined;
   try {
     for (const [i, item] of listed.entries()) {
+      await loadParser();
       const { source, described } = ahead ? ahead.take(i, item) : readAndDescribe(item);
       schema.startMigration();
       if (opts.probeRows) await askAboutRows(source, schema, opts.probeRows, described);

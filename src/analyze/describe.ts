@@ -1140,7 +1140,33 @@ export interface DescribedSql<S extends StatementPosition = ParsedStatement> {
  */
 export function describeSql(text: string): DescribedSql {
   const parsed = parseSql(text);
-  return { errors: parsed.errors, statements: parsed.statements.map((st) => ({ st, summary: describe(st) })) };
+  const errors = [...parsed.errors];
+  const statements: DescribedSql["statements"] = [];
+  for (const st of parsed.statements) {
+    try {
+      statements.push({ st, summary: describe(st) });
+    } catch (e) {
+      // a statement nested thousands of levels deep (generated SQL, a fuzzer) overflows the
+      // walk of its parse tree: an input error for that statement, not a crash of the run
+      if (!isStackOverflow(e)) throw e;
+      errors.push(tooDeeplyNested(st.index, st));
+    }
+  }
+  return { errors, statements };
+}
+
+/** V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+export function tooDeeplyNested(index: number, at: { line: number; column: number }): AnalysisError {
+  return {
+    code: "too-deeply-nested",
+    message: `statement ${index + 1} is nested too deeply to analyse (thousands of levels of expressions or subqueries); split it or check it by hand`,
+    line: at.line,
+    column: at.column,
+  };
 }
 
 /** Set `newTable` (of the statement and of its DO body's statements) from `ctx`, as describe(st, ctx) does. */

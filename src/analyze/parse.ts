@@ -31,12 +31,9 @@ export interface ParsedSql {
 
 export { parseSync, scanSync } from "./pg-wasm.js";
 
-let loaded: Promise<void> | undefined;
-
-/** Load the WASM parser once per process. */
+/** Load the WASM parser once per process (again after an input crashed it: pg-wasm.ts). */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+  return loadModule();
 }
 
 interface RawStmt {
@@ -103,6 +100,14 @@ function syntaxError(e: unknown, text: string): AnalysisError {
   // libpg-query reports the cursor as a 0-based character offset
   const cursor = err.sqlDetails?.cursorPosition;
   const { line, column } = cursor === undefined || cursor < 0 ? { line: 1, column: 1 } : charPosition(text, cursor);
+  // the parse tree of a statement thousands of levels deep overflows the stack reading it
+  if (e instanceof RangeError && /call stack/i.test(message)) {
+    return { code: "too-deeply-nested", message: "a statement is nested too deeply to parse (thousands of levels of expressions or subqueries); split it or check it by hand", line, column };
+  }
+  // the WebAssembly parser gives up on a file too big to hold its parse tree (tens of megabytes)
+  if (!err.sqlDetails && /Program terminated|out of memory|memory access out of bounds/i.test(message)) {
+    return { code: "too-large", message: `too large for the SQL parser to read in one piece (${Buffer.byteLength(text)} bytes); split the file`, line, column };
+  }
   return { code: "syntax-error", message, line, column };
 }
 

@@ -49,6 +49,28 @@ function module(): PgQueryModule {
   return wasm;
 }
 
+/**
+ * A trap inside the parser (its stack overflowing on an input nested tens of thousands of levels
+ * deep, an abort on one too big for its memory) unwinds past the C code's own clean-up: its
+ * stack pointer and memory are left in an unknown state, and some inputs later it fails on any
+ * SQL at all. Such an instance is dropped; the next loadModule() makes a fresh one.
+ */
+function isTrap(e: unknown): boolean {
+  return e instanceof RangeError || e instanceof WebAssembly.RuntimeError || (e as { name?: string } | undefined)?.name === "ExitStatus";
+}
+
+function inParser<T>(m: PgQueryModule, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (isTrap(e) && wasm === m) {
+      wasm = undefined;
+      loading = undefined;
+    }
+    throw e;
+  }
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -62,7 +84,8 @@ function withCString<T>(m: PgQueryModule, text: string, fn: (ptr: number) => T):
     m.HEAPU8[ptr + written] = 0;
     return fn(ptr);
   } finally {
-    m._free(ptr);
+    // a dropped instance is not touched again
+    if (wasm === m) m._free(ptr);
   }
 }
 
@@ -79,7 +102,7 @@ export function parseSync(query: string): unknown {
   if (query === null || query === undefined) throw new Error("Query cannot be null or undefined");
   if (query === "") throw new Error("Query cannot be empty");
   return withCString(m, query, (queryPtr) => {
-    const result = m._wasm_parse_query_raw(queryPtr);
+    const result = inParser(m, () => m._wasm_parse_query_raw(queryPtr));
     if (!result) throw new Error("Failed to parse query: memory allocation failed");
     try {
       const tree = i32(m, result);
@@ -103,7 +126,7 @@ export function parseSync(query: string): unknown {
       if (!tree) throw new Error("No parse tree generated");
       return JSON.parse(cString(m, tree)) as unknown;
     } finally {
-      m._wasm_free_parse_result(result);
+      if (wasm === m) m._wasm_free_parse_result(result);
     }
   });
 }
@@ -113,13 +136,13 @@ function stringResult(call: (m: PgQueryModule, queryPtr: number) => number, isEr
   return (query: string): unknown => {
     const m = module();
     return withCString(m, query, (queryPtr) => {
-      const ptr = call(m, queryPtr);
+      const ptr = inParser(m, () => call(m, queryPtr));
       try {
         const s = cString(m, ptr);
         if (isError(s)) throw new Error(s);
         return JSON.parse(s) as unknown;
       } finally {
-        if (ptr) m._wasm_free_string(ptr);
+        if (ptr && wasm === m) m._wasm_free_string(ptr);
       }
     });
   };

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { connect } from "../db/connection.js";
 import { SerialClient, type QueryRunner } from "../db/serial.js";
-import { UserError, pgErrorWords } from "../errors.js";
+import { UserError, isUnavailable, pgErrorWords } from "../errors.js";
 import { redact } from "../redact.js";
 import { STORE_SCHEMA } from "../store/migrations.js";
 import { parseBackfillExpressions, type BackfillExpressions } from "./expressions.js";
@@ -698,6 +698,10 @@ class Runner {
 
 function describeError(e: unknown): string {
   const err = e as { code?: string; message?: string };
+  // a restart or outage of the target: say so, and that the run resumes from its checkpoint
+  if (isUnavailable(e) || /not queryable|Connection terminated/i.test(err.message ?? "")) {
+    return redact(`the target database went away (restarted or unreachable): ${err.message ?? String(e)}; the run resumes from its last checkpoint when started again`);
+  }
   const words = pgErrorWords(err.code);
   return redact(words ? `${words}: ${err.message}` : (err.message ?? String(e)));
 }

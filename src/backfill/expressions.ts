@@ -16,10 +16,8 @@ export interface BackfillExpressions {
   functions: Array<{ name: string[]; args: number }>;
 }
 
-let loaded: Promise<void> | undefined;
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+  return loadModule();
 }
 
 /**

@@ -40,11 +40,20 @@ export const READONLY_LOCK_TIMEOUT_MS = 10_000;
 
 /** Open one client, turning connection failures into a plain, redacted message. */
 export async function connect(url: string, opts: { applicationName?: string; readonly?: boolean } = {}): Promise<pg.Client> {
-  const client = new pg.Client({
-    connectionString: url,
-    application_name: opts.applicationName ?? "lockstep",
-    connectionTimeoutMillis: 10_000,
-  });
+  let client: pg.Client;
+  try {
+    client = new pg.Client({
+      connectionString: url,
+      application_name: opts.applicationName ?? "lockstep",
+      connectionTimeoutMillis: 10_000,
+    });
+  } catch (e) {
+    // pg parses the URL as the client is made: a malformed one is the user's to fix, not a crash
+    throw new UserError("db-url-invalid", `not a valid connection URL: ${redact(url)} (${redact((e as Error).message)})`, {
+      hint: "use a postgres:// URL, or env:VAR to read it from a variable",
+      cause: e,
+    });
+  }
   client.on("error", () => undefined);
   try {
     await client.connect();

@@ -25,8 +25,58 @@ export interface Shadow {
   client: pg.Client;
   /** what could not be copied or replayed into the shadow */
   notes: string[];
+  /**
+   * Hand the shadow to a login role of its own, without superuser, and reconnect `client` (and
+   * `url`) as that role: statements from users (pasted in Slack, from a migration) then run
+   * with no way to the server's files or programs (COPY ... PROGRAM, pg_read_file, untrusted
+   * languages, ALTER SYSTEM), while they may still change every object of the copied schema.
+   */
+  restrict(): Promise<void>;
   drop(): Promise<void>;
 }
+
+/**
+ * Every object of the copied schema, given to `role` (ownership is what lets a statement alter
+ * or drop it). Objects an extension owns, and any the owner cannot change, stay as they are.
+ */
+const GIVE_TO_ROLE = `
+DO $give$
+DECLARE
+  r record;
+  role text := current_setting('lockstep.shadow_role');
+BEGIN
+  FOR r IN SELECT format('ALTER SCHEMA %I OWNER TO %I', n.nspname, role) AS sql
+             FROM pg_namespace n
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+           UNION ALL
+           SELECT format('ALTER %s %s OWNER TO %I',
+                         CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                         c.oid::regclass, role)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+           UNION ALL
+           SELECT format('ALTER %s %s OWNER TO %I', CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, p.oid::regprocedure, role)
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+           UNION ALL
+           SELECT format('ALTER %s %s OWNER TO %I', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.oid::regtype, role)
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+  LOOP
+    BEGIN
+      EXECUTE r.sql;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;
+    END;
+  END LOOP;
+END
+$give$`;
 
 let embedded: Promise<EmbeddedServer> | undefined;
 
@@ -57,20 +107,42 @@ export async function createShadow(opts: { template?: string; adminUrl?: string 
     admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),
   );
   const url = withDatabase(adminUrl, name);
-  const client = await connect(url, { applicationName: "lockstep-shadow" });
+  let role: string | undefined;
   let dropped = false;
-  return {
+  const shadow: Shadow = {
     url,
     name,
-    client,
+    client: await connect(url, { applicationName: "lockstep-shadow" }),
     notes: [],
+    async restrict() {
+      if (role) return;
+      role = name;
+      const password = randomBytes(24).toString("hex");
+      await withAdmin(adminUrl, async (admin) => {
+        await admin.query(`CREATE ROLE ${quoteIdent(role!)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${password}'`);
+        await admin.query(`ALTER DATABASE ${quoteIdent(name)} OWNER TO ${quoteIdent(role!)}`);
+      });
+      await shadow.client.query("SELECT set_config('lockstep.shadow_role', $1, false)", [role]);
+      await shadow.client.query(GIVE_TO_ROLE);
+      const restricted = new URL(url);
+      restricted.username = role;
+      restricted.password = password;
+      const client = await connect(restricted.toString(), { applicationName: "lockstep-shadow" });
+      await shadow.client.end().catch(() => undefined);
+      shadow.client = client;
+      shadow.url = restricted.toString();
+    },
     async drop() {
       if (dropped) return;
       dropped = true;
-      await client.end().catch(() => undefined);
-      await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+      await shadow.client.end().catch(() => undefined);
+      await withAdmin(adminUrl, async (admin) => {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        if (role) await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+      });
     },
   };
+  return shadow;
 }
 
 async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
@@ -86,7 +158,7 @@ async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<
  * A shadow holding the schema of `url` (copied from its catalog, read-only) or of `schemaFile`
  * (replayed), or an empty one.
  */
-export async function shadowFrom(opts: { url?: string; schemaFile?: string; adminUrl?: string }): Promise<Shadow> {
+export async function shadowFrom(opts: { url?: string; schemaFile?: string; adminUrl?: string; restricted?: boolean }): Promise<Shadow> {
   if (opts.url && opts.schemaFile) throw new UserError("usage", "give either --db or --schema, not both");
   const shadow = await createShadow({ adminUrl: opts.adminUrl });
   try {
@@ -96,6 +168,7 @@ export async function shadowFrom(opts: { url?: string; schemaFile?: string; admi
     } else if (opts.schemaFile) {
       shadow.notes.push(...(await replaySchemaFile(shadow.client, opts.schemaFile)));
     }
+    if (opts.restricted) await shadow.restrict();
     return shadow;
   } catch (e) {
     await shadow.drop();

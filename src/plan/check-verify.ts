@@ -17,7 +17,8 @@ export async function verifyFileRollbacks(
   /** where each file is on disk (to find its down file); undefined: no down file */
   locate: (f: AnalyzedFile) => string | undefined,
 ): Promise<string[]> {
-  const shadow = await shadowFrom(source);
+  // the statements run for real there: as a role without superuser, never as the server admin
+  const shadow = await shadowFrom({ ...source, restricted: true });
   try {
     for (const f of files) {
       if (!f.report.rollback || f.report.errors.length) continue;

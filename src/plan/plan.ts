@@ -145,7 +145,8 @@ export async function checkGenerated(outDir: string, files: PlannedFile[], layou
 async function verifyPlan(result: PlanResult, file: AnalyzedFile, rollbacks: Rollback[], opts: PlanOptions, earlier: SourceFile[]): Promise<void> {
   const { shadowFrom } = await import("../db/shadow.js");
   const source = opts.verify || {};
-  const shadow = await shadowFrom(source);
+  // the statements run for real there: as a role without superuser, never as the server admin
+  const shadow = await shadowFrom({ ...source, restricted: true });
   try {
     result.notes.push(...shadow.notes);
     if (!source.url && !source.schemaFile) {

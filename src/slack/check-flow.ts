@@ -38,6 +38,18 @@ export function targetForChannel(deps: BotDeps, name: string, channel: string): 
   return target;
 }
 
+/** targetForChannel, with a refusal (a target asked for outside its channels) written to the audit log. */
+export async function allowedTarget(deps: BotDeps, name: string, who: Requester, action = "check"): Promise<TargetConfig> {
+  try {
+    return targetForChannel(deps, name, who.channel);
+  } catch (e) {
+    if (isUserError(e) && e.code === "wrong-channel") {
+      await writeAudit(deps.pool, { actor: who.user, action, target: name, decision: "refused", detail: { channel: who.channel, reason: e.message } });
+    }
+    throw e;
+  }
+}
+
 /** The targets that answer in a channel (those without a channel list answer everywhere). */
 export function targetsInChannel(deps: BotDeps, channel: string): string[] {
   return Object.entries(deps.loaded.config.targets)
@@ -83,14 +95,20 @@ export async function resolveSpec(deps: BotDeps, name: string, target: TargetCon
 
 /** Check migration files from the target's migrations dir and post the report in the channel. */
 export async function checkFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, spec: string): Promise<CheckRecord> {
-  const target = targetForChannel(deps, name, who.channel);
+  const target = await allowedTarget(deps, name, who);
   const { root, files } = await resolveSpec(deps, name, target, spec);
   return checkAndPost(deps, client, who, { name, target, source: "files", files: readContent(root, files, target.layout) });
 }
 
+/** Pasted or attached SQL checked from Slack: the same bound as an attached file. */
+export const MAX_ADHOC_BYTES = 1024 * 1024;
+
 /** Check pasted or uploaded SQL (ad-hoc: apply only where the target opts in). */
 export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requester, name: string, label: string, sql: string): Promise<CheckRecord> {
-  const target = targetForChannel(deps, name, who.channel);
+  const target = await allowedTarget(deps, name, who);
+  // pasted text is stored with the check: NUL is not text (Postgres refuses it), so not SQL either
+  if (sql.includes("\u0000")) throw new UserError("binary-file", `${label} contains NUL bytes: it looks like a binary file, not SQL`);
+  if (Buffer.byteLength(sql) > MAX_ADHOC_BYTES) throw new UserError("too-large", `${label} is larger than ${MAX_ADHOC_BYTES / 1024} kB; check it with the CLI or split it`);
   return checkAndPost(deps, client, who, { name, target, source: "adhoc", files: [{ path: label, bytes: Buffer.from(sql, "utf8"), layout: "plain" }] });
 }
 
@@ -99,7 +117,7 @@ export async function checkAdhoc(deps: BotDeps, client: WebClient, who: Requeste
  * like a migration — same approval flow, bound to the spec file's bytes — and reported.
  */
 export async function backfillFromSpec(deps: BotDeps, client: WebClient, who: Requester, name: string, specPath: string): Promise<CheckRecord> {
-  const target = targetForChannel(deps, name, who.channel);
+  const target = await allowedTarget(deps, name, who);
   const root = migrationsDir(deps.loaded, name, target, deps.cwd);
   const files = filesForPath(root, specPath);
   const content = readContent(root, files, "plain");

@@ -25,7 +25,17 @@ export type FirstDelivery = (body: object) => Promise<boolean>;
 export function firstDeliveryIn(pool: pg.Pool, log: Logger): FirstDelivery {
   return async (body) => {
     const key = requestKey(body as Record<string, any>);
-    if (!key || (await claimRequestKey(pool, key))) return true;
+    if (!key) return true;
+    let first: boolean;
+    try {
+      first = await claimRequestKey(pool, key);
+    } catch (e) {
+      // the state database is out of reach: the work goes ahead, meets the same outage and tells
+      // the user it is temporarily unavailable (a retry could only fail the same way)
+      log.warn({ err: e, key }, "could not record a Slack request key");
+      return true;
+    }
+    if (first) return true;
     log.info({ key }, "duplicate Slack request dropped");
     return false;
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import type { Logger } from "pino";
-import { isUserError } from "../errors.js";
+import { isUnavailable, isUserError } from "../errors.js";
 import { redact } from "../redact.js";
 import { noteMessage } from "./blocks/lists.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
@@ -12,7 +12,10 @@ import { escapeMrkdwn } from "./mrkdwn.js";
  */
 export async function tellError(client: webApi.WebClient, log: Logger, where: { channel: string; user: string }, e: unknown): Promise<void> {
   let text: string;
-  if (isUserError(e)) {
+  if (!isUserError(e) && isUnavailable(e)) {
+    log.warn({ err: e }, "state or target database unavailable");
+    text = ":hourglass: Lockstep is temporarily unavailable (a database it needs cannot be reached right now); nothing was recorded. Try again in a minute.";
+  } else if (isUserError(e)) {
     text = `:warning: ${escapeMrkdwn(redact(e.message))}${e.hint ? `\n_${escapeMrkdwn(redact(e.hint))}_` : ""}`;
   } else {
     const ref = randomBytes(4).toString("hex");

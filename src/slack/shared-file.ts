@@ -19,7 +19,12 @@ export async function downloadSqlFile(
   fileId: string,
   opts: { sharedIn?: string } = {},
 ): Promise<{ name: string; sql: string }> {
-  const info = await client.files.info({ file: fileId });
+  const info = await client.files.info({ file: fileId }).catch((e: unknown) => {
+    // a file id that does not exist or the bot cannot see (file_not_found, file_deleted, ...)
+    const code = (e as { data?: { error?: string } }).data?.error;
+    if (code) throw new UserError("file-unavailable", `that file is not available to Lockstep (Slack said ${code}); attach it again or share it in this channel`);
+    throw e;
+  });
   const file = info.file;
   const name = file?.name ?? "";
   if (!file || !/\.sql$/i.test(name)) throw new UserError("not-sql", "the attached file must be a .sql file");
@@ -34,5 +39,11 @@ export async function downloadSqlFile(
   if (!res.ok) throw new UserError("file-unavailable", `could not download ${name} (HTTP ${res.status})`);
   const bytes = Buffer.from(await res.arrayBuffer());
   if (bytes.length > MAX_BYTES) throw new UserError("too-large", `the attached file is larger than ${MAX_BYTES / 1024} kB`);
-  return { name, sql: bytes.toString("utf8") };
+  let sql: string;
+  try {
+    sql = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError("invalid-utf8", `${name} is not UTF-8 text: it looks like a binary file, not SQL`);
+  }
+  return { name, sql };
 }

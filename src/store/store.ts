@@ -1,7 +1,9 @@
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { connectionError } from "../db/connection.js";
+import { ExitCode, UserError, isUnavailable, isUserError, pgErrorWords } from "../errors.js";
 import { log } from "../log.js";
+import { redact } from "../redact.js";
 import { STORE_SCHEMA, storeMigrations } from "./migrations.js";
 import { ensureJobQueues, JOBS_SCHEMA } from "./queues.js";
 
@@ -81,6 +83,15 @@ export async function openStore(url: string, opts: { startQueue?: boolean } = {}
   } catch (e) {
     if (bossStarted) await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
     await pool.end();
+    // refused, reset, shutting down, not accepting connections: exit 3, try again (a wrong password stays exit 2)
+    if ((!isUserError(e) || e.code === "db-unreachable") && isUnavailable(e)) {
+      const words = isUserError(e) ? e.message : `${redact(url)}: ${pgErrorWords((e as { code?: string }).code) ?? redact((e as Error).message ?? String(e))}`;
+      throw new UserError("state-unavailable", `Lockstep's state database is temporarily unavailable (${words})`, {
+        hint: "try again in a minute; DATABASE_URL names it",
+        exitCode: ExitCode.internal,
+        cause: e,
+      });
+    }
     throw e;
   }
   return {

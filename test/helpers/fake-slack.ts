@@ -27,8 +27,19 @@ export interface FakeSlackOptions {
  * views.open and file uploads, and answers auth.test, users.info, usergroups.*, files.info and
  * the upload/download URLs it hands out.
  */
+/** A fault the fake answers a Web API call with, instead of serving it. */
+export type SlackFault = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { reset: true };
+
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
+  /** calls answered with an injected fault (not served) */
+  readonly faulted: Array<{ method: string; fault: SlackFault; at: number }> = [];
+  private readonly faults = new Map<string, SlackFault[]>();
+
+  /** Answer the next calls of `method` with these faults, in order, then serve it again. */
+  inject(method: string, ...faults: SlackFault[]): void {
+    this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
+  }
   readonly uploads: Array<{ fileId: string; body: string }> = [];
   private server?: Server;
   private seq = 0;
@@ -102,6 +113,14 @@ export class FakeSlack {
     }
     const at = Date.now();
     const method = url.pathname.replace(/^\/api\//, "");
+    const fault = this.faults.get(method)?.shift();
+    if (fault) {
+      this.faulted.push({ method, fault, at });
+      if ("reset" in fault) req.socket.destroy();
+      else if (fault.status === 429) res.writeHead(429, { "retry-after": String(fault.retryAfter), "content-type": "application/json" }).end(JSON.stringify({ ok: false, error: "ratelimited" }));
+      else res.writeHead(fault.status, { "content-type": "text/plain" }).end("upstream trouble");
+      return;
+    }
     const args = decodeWebApiBody(raw, req.headers["content-type"] ?? "");
     const result = this.answer(method, args);
     this.calls.push({ method, args, token: token ?? args.token, result, at });

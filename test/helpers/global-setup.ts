@@ -1,12 +1,18 @@
+import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbedded, tempDataDir, type EmbeddedServer } from "../../src/db/embedded.js";
 import { TEMPLATE_DATABASE } from "./db.js";
+import { summaryTable } from "../reliability/summary.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** A superuser URL of the test server (maintenance database). */
     pgAdminUrl: string;
+    /** where the reliability suite's categories append their counts (one JSON line each) */
+    reliabilityReport: string;
   }
 }
 
@@ -27,10 +33,17 @@ export default async function setup(project: TestProject) {
   await client.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await client.end();
   project.provide("pgAdminUrl", adminUrl);
+  const reportDir = mkdtempSync(path.join(os.tmpdir(), "lockstep-reliability-"));
+  const report = path.join(reportDir, "categories.jsonl");
+  writeFileSync(report, "");
+  project.provide("reliabilityReport", report);
   // shadow databases (trace, --schema replay, rollback verification) go to the same server
   // instead of each test process starting one; test workers inherit this environment
   process.env.LOCKSTEP_SHADOW_ADMIN_URL ||= adminUrl;
   return async () => {
+    const table = summaryTable(report);
+    if (table) process.stdout.write(`\nreliability suite${process.env.LOCKSTEP_RELIABILITY === "full" ? " (full)" : " (fixed-seed subset)"}:\n${table}\n`);
+    rmSync(reportDir, { recursive: true, force: true });
     await server?.stop();
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import type { Logger } from "pino";
 import { afterAll } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
@@ -43,6 +44,10 @@ export async function startTestBot(opts: {
   replicaOf?: TestBot;
   /** more environment for the bot (LOCKSTEP_TAKEOVER_INTERVAL_MS, ...) */
   env?: NodeJS.ProcessEnv;
+  /** environment overrides computed from the databases (e.g. PROD_URL with a login of the test's own) */
+  envFrom?: (made: { state: TestDatabase; targetDb: TestDatabase }) => NodeJS.ProcessEnv;
+  /** the bot's logger (default: silent, or LOCKSTEP_TEST_LOG's level on stderr) */
+  log?: Logger;
   /** runs once the databases and the migrations dir exist, before the bot starts */
   beforeStart?: (made: Pick<TestBot, "state" | "targetDb" | "dir" | "migrations">) => Promise<void>;
 }): Promise<TestBot> {
@@ -60,6 +65,7 @@ export async function startTestBot(opts: {
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: state.url,
     PROD_URL: targetDb.url,
+    ...opts.envFrom?.({ state, targetDb }),
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
@@ -70,7 +76,7 @@ export async function startTestBot(opts: {
     loaded: loadConfig({ path: path.join(dir, "lockstep.yml"), env, cwd: dir }),
     env,
     cwd: dir,
-    log: createLogger({ level: process.env.LOCKSTEP_TEST_LOG || "silent" }),
+    log: opts.log ?? createLogger({ level: process.env.LOCKSTEP_TEST_LOG || "silent" }),
     analyze: opts.analyze,
   });
   afterAll(async () => {

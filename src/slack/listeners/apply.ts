@@ -14,11 +14,12 @@ export function registerApplyActions(app: App, deps: BotDeps): void {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, client }) => {
       await ack();
       if (!(await deps.firstDelivery(body))) return;
+      // the button's value is a job id only if the bot made it: compared as text, never cast
       const jobId = body.actions[0]?.value ?? "";
       const user = body.user.id;
       const channel = body.channel?.id ?? body.container?.channel_id ?? "";
       try {
-        const run = await deps.pool.query<{ target: string; content_hash: string }>(`SELECT target, content_hash FROM lockstep_state.apply_runs WHERE job_id = $1`, [jobId]);
+        const run = await deps.pool.query<{ target: string; content_hash: string }>(`SELECT target, content_hash FROM lockstep_state.apply_runs WHERE job_id::text = $1`, [jobId]);
         const target = run.rows[0]?.target;
         const who = target ? await checkApprover(getTarget(deps.loaded.config, target), user, deps.groups) : undefined;
         if (!target || !who?.approver) {

@@ -6,7 +6,7 @@ import { backfillRunsMessage } from "../blocks/backfill.js";
 import { helpMessage } from "../blocks/help.js";
 import { auditMessage, noteMessage, statusMessage } from "../blocks/lists.js";
 import { checkModal } from "../blocks/modals.js";
-import { backfillFromSpec, checkFromSpec, targetForChannel, targetsInChannel, type Requester } from "../check-flow.js";
+import { allowedTarget, backfillFromSpec, checkFromSpec, targetsInChannel, type Requester } from "../check-flow.js";
 import { onFirstDelivery } from "../dedupe.js";
 import type { BotDeps } from "../deps.js";
 import { tellError } from "../errors.js";
@@ -66,7 +66,7 @@ async function subcommand(deps: BotDeps, client: webApi.WebClient, who: Requeste
   }
   if (sub === "backfill") args = args.slice(1);
   // only what this channel may see: the named target, or every target answering here
-  if (args[0]) targetForChannel(deps, args[0], who.channel);
+  if (args[0]) await allowedTarget(deps, args[0], who, sub);
   const targets = args[0] ? [args[0]] : targetsInChannel(deps, who.channel);
   const message =
     sub === "backfill"

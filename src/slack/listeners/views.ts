@@ -22,9 +22,14 @@ export function registerViews(app: App, deps: BotDeps): void {
       await ack({ response_action: "errors", errors: { [INPUT.sql.block]: "Paste SQL here, or attach a .sql file below." } });
       return;
     }
+    // the bot wrote private_metadata when it opened the modal: anything else is not our form
+    const channel = channelOf(view.private_metadata);
+    if (!channel) {
+      await ack({ response_action: "errors", errors: { [INPUT.sql.block]: "This form is out of date: run /migrate check again." } });
+      return;
+    }
     await ack();
-    const { channel } = JSON.parse(view.private_metadata || "{}") as { channel?: string };
-    const who = { user: body.user.id, channel: channel ?? "" };
+    const who = { user: body.user.id, channel };
     deps.work.push(onFirstDelivery(deps.firstDelivery, body, async () => {
       try {
         const input = fileId
@@ -50,4 +55,14 @@ export function registerViews(app: App, deps: BotDeps): void {
       await reject(deps, client, click, reason).catch((e) => tellError(client, deps.log, click, e));
     }));
   });
+}
+
+/** The channel the check modal was opened in, from its private_metadata ({"channel": "C..."}). */
+function channelOf(privateMetadata: string | undefined): string | undefined {
+  try {
+    const { channel } = JSON.parse(privateMetadata || "{}") as { channel?: unknown };
+    return typeof channel === "string" && /^[A-Z0-9]{1,64}$/.test(channel) ? channel : undefined;
+  } catch {
+    return undefined;
+  }
 }
