@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { AnalyzedFile } from "../analyze/analyze.js";
 import type { CommandContext } from "../command.js";
-import { shadowFrom } from "../db/shadow.js";
+import { shadowFrom, type Shadow } from "../db/shadow.js";
 import { catalogState } from "./catalog-diff.js";
 import { downFileOf } from "./plan.js";
 import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } from "./verify.js";
@@ -13,11 +13,12 @@ import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } f
  */
 export async function verifyFileRollbacks(
   files: AnalyzedFile[],
-  source: { url?: string; schemaFile?: string; adminUrl?: string },
+  /** where the shadow's schema comes from (the shadow is dropped here), or `shadow`: one already on its way (the caller drops it) */
+  source: { url?: string; schemaFile?: string; adminUrl?: string } | { shadow: Promise<Shadow> },
   /** where each file is on disk (to find its down file); undefined: no down file */
   locate: (f: AnalyzedFile) => string | undefined,
 ): Promise<string[]> {
-  const shadow = await shadowFrom(source);
+  const shadow = await ("shadow" in source ? source.shadow : shadowFrom(source));
   try {
     for (const f of files) {
       if (!f.report.rollback || f.report.errors.length) continue;
@@ -25,6 +26,7 @@ export async function verifyFileRollbacks(
       const verified = await verifyRollbacks(
         shadow.client,
         f.statements.map((st) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: st.rollback?.sql ?? [] })),
+        before,
       );
       applyVerification(f.report.rollback, verified);
       const abs = locate(f);
@@ -36,7 +38,7 @@ export async function verifyFileRollbacks(
     }
     return shadow.notes;
   } finally {
-    await shadow.drop();
+    if (!("shadow" in source)) await shadow.drop();
   }
 }
 

@@ -9,6 +9,7 @@ import { introspect } from "../db/introspect.js";
 import { rowProber } from "../db/row-probe.js";
 import { addUsageEvidence } from "../usage/evidence.js";
 import type { CheckFile } from "../approval/migration-source.js";
+import type { Shadow } from "../db/shadow.js";
 
 export interface CheckInput {
   /** exactly the bytes the content hash covers */
@@ -20,6 +21,8 @@ export interface CheckInput {
   verifyRollback?: boolean;
   /** superuser URL of the server hosting the shadow copies; default: LOCKSTEP_SHADOW_ADMIN_URL or an embedded server of this thread */
   shadowAdminUrl?: string;
+  /** an empty database on shadowAdminUrl created ahead (spareShadows), to hold the shadow copy; dropped after use */
+  shadowDatabase?: string;
   /** the target's `code` setting: search it for the names that drops, renames and type changes remove */
   code?: CodeSearchInput;
   /** how rollback notes' `lockstep save` lines name the database, e.g. --target prod */
@@ -48,6 +51,23 @@ export type Analyzer = (input: CheckInput) => Promise<CheckReport>;
  * analysed), in order, with one schema context across the files, like analyzePaths does.
  */
 export const runCheck: Analyzer = async (input) => {
+  // the shadow copy of the target's schema is made while the catalog is read and the files analysed
+  const shadow = input.verifyRollback && input.schemaUrl ? shadowFor(input) : undefined;
+  shadow?.catch(() => undefined); // its failure is reported where the verification awaits it
+  try {
+    return await analyse(input, shadow && (() => shadow));
+  } finally {
+    // after the report (nothing waits for it); a shadow that failed to come up dropped what it had
+    void shadow?.then((s) => s.drop()).catch(() => undefined);
+  }
+};
+
+async function shadowFor(input: CheckInput): Promise<Shadow> {
+  const { shadowFrom } = await import("../db/shadow.js");
+  return shadowFrom({ url: input.schemaUrl, adminUrl: input.shadowAdminUrl, ...(input.shadowDatabase ? { database: input.shadowDatabase } : {}) });
+}
+
+async function analyse(input: CheckInput, takeShadow: (() => Promise<Shadow>) | undefined): Promise<CheckReport> {
   await loadParser();
   // like `lockstep check --db`: the catalog, then the rows UPDATEs and DELETEs touch, asked read-only
   const client = input.schemaUrl ? await connect(input.schemaUrl, { applicationName: "lockstep-slack", readonly: true }) : undefined;
@@ -70,9 +90,9 @@ export const runCheck: Analyzer = async (input) => {
   } finally {
     await client?.end();
   }
-  if (input.verifyRollback && input.schemaUrl) {
+  if (takeShadow) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
-    await verifyFileRollbacks(analysed, { url: input.schemaUrl, adminUrl: input.shadowAdminUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
+    await verifyFileRollbacks(analysed, { shadow: takeShadow() }, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
   const report: CheckReport = { version: 1, files: analysed.map((a) => a.report) };
   await addUsageEvidence(analysed, report, {
@@ -80,4 +100,4 @@ export const runCheck: Analyzer = async (input) => {
     ...(input.schemaUrl ? { db: input.schemaUrl } : {}),
   });
   return report;
-};
+}
