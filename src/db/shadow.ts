@@ -92,6 +92,8 @@ export async function dropShadowDatabase(adminUrl: string, name: string): Promis
 export interface SpareShadows {
   /** a spare database's name (the taker uses it as createShadow's `database` and drops it), or undefined when none is ready */
   take(): string | undefined;
+  /** the spares ready now, next first */
+  ready(): readonly string[];
   /** drop the spares not taken; a creation still running is awaited and dropped too */
   close(): Promise<void>;
 }
@@ -107,6 +109,7 @@ export function spareShadows(adminUrl: string, size = 2): SpareShadows {
   let filling: Promise<void> | undefined;
   const fill = (): Promise<void> =>
     (filling ??= (async () => {
+      let ok = true;
       try {
         await withAdmin(adminUrl, async (admin) => {
           while (!closed && ready.length < size) {
@@ -116,13 +119,16 @@ export function spareShadows(adminUrl: string, size = 2): SpareShadows {
           }
         });
       } catch {
-        // the next shadow is created when it is needed
+        ok = false; // the next shadow is created when it is needed, the next take() tries again
       } finally {
         filling = undefined;
       }
+      // taken while this run was finishing
+      if (ok && !closed && ready.length < size) await fill();
     })());
   void fill();
   return {
+    ready: () => ready,
     take() {
       const name = ready.shift();
       if (!closed) void fill();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isUserError } from "../../src/errors.js";
 import { analysisPool } from "../../src/slack/analysis-pool.js";
 import { runCheck, type CheckInput } from "../../src/slack/run-check.js";
+import { createTestDatabase } from "../helpers/db.js";
 import { blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 
 // the real protocol and analyzer, except for files named to make the worker die (see the fixture)
@@ -19,6 +20,24 @@ describe("analysis pool (worker threads)", () => {
       expect(inWorker).toEqual(inProcess);
       expect(JSON.stringify(inWorker)).toContain("users_email");
       expect(pool.completed).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("warm (the bot's): with the shadow server and spare shadow databases ready, verifies rollbacks as runCheck does in-process", async () => {
+    const target = await createTestDatabase("poolwarm");
+    await target.client.query("CREATE TABLE users (id bigint PRIMARY KEY, email text)");
+    const pool = analysisPool({ size: 1, warm: true, warmShadows: true });
+    try {
+      await pool.ready();
+      const verified = { ...input("001.sql"), schemaUrl: target.url, verifyRollback: true };
+      const first = await pool.analyze(verified);
+      const second = await pool.analyze(verified);
+      const inProcess = await runCheck(verified);
+      expect(first).toEqual(inProcess);
+      expect(second).toEqual(inProcess);
+      expect(inProcess.files[0]!.rollback?.map((r) => r.verified)).toEqual([true, true]);
     } finally {
       await pool.close();
     }
