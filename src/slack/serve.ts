@@ -82,7 +82,8 @@ export async function startSlackBot(given: {
     await bot.init();
     started.push(await startSlackApply(deps, store, bot.app.client, settings));
     started.push(await startSlackBackfill(deps, store, bot.app, settings));
-    await analysis?.ready(); // its first report waits for no start-up
+    // its first report waits for no start-up
+    if (analysis) await warmUp(analysis, opts.loaded, opts.env);
     const { port } = await bot.start();
     started.push(async () => {
       await bot.stop();
@@ -104,6 +105,30 @@ export async function startSlackBot(given: {
     await stopAll();
     throw startupFailure(e);
   }
+}
+
+/** The longest the bot waits, before it listens, for its warm-up analyses. */
+const WARM_UP_MS = 5_000;
+
+/**
+ * Before the bot listens: the shadow server, and one throwaway analysis per target whose database
+ * is configured (read-only catalog read, schema copy, rollback verification of a CREATE TABLE on the
+ * shadow; the target itself is only read), so that the first report finds connections, server
+ * caches and compiled code warm. Failures are left to the first report to meet and tell; a target
+ * that does not answer delays the start by at most WARM_UP_MS.
+ */
+async function warmUp(analysis: AnalysisPool, loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  await analysis.ready();
+  const urls = Object.values(loaded.config.targets)
+    .map((t) => env[t.readonly_url_env ?? t.url_env])
+    .filter((u): u is string => Boolean(u));
+  const bytes = Buffer.from("CREATE TABLE lockstep_warm_up (id bigint PRIMARY KEY);\n", "utf8");
+  const analyses = [...new Set(urls)].map((schemaUrl) =>
+    analysis.analyze({ files: [{ path: "warm-up.sql", bytes, layout: "plain" }], schemaUrl, verifyRollback: true }).catch(() => undefined),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(analyses), new Promise((resolve) => (timer = setTimeout(resolve, WARM_UP_MS)))]);
+  clearTimeout(timer);
 }
 
 /** Whether some target's database is configured: its reports verify rollbacks on a shadow server. */
