@@ -2,7 +2,7 @@ import path from "node:path";
 import type { AnalyzedFile } from "../analyze/analyze.js";
 import type { CommandContext } from "../command.js";
 import { shadowFrom, type Shadow } from "../db/shadow.js";
-import { catalogState } from "./catalog-diff.js";
+import { catalogState, type CatalogState } from "./catalog-diff.js";
 import { downFileOf } from "./plan.js";
 import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } from "./verify.js";
 
@@ -13,16 +13,22 @@ import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } f
  */
 export async function verifyFileRollbacks(
   files: AnalyzedFile[],
-  /** where the shadow's schema comes from (the shadow is dropped here), or `shadow`: one already on its way (the caller drops it) */
-  source: { url?: string; schemaFile?: string; adminUrl?: string } | { shadow: Promise<Shadow> },
+  /**
+   * where the shadow's schema comes from (the shadow is dropped here), or `shadow`: one already on
+   * its way (the caller drops it), with `initial`, its catalog as copied, when already being read
+   */
+  source: { url?: string; schemaFile?: string; adminUrl?: string } | { shadow: Promise<Shadow>; initial?: Promise<CatalogState> },
   /** where each file is on disk (to find its down file); undefined: no down file */
   locate: (f: AnalyzedFile) => string | undefined,
 ): Promise<string[]> {
   const shadow = await ("shadow" in source ? source.shadow : shadowFrom(source));
+  let initial = "shadow" in source ? source.initial : undefined;
   try {
     for (const f of files) {
       if (!f.report.rollback || f.report.errors.length) continue;
-      const before = await catalogState(shadow.client);
+      // the shadow is as copied until the first file runs on it
+      const before = await (initial ?? catalogState(shadow.client));
+      initial = undefined;
       const verified = await verifyRollbacks(
         shadow.client,
         f.statements.map((st) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: st.rollback?.sql ?? [] })),

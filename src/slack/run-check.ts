@@ -10,6 +10,7 @@ import { rowProber } from "../db/row-probe.js";
 import { addUsageEvidence } from "../usage/evidence.js";
 import type { CheckFile } from "../approval/migration-source.js";
 import type { Shadow } from "../db/shadow.js";
+import type { CatalogState } from "../plan/catalog-diff.js";
 
 export interface CheckInput {
   /** exactly the bytes the content hash covers */
@@ -53,9 +54,13 @@ export type Analyzer = (input: CheckInput) => Promise<CheckReport>;
 export const runCheck: Analyzer = async (input) => {
   // the shadow copy of the target's schema is made while the catalog is read and the files analysed
   const shadow = input.verifyRollback && input.schemaUrl ? shadowFor(input) : undefined;
-  shadow?.catch(() => undefined); // its failure is reported where the verification awaits it
+  // and its catalog as copied, the state before the first statement
+  const initial = shadow?.then(async (s) => (await import("../plan/catalog-diff.js")).catalogState(s.client));
+  // their failures are reported where the verification awaits them
+  shadow?.catch(() => undefined);
+  initial?.catch(() => undefined);
   try {
-    return await analyse(input, shadow && (() => shadow));
+    return await analyse(input, shadow && { shadow, initial: initial! });
   } finally {
     // after the report (nothing waits for it); a shadow that failed to come up dropped what it had
     void shadow?.then((s) => s.drop()).catch(() => undefined);
@@ -67,7 +72,7 @@ async function shadowFor(input: CheckInput): Promise<Shadow> {
   return shadowFrom({ url: input.schemaUrl, adminUrl: input.shadowAdminUrl, ...(input.shadowDatabase ? { database: input.shadowDatabase } : {}) });
 }
 
-async function analyse(input: CheckInput, takeShadow: (() => Promise<Shadow>) | undefined): Promise<CheckReport> {
+async function analyse(input: CheckInput, verification: { shadow: Promise<Shadow>; initial: Promise<CatalogState> } | undefined): Promise<CheckReport> {
   await loadParser();
   // like `lockstep check --db`: the catalog, then the rows UPDATEs and DELETEs touch, asked read-only
   const client = input.schemaUrl ? await connect(input.schemaUrl, { applicationName: "lockstep-slack", readonly: true }) : undefined;
@@ -90,9 +95,9 @@ async function analyse(input: CheckInput, takeShadow: (() => Promise<Shadow>) | 
   } finally {
     await client?.end();
   }
-  if (takeShadow) {
+  if (verification) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
-    await verifyFileRollbacks(analysed, { shadow: takeShadow() }, (a) => input.files[analysed.indexOf(a)]?.abs);
+    await verifyFileRollbacks(analysed, verification, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
   const report: CheckReport = { version: 1, files: analysed.map((a) => a.report) };
   await addUsageEvidence(analysed, report, {
