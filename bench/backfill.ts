@@ -1,12 +1,15 @@
 /**
  * bench/backfill.ts: the same normalized_email backfill done three ways on identical tables:
  *   single_update: one UPDATE of the whole table (one transaction, every row locked until the end)
- *   lockstep:      runBackfill() (keyset batches, adaptive size, checkpoints, final verification);
- *                  lockstep_s with the default single walker, lockstep_2_workers_s with --workers 2
+ *   lockstep_cli:  the whole `lockstep backfill --db ... --table users --set ...` process, start-up included
+ *   lockstep:      runBackfill() in this process (keyset batches, adaptive size, checkpoints, final
+ *                  verification); lockstep_s with the default single walker, lockstep_2_workers_s with --workers 2
  *   seed_loop:     the founding doc's DO-block loop (LIMIT ... FOR UPDATE SKIP LOCKED, COMMIT per batch)
  * Run: npx tsc -p . && node dist/bench/backfill.js [rows ...]   (default: 200000 2000000)
  * Prints a JSON array, one object per size. Its own embedded server, fsync on for every contender.
  */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { runBackfill } from "../src/backfill/engine.js";
 import { loadParser } from "../src/backfill/expressions.js";
@@ -14,8 +17,10 @@ import { parseSpec } from "../src/backfill/spec.js";
 import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
 import { ensureDatabase } from "../src/store/state-db.js";
 import { openStore } from "../src/store/store.js";
+import { machine, run as runProcess } from "./harness.js";
 
 const SEED_BATCH = 10_000;
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 
 async function main() {
@@ -65,6 +70,16 @@ async function main() {
             state: store.pool,
           }),
         );
+      // the whole `lockstep backfill` process, start-up included, as a user runs it
+      const cliRun = () =>
+        timed(async () => {
+          const r = await runProcess(process.execPath, [CLI, "backfill", "--db", url, "--table", "users", "--set", "normalized_email = lower(email)", "--target-batch-ms", "200", "--format", "json"], {
+            env: { ...process.env, DATABASE_URL: server.url("state"), LOCKSTEP_CONFIG: "", LOCKSTEP_LOG_LEVEL: "error" },
+          });
+          if (r.code !== 0) throw new Error(`lockstep backfill: exit ${r.code}\n${r.stderr}`);
+          return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { max_batch_ms?: number; batches?: number; status?: string };
+        });
+      const cli = await cliRun();
       const lockstep = await lockstepRun(1);
       const parallel = await lockstepRun(2);
       const seed = await timed(() =>
@@ -86,6 +101,11 @@ async function main() {
         lockstep_s: round(lockstep.s),
         seed_loop_s: round(seed.s),
         lockstep_vs_single: round(lockstep.s / single.s),
+        lockstep_cli_s: round(cli.s),
+        lockstep_cli_vs_single: round(cli.s / single.s),
+        // throughput (rows/s) relative to the single UPDATE's: >= 1 is as fast or faster
+        lockstep_cli_throughput_vs_single: round(single.s / cli.s),
+        lockstep_cli_max_batch_ms: (cli.out as { max_batch_ms?: number }).max_batch_ms,
         max_batch_ms: run.max_batch_ms,
         lockstep_batches: run.batches,
         lockstep_status: run.status,
@@ -94,7 +114,7 @@ async function main() {
         lockstep_2_workers_max_batch_ms: parallelRun.max_batch_ms,
         seed_loop_batch: SEED_BATCH,
       };
-      results.push(result);
+      results.push({ ...result, machine: machine() });
       process.stderr.write(`${JSON.stringify(result)}\n`);
     }
     await db.end();

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import type { CommandEntry } from "../commands/manifest.js";
 import { FORMATS, type CommandContext, type CommandDef, type Format } from "./command.js";
 import { loadConfigLean } from "./config-file.js";
 import { withoutEmpty } from "./env.js";
@@ -27,11 +28,11 @@ Exit codes:
 
 /**
  * argv -> command -> render. The CLI's only error boundary. Returns the exit code.
- * `registry` defaults to every command; main.ts passes just `check` for a lean start-up.
+ * `registry` defaults to every command, loading only the one argv runs (commands/manifest.ts).
  */
-export async function runCli(argv: string[], given: CliIO = defaultIO(), registry?: CommandDef[]): Promise<number> {
+export async function runCli(argv: string[], given: CliIO = defaultIO(), registry?: Array<CommandDef | CommandEntry>): Promise<number> {
   const io: CliIO = { ...given, env: withoutEmpty(given.env) };
-  const commands = registry ?? (await import("../commands/index.js")).commands;
+  const commands = registry ?? (await lazyRegistry(argv));
   const program = new Command("lockstep");
   let exitCode: number = ExitCode.ok;
   program
@@ -49,7 +50,7 @@ export async function runCli(argv: string[], given: CliIO = defaultIO(), registr
     });
 
   for (const def of commands) {
-    program.addCommand(buildCommand(def, program, io, (code) => (exitCode = code)));
+    program.addCommand("load" in def ? listingOnly(def) : buildCommand(def, program, io, (code) => (exitCode = code)));
   }
 
   try {
@@ -62,6 +63,50 @@ export async function runCli(argv: string[], given: CliIO = defaultIO(), registr
   } catch (e) {
     return handleError(e, io, Boolean(program.opts().debug) || argv.includes("--debug"));
   }
+}
+
+/**
+ * Every command, but only the one argv runs (or asks help for) is loaded: the others are entries
+ * of commands/manifest.ts, enough for the top-level help and for commander's "unknown command".
+ */
+async function lazyRegistry(argv: string[]): Promise<Array<CommandDef | CommandEntry>> {
+  const { COMMANDS } = await import("../commands/manifest.js");
+  let name = commandNameIn(argv);
+  if (name === "help") name = commandNameIn(argv.slice(argv.indexOf("help") + 1));
+  const entry = COMMANDS.find((c) => c.name === name);
+  const def = entry ? await entry.load() : undefined;
+  return COMMANDS.map((c) => (c === entry ? def! : c));
+}
+
+/**
+ * The first operand of the top-level command line, as commander reads it (`lockstep -c x.yml --debug
+ * check ...` -> "check"): the global options are -c/--config <file> and flags; after an unknown
+ * option commander dispatches to no command.
+ */
+function commandNameIn(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return argv[i + 1];
+    if (arg === "-c" || arg === "--config") i++;
+    else if (arg.length > 1 && arg.startsWith("-")) {
+      if (arg.startsWith("--config=") || /^-c./.test(arg) || ["-V", "--version", "-h", "--help", "--debug"].includes(arg)) continue;
+      return undefined; // unknown global option: commander runs no command
+    } else return arg;
+  }
+  return undefined;
+}
+
+/** A command that is listed, never run: the top-level help shows its name, arguments and summary. */
+function listingOnly(entry: CommandEntry): Command {
+  const cmd = new Command(entry.name).description(entry.summary);
+  for (const a of entry.arguments) {
+    const name = `${a.name}${a.variadic ? "..." : ""}`;
+    cmd.argument(a.required ? `<${name}>` : `[${name}]`);
+  }
+  cmd.addOption(new Option("-f, --format <format>")); // every command has one: "[options]" in the listing
+  return cmd.action(() => {
+    throw new Error(`command ${entry.name} was not loaded`);
+  });
 }
 
 function buildCommand(def: CommandDef, program: Command, io: CliIO, setExit: (code: number) => void): Command {

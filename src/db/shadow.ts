@@ -99,20 +99,31 @@ export async function closeShadowServer(): Promise<void> {
   if (server) await (await server).stop();
 }
 
-/** Create an empty shadow database, optionally cloned from a template database on the same server. */
-export async function createShadow(opts: { template?: string; adminUrl?: string } = {}): Promise<Shadow> {
+const shadowName = () => `lockstep_shadow_${randomBytes(6).toString("hex")}`;
+
+/**
+ * Create an empty shadow database, optionally cloned from a template database on the same server.
+ * `database`: an empty database already created on the admin server (spareShadows), used as is.
+ */
+export async function createShadow(opts: { template?: string; adminUrl?: string; database?: string } = {}): Promise<Shadow> {
   const adminUrl = opts.adminUrl || (await shadowAdminUrl());
-  const name = `lockstep_shadow_${randomBytes(6).toString("hex")}`;
-  await withAdmin(adminUrl, (admin) =>
-    admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),
-  );
+  const name = opts.database ?? shadowName();
+  if (!opts.database) {
+    await withAdmin(adminUrl, (admin) =>
+      admin.query(`CREATE DATABASE ${quoteIdent(name)}${opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ""}`),
+    );
+  }
   const url = withDatabase(adminUrl, name);
   let role: string | undefined;
+  const client = await connect(url, { applicationName: "lockstep-shadow" }).catch(async (e: unknown) => {
+    await dropShadowDatabase(adminUrl, name).catch(() => undefined);
+    throw e;
+  });
   let dropped = false;
   const shadow: Shadow = {
     url,
     name,
-    client: await connect(url, { applicationName: "lockstep-shadow" }),
+    client,
     notes: [],
     async restrict() {
       if (role) return;
@@ -145,6 +156,67 @@ export async function createShadow(opts: { template?: string; adminUrl?: string 
   return shadow;
 }
 
+/** Drop a shadow database by name (a spare that was handed out but not used). */
+export async function dropShadowDatabase(adminUrl: string, name: string): Promise<void> {
+  await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+/** Empty shadow databases created ahead of need. */
+export interface SpareShadows {
+  /** a spare database's name (the taker uses it as createShadow's `database` and drops it), or undefined when none is ready */
+  take(): string | undefined;
+  /** the spares ready now, next first */
+  ready(): readonly string[];
+  /** drop the spares not taken; a creation still running is awaited and dropped too */
+  close(): Promise<void>;
+}
+
+/**
+ * Keep `size` empty databases ready on the shadow server at `adminUrl`, so that a shadow costs no
+ * CREATE DATABASE (a few hundred ms) when a report needs one: each taken spare is replaced in the
+ * background. A failed creation only means the next shadow is created when needed.
+ */
+export function spareShadows(adminUrl: string, size = 2): SpareShadows {
+  const ready: string[] = [];
+  let closed = false;
+  let filling: Promise<void> | undefined;
+  const fill = (): Promise<void> =>
+    (filling ??= (async () => {
+      let ok = true;
+      try {
+        await withAdmin(adminUrl, async (admin) => {
+          while (!closed && ready.length < size) {
+            const name = shadowName();
+            await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+            ready.push(name);
+          }
+        });
+      } catch {
+        ok = false; // the next shadow is created when it is needed, the next take() tries again
+      } finally {
+        filling = undefined;
+      }
+      // taken while this run was finishing
+      if (ok && !closed && ready.length < size) await fill();
+    })());
+  void fill();
+  return {
+    ready: () => ready,
+    take() {
+      const name = ready.shift();
+      if (!closed) void fill();
+      return name;
+    },
+    async close() {
+      closed = true;
+      await filling;
+      const left = ready.splice(0);
+      if (left.length === 0) return;
+      for (const name of left) await dropShadowDatabase(adminUrl, name).catch(() => undefined);
+    },
+  };
+}
+
 async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = await connect(adminUrl, { applicationName: "lockstep-shadow-admin" });
   try {
@@ -158,9 +230,9 @@ async function withAdmin<T>(adminUrl: string, fn: (admin: pg.Client) => Promise<
  * A shadow holding the schema of `url` (copied from its catalog, read-only) or of `schemaFile`
  * (replayed), or an empty one.
  */
-export async function shadowFrom(opts: { url?: string; schemaFile?: string; adminUrl?: string; restricted?: boolean }): Promise<Shadow> {
+export async function shadowFrom(opts: { url?: string; schemaFile?: string; adminUrl?: string; restricted?: boolean; database?: string }): Promise<Shadow> {
   if (opts.url && opts.schemaFile) throw new UserError("usage", "give either --db or --schema, not both");
-  const shadow = await createShadow({ adminUrl: opts.adminUrl });
+  const shadow = await createShadow({ adminUrl: opts.adminUrl, ...(opts.database ? { database: opts.database } : {}) });
   try {
     if (opts.url) {
       const report: CopyReport = await readCatalog(opts.url, "lockstep-schema-copy", (source) => copySchema(source, shadow.client));

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { AnalyzedFile } from "../analyze/analyze.js";
 import type { CommandContext } from "../command.js";
-import { shadowFrom } from "../db/shadow.js";
-import { catalogState } from "./catalog-diff.js";
+import { shadowFrom, type Shadow } from "../db/shadow.js";
+import { catalogState, type CatalogState } from "./catalog-diff.js";
 import { downFileOf } from "./plan.js";
 import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } from "./verify.js";
 
@@ -13,19 +13,27 @@ import { applyVerification, downNotVerified, verifyDownFile, verifyRollbacks } f
  */
 export async function verifyFileRollbacks(
   files: AnalyzedFile[],
-  source: { url?: string; schemaFile?: string; adminUrl?: string },
+  /**
+   * where the shadow's schema comes from (the shadow is dropped here), or `shadow`: one already on
+   * its way (the caller drops it), with `initial`, its catalog as copied, when already being read
+   */
+  source: { url?: string; schemaFile?: string; adminUrl?: string } | { shadow: Promise<Shadow>; initial?: Promise<CatalogState> },
   /** where each file is on disk (to find its down file); undefined: no down file */
   locate: (f: AnalyzedFile) => string | undefined,
 ): Promise<string[]> {
   // the statements run for real there: as a role without superuser, never as the server admin
-  const shadow = await shadowFrom({ ...source, restricted: true });
+  const shadow = await ("shadow" in source ? source.shadow : shadowFrom({ ...source, restricted: true }));
+  let initial = "shadow" in source ? source.initial : undefined;
   try {
     for (const f of files) {
       if (!f.report.rollback || f.report.errors.length) continue;
-      const before = await catalogState(shadow.client);
+      // the shadow is as copied until the first file runs on it
+      const before = await (initial ?? catalogState(shadow.client));
+      initial = undefined;
       const verified = await verifyRollbacks(
         shadow.client,
         f.statements.map((st) => ({ index: st.parsed.index, sql: st.parsed.sql, summary: st.summary, rollbackSql: st.rollback?.sql ?? [] })),
+        before,
       );
       applyVerification(f.report.rollback, verified);
       const abs = locate(f);
@@ -37,7 +45,7 @@ export async function verifyFileRollbacks(
     }
     return shadow.notes;
   } finally {
-    await shadow.drop();
+    if (!("shadow" in source)) await shadow.drop();
   }
 }
 

@@ -30,9 +30,10 @@ export interface VerifiedRollbacks {
  * then its rollback, and compare the catalog with the state before the statement. Then apply the
  * statement again to move on. The shadow ends in the state after the whole file.
  */
-export async function verifyRollbacks(client: pg.ClientBase, statements: VerifiableStatement[]): Promise<VerifiedRollbacks> {
+export async function verifyRollbacks(client: pg.ClientBase, statements: VerifiableStatement[], initial?: CatalogState): Promise<VerifiedRollbacks> {
   const results: VerifiedRollbacks["results"] = new Map();
-  let before = await catalogState(client);
+  // the catalog before the next statement, read when a statement needs it (none after the last)
+  let known: CatalogState | undefined = initial;
   let forwardFailed = false;
   for (const [i, st] of statements.entries()) {
     // each statement costs a few catalog reads: a file of thousands (generated, pasted) would keep
@@ -45,6 +46,8 @@ export async function verifyRollbacks(client: pg.ClientBase, statements: Verifia
       results.set(st.index, { verified: null, note: "transaction control: not executed on the shadow", diff: [] });
       continue;
     }
+    const before = known ?? (await catalogState(client));
+    known = before;
     const forward = await run(client, st.sql);
     if (forward) {
       forwardFailed = true;
@@ -63,7 +66,7 @@ export async function verifyRollbacks(client: pg.ClientBase, statements: Verifia
     // move forward: the statement again, from (what should be) the state before it
     const again = await run(client, st.sql);
     if (again && !failed) results.get(st.index)!.note = `${results.get(st.index)!.note ?? ""} (re-applying after the rollback failed: ${again})`.trim();
-    before = await catalogState(client);
+    known = undefined;
   }
   return { results, forwardFailed };
 }

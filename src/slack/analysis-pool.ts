@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import type { CheckReport } from "../analyze/types.js";
-import { shadowAdminUrl } from "../db/shadow.js";
+import { shadowAdminUrl, spareShadows, type SpareShadows } from "../db/shadow.js";
 import { reviveError, type AnalysisReply, type AnalysisRequest } from "./analysis-worker.js";
 import type { Analyzer, CheckInput } from "./run-check.js";
 
@@ -13,6 +13,8 @@ import type { Analyzer, CheckInput } from "./run-check.js";
  */
 export interface AnalysisPool {
   analyze: Analyzer;
+  /** settles when what `warm` started is up (the shadow server, when `warmShadows`); never rejects */
+  ready(): Promise<void>;
   /** analyses answered so far (reports and errors) */
   readonly completed: number;
   /** Stop the workers; analyses still running are rejected. */
@@ -36,12 +38,13 @@ function defaultEntry(): URL {
 }
 
 /**
- * `size` workers (default: one core left to the event loop, at least 1), started on first use,
+ * `size` workers (default: one core left to the event loop, at least 1), started on first use
+ * (`warm`: at once; `warmShadows`: the shadow server and spare shadow databases too, for the bot),
  * each running several analyses at once (they wait on the target's database). A worker that dies
  * fails only its own analyses (the user is told, as for any failed check) and is replaced on
  * the next one.
  */
-export function analysisPool(opts: { size?: number; entry?: URL } = {}): AnalysisPool {
+export function analysisPool(opts: { size?: number; entry?: URL; warm?: boolean; warmShadows?: boolean } = {}): AnalysisPool {
   const size = opts.size ?? Math.max(1, os.availableParallelism() - 1);
   const entry = opts.entry ?? defaultEntry();
   const slots: Array<Slot | undefined> = new Array(size).fill(undefined);
@@ -82,11 +85,25 @@ export function analysisPool(opts: { size?: number; entry?: URL } = {}): Analysi
     return (slots[best] ??= start(best));
   };
 
-  const withShadowServer = async (input: CheckInput): Promise<CheckInput> =>
-    // the shadow server (an embedded one is a child process) belongs to this thread: it outlives any worker
-    input.verifyRollback && input.schemaUrl && !input.shadowAdminUrl ? { ...input, shadowAdminUrl: await shadowAdminUrl() } : input;
+  // the shadow server (an embedded one is a child process) belongs to this thread: it outlives any worker
+  let spares: Promise<{ adminUrl: string; spares?: SpareShadows }> | undefined;
+  const shadowServer = () =>
+    (spares ??= shadowAdminUrl().then((adminUrl) => ({ adminUrl, ...(opts.warmShadows ? { spares: spareShadows(adminUrl) } : {}) })));
+
+  const withShadowServer = async (input: CheckInput): Promise<CheckInput> => {
+    if (!input.verifyRollback || !input.schemaUrl || input.shadowAdminUrl) return input;
+    const server = await shadowServer();
+    const spare = server.spares?.take();
+    return { ...input, shadowAdminUrl: server.adminUrl, ...(spare ? { shadowDatabase: spare } : {}) };
+  };
+
+  // what the first report needs, started now rather than on first use: the workers (each loads its
+  // parser) and, where reports verify rollbacks, the shadow server with empty shadow databases on it
+  if (opts.warm) for (let i = 0; i < size; i++) slots[i] = start(i);
+  if (opts.warmShadows) shadowServer().catch(() => undefined); // a failure is met again, and reported, by the first report that needs it
 
   return {
+    ready: () => (opts.warmShadows ? shadowServer().then(() => undefined, () => undefined) : Promise.resolve()),
     get completed() {
       return completed;
     },
@@ -104,6 +121,7 @@ export function analysisPool(opts: { size?: number; entry?: URL } = {}): Analysi
     async close() {
       closed = true;
       await Promise.all(slots.map((s) => s?.worker.terminate()));
+      await (await spares?.catch(() => undefined))?.spares?.close();
     },
   };
 }

@@ -9,6 +9,8 @@ import { introspect } from "../db/introspect.js";
 import { rowProber } from "../db/row-probe.js";
 import { addUsageEvidence } from "../usage/evidence.js";
 import type { CheckFile } from "../approval/migration-source.js";
+import type { Shadow } from "../db/shadow.js";
+import type { CatalogState } from "../plan/catalog-diff.js";
 
 export interface CheckInput {
   /** exactly the bytes the content hash covers */
@@ -20,6 +22,8 @@ export interface CheckInput {
   verifyRollback?: boolean;
   /** superuser URL of the server hosting the shadow copies; default: LOCKSTEP_SHADOW_ADMIN_URL or an embedded server of this thread */
   shadowAdminUrl?: string;
+  /** an empty database on shadowAdminUrl created ahead (spareShadows), to hold the shadow copy; dropped after use */
+  shadowDatabase?: string;
   /** the target's `code` setting: search it for the names that drops, renames and type changes remove */
   code?: CodeSearchInput;
   /** how rollback notes' `lockstep save` lines name the database, e.g. --target prod */
@@ -48,6 +52,28 @@ export type Analyzer = (input: CheckInput) => Promise<CheckReport>;
  * analysed), in order, with one schema context across the files, like analyzePaths does.
  */
 export const runCheck: Analyzer = async (input) => {
+  // the shadow copy of the target's schema is made while the catalog is read and the files analysed
+  const shadow = input.verifyRollback && input.schemaUrl ? shadowFor(input) : undefined;
+  // and its catalog as copied, the state before the first statement
+  const initial = shadow?.then(async (s) => (await import("../plan/catalog-diff.js")).catalogState(s.client));
+  // their failures are reported where the verification awaits them
+  shadow?.catch(() => undefined);
+  initial?.catch(() => undefined);
+  try {
+    return await analyse(input, shadow && { shadow, initial: initial! });
+  } finally {
+    // after the report (nothing waits for it); a shadow that failed to come up dropped what it had
+    void shadow?.then((s) => s.drop()).catch(() => undefined);
+  }
+};
+
+async function shadowFor(input: CheckInput): Promise<Shadow> {
+  const { shadowFrom } = await import("../db/shadow.js");
+  // the statements run for real there: as a role without superuser, never as the server admin
+  return shadowFrom({ url: input.schemaUrl, adminUrl: input.shadowAdminUrl, restricted: true, ...(input.shadowDatabase ? { database: input.shadowDatabase } : {}) });
+}
+
+async function analyse(input: CheckInput, verification: { shadow: Promise<Shadow>; initial: Promise<CatalogState> } | undefined): Promise<CheckReport> {
   await loadParser();
   // like `lockstep check --db`: the catalog, then the rows UPDATEs and DELETEs touch, asked read-only
   const client = input.schemaUrl ? await connect(input.schemaUrl, { applicationName: "lockstep-slack", readonly: true }) : undefined;
@@ -70,9 +96,9 @@ export const runCheck: Analyzer = async (input) => {
   } finally {
     await client?.end();
   }
-  if (input.verifyRollback && input.schemaUrl) {
+  if (verification) {
     const { verifyFileRollbacks } = await import("../plan/check-verify.js");
-    await verifyFileRollbacks(analysed, { url: input.schemaUrl, adminUrl: input.shadowAdminUrl }, (a) => input.files[analysed.indexOf(a)]?.abs);
+    await verifyFileRollbacks(analysed, verification, (a) => input.files[analysed.indexOf(a)]?.abs);
   }
   const report: CheckReport = { version: 1, files: analysed.map((a) => a.report) };
   await addUsageEvidence(analysed, report, {
@@ -80,4 +106,4 @@ export const runCheck: Analyzer = async (input) => {
     ...(input.schemaUrl ? { db: input.schemaUrl } : {}),
   });
   return report;
-};
+}

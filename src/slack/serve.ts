@@ -36,7 +36,15 @@ export interface RunningBot {
  * never accepts requests it cannot serve. A start-up failure stops everything started so far and
  * throws (exit 3).
  */
-export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.ProcessEnv; cwd: string; log: Logger; analyze?: Analyzer }): Promise<RunningBot> {
+export async function startSlackBot(given: {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  log: Logger;
+  analyze?: Analyzer;
+  /** start the analysis workers and the shadow server with the bot (default), not on first use */
+  warm?: boolean;
+}): Promise<RunningBot> {
   const opts = { ...given, env: withoutEmpty(given.env) };
   const settings = readSlackSettings(opts.env);
   // what is running, stopped in reverse order
@@ -47,7 +55,9 @@ export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.P
   try {
     const state = await openStateDatabase(opts.loaded.config, opts.env);
     started.push(() => state.close());
-    const analysis = opts.analyze ? undefined : analysisPool();
+    // started with the bot, so that its first report waits for none of it: the analysis workers and,
+    // when a target's database is configured (its reports verify rollbacks), the shadow server
+    const analysis = opts.analyze ? undefined : analysisPool({ warm: opts.warm ?? true, warmShadows: (opts.warm ?? true) && verifiesRollbacks(opts.loaded, opts.env) });
     if (analysis) started.push(() => analysis.close());
     const store = await openStore(state.url);
     started.push(() => store.close());
@@ -72,6 +82,8 @@ export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.P
     await bot.init();
     started.push(await startSlackApply(deps, store, bot.app.client, settings));
     started.push(await startSlackBackfill(deps, store, bot.app, settings));
+    // its first report waits for no start-up
+    if (analysis) await warmUp(analysis, opts.loaded, opts.env);
     const { port } = await bot.start();
     started.push(async () => {
       await bot.stop();
@@ -93,6 +105,35 @@ export async function startSlackBot(given: { loaded: LoadedConfig; env: NodeJS.P
     await stopAll();
     throw startupFailure(e);
   }
+}
+
+/** The longest the bot waits, before it listens, for its warm-up analyses. */
+const WARM_UP_MS = 5_000;
+
+/**
+ * Before the bot listens: the shadow server, and one throwaway analysis per target whose database
+ * is configured (read-only catalog read, schema copy, rollback verification of a CREATE TABLE on the
+ * shadow; the target itself is only read), so that the first report finds connections, server
+ * caches and compiled code warm. Failures are left to the first report to meet and tell; a target
+ * that does not answer delays the start by at most WARM_UP_MS.
+ */
+async function warmUp(analysis: AnalysisPool, loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  await analysis.ready();
+  const urls = Object.values(loaded.config.targets)
+    .map((t) => env[t.readonly_url_env ?? t.url_env])
+    .filter((u): u is string => Boolean(u));
+  const bytes = Buffer.from("CREATE TABLE lockstep_warm_up (id bigint PRIMARY KEY);\n", "utf8");
+  const analyses = [...new Set(urls)].map((schemaUrl) =>
+    analysis.analyze({ files: [{ path: "warm-up.sql", bytes, layout: "plain" }], schemaUrl, verifyRollback: true }).catch(() => undefined),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(analyses), new Promise((resolve) => (timer = setTimeout(resolve, WARM_UP_MS)))]);
+  clearTimeout(timer);
+}
+
+/** Whether some target's database is configured: its reports verify rollbacks on a shadow server. */
+function verifiesRollbacks(loaded: LoadedConfig, env: NodeJS.ProcessEnv): boolean {
+  return Object.values(loaded.config.targets).some((t) => Boolean(env[t.readonly_url_env ?? t.url_env]));
 }
 
 /** Why the bot could not start, for the user: its own words when it has them, exit 3 either way. */

@@ -20,7 +20,7 @@ export interface WorkQueue {
 }
 
 export const DEFAULT_MAX_HOLD_MS = 1000;
-export const DEFAULT_QUIET_MS = 100;
+export const DEFAULT_QUIET_MS = 25;
 
 export function workQueue(concurrency: number, onError: (e: unknown) => void, opts: { maxHoldMs?: number; quietMs?: number } = {}): WorkQueue {
   const maxHoldMs = opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;

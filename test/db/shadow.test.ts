@@ -5,7 +5,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SchemaSnapshot } from "../../src/analyze/types.js";
 import { introspect } from "../../src/db/introspect.js";
-import { copySchema, createShadow, schemaFromSchemaFile, shadowFrom, type Shadow } from "../../src/db/shadow.js";
+import { copySchema, createShadow, schemaFromSchemaFile, shadowFrom, spareShadows, type Shadow, type SpareShadows } from "../../src/db/shadow.js";
 import { adminUrl, createTestDatabase } from "../helpers/db.js";
 import { loadFixtureSchema } from "../helpers/fixture.js";
 import { createReadOnlyLogin } from "../helpers/readonly-login.js";
@@ -348,5 +348,36 @@ describe("schemaFromSchemaFile", () => {
 
   it("names a missing file", async () => {
     await expect(schemaFromSchemaFile(path.join(tmp, "nope.sql"))).rejects.toThrow(/nope\.sql does not exist/);
+  });
+});
+
+describe("spareShadows", () => {
+  const exists = async (name: string) => (await source.client.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = $1", [name])).rows[0].n === 1;
+  /** poll until `size` spares are ready (they are made in the background) */
+  const readySpares = async (spares: SpareShadows, size: number) => {
+    const deadline = Date.now() + 20_000;
+    while (spares.ready().length < size) {
+      if (Date.now() > deadline) throw new Error("the spare shadow databases did not become ready");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return [...spares.ready()];
+  };
+
+  it("hands out empty databases made ahead, replaces those taken, and drops the rest on close", async () => {
+    const spares = spareShadows(adminUrl(), 2);
+    const [first, second] = await readySpares(spares, 2);
+    for (const name of [first!, second!]) expect(await exists(name)).toBe(true);
+    expect(spares.take()).toBe(first);
+    const shadow = await shadowFrom({ url: source.url, database: first });
+    expect(shadow.name).toBe(first);
+    expect(schemaOnly(await introspect(shadow.client))).toEqual(schemaOnly(await introspect(source.client)));
+    await shadow.drop();
+    expect(await exists(first!)).toBe(false);
+    const refilled = await readySpares(spares, 2);
+    expect(refilled[0]).toBe(second);
+    expect(refilled[1]).not.toBe(first);
+    await spares.close();
+    for (const name of refilled) expect(await exists(name)).toBe(false);
+    expect(spares.take()).toBeUndefined();
   });
 });

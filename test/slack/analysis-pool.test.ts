@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isUserError } from "../../src/errors.js";
 import { analysisPool } from "../../src/slack/analysis-pool.js";
 import { runCheck, type CheckInput } from "../../src/slack/run-check.js";
+import { createTestDatabase } from "../helpers/db.js";
 import { blockText, startTestBot, type TestBot } from "../helpers/slack-bot.js";
 
 // the real protocol and analyzer, except for files named to make the worker die (see the fixture)
@@ -19,6 +20,24 @@ describe("analysis pool (worker threads)", () => {
       expect(inWorker).toEqual(inProcess);
       expect(JSON.stringify(inWorker)).toContain("users_email");
       expect(pool.completed).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("warm (the bot's): with the shadow server and spare shadow databases ready, verifies rollbacks as runCheck does in-process", async () => {
+    const target = await createTestDatabase("poolwarm");
+    await target.client.query("CREATE TABLE users (id bigint PRIMARY KEY, email text)");
+    const pool = analysisPool({ size: 1, warm: true, warmShadows: true });
+    try {
+      await pool.ready();
+      const verified = { ...input("001.sql"), schemaUrl: target.url, verifyRollback: true };
+      const first = await pool.analyze(verified);
+      const second = await pool.analyze(verified);
+      const inProcess = await runCheck(verified);
+      expect(first).toEqual(inProcess);
+      expect(second).toEqual(inProcess);
+      expect(inProcess.files[0]!.rollback?.map((r) => r.verified)).toEqual([true, true]);
     } finally {
       await pool.close();
     }
@@ -86,10 +105,14 @@ targets:
   const reports = (b: TestBot) => b.fake.called("chat.postMessage").filter((c) => !c.args.thread_ts);
 
   it("posts the report analysed in a worker thread (the default)", async () => {
+    // before it listened, the bot analysed a CREATE TABLE against its target (warm-up): on the shadow only
+    const before = bot.running.analysis!.completed;
+    expect(before).toBe(1);
+    expect((await bot.targetDb.client.query("SELECT to_regclass('lockstep_warm_up') AS t")).rows[0].t).toBeNull();
     expect((await bot.command("check prod 001_users.sql", "UREQ")).status).toBe(200);
     const report = await bot.fake.waitFor(() => reports(bot)[0], "the report");
     expect(blockText(report.args)).toContain("ShareLock on public.users");
-    expect(bot.running.analysis?.completed).toBe(1);
+    expect(bot.running.analysis?.completed).toBe(before + 1);
   });
 
   it("tells the requester when the analysis worker dies, and checks the next request", async () => {
