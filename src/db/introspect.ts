@@ -25,11 +25,28 @@ export async function introspect(client: pg.ClientBase, opts: { schemas?: string
   return withQualifiedNames(client, () => readCatalog(client, opts.schemas ?? null));
 }
 
-async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Promise<SchemaSnapshot> {
+/**
+ * Only the relations (with their columns, constraints and indexes) and the types: the shapes that a
+ * rollback verification compares before and after (plan/catalog-diff.ts), in 5 queries instead of ~25.
+ * The same values as introspect() gives for them.
+ */
+export async function introspectShapes(client: pg.ClientBase): Promise<Pick<SchemaSnapshot, "relations" | "types">> {
+  return withQualifiedNames(client, async () => {
+    const { relations } = await readShapes(client, null);
+    return { relations, types: await readTypes(client, [null]) };
+  });
+}
+
+async function readTypes(client: pg.ClientBase, params: unknown[]): Promise<Record<string, TypeInfo>> {
+  const types: Record<string, TypeInfo> = {};
+  for (const t of (await client.query<TypeRow>(TYPES_SQL, params)).rows) types[qualified(t.nspname, t.typname)] = typeInfo(t);
+  return types;
+}
+
+/** relations with their columns, constraints and indexes */
+async function readShapes(client: pg.ClientBase, schemas: string[] | null): Promise<{ relations: Record<string, RelationInfo>; byOid: Map<number, RelationInfo> }> {
   const params = [schemas];
   const q = async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql, params)).rows;
-
-  const version = (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v;
   const relations: Record<string, RelationInfo> = {};
   const byOid = new Map<number, RelationInfo>();
 
@@ -99,6 +116,16 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     };
     byOid.get(i.indrelid)?.indexes.push(idx);
   }
+
+  return { relations, byOid };
+}
+
+async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Promise<SchemaSnapshot> {
+  const params = [schemas];
+  const q = async <T extends pg.QueryResultRow>(sql: string) => (await client.query<T>(sql, params)).rows;
+
+  const version = (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v;
+  const { relations, byOid } = await readShapes(client, schemas);
 
   for (const p of await q<{ parent_oid: number; parent: string; child_oid: number; child: string; partition: boolean }>(INHERITS_SQL)) {
     const parent = byOid.get(p.parent_oid);
@@ -173,8 +200,7 @@ async function readCatalog(client: pg.ClientBase, schemas: string[] | null): Pro
     rel.stats = stats;
   }
 
-  const types: Record<string, TypeInfo> = {};
-  for (const t of await q<TypeRow>(TYPES_SQL)) types[qualified(t.nspname, t.typname)] = typeInfo(t);
+  const types = await readTypes(client, params);
 
   const binaryCasts = (await client.query<{ cast: string }>(BINARY_CASTS_SQL)).rows.map((r) => r.cast);
 

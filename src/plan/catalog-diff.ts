@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { CatalogChange, SchemaSnapshot } from "../analyze/types.js";
 import { USER_NAMESPACE, notExtensionMember, withQualifiedNames } from "../db/catalog-sql.js";
-import { introspect } from "../db/introspect.js";
+import { introspectShapes } from "../db/introspect.js";
 
 export type { CatalogChange } from "../analyze/types.js";
 
@@ -16,7 +16,7 @@ export type { CatalogChange } from "../analyze/types.js";
 export type CatalogState = Map<string, string>;
 
 export async function catalogState(client: pg.ClientBase): Promise<CatalogState> {
-  const snapshot = await introspect(client);
+  const snapshot = await introspectShapes(client);
   const state = fromSnapshot(snapshot);
   await withQualifiedNames(client, async () => {
     for (const sql of EXTRA_SQL) {
@@ -27,7 +27,7 @@ export async function catalogState(client: pg.ClientBase): Promise<CatalogState>
   return state;
 }
 
-function fromSnapshot(s: SchemaSnapshot): CatalogState {
+function fromSnapshot(s: Pick<SchemaSnapshot, "relations" | "types">): CatalogState {
   const out: CatalogState = new Map();
   for (const [q, r] of Object.entries(s.relations)) {
     if (r.kind === "index" || r.kind === "partitioned-index") continue;

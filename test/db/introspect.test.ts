@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SchemaSnapshot } from "../../src/analyze/types.js";
-import { introspect } from "../../src/db/introspect.js";
+import { introspect, introspectShapes } from "../../src/db/introspect.js";
 import { createTestDatabase } from "../helpers/db.js";
 import { createReadOnlyLogin } from "../helpers/readonly-login.js";
 import { loadFixtureSchema } from "../helpers/fixture.js";
@@ -17,6 +17,15 @@ beforeAll(async () => {
 });
 
 describe("introspect", () => {
+  it("introspectShapes (what rollback verification compares) reads the same relations, columns, constraints, indexes and types", async () => {
+    const shapes = await introspectShapes(db.client);
+    expect(Object.keys(shapes.relations).sort()).toEqual(Object.keys(snapshot.relations).sort());
+    expect(Object.keys(shapes.relations).length).toBeGreaterThan(10);
+    // the full snapshot adds what the other queries read (partitions, triggers, stats, ...)
+    expect(snapshot.relations).toMatchObject(JSON.parse(JSON.stringify(shapes.relations, (k, v) => (["rows", "bytes"].includes(k) ? undefined : v))));
+    expect(shapes.types).toEqual(snapshot.types);
+  });
+
   it("reads columns: types, typmods, defaults, identity, generated, collation", () => {
     const users = snapshot.relations["public.users"]!;
     const col = (name: string) => users.columns.find((c) => c.name === name)!;
