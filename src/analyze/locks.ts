@@ -86,7 +86,7 @@ export class Acc {
 }
 
 /**
- * Relations no other session can wait on, or that are not the schema's: the system catalogs (an
+ * Relations no other connection can wait on, or that are not the schema's: the system catalogs (an
  * unqualified `pg_index` is pg_catalog's, which is searched first), and temporary tables (also when
  * named unqualified: pg_temp is searched before the other schemas).
  */

@@ -134,6 +134,11 @@ group("questions to the catalog and calls per row", () => {
     expect(await locks(`ALTER INDEX auth.uq_phone RENAME TO uq_other;\n${body}`)).toEqual(["auth.factors AccessExclusiveLock"]);
   });
 
+  it("DDL earlier in the same block leaves a catalog question unanswered", async () => {
+    const sql = "DO $$ BEGIN CREATE TABLE auth.other (a int); IF EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'uq_phone') THEN DROP INDEX auth.uq_phone; END IF; END $$;";
+    expect(await locks(sql)).toEqual(["auth.factors AccessExclusiveLock", "auth.other AccessExclusiveLock"]);
+  });
+
   it("a function in an UPDATE's SET runs per row: not when the table is empty (what would block is kept)", async () => {
     const s = snapshot([table("public", "agg", [{ name: "n", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }]), table("public", "users", [{ name: "id", type: "integer", typeName: "pg_catalog.int4", typmod: -1, notNull: false }])]);
     s.routines = { "public.active": [{ kind: "function", language: "sql", args: "", definition: "CREATE FUNCTION public.active() RETURNS int LANGUAGE sql AS $$ SELECT count(*)::int FROM users $$" }] };

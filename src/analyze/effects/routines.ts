@@ -88,19 +88,23 @@ export function runBody(body: DoBlockSummary, host: Host, ctx: ExecContext): voi
   }
 }
 
-type Written = Set<string> | "all";
+/** Relations the body's statements so far may have written; "*": anything (a call); "#catalog": DDL ran. */
+type Written = Set<string>;
 
-/** DML marks its target written; a call or anything else that may write marks everything. */
+/** DML marks its target written; a call or anything else that may write marks everything; DDL marks the catalog. */
 function noteWrites(s: StatementSummary, written: Written): void {
-  if (written === "all") return;
-  if (s.calls?.length || s.modifies?.length || s.kind === "execute-dynamic" || s.kind === "call" || s.kind === "do") return void written.add("*");
-  if (["insert", "update", "delete", "merge", "copy", "truncate"].includes(s.kind)) for (const r of [s.relation, ...s.objects]) if (r) written.add(r);
-  else if (s.kind !== "select" && s.kind !== "set") written.add("#catalog"); // DDL: the catalog as probed no longer holds
+  if (s.calls?.length || s.modifies?.length || s.kind === "execute-dynamic" || s.kind === "call" || s.kind === "do") {
+    written.add("*");
+  } else if (["insert", "update", "delete", "merge", "copy", "truncate"].includes(s.kind)) {
+    for (const r of [s.relation, ...s.objects]) if (r) written.add(r);
+  } else if (s.kind !== "select" && s.kind !== "set") {
+    written.add("#catalog"); // the catalog as probed no longer holds
+  }
 }
 
 /** A data condition's probed answer (check --db), unless the body may have written what it reads. */
 function probed(p: NonNullable<Guard["probe"]>, schema: SchemaContext, written: Written): boolean | undefined {
-  if (written === "all" || written.has("*") || schema.expandViews(p.reads).some((r) => (written as Set<string>).has(r))) return undefined;
+  if (written.has("*") || schema.expandViews(p.reads).some((r) => written.has(r))) return undefined;
   // a question to the catalog: answered as it was before the run, so only while nothing has changed it since
   if (p.catalog && (written.size > 0 || !schema.catalogAnswerHolds(p.sql))) return undefined;
   let found = schema.rowFact(p.key, p.reads);
