@@ -32,12 +32,19 @@ describe("planRows: the rows a statement touches, from its own clauses", () => {
     expect(planRows("WITH d AS (DELETE FROM customers WHERE id = 1 RETURNING id) SELECT count(*) FROM d").map((p) => [p.verb, p.target.name, p.facts])).toEqual([["DELETE", "customers", { id: "1" }]]);
     expect(planRows("SELECT count(*) FROM customers")).toEqual([]);
     expect(planRows("INSERT INTO tickets VALUES (1, 3, 's') ON CONFLICT ON CONSTRAINT tickets_pkey DO UPDATE SET customer_id = 4")[0]!.assigned).toEqual({ customer_id: "4" });
+    const update = planRows('UPDATE clients c SET nid = (SELECT app.job_count()), "Name" = lower(c.name), (a, b) = (1, 2) WHERE id = 1')[0]!;
+    expect(update.computed).toEqual({ nid: "(SELECT app.job_count())", Name: "lower(c.name)" });
+    expect(update.calls).toEqual(expect.arrayContaining(["job_count", "lower"]));
+    expect(update.match!.over("(c.nid)")).toBe("SELECT (c.nid) FROM clients c WHERE id = 1");
   });
 
   it("reads what a DO block's conditions and loops read, beside the statements it runs", () => {
     const plans = planRows("DO $$ DECLARE r record; BEGIN IF (SELECT count(*) FROM app.items) > 0 THEN PERFORM touch('x'); END IF; FOR r IN SELECT id FROM customers LOOP UPDATE tickets SET subject = 'vip' WHERE customer_id = r.id; END LOOP; END $$");
-    expect(plans.map((p) => [p.verb, p.target.name])).toEqual([["UPDATE", "tickets"], ["SELECT", "items"]]);
-    expect(plans[1]!.reads).toEqual(expect.arrayContaining([{ schema: "app", name: "items" }, { name: "customers" }]));
+    expect(plans.map((p) => [p.verb, p.target.name])).toEqual([["SELECT", "items"], ["UPDATE", "tickets"]]);
+    expect(plans[0]!.reads).toEqual(expect.arrayContaining([{ schema: "app", name: "items" }, { name: "customers" }]));
+    expect(plans[0]!.calls).toEqual(expect.arrayContaining(["touch"]));
+    // its variables are not known before it runs: NULL
+    expect(plans[1]!.match!.sql).toContain("WHERE customer_id = NULL");
   });
 
   it("reads an INSERT's values as rows (DEFAULT as NULL) with the columns they fill", () => {

@@ -85,6 +85,14 @@ export class SourceRows {
         if (t) await c.addSelected(sample(t), touched);
       }
     }
+    // the tables the functions it calls name (what they return may decide a key it writes): a bounded sample
+    if (plan.calls) {
+      const named = await this.select<{ oid: number }>(FUNCTION_TABLES_SQL, [plan.calls]);
+      for (const { oid } of "error" in named ? [] : named.rows) {
+        const t = await this.catalog.table(oid);
+        if (t) await c.addSelected(sample(t), false);
+      }
+    }
     if (plan.inserts && target) for (const q of await insertQueries(plan, target, this.catalog)) await c.addSelected(q.sql, q.touched);
     for (const q of target ? await assignedParentQueries(plan, target, this.catalog) : []) await c.addSelected(q, false);
     await c.spread();
@@ -117,6 +125,9 @@ export class SourceRows {
   }
 }
 
+/** a table (c) whose name appears as a word in a function's source (p) */
+const NAMED_IN_SOURCE = `c.relkind IN ('r', 'p') AND p.prosrc ~* ('\\m' || regexp_replace(c.relname, '([^[:alnum:]_])', '\\\\\\1', 'g') || '\\M')`;
+
 /**
  * Tables whose names appear (as words) in the source of the functions of user triggers on the
  * tables $1 (and the partitioned tables above them): what those triggers may write.
@@ -124,10 +135,19 @@ export class SourceRows {
 const TRIGGER_TABLES_SQL = `
 SELECT DISTINCT c.oid::int AS oid
 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-JOIN pg_class c ON c.relkind IN ('r', 'p') AND p.prosrc ~* ('\\m' || regexp_replace(c.relname, '([^[:alnum:]_])', '\\\\\\1', 'g') || '\\M')
+JOIN pg_class c ON ${NAMED_IN_SOURCE}
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE NOT t.tgisinternal
   AND (t.tgrelid = ANY($1::oid[]) OR t.tgrelid IN (SELECT a.relid FROM unnest($1::oid[]) w(oid), pg_partition_ancestors(w.oid) a))
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
+/** Tables whose names appear (as words) in the source of the user functions named $1. */
+const FUNCTION_TABLES_SQL = `
+SELECT DISTINCT c.oid::int AS oid
+FROM pg_proc p JOIN pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_class c ON ${NAMED_IN_SOURCE}
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE p.proname = ANY($1::text[]) AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 
 /** Rows of `to` whose `toColumns` equal the `fromColumns` of the rows of `from` with the ctids in $1. */
@@ -282,14 +302,25 @@ export function insertedValues(plan: RowPlan, target: TableMeta): { from: string
   return { from: `(${ins.query}) AS v(${names.map((_, i) => `c${i}`).join(", ")})`, columns };
 }
 
-/** UPDATE ... SET fk = constant: the parent row the new value points to. */
+/**
+ * UPDATE ... SET fk = value: the parent rows the new values point to (a constant, or an expression
+ * evaluated over the rows the statement updates).
+ */
 async function assignedParentQueries(plan: RowPlan, target: TableMeta, catalog: RowCatalog): Promise<string[]> {
   const out: string[] = [];
   for (const fk of await catalog.referencing(target)) {
-    const values = fk.childColumns.map((c) => plan.assigned[unquote(c)]);
     const parent = await catalog.table(fk.parent);
-    if (!parent || values.some((v) => v === undefined || v === "NULL")) continue;
-    out.push(`SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")}) = (${values.join(", ")}) LIMIT ${ROWS_PER_TABLE}`);
+    if (!parent) continue;
+    const head = `SELECT p.tableoid::oid::int AS rel, p.ctid::text AS tid FROM ${scanOf(parent)} p WHERE (${fk.parentColumns.map((c) => `p.${c}`).join(", ")})`;
+    const values = fk.childColumns.map((c) => plan.assigned[unquote(c)]);
+    if (values.every((v) => v !== undefined)) {
+      if (!values.includes("NULL")) out.push(`${head} = (${values.join(", ")}) LIMIT ${ROWS_PER_TABLE}`);
+      continue;
+    }
+    const computed = fk.childColumns.map((c) => plan.computed?.[unquote(c)]);
+    if (!plan.match || computed.some((v) => v === undefined)) continue;
+    const list = computed.map((v) => `(${v})`).join(", ");
+    out.push(`${head} IN (${plan.match.over(list)}) LIMIT ${ROWS_PER_TABLE}`);
   }
   return out;
 }

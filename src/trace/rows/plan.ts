@@ -23,11 +23,20 @@ export interface RowPlan {
    * SELECT listing the rows the statement reaches: for each relation of its target and FROM/USING
    * list, a pair of columns (tableoid, ctid). Read-only, LIMIT-ed by the caller.
    */
-  match?: { sql: string; relations: number; /** SELECT 1 of the same rows: works when the target is a view */ probe: string };
+  match?: {
+    sql: string;
+    relations: number;
+    /** SELECT 1 of the same rows: works when the target is a view */
+    probe: string;
+    /** SELECT `list` over the same rows (the statement's WITH, FROM and WHERE) */
+    over: (list: string) => string;
+  };
   /** the statement writes through a view: the tables beneath it, whose rows it reaches */
   beneath?: RelRef[];
   /** relations read elsewhere in the statement (subqueries, the query of an INSERT ... SELECT) */
   reads: RelRef[];
+  /** names of the functions it calls (their bodies may read tables whose rows decide the values it writes) */
+  calls?: string[];
   /** what an INSERT (or MERGE's INSERT action) writes: a query whose output columns fill `columns` (all of the table's, in order, when absent) */
   inserts?: { query: string; columns?: string[]; width?: number };
   /** INSERT ... ON CONFLICT: the existing rows an insert collides with are reached too */
@@ -36,6 +45,8 @@ export interface RowPlan {
   facts: Record<string, string>;
   /** UPDATE ... SET column = constant, and INSERT ... ON CONFLICT DO UPDATE SET column = constant */
   assigned: Record<string, string>;
+  /** UPDATE ... SET column = expression (constants too), as written: evaluated over the rows `match` finds */
+  computed?: Record<string, string>;
 }
 
 const VERBS: Record<string, RowPlan["verb"]> = { DeleteStmt: "DELETE", UpdateStmt: "UPDATE", InsertStmt: "INSERT", MergeStmt: "MERGE" };
@@ -85,8 +96,62 @@ function doBlockPlans(sql: string): RowPlan[] {
   };
   walk(body);
   const reads = [...statements, ...expressions].flatMap(relationsRead);
-  const plans = statements.flatMap(planRows);
-  return reads.length ? [...plans, { verb: "SELECT", target: reads[0]!, reads, onConflict: false, facts: {}, assigned: {} }] : plans;
+  const variables = blockVariables(body);
+  const plans = statements.map((q) => withoutVariables(q, variables)).flatMap(planRows);
+  // the rows its conditions and loops read come first: made-up rows must not take their keys
+  const calls = [...new Set([...statements, ...expressions].flatMap((q) => [q, `SELECT ${q}`]).flatMap((q) => { try { return functionNames(parseSync(q)); } catch { return []; } }))];
+  if (reads.length === 0 && calls.length === 0) return plans;
+  const target = reads[0] ?? { name: "" };
+  return [{ verb: "SELECT", target, reads, onConflict: false, facts: {}, assigned: {}, ...(calls.length ? { calls } : {}) }, ...plans];
+}
+
+/** The names a PL/pgSQL block declares (its variables, records and loop variables; FOUND). */
+function blockVariables(body: unknown): Set<string> {
+  const names = new Set<string>(["found"]);
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    for (const [k, v] of Object.entries(n)) {
+      if (/^PLpgSQL_(var|rec|row)$/.test(k) && typeof (v as RawNode).refname === "string") names.add(String((v as RawNode).refname).toLowerCase());
+      walk(v);
+    }
+  };
+  walk(body);
+  return names;
+}
+
+const REFERENCE = /^(?:"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*|\*))*/;
+
+/**
+ * A statement of a DO block with its variables (`r.id`, `n`) as NULL: their values are not known
+ * before the block runs, and the statement can then be asked of the source (a NULL key matches
+ * nothing: the rows are made up).
+ */
+function withoutVariables(query: string, variables: Set<string>): string {
+  let tree: unknown;
+  try {
+    tree = parseSync(query);
+  } catch {
+    return query;
+  }
+  const spans: Array<[number, number]> = [];
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    const ref = (n as RawNode).ColumnRef as RawNode | undefined;
+    const first = ((ref?.fields as RawNode[] | undefined)?.[0]?.String as RawNode | undefined)?.sval;
+    if (ref && typeof first === "string" && variables.has(first.toLowerCase()) && typeof ref.location === "number") {
+      const start = Buffer.from(query, "utf8").subarray(0, ref.location).toString("utf8").length;
+      const m = REFERENCE.exec(query.slice(start));
+      if (m) spans.push([start, start + m[0].length]);
+      return;
+    }
+    for (const v of Object.values(n)) walk(v);
+  };
+  walk(tree);
+  let out = query;
+  for (const [a, b] of spans.sort((x, y) => y[0] - x[0])) out = `${out.slice(0, a)}NULL${out.slice(b)}`;
+  return out;
 }
 
 /** The relations a read-only query or a PL/pgSQL expression (`x > (SELECT ...)`, a FOR loop's query) names. */
@@ -174,6 +239,7 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
       base.reads = readsBesides(fromClause);
       base.facts = constantFacts(stmt.whereClause as RawNode | undefined, qualifier);
       base.assigned = assignments((stmt.targetList as RawNode[] | undefined) ?? []);
+      base.computed = setExpressions(seg, set, end(from, where, returning));
       break;
     }
     case "INSERT": {
@@ -211,7 +277,24 @@ function plansOf(sql: string, tree: RawNode): RowPlan[] {
       break;
     }
   }
+  const calls = functionNames(stmt);
+  if (calls.length) base.calls = calls;
   return [...plans, base];
+}
+
+/** The (unqualified, as the catalog spells them) names of the functions called under `node`. */
+function functionNames(node: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    const call = (n as RawNode).FuncCall as RawNode | undefined;
+    const name = ((call?.funcname as RawNode[] | undefined)?.at(-1)?.String as RawNode | undefined)?.sval;
+    if (typeof name === "string") out.add(name);
+    for (const v of Object.values(n)) walk(v);
+  };
+  walk(node);
+  return [...out];
 }
 
 function cteList(stmt: RawNode): RawNode[] {
@@ -277,7 +360,7 @@ function width(select: RawNode | undefined): number | undefined {
 function matchSelect(withText: string, qualifiers: string[], fromParts: string[], where: string): RowPlan["match"] {
   const columns = qualifiers.map((q, i) => `${quoteIdent(q)}.tableoid::oid AS rel${i}, ${quoteIdent(q)}.ctid AS tid${i}`).join(", ");
   const rest = `FROM ${fromParts.filter(Boolean).join(", ")}${where ? ` WHERE ${where}` : ""}`;
-  return { sql: `${withText}SELECT ${columns} ${rest}`, relations: qualifiers.length, probe: `${withText}SELECT 1 ${rest}` };
+  return { sql: `${withText}SELECT ${columns} ${rest}`, relations: qualifiers.length, probe: `${withText}SELECT 1 ${rest}`, over: (list) => `${withText}SELECT ${list} ${rest}` };
 }
 
 function relRef(rv: RawNode): RelRef {
@@ -317,6 +400,22 @@ function rangeVarNodes(node: unknown): RawNode[] {
     for (const v of Object.values(o)) walk(v);
   };
   walk(node);
+  return out;
+}
+
+/** UPDATE ... SET col = expression, column by column (a (a, b) = (...) list is left out), as written. */
+function setExpressions(seg: Segments, set: number, stop: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  let start = set + 1;
+  for (let i = set + 1; i <= stop; i++) {
+    const t = seg.tokens[i];
+    if (i < stop && (t!.depth !== 0 || t!.word !== ",")) continue;
+    if (seg.tokens[start + 1]?.word === "=" && start + 2 < i) {
+      const name = seg.text(start, start + 1);
+      out[name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase()] = seg.text(start + 2, i);
+    }
+    start = i + 1;
+  }
   return out;
 }
 
