@@ -6,7 +6,7 @@ import { log } from "../log.js";
 import { BACKFILL_QUEUE, DEFAULT_TAKEOVER_INTERVAL_MS } from "../store/queues.js";
 import type { Store } from "../store/store.js";
 import { runBackfill, type BackfillProgress, type BackfillResult } from "./engine.js";
-import { isRunLive, requestControl } from "./runs.js";
+import { claimResume, isRunLive, requestControl } from "./runs.js";
 import { withTargetDefaults, type BackfillSpec } from "./spec.js";
 import { findOrphanedRuns, takeOverRun } from "./takeover.js";
 import type { LagSource } from "./throttle.js";
@@ -123,6 +123,8 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, jobId: string, dat
   const next = { ...data, run_id: result.run_id, restart: false };
   if (result.status === "paused" && result.resume_at) await enqueueBackfill(store.boss, next, { startAfter: new Date(result.resume_at) });
   else if (result.status === "paused" && result.reason === "time slice over") await enqueueBackfill(store.boss, next);
+  // paused on request, and resumed while it was stopping (its lock still held): the resume is this runner's to queue
+  else if (result.status === "paused" && (await claimResume(store.pool, result.run_id))) await enqueueBackfill(store.boss, next);
   await deps.onResult?.(result, data);
 }
 
@@ -132,6 +134,8 @@ async function runJob(store: Store, deps: BackfillWorkerDeps, jobId: string, dat
  */
 export async function resumeInBackground(store: Store, runId: string, actor: string, extra: Pick<BackfillJobData, "thread"> = {}): Promise<string> {
   const run = await requestControl(store.pool, runId, "run", actor);
+  // a live runner reads the control before its next batch, or, if it was stopping for a pause, claims the resume once stopped
   if (await isRunLive(store.pool, runId)) return "running";
+  if (!(await claimResume(store.pool, runId))) return "running";
   return enqueueBackfill(store.boss, { target: run.target, spec: run.spec, run_id: run.id, actor, ...extra });
 }

@@ -180,6 +180,17 @@ export async function requestControl(db: Queryable, id: string, control: RunCont
   return requireRun(db, id);
 }
 
+/**
+ * A stopped (paused or failed) run that was asked to run again goes back to the queue: true for the
+ * one caller whose update did it, who then queues its job. The Resume request and the runner that
+ * was stopping as it came both call it, so a resume that meets a run still winding down from a
+ * pause is neither lost nor queued twice.
+ */
+export async function claimResume(db: Queryable, id: string): Promise<boolean> {
+  const r = await db.query(`UPDATE ${RUNS} SET status = 'queued', updated_at = now() WHERE id = $1 AND status IN ('paused', 'failed') AND control = 'run'`, [id]);
+  return r.rowCount === 1;
+}
+
 /** Only one process runs a given backfill; the lock dies with its session (kill -9 included). */
 export const RUN_LOCK_CLASS = 0x62666c6c; // "bfll"
 

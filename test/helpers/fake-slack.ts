@@ -85,7 +85,10 @@ export class FakeSlack {
     for (;;) {
       const got = await pick();
       if (got) return got;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; calls so far: ${this.calls.map((c) => c.method).join(", ")}`);
+      if (Date.now() > deadline) {
+        const last = this.calls.at(-1);
+        throw new Error(`timed out waiting for ${what}; calls so far: ${this.calls.map((c) => c.method).join(", ")}; the last one said: ${String(last?.args.text ?? "").slice(0, 300)}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
