@@ -96,8 +96,8 @@ function judge(c: InputCase, r: { code: number; stdout: string; stderr: string }
 describe("bad input through `lockstep check`", () => {
   it("generated cases (fixed seed) and hand-written ones: a clear error or a correct result, never a crash", async () => {
     const tally = new Tally("bad input: CLI check (in-process)");
-    const cases = [...generatedCases(scale(120, 3000)), ...handWrittenCases(false)];
-    expect(cases.length).toBeGreaterThanOrEqual(FULL ? 500 : 100);
+    const cases = [...generatedCases(scale(520, 3000)), ...handWrittenCases(false)];
+    expect(cases.length).toBeGreaterThanOrEqual(500);
     for (const [i, c] of cases.entries()) {
       // files for most, stdin for every fifth (the `-` path)
       await tally.run(c.name, async () => {
