@@ -17,11 +17,11 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
 import { ensureDatabase } from "../src/store/state-db.js";
 import { FakeSlack } from "../test/helpers/fake-slack.js";
-import { signatureHeaders, slashCommandBody } from "../test/helpers/slack-request.js";
+import { slashCommandBody } from "../test/helpers/slack-request.js";
+import { BOT_CONFIG, MAIN, botEnv, closeConnections, postSigned } from "./bot.js";
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +33,6 @@ const { values } = parseArgs({
 });
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
-const SECRET = "bench-secret";
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
@@ -47,7 +45,7 @@ async function measure(url: string, text: string): Promise<{ p50: number; p95: n
       next++;
       const body = slashCommandBody({ text, user: "UREQ", channel: "C1" });
       const t0 = performance.now();
-      const status = await post(url, body);
+      const status = await postSigned(url, body);
       latencies.push(performance.now() - t0);
       if (status !== 200) throw new Error(`HTTP ${status}`);
     }
@@ -58,17 +56,6 @@ async function measure(url: string, text: string): Promise<{ p50: number; p95: n
   return { p50: round(pct(50)), p95: round(pct(95)), max: round(latencies.at(-1)!) };
 }
 
-/** node:http with keep-alive: lighter on the client than fetch, so the numbers are the bot's. */
-function post(url: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { ...signatureHeaders(SECRET, body), "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 const server = await startEmbedded({ dataDir: tempDataDir("lockstep-bench-ack-"), ephemeral: true, settings: { max_connections: "200" } });
 const fake = await new FakeSlack().start();
@@ -82,29 +69,18 @@ try {
     path.join(dir, "migrations", "001_users.up.sql"),
     "ALTER TABLE users ADD COLUMN name text NOT NULL;\nCREATE INDEX users_email ON users (email);\n",
   );
-  writeFileSync(path.join(dir, "lockstep.yml"), "targets:\n  prod:\n    url_env: BENCH_TARGET_URL\n    migrations: migrations\n    approvals: { approvers: [UAPP] }\n");
-  const env = {
-    ...process.env,
-    LOCKSTEP_CONFIG: path.join(dir, "lockstep.yml"),
-    LOCKSTEP_LOG_LEVEL: "error",
-    DATABASE_URL: server.url("state"),
-    BENCH_TARGET_URL: server.url("target"),
-    SLACK_BOT_TOKEN: "xoxb-bench",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    PORT: "0",
-  };
-  const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
+  writeFileSync(path.join(dir, "lockstep.yml"), BOT_CONFIG);
+  const env = botEnv(dir, { state: server.url("state"), target: server.url("target"), slackApi: fake.apiUrl });
   const profile = values["bot-cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(values["bot-cpu-prof"])] : [];
-  bot = spawn(process.execPath, [...profile, main, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+  bot = spawn(process.execPath, [...profile, MAIN, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   bot.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const port = await fake.waitFor(() => /HTTP on port (\d+)/.exec(stderr)?.[1], "the bot to listen", 60_000);
   const url = `http://127.0.0.1:${port}/slack/events`;
 
   // warm up: open the keep-alive connections (as Slack's own are), load the parser
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => post(url, slashCommandBody({ text: "help", user: "UREQ", channel: "C1" }))));
-  await post(url, slashCommandBody({ text: "check prod 001_users.up.sql", user: "UREQ", channel: "C1" }));
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => postSigned(url, slashCommandBody({ text: "help", user: "UREQ", channel: "C1" }))));
+  await postSigned(url, slashCommandBody({ text: "check prod 001_users.up.sql", user: "UREQ", channel: "C1" }));
   await fake.waitFor(() => fake.called("chat.postMessage").length >= 1, "the warm-up report", 60_000);
 
   const baseline = await measure(url, "help"); // acks with a message, no work after it
@@ -128,7 +104,7 @@ try {
     })}\n`,
   );
 } finally {
-  agent.destroy();
+  closeConnections();
   if (bot && bot.exitCode === null) {
     const exited = new Promise((resolve) => bot!.once("close", resolve));
     bot.kill("SIGTERM");

@@ -25,12 +25,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
 import { ensureDatabase } from "../src/store/state-db.js";
 import { FakeSlack } from "../test/helpers/fake-slack.js";
-import { signatureHeaders, slashCommandBody } from "../test/helpers/slack-request.js";
+import { slashCommandBody } from "../test/helpers/slack-request.js";
+import { BOT_CONFIG, MAIN, botEnv, closeConnections, postSigned } from "./bot.js";
 import { machine, run, stats } from "./harness.js";
 
 const { values } = parseArgs({
@@ -40,22 +40,13 @@ const { values } = parseArgs({
   },
 });
 const REQUESTS = Number(values.requests);
-const SECRET = "bench-secret";
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.js");
 const FILE = "001_add_nickname.up.sql";
-const agent = new http.Agent({ keepAlive: true });
 
 /** POST a signed slash command; resolves at the ack (Date.now()) */
-function slash(url: string, text: string, channel: string): Promise<number> {
-  const body = slashCommandBody({ text, user: "UREQ", channel });
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: "POST", agent, headers: { ...signatureHeaders(SECRET, body), "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve(Date.now()) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+async function slash(url: string, text: string, channel: string): Promise<number> {
+  const status = await postSigned(url, slashCommandBody({ text, user: "UREQ", channel }));
+  if (status !== 200) throw new Error(`HTTP ${status}`);
+  return Date.now();
 }
 
 function pct(values: number[]) {
@@ -82,18 +73,8 @@ try {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lockstep-bench-report-"));
   mkdirSync(path.join(dir, "migrations"));
   writeFileSync(path.join(dir, "migrations", FILE), "ALTER TABLE users ADD COLUMN nickname text;\n");
-  writeFileSync(path.join(dir, "lockstep.yml"), "targets:\n  prod:\n    url_env: BENCH_TARGET_URL\n    migrations: migrations\n    approvals: { approvers: [UAPP] }\n");
-  const env = {
-    ...process.env,
-    LOCKSTEP_CONFIG: path.join(dir, "lockstep.yml"),
-    LOCKSTEP_LOG_LEVEL: "error",
-    DATABASE_URL: server.url("state"),
-    BENCH_TARGET_URL: server.url("target"),
-    SLACK_BOT_TOKEN: "xoxb-bench",
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: fake.apiUrl,
-    PORT: "0",
-  };
+  writeFileSync(path.join(dir, "lockstep.yml"), BOT_CONFIG);
+  const env = botEnv(dir, { state: server.url("state"), target: server.url("target"), slackApi: fake.apiUrl });
 
   const reportsIn = (channel: string) => fake.called("chat.postMessage").filter((c) => c.args.channel === channel && !c.args.thread_ts);
   /** ack -> report (ms) of one request in `channel` */
@@ -141,7 +122,7 @@ try {
     })}\n`,
   );
 } finally {
-  agent.destroy();
+  closeConnections();
   if (bot && bot.exitCode === null) {
     const exited = new Promise((resolve) => bot!.once("close", resolve));
     bot.kill("SIGTERM");

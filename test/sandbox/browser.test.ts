@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -23,6 +23,7 @@ let sandbox: ChildProcess | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
 let url: string;
+let log = "";
 const dirs: string[] = [];
 
 describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
@@ -31,7 +32,6 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), "lockstep-sandbox-test-"));
     dirs.push(cwd);
     sandbox = spawn(process.execPath, [CLI, "sandbox", "--port", "0", "--users", "20000"], { cwd, env: { ...process.env, LOCKSTEP_CONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
     sandbox.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     sandbox.stdout!.on("data", (d: Buffer) => (log += d.toString()));
     url = await until(() => /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(log)?.[1] ?? (sandbox!.exitCode !== null ? fail(log) : undefined), "the sandbox's URL", 150_000);
@@ -53,6 +53,8 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
       sandbox.kill("SIGINT");
       await exited;
     }
+    // what the sandbox and its bot said, beside the screenshots, for a failure's post-mortem
+    if (existsSync(SHOTS)) writeFileSync(path.join(SHOTS, "sandbox.log"), log);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -150,9 +152,13 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
   it("Reject asks for a reason in a dialog (required, as in Slack), then the report says who rejected and why", async () => {
     await page.goto(url);
     await expect.poll(() => page.locator("body").getAttribute("data-ready")).toBe("true");
+    // this command's report, not an earlier one (the pasted-SQL check before it also waits for approvals)
+    const reports = page.locator("article.msg", { hasText: "Migration check: demo" });
+    const before = await reports.count();
     await say("riley", "/migrate check demo 000001_add_normalized_email.up.sql");
-    const report = page.locator("article.msg", { hasText: "Migration check: demo" }).last();
-    await expect.poll(() => text(report), { timeout: 60_000 }).toMatch(/Approvals 0\/2/);
+    await expect.poll(() => reports.count(), { timeout: 60_000 }).toBe(before + 1);
+    const report = reports.nth(before);
+    await expect.poll(() => text(report), { timeout: 60_000 }).toMatch(/000001_add_normalized_email[\s\S]*Approvals 0\/2/);
     await as("alex");
     await click(report, "Reject");
     const dialog = page.locator("dialog[open]");
@@ -164,7 +170,10 @@ describe.skipIf(missing && !inCi)("lockstep sandbox in Chromium", () => {
     await dialog.getByLabel(/Reason/).fill("add a lock_timeout first");
     await dialog.getByRole("button", { name: "Reject" }).click();
     await expect.poll(() => dialog.count(), { timeout: 30_000 }).toBe(0);
-    await expect.poll(() => text(report), { timeout: 30_000 }).toMatch(/Rejected by @alex: add a lock_timeout first/);
+    await expect.poll(() => text(report), { timeout: 30_000 }).toMatch(/Rejected by @alex: add a lock_timeout first/).catch(async (e: unknown) => {
+      writeFileSync(path.join(SHOTS, "reject-failure.txt"), await page.locator("body").innerText());
+      throw e;
+    });
   }, 120_000);
 });
 
