@@ -262,6 +262,8 @@ export function riskOf(p: LockPrediction, schema: SchemaContext): Risk {
 }
 
 function estimateOf(p: LockPrediction, schema: SchemaContext): StatementReport["estimate"] {
+  // only the live catalog knows production sizes: a replayed --schema has empty tables
+  if (schema.snapshot.source !== "catalog") return undefined;
   let rows: number | undefined;
   let bytes: number | undefined;
   for (const rel of [...p.rewrites, ...p.scans]) {

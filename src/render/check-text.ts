@@ -47,7 +47,7 @@ function renderFile(f: FileReport, source: string[] | undefined, p: Paint): stri
   for (const i of items) out.push(...i.lines);
   if (f.down) out.push(...downFileLines(f.down));
   if (f.assumptions?.length) {
-    out.push("  assumed (no --db/--schema):");
+    out.push("  assumed:");
     for (const a of f.assumptions) out.push(`    - ${a}`);
   }
   out.push("");
