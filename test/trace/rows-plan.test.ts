@@ -38,6 +38,10 @@ describe("planRows: the rows a statement touches, from its own clauses", () => {
     expect(update.match!.over("(c.nid)")).toBe("SELECT (c.nid) FROM clients c WHERE id = 1");
   });
 
+  it("makes up a value a LIKE pattern matches, for a row the statement must reach", () => {
+    expect(planRows("DELETE FROM accounts WHERE name LIKE 'test-%' AND code ILIKE 'a\\_b_'")[0]!.facts).toEqual({ name: "'test-'", code: "'a_bx'" });
+  });
+
   it("reads what a DO block's conditions and loops read, beside the statements it runs", () => {
     const plans = planRows("DO $$ DECLARE r record; BEGIN IF (SELECT count(*) FROM app.items) > 0 THEN PERFORM touch('x'); END IF; FOR r IN SELECT id FROM customers LOOP UPDATE tickets SET subject = 'vip' WHERE customer_id = r.id; END LOOP; END $$");
     expect(plans.map((p) => [p.verb, p.target.name])).toEqual([["SELECT", "items"], ["UPDATE", "tickets"]]);

@@ -3,7 +3,8 @@ import { quoteLiteral } from "../../db/connection.js";
 
 /**
  * Constants a row must hold for a WHERE clause to select it, read from the parse tree: equalities
- * (`col = 5`, `'x' = col`), `col IN (...)` (its first value), `col IS NULL`, BETWEEN and the
+ * (`col = 5`, `'x' = col`), `col IN (...)` (its first value), `col IS NULL`, `col LIKE 'test-%'` (a
+ * string it matches), BETWEEN and the
  * inclusive comparisons (their bound), under AND, and the first branch of an OR. What cannot be
  * read this way is left to the defaults of a synthesized row.
  */
@@ -36,6 +37,9 @@ export function constantFacts(where: RawNode | undefined, qualifier: string): Re
       put(columnOf(r, qualifier), constantOf(l));
     } else if (e.kind === "AEXPR_IN" && op === "=") {
       put(columnOf(l, qualifier), constantOf(((r?.List as RawNode | undefined)?.items as RawNode[] | undefined)?.[0]));
+    } else if ((e.kind === "AEXPR_LIKE" && op === "~~") || (e.kind === "AEXPR_ILIKE" && op === "~~*")) {
+      const pattern = (((r?.A_Const as RawNode | undefined)?.sval as RawNode | undefined)?.sval);
+      if (typeof pattern === "string") put(columnOf(l, qualifier), quoteLiteral(likeExample(pattern)));
     } else if (e.kind === "AEXPR_BETWEEN") {
       put(columnOf(l, qualifier), constantOf(((r?.List as RawNode | undefined)?.items as RawNode[] | undefined)?.[0]));
     }
@@ -67,4 +71,9 @@ function columnOf(n: RawNode | undefined, qualifier: string): string | undefined
   if (fields.length === 1) return String(fields[0]);
   if (fields.length === 2 && fields[0] === qualifier) return String(fields[1]);
   return undefined;
+}
+
+/** A string a LIKE pattern matches: % as nothing, _ as one character, an escaped character as itself. */
+export function likeExample(pattern: string): string {
+  return pattern.replace(/\\(.)|%|_/g, (m, escaped: string | undefined) => (escaped !== undefined ? escaped : m === "_" ? "x" : ""));
 }
