@@ -11,17 +11,15 @@
  * (an ack and nothing after it): the check's numbers should match it, whatever the machine.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { spawn, type ChildProcess } from "node:child_process";
 import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
 import { ensureDatabase } from "../src/store/state-db.js";
 import { FakeSlack } from "../test/helpers/fake-slack.js";
 import { slashCommandBody } from "../test/helpers/slack-request.js";
-import { BOT_CONFIG, MAIN, botEnv, closeConnections, postSigned } from "./bot.js";
+import { BOT_CONFIG, botEnv, closeConnections, postSigned, spawnBot, stopBot, type BenchBot } from "./bot.js";
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +57,7 @@ async function measure(url: string, text: string): Promise<{ p50: number; p95: n
 
 const server = await startEmbedded({ dataDir: tempDataDir("lockstep-bench-ack-"), ephemeral: true, settings: { max_connections: "200" } });
 const fake = await new FakeSlack().start();
-let bot: ChildProcess | undefined;
+let bot: BenchBot | undefined;
 try {
   await ensureDatabase(server.url(), "state");
   await ensureDatabase(server.url(), "target");
@@ -71,12 +69,8 @@ try {
   );
   writeFileSync(path.join(dir, "lockstep.yml"), BOT_CONFIG);
   const env = botEnv(dir, { state: server.url("state"), target: server.url("target"), slackApi: fake.apiUrl });
-  const profile = values["bot-cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(values["bot-cpu-prof"])] : [];
-  bot = spawn(process.execPath, [...profile, MAIN, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  bot.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const port = await fake.waitFor(() => /HTTP on port (\d+)/.exec(stderr)?.[1], "the bot to listen", 60_000);
-  const url = `http://127.0.0.1:${port}/slack/events`;
+  bot = spawnBot(dir, env, { cpuProfDir: values["bot-cpu-prof"], timeoutMs: 60_000 });
+  const url = await bot.listening;
 
   // warm up: open the keep-alive connections (as Slack's own are), load the parser
   await Promise.all(Array.from({ length: CONCURRENCY }, () => postSigned(url, slashCommandBody({ text: "help", user: "UREQ", channel: "C1" }))));
@@ -105,11 +99,7 @@ try {
   );
 } finally {
   closeConnections();
-  if (bot && bot.exitCode === null) {
-    const exited = new Promise((resolve) => bot!.once("close", resolve));
-    bot.kill("SIGTERM");
-    await exited;
-  }
+  await stopBot(bot);
   await fake.stop();
   await server.stop();
 }

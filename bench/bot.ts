@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,4 +44,41 @@ export function postSigned(url: string, body: string): Promise<number> {
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** `lockstep serve` spawned for a bench, and its events URL once it listens. */
+export interface BenchBot {
+  process: ChildProcess;
+  listening: Promise<string>;
+}
+
+/** Spawn the bot in `dir` (with a V8 CPU profile written to `cpuProfDir`, if given). */
+export function spawnBot(dir: string, env: NodeJS.ProcessEnv, opts: { cpuProfDir?: string; timeoutMs: number }): BenchBot {
+  const profile = opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(opts.cpuProfDir)] : [];
+  const child = spawn(process.execPath, [...profile, MAIN, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bot did not listen within ${opts.timeoutMs} ms:\n${stderr}`)), opts.timeoutMs);
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      const port = /HTTP on port (\d+)/.exec(stderr)?.[1];
+      if (!port) return;
+      clearTimeout(timer);
+      resolve(`http://127.0.0.1:${port}/slack/events`);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the bot exited (${code}) before it listened:\n${stderr}`));
+    });
+  });
+  return { process: child, listening };
+}
+
+/** Stop a bench bot (SIGTERM) and wait for it to exit. */
+export async function stopBot(bot: BenchBot | undefined): Promise<void> {
+  const child = bot?.process;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("close", resolve));
+  child.kill("SIGTERM");
+  await exited;
 }

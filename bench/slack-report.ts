@@ -20,17 +20,15 @@
  * concurrent: {...}, cli_s: {min, median, max}, requests}.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
 import { startEmbedded, tempDataDir } from "../src/db/embedded.js";
 import { ensureDatabase } from "../src/store/state-db.js";
 import { FakeSlack } from "../test/helpers/fake-slack.js";
 import { slashCommandBody } from "../test/helpers/slack-request.js";
-import { BOT_CONFIG, MAIN, botEnv, closeConnections, postSigned } from "./bot.js";
+import { BOT_CONFIG, MAIN, botEnv, closeConnections, postSigned, spawnBot, stopBot, type BenchBot } from "./bot.js";
 import { machine, run, stats } from "./harness.js";
 
 const { values } = parseArgs({
@@ -57,7 +55,7 @@ function pct(values: number[]) {
 
 const server = await startEmbedded({ dataDir: tempDataDir("lockstep-bench-report-"), ephemeral: true, settings: { max_connections: "200" } });
 const fake = await new FakeSlack().start();
-let bot: ChildProcess | undefined;
+let bot: BenchBot | undefined;
 try {
   await ensureDatabase(server.url(), "state");
   await ensureDatabase(server.url(), "target");
@@ -86,14 +84,10 @@ try {
     return report.at - acked;
   }
 
-  const profile = values["bot-cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(values["bot-cpu-prof"])] : [];
   const spawned = Date.now();
-  bot = spawn(process.execPath, [...profile, MAIN, "serve"], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  bot.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const port = await fake.waitFor(() => /HTTP on port (\d+)/.exec(stderr)?.[1], "the bot to listen", 120_000);
+  bot = spawnBot(dir, env, { cpuProfDir: values["bot-cpu-prof"], timeoutMs: 120_000 });
+  const url = await bot.listening;
   const startS = (Date.now() - spawned) / 1000;
-  const url = `http://127.0.0.1:${port}/slack/events`;
 
   const first = await oneReport(url, "CFIRST");
 
@@ -123,11 +117,7 @@ try {
   );
 } finally {
   closeConnections();
-  if (bot && bot.exitCode === null) {
-    const exited = new Promise((resolve) => bot!.once("close", resolve));
-    bot.kill("SIGTERM");
-    await exited;
-  }
+  await stopBot(bot);
   await fake.stop();
   await server.stop();
 }
