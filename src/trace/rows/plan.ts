@@ -2,7 +2,7 @@ import { parseSync, type RawNode } from "../../analyze/parse.js";
 import { parsePlPgSQLSync } from "../../analyze/pg-wasm.js";
 import { quoteIdent } from "../../db/connection.js";
 import { constantFacts, constantOf } from "./facts.js";
-import { Segments } from "./segments.js";
+import { Segments } from "../../analyze/segments.js";
 
 /**
  * Which rows a DML statement touches, worked out from its text so it can be asked of the source

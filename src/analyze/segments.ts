@@ -1,4 +1,4 @@
-import { scanSync } from "../../analyze/parse.js";
+import { scanSync } from "./parse.js";
 
 /**
  * A statement's tokens with their nesting depth, to cut it into clauses (target, USING/FROM, WHERE,
@@ -12,6 +12,8 @@ export interface Token {
   /** upper-cased keyword, or the token's text for anything else */
   word: string;
   keyword: boolean;
+  /** punctuation: ( ) ; , ... */
+  punct: boolean;
   /** parentheses and brackets open around it */
   depth: number;
 }
@@ -28,7 +30,7 @@ export class Segments {
       if (t.tokenName === "SQL_COMMENT" || t.tokenName === "C_COMMENT") continue;
       if (t.text === ")" || t.text === "]") depth = Math.max(0, depth - 1);
       const keyword = t.keywordName !== "NO_KEYWORD";
-      this.tokens.push({ start: t.start, end: t.end, word: keyword ? t.text.toUpperCase() : t.text, keyword, depth });
+      this.tokens.push({ start: t.start, end: t.end, word: keyword ? t.text.toUpperCase() : t.text, keyword, punct: t.tokenName.startsWith("ASCII_"), depth });
       if (t.text === "(" || t.text === "[") depth++;
     }
   }
@@ -40,6 +42,15 @@ export class Segments {
       if (t.depth === 0 && t.keyword && words.includes(t.word)) return i;
     }
     return -1;
+  }
+
+  /** Index of the first depth-0 keyword or punctuation (`;`, `(`) among `words` at or after `from`, or the end. */
+  upto(words: string[], from: number): number {
+    for (let i = from; i < this.tokens.length; i++) {
+      const t = this.tokens[i]!;
+      if (t.depth === 0 && (t.keyword || t.punct) && words.includes(t.word)) return i;
+    }
+    return this.tokens.length;
   }
 
   /** Index of the last depth-0 keyword among `words` in [from, to), or -1. */
