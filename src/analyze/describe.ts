@@ -3,7 +3,7 @@
  * plans, renderers) reads the typed summaries defined here.
  */
 import { describeDoBody } from "./describe-body.js";
-import { parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
+import { isStackOverflow, parseSql, type ParsedStatement, type RawNode, type StatementPosition } from "./parse.js";
 import type { AnalysisError } from "./types.js";
 import { rowSourceQuery } from "./row-source.js";
 
@@ -886,7 +886,6 @@ function callName(funcname: unknown): string | undefined {
   return parts.length >= 2 ? `${parts[parts.length - 2]}.${fname}` : `public.${fname}`;
 }
 
-/** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
 /** Aggregates that return a row on no input (without GROUP BY): the query then returns a row whatever its FROM holds. */
 const AGGREGATES = /^(count|sum|avg|min|max|array_agg|string_agg|json_agg|jsonb_agg|json_object_agg|jsonb_object_agg|bool_and|bool_or|every|bit_and|bit_or|xmlagg|stddev\w*|variance|var_\w+|corr|covar_\w+|regr_\w+|percentile_\w+|mode|any_value)$/;
 
@@ -916,6 +915,7 @@ export function drivingRelation(select: N | undefined): string | undefined {
   return item.RangeVar && item.RangeVar.relpersistence !== "t" ? qualify(item.RangeVar) : undefined;
 }
 
+/** Data-modifying statements in a WITH clause (writable CTEs), summarised like top-level ones. */
 function modifyingCtes(withClause: N | undefined, src: ExprSource | undefined, ctx: DescribeContext): StatementSummary[] {
   const out: StatementSummary[] = [];
   const ctes = (withClause?.ctes as N[] | undefined) ?? [];
@@ -1155,12 +1155,7 @@ export function describeSql(text: string): DescribedSql {
   return { errors, statements };
 }
 
-/** V8's "Maximum call stack size exceeded". */
-export function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack/i.test(e.message);
-}
-
-export function tooDeeplyNested(index: number, at: { line: number; column: number }): AnalysisError {
+function tooDeeplyNested(index: number, at: { line: number; column: number }): AnalysisError {
   return {
     code: "too-deeply-nested",
     message: `statement ${index + 1} is nested too deeply to analyse (thousands of levels of expressions or subqueries); split it or check it by hand`,

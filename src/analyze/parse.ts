@@ -94,6 +94,11 @@ export function parseFragment(sql: string): RawNode[] | undefined {
   }
 }
 
+/** V8's "Maximum call stack size exceeded": what a statement thousands of levels deep does to a walk of its tree. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
 function syntaxError(e: unknown, text: string): AnalysisError {
   const err = e as { message?: string; sqlDetails?: { message?: string; cursorPosition?: number } };
   const message = err.sqlDetails?.message ?? err.message ?? String(e);
@@ -101,7 +106,7 @@ function syntaxError(e: unknown, text: string): AnalysisError {
   const cursor = err.sqlDetails?.cursorPosition;
   const { line, column } = cursor === undefined || cursor < 0 ? { line: 1, column: 1 } : charPosition(text, cursor);
   // the parse tree of a statement thousands of levels deep overflows the stack reading it
-  if (e instanceof RangeError && /call stack/i.test(message)) {
+  if (isStackOverflow(e)) {
     return { code: "too-deeply-nested", message: "a statement is nested too deeply to parse (thousands of levels of expressions or subqueries); split it or check it by hand", line, column };
   }
   // the WebAssembly parser gives up on a file too big to hold its parse tree (tens of megabytes)
