@@ -119,9 +119,7 @@ const WARM_UP_MS = 5_000;
  */
 async function warmUp(analysis: AnalysisPool, loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<void> {
   await analysis.ready();
-  const urls = Object.values(loaded.config.targets)
-    .map((t) => env[t.readonly_url_env ?? t.url_env])
-    .filter((u): u is string => Boolean(u));
+  const urls = targetDatabaseUrls(loaded, env);
   const bytes = Buffer.from("CREATE TABLE lockstep_warm_up (id bigint PRIMARY KEY);\n", "utf8");
   const analyses = [...new Set(urls)].map((schemaUrl) =>
     analysis.analyze({ files: [{ path: "warm-up.sql", bytes, layout: "plain" }], schemaUrl, verifyRollback: true }).catch(() => undefined),
@@ -133,7 +131,14 @@ async function warmUp(analysis: AnalysisPool, loaded: LoadedConfig, env: NodeJS.
 
 /** Whether some target's database is configured: its reports verify rollbacks on a shadow server. */
 function verifiesRollbacks(loaded: LoadedConfig, env: NodeJS.ProcessEnv): boolean {
-  return Object.values(loaded.config.targets).some((t) => Boolean(env[t.readonly_url_env ?? t.url_env]));
+  return targetDatabaseUrls(loaded, env).length > 0;
+}
+
+/** The (read-only, where configured) database URLs of the targets whose variable is set. */
+function targetDatabaseUrls(loaded: LoadedConfig, env: NodeJS.ProcessEnv): string[] {
+  return Object.values(loaded.config.targets)
+    .map((t) => env[t.readonly_url_env ?? t.url_env])
+    .filter((u): u is string => Boolean(u));
 }
 
 /** Why the bot could not start, for the user: its own words when it has them, exit 3 either way. */
