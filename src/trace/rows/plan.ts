@@ -95,11 +95,12 @@ function doBlockPlans(sql: string): RowPlan[] {
     for (const v of Object.values(n)) walk(v);
   };
   walk(body);
-  const reads = [...statements, ...expressions].flatMap(relationsRead);
+  const parsed = [...statements, ...expressions].map(parseQuery);
+  const reads = parsed.flatMap(relationsRead);
   const variables = blockVariables(body);
   const plans = statements.map((q) => withoutVariables(q, variables)).flatMap(planRows);
   // the rows its conditions and loops read come first: made-up rows must not take their keys
-  const calls = [...new Set([...statements, ...expressions].flatMap((q) => [q, `SELECT ${q}`]).flatMap((q) => { try { return functionNames(parseSync(q)); } catch { return []; } }))];
+  const calls = [...new Set(parsed.flatMap((stmts) => functionNames(stmts)))];
   if (reads.length === 0 && calls.length === 0) return plans;
   const target = reads[0] ?? { name: "" };
   return [{ verb: "SELECT", target, reads, onConflict: false, facts: {}, assigned: {}, ...(calls.length ? { calls } : {}) }, ...plans];
@@ -154,14 +155,18 @@ function withoutVariables(query: string, variables: Set<string>): string {
   return out;
 }
 
-/** The relations a read-only query or a PL/pgSQL expression (`x > (SELECT ...)`, a FOR loop's query) names. */
-function relationsRead(query: string): RelRef[] {
+/** The relations a read-only query or a PL/pgSQL expression (`x > (SELECT ...)`, a FOR loop's query), as parseQuery read it, names. */
+function relationsRead(stmts: Array<{ stmt: RawNode }>): RelRef[] {
+  if (stmts.length !== 1 || !stmts[0]!.stmt.SelectStmt) return [];
+  const ctes = new Set(cteList(stmts[0]!.stmt.SelectStmt as RawNode).map((c) => String(c.ctename)));
+  return rangeVarNodes(stmts[0]!.stmt).filter((rv) => rv.schemaname || !ctes.has(String(rv.relname))).map(relRef);
+}
+
+/** A query as written, or a PL/pgSQL expression (`x > (SELECT ...)`) read as a SELECT list: its statements (none when neither parses). */
+function parseQuery(query: string): Array<{ stmt: RawNode }> {
   for (const text of [query, `SELECT ${query}`]) {
     try {
-      const stmts = (parseSync(text) as { stmts?: Array<{ stmt: RawNode }> }).stmts ?? [];
-      if (stmts.length !== 1 || !stmts[0]!.stmt.SelectStmt) return [];
-      const ctes = new Set(cteList(stmts[0]!.stmt.SelectStmt as RawNode).map((c) => String(c.ctename)));
-      return rangeVarNodes(stmts[0]!.stmt).filter((rv) => rv.schemaname || !ctes.has(String(rv.relname))).map(relRef);
+      return (parseSync(text) as { stmts?: Array<{ stmt: RawNode }> }).stmts ?? [];
     } catch {
       // an expression, not a query: try it as a SELECT list
     }
