@@ -72,6 +72,9 @@ export async function connect(url: string, opts: { applicationName?: string; rea
 export async function readCatalog<T>(url: string, applicationName: string, read: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = await connect(url, { applicationName, readonly: true });
   try {
+    // one snapshot for every query of the read: a schema a migration creates meanwhile is seen whole
+    // or not at all (not its tables without the schema); the transaction ends with the connection
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     return await read(client);
   } catch (e) {
     throw catalogReadError(url, e);

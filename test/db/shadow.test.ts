@@ -4,6 +4,7 @@ import path from "node:path";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SchemaSnapshot } from "../../src/analyze/types.js";
+import { readCatalog } from "../../src/db/connection.js";
 import { introspect } from "../../src/db/introspect.js";
 import { copySchema, createShadow, schemaFromSchemaFile, shadowFrom, spareShadows, type Shadow, type SpareShadows } from "../../src/db/shadow.js";
 import { adminUrl, createTestDatabase } from "../helpers/db.js";
@@ -39,6 +40,19 @@ async function extras(client: pg.ClientBase) {
 
 beforeAll(async () => {
   await loadFixtureSchema(source.client);
+});
+
+describe("reading a catalog", () => {
+  it("sees it in one snapshot: a schema created while it reads is not half there", async () => {
+    const seen = await readCatalog(source.url, "lockstep-test", async (client) => {
+      const before = (await client.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'made_meanwhile'")).rows[0].n;
+      await source.client.query("CREATE SCHEMA made_meanwhile; CREATE TABLE made_meanwhile.t (id int)");
+      const tables = (await client.query("SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'made_meanwhile'")).rows[0].n;
+      return { before, tables };
+    }).catch((e: Error) => e.message);
+    await source.client.query("DROP SCHEMA made_meanwhile CASCADE");
+    expect(seen).toEqual({ before: 0, tables: 0 });
+  });
 });
 
 describe("copySchema", () => {
